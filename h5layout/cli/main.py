@@ -1,0 +1,76 @@
+"""Entry point of the ``h5layout`` command.
+
+Each sub-command lives in its own module of :mod:`h5layout.cli` exposing ``HELP`` (one
+line), ``add_arguments(parser)`` and ``run(args) -> int``. Only the chosen command's
+module is imported, and command modules import heavy libraries inside ``run`` only, so
+``h5layout validate`` starts without pydantic, jinja2 or the compiler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from h5layout._version import __version__
+
+#: command name -> (module, one-line help). Order is the order shown by ``--help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("h5layout.cli.demo", "write a small PyMoDAQ-layout file and print its tree"),
+    "check": ("h5layout.cli.check", "check layout files and report every problem"),
+    "schema": ("h5layout.cli.schema_cmd", "print the JSON Schema of the layout language"),
+    "compile": ("h5layout.cli.compile_cmd", "compile a layout into a Python module"),
+    "validate": ("h5layout.cli.validate", "check HDF5 files against a layout"),
+    "repair": ("h5layout.cli.repair", "fix stale bookkeeping attributes in a file"),
+    "inspect": ("h5layout.cli.inspect_cmd", "show the node tree of a file or a layout"),
+}
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    out = {}
+    for name, (modname, helptext) in COMMANDS.items():
+        if importlib.util.find_spec(modname) is not None:
+            out[name] = (modname, helptext)
+    return out
+
+
+def build_parser(commands: dict[str, tuple[str, str]], chosen: str | None) -> argparse.ArgumentParser:
+    """The top-level parser; only ``chosen``'s module is imported to add its arguments."""
+    parser = argparse.ArgumentParser(
+        prog="h5layout",
+        description="Declarative, schema-driven compiler for HDF5 file layouts.",
+    )
+    parser.add_argument("--version", action="version", version=f"h5layout {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (modname, helptext) in commands.items():
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        if name == chosen:
+            importlib.import_module(modname).add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    commands = _available()
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    if chosen not in commands:
+        chosen = None
+    parser = build_parser(commands, chosen)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    module = importlib.import_module(commands[args.command][0])
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

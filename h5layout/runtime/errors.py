@@ -1,0 +1,133 @@
+"""Every exception h5layout raises, rooted at :class:`LayoutError`.
+
+::
+
+    LayoutError
+    ├── LayoutSpecError            a layout (YAML) is wrong; carries every problem
+    ├── BackendError (ValueError)  unknown or unavailable backend
+    ├── FileAccessError (OSError)  a file cannot be opened as asked (crashed SWMR writer, ...)
+    ├── NodeError (KeyError)       no node at a path
+    ├── UnsafeContentError         file content that would need code execution to read
+    ├── DataValueError (ValueError)     data or attribute values rejected before writing
+    │   └── MissingAttributeError       a required layout attribute was not given
+    ├── InvalidExport, InvalidGroupType, InvalidSave, InvalidGroupDataType,
+    │   InvalidDataType, InvalidDataDimension, InvalidScanType   (pymodaq_data names)
+    ├── AxisError, DataDimError
+    └── RuntimeVersionError        a generated module needs another runtime
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class LayoutError(Exception):
+    """Root of every error raised by h5layout."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a layout file, with its location."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form used by ``h5layout check --format json``."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class LayoutSpecError(LayoutError):
+    """A layout has one or more problems; ``problems`` lists all of them."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BackendError(LayoutError, ValueError):
+    """Unknown backend name, or the backend's library is not installed."""
+
+
+class FileAccessError(LayoutError, OSError):
+    """A file cannot be opened the way it was asked (and why, and what to do)."""
+
+
+class NodeError(LayoutError, KeyError):
+    """No node at the given path."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnsafeContentError(LayoutError):
+    """File content that could only be read by running code (pickles, ...)."""
+
+
+class DataValueError(LayoutError, ValueError):
+    """Data or attribute values refused before anything is written."""
+
+
+class MissingAttributeError(DataValueError, TypeError):
+    """A required layout attribute was not passed to a saver."""
+
+
+class InvalidExport(LayoutError):
+    """No exporter for the requested format."""
+
+
+class InvalidGroupType(LayoutError):
+    """Unknown group type."""
+
+
+class InvalidSave(LayoutError):
+    """Unknown save type."""
+
+
+class InvalidGroupDataType(LayoutError):
+    """Unknown group data type."""
+
+
+class InvalidDataType(LayoutError):
+    """Unknown data type."""
+
+
+class InvalidDataDimension(LayoutError):
+    """Unknown data dimension."""
+
+
+class InvalidScanType(LayoutError):
+    """Unknown scan type."""
+
+
+class AxisError(LayoutError):
+    """A node is not an axis, or an axis does not fit its data."""
+
+
+class DataDimError(LayoutError, ValueError):
+    """Data of a dimensionality the saver cannot handle."""
+
+
+class RuntimeVersionError(LayoutError, ImportError):
+    """A generated module was made for another version of the h5layout runtime."""
+
+
+def format_problems(problems: Sequence[Problem]) -> str:
+    """One line per problem, in ``file:line:col: path: message`` form."""
+    return "\n".join(str(p) for p in problems)

@@ -1,0 +1,441 @@
+"""The resolved form of a layout, as the runtime uses it.
+
+A compiled module carries its layout as plain literals (``LAYOUT``, the output of
+:meth:`LayoutSpec.to_dict`); the runtime turns them back into these frozen dataclasses
+with :meth:`LayoutSpec.from_dict`. Nothing here imports pydantic, YAML or jinja2: this is
+what savers, loaders and the file checker read, so every decision (names, attribute sets,
+dtypes, storage, policies) is already taken.
+
+Node roles (``NodeSpec.role``) the runtime understands:
+
+* groups: ``root``, ``raw``, ``logger_group`` (unused by PyMoDAQ), ``scan``, ``detector``,
+  ``actuator``, ``incremental`` (any other incremental group: ``Ch000``, ``External_h5000``,
+  ``Data_logger000`` ...), ``generic`` (``add_generic_group``), ``data_group``
+  (``add_data_group``), ``channel`` (``CH00`` of the DataToExport savers), ``dim``
+  (``Data0D`` ... ``DataND``), ``nav_axes``, ``group`` (anything else declared);
+* arrays: ``logger`` (the log string array), ``data``, ``axis``, ``bkg``, ``error``,
+  ``enlargeable`` (``EnlData``), ``strings``, ``array`` (anything else declared).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Version of the resolved-layout format (``LAYOUT["format"]``).
+SPEC_FORMAT = 1
+
+GROUP_ROLES = (
+    "root",
+    "raw",
+    "scan",
+    "detector",
+    "actuator",
+    "incremental",
+    "generic",
+    "data_group",
+    "channel",
+    "dim",
+    "nav_axes",
+    "group",
+)
+ARRAY_ROLES = ("logger", "data", "axis", "bkg", "error", "enlargeable", "strings", "array")
+ATTR_TYPES = ("str", "int", "float", "bool", "tuple", "list", "ndarray", "datetime", "dict", "any")
+ARRAY_KINDS = ("fixed", "enlargeable", "vlen", "strings")
+UNDECLARED_POLICIES = ("error", "warn", "allow")
+ATTR_ENCODINGS = ("json", "native")
+
+_PATTERN_RE = re.compile(r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$")
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How nodes of a type are named: a fixed name, or a pattern with a counter.
+
+    ``pattern`` is a format string with exactly one field, ``{index:0Nd}`` (incremental
+    numbering, N digits, more digits past the width when ``overflow`` is ``'grow'``) or
+    ``{dim}`` (the DataDim name suffix: ``0D``, ``1D``, ``2D``, ``ND``).
+    """
+
+    fixed: str | None = None
+    pattern: str | None = None
+    overflow: str = "grow"  # 'grow' | 'error'
+
+    @property
+    def prefix(self) -> str:
+        """Text before the counter (``'Scan'`` for ``Scan{index:03d}``)."""
+        if self.pattern is None:
+            return self.fixed or ""
+        m = _PATTERN_RE.match(self.pattern)
+        return m.group("prefix") if m else ""
+
+    @property
+    def suffix(self) -> str:
+        """Text after the counter."""
+        if self.pattern is None:
+            return ""
+        m = _PATTERN_RE.match(self.pattern)
+        return m.group("suffix") if m else ""
+
+    @property
+    def width(self) -> int:
+        """Digits of the counter (0: no padding)."""
+        if self.pattern is None:
+            return 0
+        m = _PATTERN_RE.match(self.pattern)
+        return int(m.group("width") or 0) if m else 0
+
+    @property
+    def field(self) -> str | None:
+        """``'index'``, ``'dim'`` or None for fixed names."""
+        if self.pattern is None:
+            return None
+        m = _PATTERN_RE.match(self.pattern)
+        return m.group("field") if m else None
+
+    def format(self, index: int | None = None, dim: str | None = None) -> str:
+        """The node name for a counter value (or a DataDim name for ``{dim}``)."""
+        if self.pattern is None:
+            return self.fixed or ""
+        if self.field == "dim":
+            text = (dim or "").removeprefix("Data")
+            return f"{self.prefix}{text}{self.suffix}"
+        if index is None:
+            raise ValueError(f"naming pattern {self.pattern!r} needs an index")
+        digits = f"{index:0{self.width}d}" if self.width else str(index)
+        if self.overflow == "error" and self.width and len(digits) > self.width:
+            raise ValueError(f"index {index} does not fit {self.pattern!r}")
+        return f"{self.prefix}{digits}{self.suffix}"
+
+    def regex(self) -> re.Pattern[str]:
+        """A regular expression matching the names this rule produces."""
+        if self.pattern is None:
+            return re.compile(re.escape(self.fixed or "") + r"\Z")
+        if self.field == "dim":
+            body = r"(?:0D|1D|2D|ND)"
+        else:
+            body = r"\d{%d,}" % max(self.width, 1)
+        return re.compile(re.escape(self.prefix) + f"(?P<index>{body})" + re.escape(self.suffix) + r"\Z")
+
+    def parse_index(self, name: str) -> int | None:
+        """The counter of a name this rule produced, or None for a foreign name."""
+        if self.pattern is None or self.field != "index":
+            return None
+        m = self.regex().match(name)
+        return int(m.group("index")) if m else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        return {"fixed": self.fixed, "pattern": self.pattern, "overflow": self.overflow}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Naming:
+        """Inverse of :meth:`to_dict`."""
+        return cls(fixed=d.get("fixed"), pattern=d.get("pattern"), overflow=d.get("overflow", "grow"))
+
+
+@dataclass(frozen=True)
+class AttrSpec:
+    """One attribute a node type carries."""
+
+    name: str
+    type: str = "any"
+    item_type: str | None = None  # element type of tuple/list
+    required: bool = False
+    const: Any = _MISSING
+    enum: tuple[Any, ...] | None = None
+    default: Any = _MISSING
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    units: str | None = None
+    description: str = ""
+    encoding: str = "json"  # 'json' (the pymodaq envelope) | 'native' (a plain HDF5 attribute)
+    location: str = ""  # layout file:line:col that declared it
+
+    @property
+    def has_const(self) -> bool:
+        """True when the attribute must hold one value."""
+        return self.const is not _MISSING
+
+    @property
+    def has_default(self) -> bool:
+        """True when a default is written when the caller gives nothing."""
+        return self.default is not _MISSING
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals (``const``/``default`` omitted when unset)."""
+        d: dict[str, Any] = {
+            "type": self.type,
+            "item_type": self.item_type,
+            "required": self.required,
+            "enum": list(self.enum) if self.enum is not None else None,
+            "pattern": self.pattern,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "units": self.units,
+            "description": self.description,
+            "encoding": self.encoding,
+            "location": self.location,
+        }
+        if self.has_const:
+            d["const"] = self.const
+        if self.has_default:
+            d["default"] = self.default
+        return d
+
+    @classmethod
+    def from_dict(cls, name: str, d: Mapping[str, Any]) -> AttrSpec:
+        """Inverse of :meth:`to_dict`."""
+        enum = d.get("enum")
+        return cls(
+            name=name,
+            type=d.get("type", "any"),
+            item_type=d.get("item_type"),
+            required=bool(d.get("required", False)),
+            const=d.get("const", _MISSING),
+            enum=tuple(enum) if enum is not None else None,
+            default=d.get("default", _MISSING),
+            pattern=d.get("pattern"),
+            minimum=d.get("minimum"),
+            maximum=d.get("maximum"),
+            units=d.get("units"),
+            description=d.get("description", ""),
+            encoding=d.get("encoding", "json"),
+            location=d.get("location", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Storage:
+    """How an array is stored."""
+
+    chunks: str | tuple[int, ...] | None = None  # None/'auto' = library default
+    compression: str | None = None  # 'gzip' | 'lzf' | 'blosc' ... | None
+    level: int | None = None
+    shuffle: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        chunks = list(self.chunks) if isinstance(self.chunks, tuple) else self.chunks
+        return {"chunks": chunks, "compression": self.compression, "level": self.level, "shuffle": self.shuffle}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Storage:
+        """Inverse of :meth:`to_dict`."""
+        if not d:
+            return cls()
+        chunks = d.get("chunks")
+        if isinstance(chunks, list):
+            chunks = tuple(chunks)
+        return cls(chunks=chunks, compression=d.get("compression"), level=d.get("level"), shuffle=bool(d.get("shuffle", False)))
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """What an array node holds."""
+
+    kind: str = "fixed"  # fixed | enlargeable | vlen | strings
+    dtypes: tuple[str, ...] = ()  # allowed numpy dtype names; empty = any
+    rank: tuple[int, int | None] | None = None  # (min, max) number of dimensions
+    dims: tuple[int | None, ...] | None = None  # fixed sizes, None = free
+    fill_value: Any = None
+    storage: Storage = field(default_factory=Storage)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        return {
+            "kind": self.kind,
+            "dtypes": list(self.dtypes),
+            "rank": list(self.rank) if self.rank is not None else None,
+            "dims": list(self.dims) if self.dims is not None else None,
+            "fill_value": self.fill_value,
+            "storage": self.storage.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ArraySpec:
+        """Inverse of :meth:`to_dict`."""
+        rank = d.get("rank")
+        dims = d.get("dims")
+        return cls(
+            kind=d.get("kind", "fixed"),
+            dtypes=tuple(d.get("dtypes") or ()),
+            rank=(rank[0], rank[1]) if rank is not None else None,
+            dims=tuple(dims) if dims is not None else None,
+            fill_value=d.get("fill_value"),
+            storage=Storage.from_dict(d.get("storage")),
+        )
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """A node type a group may hold, and how many."""
+
+    type: str
+    min: int = 0
+    max: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        return {"min": self.min, "max": self.max}
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node type of the layout (a kind of group or of array)."""
+
+    name: str
+    kind: str  # 'group' | 'array'
+    role: str
+    naming: Naming = field(default_factory=Naming)
+    #: attribute values that identify nodes of this type (``{'type': 'scan'}``)
+    match: Mapping[str, Any] = field(default_factory=dict)
+    attrs: Mapping[str, AttrSpec] = field(default_factory=dict)
+    children: Mapping[str, ChildSpec] = field(default_factory=dict)
+    undeclared: str = "warn"
+    array: ArraySpec | None = None
+    #: role-specific settings (e.g. ``group_type`` for incremental groups)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    location: str = ""
+
+    @property
+    def required_attrs(self) -> tuple[AttrSpec, ...]:
+        """Attributes the caller must give (required, no const, no default)."""
+        return tuple(a for a in self.attrs.values() if a.required and not a.has_const and not a.has_default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        return {
+            "kind": self.kind,
+            "role": self.role,
+            "naming": self.naming.to_dict(),
+            "match": dict(self.match),
+            "attrs": {k: v.to_dict() for k, v in self.attrs.items()},
+            "children": {k: v.to_dict() for k, v in self.children.items()},
+            "undeclared": self.undeclared,
+            "array": self.array.to_dict() if self.array is not None else None,
+            "options": dict(self.options),
+            "description": self.description,
+            "location": self.location,
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, d: Mapping[str, Any]) -> NodeSpec:
+        """Inverse of :meth:`to_dict`."""
+        arr = d.get("array")
+        return cls(
+            name=name,
+            kind=d["kind"],
+            role=d.get("role", "group" if d["kind"] == "group" else "array"),
+            naming=Naming.from_dict(d.get("naming") or {}),
+            match=dict(d.get("match") or {}),
+            attrs={k: AttrSpec.from_dict(k, v) for k, v in (d.get("attrs") or {}).items()},
+            children={
+                k: ChildSpec(type=k, min=v.get("min", 0), max=v.get("max"))
+                for k, v in (d.get("children") or {}).items()
+            },
+            undeclared=d.get("undeclared", "warn"),
+            array=ArraySpec.from_dict(arr) if arr is not None else None,
+            options=dict(d.get("options") or {}),
+            description=d.get("description", ""),
+            location=d.get("location", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """File-level policy."""
+
+    flush_every: int = 1  # points/rows between flushes; 0 = only at close
+    swmr: bool = False
+    undeclared: str = "warn"
+    fsync: bool = False  # fsync after each flush (durable against power loss)
+    encodings: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        return {
+            "flush_every": self.flush_every,
+            "swmr": self.swmr,
+            "undeclared": self.undeclared,
+            "fsync": self.fsync,
+            "encodings": dict(self.encodings),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Policy:
+        """Inverse of :meth:`to_dict`."""
+        d = d or {}
+        return cls(
+            flush_every=int(d.get("flush_every", 1)),
+            swmr=bool(d.get("swmr", False)),
+            undeclared=d.get("undeclared", "warn"),
+            fsync=bool(d.get("fsync", False)),
+            encodings=dict(d.get("encodings") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class LayoutSpec:
+    """A whole resolved layout."""
+
+    layout: str
+    version: str
+    language: str = "1"
+    description: str = ""
+    sha256: str = ""
+    source: str = ""
+    root: str = "root"
+    policy: Policy = field(default_factory=Policy)
+    nodes: Mapping[str, NodeSpec] = field(default_factory=dict)
+
+    def node(self, name: str) -> NodeSpec:
+        """The node type called ``name`` (``KeyError`` if absent)."""
+        return self.nodes[name]
+
+    def by_role(self, role: str) -> list[NodeSpec]:
+        """Every node type with this role, in declaration order."""
+        return [n for n in self.nodes.values() if n.role == role]
+
+    def first_by_role(self, role: str) -> NodeSpec | None:
+        """The first node type with this role, or None."""
+        for n in self.nodes.values():
+            if n.role == role:
+                return n
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals (what a compiled module stores as ``LAYOUT``)."""
+        return {
+            "format": SPEC_FORMAT,
+            "layout": self.layout,
+            "version": self.version,
+            "language": self.language,
+            "description": self.description,
+            "sha256": self.sha256,
+            "source": self.source,
+            "root": self.root,
+            "policy": self.policy.to_dict(),
+            "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LayoutSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            layout=d["layout"],
+            version=str(d.get("version", "")),
+            language=str(d.get("language", "1")),
+            description=d.get("description", ""),
+            sha256=d.get("sha256", ""),
+            source=d.get("source", ""),
+            root=d.get("root", "root"),
+            policy=Policy.from_dict(d.get("policy")),
+            nodes={k: NodeSpec.from_dict(k, v) for k, v in (d.get("nodes") or {}).items()},
+        )
