@@ -37,7 +37,9 @@ def _available() -> dict[str, tuple[str, str]]:
     return out
 
 
-def build_parser(commands: dict[str, tuple[str, str]], chosen: str | None) -> argparse.ArgumentParser:
+def build_parser(
+    commands: dict[str, tuple[str, str]], chosen: str | None
+) -> argparse.ArgumentParser:
     """The top-level parser; only ``chosen``'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="h5layout",

@@ -47,7 +47,9 @@ ARRAY_KINDS = ("fixed", "enlargeable", "vlen", "strings")
 UNDECLARED_POLICIES = ("error", "warn", "allow")
 ATTR_ENCODINGS = ("json", "native")
 
-_PATTERN_RE = re.compile(r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$")
+_PATTERN_RE = re.compile(
+    r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$"
+)
 
 _MISSING: Any = object()
 
@@ -119,7 +121,9 @@ class Naming:
             body = r"(?:0D|1D|2D|ND)"
         else:
             body = r"\d{%d,}" % max(self.width, 1)
-        return re.compile(re.escape(self.prefix) + f"(?P<index>{body})" + re.escape(self.suffix) + r"\Z")
+        return re.compile(
+            re.escape(self.prefix) + f"(?P<index>{body})" + re.escape(self.suffix) + r"\Z"
+        )
 
     def parse_index(self, name: str) -> int | None:
         """The counter of a name this rule produced, or None for a foreign name."""
@@ -135,7 +139,9 @@ class Naming:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Naming:
         """Inverse of :meth:`to_dict`."""
-        return cls(fixed=d.get("fixed"), pattern=d.get("pattern"), overflow=d.get("overflow", "grow"))
+        return cls(
+            fixed=d.get("fixed"), pattern=d.get("pattern"), overflow=d.get("overflow", "grow")
+        )
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,12 @@ class Storage:
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""
         chunks = list(self.chunks) if isinstance(self.chunks, tuple) else self.chunks
-        return {"chunks": chunks, "compression": self.compression, "level": self.level, "shuffle": self.shuffle}
+        return {
+            "chunks": chunks,
+            "compression": self.compression,
+            "level": self.level,
+            "shuffle": self.shuffle,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Storage:
@@ -232,7 +243,12 @@ class Storage:
         chunks = d.get("chunks")
         if isinstance(chunks, list):
             chunks = tuple(chunks)
-        return cls(chunks=chunks, compression=d.get("compression"), level=d.get("level"), shuffle=bool(d.get("shuffle", False)))
+        return cls(
+            chunks=chunks,
+            compression=d.get("compression"),
+            level=d.get("level"),
+            shuffle=bool(d.get("shuffle", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -307,7 +323,9 @@ class NodeSpec:
     @property
     def required_attrs(self) -> tuple[AttrSpec, ...]:
         """Attributes the caller must give (required, no const, no default)."""
-        return tuple(a for a in self.attrs.values() if a.required and not a.has_const and not a.has_default)
+        return tuple(
+            a for a in self.attrs.values() if a.required and not a.has_const and not a.has_default
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""

@@ -1,0 +1,291 @@
+"""The PyTables backend."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import tables
+
+from h5layout.runtime.backends._base import (
+    CARRAY_CLASS,
+    EARRAY_CLASS,
+    GROUP_CLASS,
+    VLARRAY_CLASS,
+    Backend,
+)
+from h5layout.runtime.errors import FileAccessError
+from h5layout.runtime.probe import probe_file
+from h5layout.runtime.spec import Storage
+
+_COMPLIB = {"gzip": "zlib", "zlib": "zlib", "lzo": "lzo", "bzip2": "bzip2", "blosc": "blosc"}
+
+
+def _filters(storage: Storage | None) -> tables.Filters | None:
+    if storage is None or not storage.compression:
+        return None
+    complib = _COMPLIB.get(storage.compression)
+    if complib is None:
+        raise ValueError(f"compression {storage.compression!r} is not available with PyTables")
+    level = 5 if storage.level is None else storage.level
+    # PyTables turns shuffle on by default when compressing; keep its default.
+    return tables.Filters(
+        complevel=level,
+        complib=complib,
+        shuffle=True if storage.shuffle is False else storage.shuffle,
+    )
+
+
+def _quiet_name(name: str) -> bool:
+    """Names PyTables warns about (not Python identifiers)."""
+    return not name.isidentifier()
+
+
+class TablesBackend(Backend):
+    """Files through PyTables."""
+
+    name = "tables"
+    swmr_capable = False
+
+    def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+        if mode in ("r", "a", "r+"):
+            probe = probe_file(path)
+            if probe.exists and probe.is_hdf5 and probe.open_for_write:
+                who = "a SWMR writer" if probe.swmr_writer else "a writer"
+                raise FileAccessError(
+                    f"{path}: the file is open in {who}, or was left open by one that crashed; "
+                    "PyTables cannot open such a file safely. Read it with the h5py backend as a "
+                    "SWMR reader (H5Backend('h5py').open_file(path, 'r', swmr_mode=True)), or run "
+                    "'h5layout repair' on it once no writer holds it."
+                )
+        kwargs.pop("locking", None)
+        if mode == "w":
+            return tables.open_file(path, mode, title=title, **kwargs)
+        return tables.open_file(path, mode, **kwargs)
+
+    def close(self, file: Any) -> None:
+        if file.isopen:
+            file.close()
+
+    def flush(self, file: Any) -> None:
+        if file.isopen and file.mode != "r":
+            file.flush()
+
+    def is_open(self, file: Any) -> bool:
+        return bool(file is not None and file.isopen)
+
+    def filename(self, file: Any) -> str:
+        return str(file.filename)
+
+    def root(self, file: Any) -> Any:
+        return file.root
+
+    def file_of(self, node: Any) -> Any:
+        return node._v_file
+
+    def is_writable(self, file: Any) -> bool:
+        return bool(file.mode != "r")
+
+    def get(self, file: Any, path: str) -> Any:
+        try:
+            return file.get_node(path)
+        except tables.NoSuchNodeError as exc:
+            raise KeyError(path) from exc
+
+    def is_group(self, node: Any) -> bool:
+        return isinstance(node, tables.Group)
+
+    def node_name(self, node: Any) -> str:
+        return str(node._v_name)
+
+    def node_path(self, node: Any) -> str:
+        return str(node._v_pathname)
+
+    def parent(self, node: Any) -> Any:
+        parent = node._v_parent
+        return node if parent is None or parent is node._v_file else parent
+
+    def children(self, group: Any) -> dict[str, Any]:
+        kids = group._v_children
+        return {name: kids[name] for name in sorted(kids)}
+
+    def remove(self, node: Any) -> None:
+        node._f_remove(recursive=True)
+
+    def attr_names(self, node: Any) -> list[str]:
+        return list(node._v_attrs._f_list("all"))
+
+    def get_attr(self, node: Any, name: str) -> Any:
+        attrs = node._v_attrs
+        if name not in attrs._v_attrnames:
+            raise KeyError(name)
+        return attrs[name]
+
+    def set_attr(self, node: Any, name: str, value: Any) -> None:
+        if _quiet_name(name):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", tables.NaturalNameWarning)
+                node._v_attrs[name] = value
+        else:
+            node._v_attrs[name] = value
+
+    def has_attr(self, node: Any, name: str) -> bool:
+        return name in node._v_attrs._v_attrnames
+
+    def del_attr(self, node: Any, name: str) -> None:
+        node._v_attrs._f_remove(name)
+
+    def _create(self, fn: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        if _quiet_name(name):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", tables.NaturalNameWarning)
+                return fn(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    def create_group(self, parent: Any, name: str, title: str) -> Any:
+        f = parent._v_file
+        return self._create(f.create_group, name, parent, name, title=title)
+
+    def create_carray(
+        self,
+        parent: Any,
+        name: str,
+        *,
+        data: np.ndarray | None,
+        shape: tuple[int, ...] | None = None,
+        dtype: np.dtype | None = None,
+        fill_value: Any = None,
+        title: str = "",
+        storage: Storage | None = None,
+    ) -> Any:
+        f = parent._v_file
+        filters = _filters(storage)
+        chunks = None if storage is None or isinstance(storage.chunks, str) else storage.chunks
+        if data is not None:
+            data = np.asarray(data)
+            atom = tables.Atom.from_dtype(data.dtype)
+            node = self._create(
+                f.create_carray,
+                name,
+                parent,
+                name,
+                atom=atom,
+                shape=data.shape,
+                title=title,
+                filters=filters,
+                chunkshape=chunks,
+            )
+            if data.size:
+                node[...] = data
+            return node
+        atom = tables.Atom.from_dtype(
+            np.dtype(dtype), dflt=fill_value if fill_value is not None else 0
+        )
+        return self._create(
+            f.create_carray,
+            name,
+            parent,
+            name,
+            atom=atom,
+            shape=shape,
+            title=title,
+            filters=filters,
+            chunkshape=chunks,
+        )
+
+    def create_earray(
+        self,
+        parent: Any,
+        name: str,
+        *,
+        dtype: np.dtype,
+        row_shape: tuple[int, ...],
+        title: str = "",
+        storage: Storage | None = None,
+        expected_rows: int | None = None,
+    ) -> Any:
+        f = parent._v_file
+        chunks = None if storage is None or isinstance(storage.chunks, str) else storage.chunks
+        return self._create(
+            f.create_earray,
+            name,
+            parent,
+            name,
+            atom=tables.Atom.from_dtype(np.dtype(dtype)),
+            shape=(0, *row_shape),
+            title=title,
+            filters=_filters(storage),
+            chunkshape=chunks,
+            expectedrows=expected_rows or 1000,
+        )
+
+    def create_vlarray(
+        self,
+        parent: Any,
+        name: str,
+        *,
+        dtype: np.dtype,
+        title: str = "",
+        storage: Storage | None = None,
+    ) -> Any:
+        f = parent._v_file
+        return self._create(
+            f.create_vlarray,
+            name,
+            parent,
+            name,
+            atom=tables.Atom.from_dtype(np.dtype(dtype)),
+            title=title,
+            filters=_filters(storage),
+        )
+
+    def node_class(self, node: Any) -> str:
+        if isinstance(node, tables.Group):
+            return GROUP_CLASS
+        if isinstance(node, tables.VLArray):
+            return VLARRAY_CLASS
+        if isinstance(node, tables.EArray):
+            return EARRAY_CLASS
+        return CARRAY_CLASS
+
+    def shape(self, array: Any) -> tuple[int, ...]:
+        return tuple(int(n) for n in array.shape)
+
+    def dtype(self, array: Any) -> np.dtype:
+        return np.dtype(array.atom.dtype.base if array.atom.shape else array.atom.dtype)
+
+    def maxshape(self, array: Any) -> tuple[int | None, ...]:
+        if isinstance(array, tables.EArray | tables.VLArray):
+            return (None, *(int(n) for n in array.shape[1:]))
+        return self.shape(array)
+
+    def chunks(self, array: Any) -> tuple[int, ...] | None:
+        cs = getattr(array, "chunkshape", None)
+        return tuple(int(n) for n in cs) if cs is not None else None
+
+    def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+        if isinstance(array, tables.VLArray):
+            if selection is Ellipsis:
+                return list(array.read())
+            return array[selection]
+        if selection is Ellipsis:
+            return array.read()
+        return array[selection]
+
+    def write(self, array: Any, selection: Any, value: Any) -> None:
+        array[selection] = value
+
+    def append(self, array: Any, rows: np.ndarray) -> None:
+        array.append(rows)
+
+    def resize(self, array: Any, nrows: int) -> None:
+        n = int(array.nrows)
+        if nrows < n:
+            array.truncate(nrows)
+        elif nrows > n:
+            fill = np.zeros((nrows - n, *array.shape[1:]), dtype=array.atom.dtype)
+            array.append(fill)
+
+    def vl_append(self, array: Any, row: np.ndarray) -> None:
+        array.append(row)
