@@ -120,7 +120,7 @@ class Naming:
         if self.field == "dim":
             body = r"(?:0D|1D|2D|ND)"
         else:
-            body = r"\d{%d,}" % max(self.width, 1)
+            body = r"\d{" + str(max(self.width, 1)) + ",}"
         return re.compile(
             re.escape(self.prefix) + f"(?P<index>{body})" + re.escape(self.suffix) + r"\Z"
         )
