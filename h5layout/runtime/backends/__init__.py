@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 from h5layout.runtime.backends._base import (
     CARRAY_CLASS,

@@ -1,0 +1,552 @@
+"""``H5SaverLowLevel``: the PyMoDAQ file skeleton (root, raw group, logger, incremental
+groups, arrays), driven by a layout when a compiled module binds one.
+
+Without a layout it writes PyMoDAQ's own names; a compiled module subclasses it with
+``LAYOUT_SPEC`` set, which renames groups (``Map{index:03d}``), adds the layout's
+attributes and its storage and flush policy.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from h5layout._version import __version__
+from h5layout.runtime.attrcheck import resolve_attrs
+from h5layout.runtime.attrs import read_attr
+from h5layout.runtime.backends import DEFAULT_BACKEND
+from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
+from h5layout.runtime.errors import DataValueError, FileAccessError
+from h5layout.runtime.h5backend import H5Backend, capitalize
+from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
+from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
+
+#: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
+PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
+#: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
+PYMODAQ_FORMAT_VERSION = "5.0.0"
+
+#: incremental group type -> layout role
+_ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
+
+
+def _installed_version(dist: str, fallback: str) -> str:
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return fallback
+
+
+def group_type_name(group_type: Any) -> str:
+    """``'detector'`` from ``GroupType.detector``, ``'detector'`` or ``'Detector'``."""
+    name = getattr(group_type, "name", group_type)
+    if not isinstance(name, str) or not name:
+        raise DataValueError(f"invalid group type {group_type!r}")
+    return name.lower()
+
+
+class H5SaverLowLevel(H5Backend):
+    """Creates and fills PyMoDAQ-layout files (a layout-bound subclass per compiled layout)."""
+
+    #: the layout a compiled module binds (None: PyMoDAQ's names, no extra rules)
+    LAYOUT_SPEC: ClassVar[LayoutSpec | None] = None
+
+    def __init__(self, save_type: Any = SaveType.scan, backend: str | None = None) -> None:
+        super().__init__(backend or DEFAULT_BACKEND)
+        self.save_type: SaveType = SaveType.parse(save_type)
+        self.h5_file_path: Path | None = None
+        self.h5_file_name: str | None = None
+        self.fill_value: float = float("nan")
+        self.current_group: GROUP | None = None
+        self._raw_group_path = "/RawData"
+        spec = self.LAYOUT_SPEC
+        self._flush_interval = spec.policy.flush_every if spec is not None else 1
+        self._flush_counter = 0
+        self._fsync = bool(spec.policy.fsync) if spec is not None else False
+        self._namings: dict[str, Naming] = {}
+
+    # -- layout lookups (computed once per saver) ------------------------------------------
+    def _layout_node(self, role: str, group_type: str | None = None) -> NodeSpec | None:
+        spec = self.LAYOUT_SPEC
+        if spec is None:
+            return None
+        if group_type is not None:
+            for node in spec.nodes.values():
+                if node.kind == "group" and node.options.get("group_type") == group_type:
+                    return node
+        return spec.first_by_role(role)
+
+    def _incremental_naming(self, type_name: str) -> Naming:
+        naming = self._namings.get(type_name)
+        if naming is None:
+            node = self._layout_node(_ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+            if node is not None and node.naming.pattern:
+                naming = node.naming
+            else:
+                naming = Naming(pattern=capitalize(type_name) + "{index:03d}")
+            self._namings[type_name] = naming
+        return naming
+
+    def _group_attrs(self, type_name: str, given: dict[str, Any], where: str) -> dict[str, Any]:
+        """Layout attributes of an incremental group, checked (nothing written yet)."""
+        node = self._layout_node(_ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+        if node is None:
+            return dict(given)
+        skip = {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
+        specs = {k: v for k, v in node.attrs.items() if k not in skip and v.encoding == "json"}
+        resolved = resolve_attrs(node.name, specs, given, where=where)
+        extra = {k: v for k, v in given.items() if k not in resolved}
+        return {**resolved, **extra}
+
+    @property
+    def storage(self) -> Storage:
+        """Storage for new arrays: :meth:`define_compression`, else the layout's data arrays."""
+        if self._storage.compression or self.LAYOUT_SPEC is None:
+            return self._storage
+        node = self.LAYOUT_SPEC.first_by_role("data")
+        return node.array.storage if node is not None and node.array is not None else self._storage
+
+    # -- files ---------------------------------------------------------------------------
+    @classmethod
+    def from_file(
+        cls,
+        h5file_path: str | Path,
+        save_type: Any = SaveType.scan,
+        new_file: bool = False,
+        metadata: dict[str, Any] | None = None,
+        swmr_mode: bool = False,
+        mode: str = "a",
+        backend: str | None = None,
+    ) -> H5SaverLowLevel:
+        """A saver with ``h5file_path`` opened through :meth:`init_file`."""
+        saver = cls(save_type=save_type, backend=backend)
+        saver.init_file(
+            h5file_path, new_file=new_file, metadata=metadata, swmr_mode=swmr_mode, mode=mode
+        )
+        return saver
+
+    @property
+    def h5_file(self) -> Any:
+        """The library's file object."""
+        return self.h5file
+
+    @property
+    def raw_group(self) -> GROUP:
+        """The raw-data group (``/RawData``)."""
+        node = self.get_node(self._raw_group_path)
+        assert isinstance(node, GROUP)
+        return node
+
+    def init_file(
+        self,
+        file_name: str | Path,
+        raw_group_name: str = "RawData",
+        new_file: bool = False,
+        metadata: dict[str, Any] | None = None,
+        swmr_mode: bool = False,
+        mode: str = "a",
+    ) -> bool:
+        """Open or create ``file_name``; returns True when a new file was created.
+
+        A name whose suffix lacks ``h5`` gets ``.h5``. An existing file is never
+        overwritten unless ``new_file`` is True, also with ``swmr_mode``.
+        """
+        path = Path(file_name)
+        if "h5" not in path.suffix:
+            path = path.with_name(path.stem + ".h5")
+        self.h5_file_path = path.parent
+        self.h5_file_name = path.name
+        exists = path.is_file()
+        if mode == "r":
+            if not exists:
+                raise FileAccessError(f"{path}: no such file")
+            new_file = False
+        elif not exists:
+            new_file = True
+        if self.LAYOUT_SPEC is not None and self.LAYOUT_SPEC.policy.swmr and self.backend == "h5py":
+            swmr_mode = swmr_mode or new_file
+        if swmr_mode and not new_file and exists and mode != "r":
+            self._require_swmr_compatible(path)
+        now = datetime.datetime.now()
+        self.close_file()
+        self.open_file(path, "w" if new_file else mode, title="PyMoDAQ file", swmr_mode=swmr_mode)
+        if new_file:
+            self._write_root_attrs(path, now)
+        raw_node = self._layout_node("raw")
+        if raw_node is not None and raw_node.naming.fixed:
+            raw_group_name = (
+                raw_node.naming.fixed if raw_group_name == "RawData" else raw_group_name
+            )
+        self._raw_group_path = "/" + raw_group_name
+        if mode == "r":
+            return False  # read-only: never write, not even a missing CLASS
+        raw = self.get_set_group("/", raw_group_name, title="Data from PyMoDAQ modules")
+        if new_file:
+            raw.attrs["type"] = self.save_type.name
+            for key, value in (metadata or {}).items():
+                raw.attrs[key] = value
+        self.get_set_logger(raw)
+        if new_file:
+            self.flush()  # the skeleton reaches the disk before any data (crash safety)
+        return new_file
+
+    def _require_swmr_compatible(self, path: Path) -> None:
+        import h5py
+
+        try:
+            with h5py.File(path, "r", locking=False) as f:
+                ok = (
+                    bool(read_attr(f.attrs["swmr_compatible"]))
+                    if "swmr_compatible" in f.attrs
+                    else False
+                )
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot check SWMR compatibility: {exc}") from exc
+        if not ok:
+            raise FileAccessError(
+                f"{path}: the file was not created for SWMR; it is left untouched. "
+                "Pass new_file=True to replace it, or choose another file name."
+            )
+
+    def _write_root_attrs(self, path: Path, now: datetime.datetime) -> None:
+        root = self.root()
+        root.attrs["pymodaq_version"] = _installed_version("pymodaq", PYMODAQ_FORMAT_VERSION)
+        root.attrs["pymodaq_data_version"] = _installed_version(
+            "pymodaq_data", PYMODAQ_DATA_FORMAT_VERSION
+        )
+        root.attrs["file"] = path.name
+        root.attrs["date"] = now.date().isoformat()
+        root.attrs["time"] = now.time().isoformat()
+        root.attrs["h5layout_version"] = __version__
+        spec = self.LAYOUT_SPEC
+        if spec is not None:
+            root.attrs["h5layout_layout"] = spec.layout
+            root.attrs["h5layout_layout_version"] = spec.version
+            root.attrs["h5layout_layout_sha256"] = spec.sha256
+
+    def save_file(self, filename: str | Path | None = None) -> None:
+        """Write a copy of the file to ``filename``."""
+        if filename is None:
+            raise ValueError("save_file needs a file name")
+        self.save_file_as(filename)
+
+    # -- flushing --------------------------------------------------------------------------
+    def set_swmr_flush_interval(self, n: int) -> None:
+        """Flush every ``n`` calls of :meth:`tick_flush` (0: never)."""
+        self._flush_interval = max(int(n), 0)
+        self._flush_counter = 0
+
+    def tick_flush(self) -> bool:
+        """Count one point; flush when the interval is reached. True when it flushed."""
+        if self._flush_interval <= 0:
+            return False
+        self._flush_counter += 1
+        if self._flush_counter >= self._flush_interval:
+            self._flush_counter = 0
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Flush, and fsync when the layout asks for durable flushes."""
+        super().flush()
+        if self._fsync and self.isopen():
+            with open(self.filename, "rb") as fh:
+                os.fsync(fh.fileno())
+
+    # -- logger and arrays ---------------------------------------------------------------------
+    def get_set_logger(self, where: Any = None) -> StringARRAY:
+        """The ``Logger`` string array of the raw group (created when absent)."""
+        where = self.raw_group if where is None else self.get_node(where)
+        logger_spec = self._layout_node("logger")
+        name = (
+            logger_spec.naming.fixed
+            if logger_spec is not None and logger_spec.naming.fixed
+            else "Logger"
+        )
+        if name in self._impl.children(where.node):
+            node = self.get_node(where, name)
+            assert isinstance(node, StringARRAY)
+            return node
+        node = self.add_string_array(
+            where, name, title="", metadata={"type": "log"}, capitalize_name=False
+        )
+        return node
+
+    def add_log(self, msg: str) -> None:
+        """Append one line to the logger."""
+        self.get_set_logger().append(str(msg))
+
+    def add_string_array(
+        self,
+        where: Any,
+        name: str,
+        title: str = "",
+        metadata: dict[str, Any] | None = None,
+        capitalize_name: bool = True,
+    ) -> StringARRAY:
+        """A string array (one string per row) with ``data_type='strings'``."""
+        name = capitalize(name) if capitalize_name else name
+        node = self.create_vlarray(where, name, dtype="string", title=title)
+        assert isinstance(node, StringARRAY)
+        node.attrs["data_type"] = DataType.strings.name
+        for key, value in (metadata or {}).items():
+            node.attrs[key] = value
+        return node
+
+    def add_array(
+        self,
+        where: Any,
+        name: str,
+        data_type: Any,
+        array_to_save: np.ndarray | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        array_type: Any = None,
+        fill_value: Any = None,
+        data_dimension: Any = None,
+        scan_shape: tuple[int, ...] = (),
+        add_scan_dim: bool = False,
+        enlargeable: bool = False,
+        title: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> CARRAY:
+        """A data array (``CARRAY``; ``EARRAY`` when ``enlargeable``) with PyMoDAQ attributes."""
+        dtype = np.dtype(array_type) if array_type is not None else None
+        if dtype is None and array_to_save is not None:
+            dtype = np.asarray(array_to_save).dtype
+        if dtype is None:
+            raise DataValueError(
+                f"add_array({name!r}): give array_to_save or array_type (the dtype)"
+            )
+        dtype_names = self._allowed_dtypes(data_type)
+        if dtype_names and dtype.name not in dtype_names:
+            raise DataValueError(
+                f"add_array({name!r}): dtype {dtype.name} not allowed (allowed: {dtype_names})"
+            )
+        name = capitalize(name)
+        dt_name = DataType.parse(data_type).name
+        if data_dimension is None:
+            ndim = (
+                len(data_shape)
+                if data_shape
+                else (np.ndim(array_to_save) if array_to_save is not None else 1)
+            )
+            data_dimension = DataDim.from_ndim(ndim)
+        dim_name = DataDim.parse(data_dimension).name
+        node: CARRAY
+        if enlargeable:
+            shape = tuple(data_shape) if data_shape is not None else ()
+            node = self.create_earray(where, name, dtype, data_shape=shape, title=title)
+        elif add_scan_dim and array_to_save is None:
+            shape = tuple(data_shape or ())
+            if shape == (1,):
+                shape = ()
+            full = tuple(scan_shape) + shape
+            fill = self.fill_value if fill_value is None else fill_value
+            if dtype.kind in "iub" and isinstance(fill, float) and not np.isfinite(fill):
+                fill = 0  # NaN does not exist for integers
+            node = self.create_carray(
+                where, name, shape=full, dtype=dtype, fill_value=fill, title=title
+            )
+        else:
+            if array_to_save is None:
+                raise DataValueError(
+                    f"add_array({name!r}): array_to_save is needed for a fixed array"
+                )
+            node = self.create_carray(
+                where, name, obj=np.asarray(array_to_save, dtype=dtype), title=title
+            )
+        node.attrs["data_type"] = dt_name
+        node.attrs["data_dimension"] = dim_name
+        for key, value in (metadata or {}).items():
+            node.attrs[key] = value
+        return node
+
+    def _allowed_dtypes(self, data_type: Any) -> tuple[str, ...]:
+        spec = self.LAYOUT_SPEC
+        if spec is None:
+            return ()
+        try:
+            dt_name = DataType.parse(data_type).name
+        except ValueError:
+            return ()
+        for node in spec.nodes.values():
+            if (
+                node.kind == "array"
+                and node.options.get("data_type") == dt_name
+                and node.array is not None
+            ):
+                return node.array.dtypes
+        return ()
+
+    # -- groups --------------------------------------------------------------------------------
+    def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:
+        """The group ``where/name`` (created when absent); it becomes the current group."""
+        group = super().get_set_group(where, name, title, **kwargs)
+        self.current_group = group
+        return group
+
+    def get_groups(self, where: Any, group_type: Any) -> list[GROUP]:
+        """Child groups whose ``type`` is ``group_type`` (case-insensitive), in name order."""
+        wanted = group_type_name(group_type)
+        out = []
+        for child in self.get_children(where).values():
+            if isinstance(child, GROUP):
+                value = child.attrs.get("type")
+                if isinstance(value, str) and value.lower() == wanted:
+                    out.append(child)
+        return out
+
+    def get_last_group(self, where: Any, group_type: Any) -> GROUP | None:
+        """The last child group of that type, or None."""
+        groups = self.get_groups(where, group_type)
+        return groups[-1] if groups else None
+
+    def get_node_from_attribute_match(
+        self, where: Any, attr_name: str, attr_value: Any
+    ) -> Node | None:
+        """The first child whose attribute ``attr_name`` equals ``attr_value``."""
+        for child in self.get_children(where).values():
+            if attr_name in child.attrs and child.attrs[attr_name] == attr_value:
+                return child
+        return None
+
+    def get_node_from_title(self, where: Any, title: str) -> Node | None:
+        """The first child whose ``TITLE`` is ``title``."""
+        for child in self.get_children(where).values():
+            if child.title == title:
+                return child
+        return None
+
+    def add_data_group(
+        self,
+        where: Any,
+        data_dim: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+        group_name: str | None = None,
+    ) -> GROUP:
+        """A ``Data0D``… group (``type='data'``) holding one dimension's channels."""
+        dim_name = DataDim.parse(data_dim).name
+        meta = dict(metadata or {})
+        meta["settings"] = settings_as_xml
+        return self.add_group(group_name or dim_name, GroupType.data, where, title, meta)
+
+    def next_incremental_name(self, where: Any, group_type: Any) -> str:
+        """Name the next incremental group of that type would get under ``where``."""
+        type_name = group_type_name(group_type)
+        naming = self._incremental_naming(type_name)
+        parent = self.get_node(where)
+        last = -1
+        for child in self._impl.children(parent.node):
+            index = naming.parse_index(child)
+            if index is not None and index > last:
+                last = index
+        try:
+            return naming.format(index=last + 1)
+        except ValueError as exc:
+            raise DataValueError(f"{parent.path}: {exc}") from exc
+
+    def add_incremental_group(
+        self,
+        group_type: Any,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next numbered group of a type (``Detector000``, ``Detector001``…).
+
+        Foreign child names are ignored and numbering goes on past 999.
+        """
+        type_name = group_type_name(group_type)
+        parent = self.get_node(where)
+        attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
+        name = self.next_incremental_name(parent, type_name)
+        group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
+        group.attrs["settings"] = settings_as_xml
+        group.attrs["type"] = "" if type_name == "ch" else type_name
+        for key, value in attrs.items():
+            group.attrs[key] = value
+        self.current_group = group
+        return group
+
+    def add_act_group(
+        self,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next ``Actuator`` group."""
+        return self.add_incremental_group(
+            GroupType.actuator, where, title, settings_as_xml, metadata
+        )
+
+    def add_det_group(
+        self,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next ``Detector`` group."""
+        return self.add_incremental_group(
+            GroupType.detector, where, title, settings_as_xml, metadata
+        )
+
+    def add_move_group(
+        self,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next ``Actuator`` group (a move)."""
+        return self.add_incremental_group(
+            GroupType.actuator, where, title, settings_as_xml, metadata
+        )
+
+    def add_ch_group(
+        self,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next ``Ch`` group."""
+        return self.add_incremental_group(GroupType.ch, where, title, settings_as_xml, metadata)
+
+    def add_generic_group(
+        self,
+        where: Any = "/RawData",
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+        group_type: Any = GroupType.scan,
+    ) -> GROUP:
+        """The next group of ``group_type`` with an empty ``description``."""
+        meta = dict(metadata or {})
+        meta.setdefault("description", "")
+        return self.add_incremental_group(group_type, where, title, settings_as_xml, meta)
+
+    def add_scan_group(
+        self,
+        where: Any = "/RawData",
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """The next ``Scan`` group."""
+        return self.add_generic_group(where, title, settings_as_xml, metadata, GroupType.scan)
+
+    def get_last_node_path(self, where: Any, group_type: Any) -> str | None:
+        """Path of the last incremental group of that type, or None."""
+        group = self.get_last_group(where, group_type)
+        return group.path if group is not None else None
