@@ -1,1 +1,15 @@
-"""h5layout.schema."""
+"""The layout language: YAML layouts checked with file:line:col problems.
+
+Public API:
+
+* :func:`load_layout_spec` — check a layout and lower it into the runtime's
+  :class:`~h5layout.runtime.spec.LayoutSpec`;
+* :func:`load_layout_model` — the checked pydantic model (:class:`~h5layout.schema.models.Layout`);
+* :func:`check_layout` — every problem of a layout, as a list.
+"""
+
+from __future__ import annotations
+
+from h5layout.schema.loader import check_layout, load_layout_model, load_layout_spec
+
+__all__ = ["check_layout", "load_layout_model", "load_layout_spec"]

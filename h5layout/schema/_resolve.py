@@ -1,0 +1,278 @@
+"""``extends``, ``include`` and ``remove``: from a layout file to one merged document.
+
+Merge rules (documented in docs/layout-language.md):
+
+* the base layout (``extends``) comes first, then each ``include`` fragment in order, then
+  the file's own content; each step merges onto the result of the previous ones;
+* mappings merge recursively, key by key (new keys are appended, so the order of the
+  base is kept); scalars and lists replace what they override;
+* ``remove: [dotted.path, ...]`` deletes inherited entries (applied before the file's own
+  content is merged);
+* ``extends``, ``include`` and ``remove`` are directives of one file and never inherited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from h5layout.runtime.errors import Problem
+from h5layout.schema._yaml import Document, Loc, Path_, dotted, parse_yaml
+
+#: Folder of the shipped layouts.
+LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
+#: Shown instead of the machine-specific folder of shipped layouts.
+LAYOUTS_DISPLAY = "h5layout/layouts"
+
+DIRECTIVES = ("extends", "include", "remove")
+
+
+def shipped_layouts() -> list[str]:
+    """Names of the layouts shipped with h5layout."""
+    return sorted(p.stem for p in LAYOUTS_DIR.glob("*.yaml"))
+
+
+def display_name(path: Path, given: str | None = None) -> str:
+    """How a file is named in messages: package-relative for shipped layouts."""
+    try:
+        rel = path.resolve().relative_to(LAYOUTS_DIR)
+        return f"{LAYOUTS_DISPLAY}/{rel.as_posix()}"
+    except ValueError:
+        pass
+    return given if given is not None else str(path)
+
+
+@dataclass
+class Merged:
+    """The merged document, where every value came from, and the files read."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    values: dict[Path_, Loc] = field(default_factory=dict)
+    keys: dict[Path_, Loc] = field(default_factory=dict)
+    digests: list[bytes] = field(default_factory=list)
+    top_keys: set[str] = field(default_factory=set)
+
+
+def _drop_prefix(locs: dict[Path_, Loc], prefix: Path_) -> None:
+    n = len(prefix)
+    for p in [p for p in locs if p[:n] == prefix and len(p) > n]:
+        del locs[p]
+
+
+def _copy_prefix(dst: dict[Path_, Loc], src: dict[Path_, Loc], prefix: Path_) -> None:
+    n = len(prefix)
+    for p, loc in src.items():
+        if p[:n] == prefix:
+            dst[p] = loc
+
+
+def merge_into(base: Merged, doc: Document, data: dict[str, Any], path: Path_ = ()) -> None:
+    """Merge ``data`` (a mapping of ``doc`` at ``path``) onto ``base`` in place."""
+    target: Any = base.data
+    for part in path:
+        target = target[part]
+    for key, value in data.items():
+        child = (*path, key)
+        if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+            if child in doc.values:
+                base.values[child] = doc.values[child]
+            merge_into(base, doc, value, child)
+            continue
+        if key in target:
+            _drop_prefix(base.values, child)
+            _drop_prefix(base.keys, child)
+        target[key] = _deep_copy(value)
+        _copy_prefix(base.values, doc.values, child)
+        _copy_prefix(base.keys, doc.keys, child)
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+class Resolver:
+    """Reads a layout and everything it extends or includes, collecting problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, loc: Loc, path: Path_, message: str, code: str) -> None:
+        self.problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
+
+    def locate(self, ref: str, here: Path | None) -> Path | None:
+        """A shipped name or a path (relative to ``here``'s folder)."""
+        if here is None or (
+            "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml"))
+        ):
+            shipped = LAYOUTS_DIR / f"{ref}.yaml"
+            if shipped.is_file():
+                return shipped
+            if here is None and not Path(ref).is_file():
+                return None
+        path = Path(ref)
+        if not path.is_absolute() and here is not None:
+            path = here.parent / path
+        return path
+
+    def load(self, ref: str, given: str) -> Merged:
+        """Resolve the top-level layout ``ref`` (shipped name or path)."""
+        path = self.locate(ref, None)
+        if path is None:
+            path = Path(ref)
+        out = Merged()
+        doc = self._read(path, given, Loc(given, 0, 0), (), out)
+        if doc is not None and isinstance(doc.data, dict):
+            out.top_keys = set(doc.data)
+        return out
+
+    def _read(
+        self, path: Path, shown: str, origin: Loc, stack: tuple[Path, ...], out: Merged
+    ) -> Document | None:
+        real = path.resolve()
+        if real in stack:
+            chain = " -> ".join(display_name(p) for p in (*stack, real)[stack.index(real) :])
+            self.add(origin, (), f"cycle in extends/include: {chain}", "cycle")
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.add(origin, (), f"cannot read {shown}: {exc.strerror or exc}", "missing-file")
+            return None
+        out.digests.append(hashlib.sha256(raw).digest())
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.add(Loc(shown, 1, 1), (), f"not UTF-8 text: {exc.reason}", "yaml-syntax")
+            return None
+        doc, problems = parse_yaml(text, shown)
+        self.problems.extend(problems)
+        if doc.data is None:
+            if not problems:
+                self.add(Loc(shown, 1, 1), (), "empty layout file", "invalid-type")
+            return doc
+        if not isinstance(doc.data, dict):
+            self.add(
+                doc.values.get((), Loc(shown, 1, 1)),
+                (),
+                "a layout must be a mapping",
+                "invalid-type",
+            )
+            return doc
+        data: dict[str, Any] = doc.data
+        stack = (*stack, real)
+        extends = data.get("extends")
+        if extends is not None:
+            if isinstance(extends, str) and extends:
+                self._follow(
+                    extends, path, shown, doc.values[("extends",)], stack, out, kind="layout"
+                )
+            else:
+                self.add(
+                    doc.values[("extends",)],
+                    ("extends",),
+                    "extends must be a layout name or a path",
+                    "invalid-type",
+                )
+        include = data.get("include")
+        if include is not None:
+            items = include if isinstance(include, list) else [include]
+            for i, item in enumerate(items):
+                p = ("include", i) if isinstance(include, list) else ("include",)
+                if isinstance(item, str) and item:
+                    self._follow(item, path, shown, doc.values[p], stack, out, kind="fragment")
+                else:
+                    self.add(doc.values[p], p, "an include must be a file path", "invalid-type")
+        self._remove(doc, data.get("remove"), out)
+        own = {k: v for k, v in data.items() if k not in DIRECTIVES}
+        merge_into(out, doc, own)
+        return doc
+
+    def _follow(
+        self,
+        ref: str,
+        here: Path,
+        here_shown: str,
+        origin: Loc,
+        stack: tuple[Path, ...],
+        out: Merged,
+        kind: str,
+    ) -> None:
+        target = (
+            self.locate(ref, here)
+            if kind == "layout"
+            else (Path(ref) if Path(ref).is_absolute() else here.parent / ref)
+        )
+        if target is None or not target.is_file():
+            hint = ""
+            if kind == "layout" and "/" not in ref and not ref.endswith((".yaml", ".yml")):
+                close = difflib.get_close_matches(ref, shipped_layouts(), n=1)
+                hint = (
+                    f" (did you mean {close[0]!r}?)"
+                    if close
+                    else f" (shipped: {', '.join(shipped_layouts())})"
+                )
+            self.add(
+                origin,
+                ("extends",) if kind == "layout" else ("include",),
+                f"{kind} {ref!r} not found{hint}",
+                "missing-file",
+            )
+            return
+        if display_name(target) != str(target):
+            shown = display_name(target)
+        elif Path(ref).is_absolute():
+            shown = ref
+        else:
+            shown = os.path.normpath(os.path.join(os.path.dirname(here_shown), ref))
+        doc = self._read(target, shown, origin, stack, out)
+        if kind == "fragment" and doc is not None and isinstance(doc.data, dict):
+            for key in ("layout", "extends"):
+                if key in doc.data:
+                    self.add(
+                        doc.keys[(key,)],
+                        (key,),
+                        f"a fragment cannot set {key!r} (only layouts can)",
+                        "invalid-key",
+                    )
+
+    def _remove(self, doc: Document, remove: Any, out: Merged) -> None:
+        if remove is None:
+            return
+        if not isinstance(remove, list):
+            self.add(
+                doc.values[("remove",)],
+                ("remove",),
+                "remove must be a list of dotted paths",
+                "invalid-type",
+            )
+            return
+        for i, item in enumerate(remove):
+            loc = doc.values[("remove", i)]
+            if not isinstance(item, str) or not item:
+                self.add(
+                    loc,
+                    ("remove", i),
+                    "remove entries are dotted paths such as groups.scan.attrs.note",
+                    "invalid-type",
+                )
+                continue
+            parts = tuple(item.split("."))
+            parent: Any = out.data
+            for part in parts[:-1]:
+                parent = parent.get(part) if isinstance(parent, dict) else None
+            if not isinstance(parent, dict) or parts[-1] not in parent:
+                self.add(loc, ("remove", i), f"nothing to remove at {item!r}", "unknown-reference")
+                continue
+            del parent[parts[-1]]
+            _drop_prefix(out.values, parts)
+            _drop_prefix(out.keys, parts)
+            out.values.pop(parts, None)
+            out.keys.pop(parts, None)

@@ -1,0 +1,297 @@
+"""Public entry points: load, check and lower a layout.
+
+``source`` is a shipped layout name (``'pymodaq'`` → ``h5layout/layouts/pymodaq.yaml``)
+or a path to a YAML file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from h5layout.runtime.errors import LayoutSpecError, Problem
+from h5layout.runtime.spec import LayoutSpec
+from h5layout.schema import models as m
+from h5layout.schema._checks import Checker, hint
+from h5layout.schema._lower import lower
+from h5layout.schema._resolve import LAYOUTS_DIR, Merged, Resolver, display_name
+from h5layout.schema._yaml import Loc, Path_, dotted
+
+__all__ = ["check_layout", "load_layout_model", "load_layout_spec"]
+
+_FIELD_LABELS = {
+    "type": "type",
+    "items": "item type",
+    "dtypes": "dtype",
+    "role": "role",
+    "kind": "array kind",
+    "compression": "compression",
+    "encoding": "encoding",
+    "undeclared": "undeclared policy",
+    "undeclared_attrs": "undeclared policy",
+    "overflow": "overflow policy",
+    "chunks": "chunks",
+    "strings": "string encoding",
+    "attrs": "encoding",
+}
+
+
+@dataclass
+class _Result:
+    model: m.Layout | None
+    merged: Merged
+    problems: list[Problem]
+    source: str
+    shown: str
+
+
+def _source_name(source: str | Path) -> tuple[str, str]:
+    """(the source as given, how the top file is shown in messages)."""
+    text = str(source)
+    if isinstance(source, str) and "/" not in text and not text.endswith((".yaml", ".yml")):
+        shipped = LAYOUTS_DIR / f"{text}.yaml"
+        if shipped.is_file():
+            return text, display_name(shipped)
+    return text, display_name(Path(text), text)
+
+
+def _locate(merged: Merged, path: Path_, prefer_key: bool = False) -> Loc:
+    """Where a path of the merged document was written (nearest known ancestor)."""
+    p = tuple(path)
+    while True:
+        if prefer_key and p in merged.keys:
+            return merged.keys[p]
+        if p in merged.values:
+            return merged.values[p]
+        if p in merged.keys:
+            return merged.keys[p]
+        if not p:
+            return Loc("?", 0, 0)
+        p = p[:-1]
+
+
+def _model_fields(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following a pydantic error location."""
+    ann: Any = m.Layout
+    for part in loc:
+        ann = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            if part in ann.model_fields:
+                ann = ann.model_fields[part].annotation
+                continue
+            return []
+        origin = typing.get_origin(ann)
+        if origin is dict:
+            ann = typing.get_args(ann)[1]
+        elif origin is list:
+            ann = typing.get_args(ann)[0]
+        else:
+            return []
+    ann = _unwrap(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return list(ann.model_fields)
+    return []
+
+
+def _unwrap(ann: Any) -> Any:
+    """``X | None`` → ``X``."""
+    origin = typing.get_origin(ann)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if models:
+            return models[0]
+        if len(args) == 1:
+            return args[0]
+    return ann
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+    """Keep the parts of a pydantic location that exist in the data (drops union tags)."""
+    out: list[Any] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+    return tuple(out)
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
+    """Pydantic errors → problems, one per path, with friendlier messages."""
+    by_path: dict[Path_, list[tuple[str, str, bool]]] = {}
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _data_path(merged.data, loc)
+        kind = err["type"]
+        at_key = False
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            fields = _model_fields(loc[:-1])
+            msg = f"unknown key {key!r}{hint(key, fields)}"
+            code, at_key = "unknown-key", True
+        elif kind == "missing":
+            msg, code = f"missing required key {loc[-1]!r}", "missing-key"
+        elif kind == "literal_error":
+            value = err.get("input")
+            choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+            label_key = next(
+                (p for p in reversed(loc) if isinstance(p, str) and p in _FIELD_LABELS), "value"
+            )
+            label = _FIELD_LABELS.get(label_key, "value")
+            if isinstance(value, str):
+                close = hint(value, choices)
+                msg = f"unknown {label} {value!r}" + (
+                    close or f" (expected one of {', '.join(choices)})"
+                )
+            else:
+                msg = f"invalid {label} {value!r} (expected one of {', '.join(choices)})"
+            code = "unknown-name"
+        else:
+            msg = err["msg"]
+            msg = msg.removeprefix("Value error, ")
+            if kind in (
+                "string_type",
+                "int_type",
+                "float_type",
+                "bool_type",
+                "dict_type",
+                "list_type",
+                "model_type",
+            ):
+                code = "invalid-type"
+                try:
+                    value = _value_at(merged.data, path)
+                    got = type(value).__name__ if value is not None else "null"
+                    msg = f"{msg[0].lower()}{msg[1:]}, got {got} {value!r}"[:300]
+                except (KeyError, IndexError, TypeError):
+                    msg = f"{msg[0].lower()}{msg[1:]}"
+            else:
+                code = "invalid-value"
+                msg = f"{msg[0].lower()}{msg[1:]}"
+        by_path.setdefault(path, []).append((msg, code, at_key))
+    problems: list[Problem] = []
+    for path, items in by_path.items():
+        where: Loc
+        unknown = [it for it in items if it[1] in ("unknown-key", "missing-key")]
+        if unknown or len(items) == 1:
+            chosen = unknown or items
+            for msg, code, at_key in dict.fromkeys(chosen):
+                where = _locate(merged, path, prefer_key=at_key)
+                problems.append(
+                    Problem(where.file, where.line, where.column, dotted(path), msg, code)
+                )
+            continue
+        # several errors at one path: the members of a union failed one by one
+        where = _locate(merged, path)
+        try:
+            value = _value_at(merged.data, path)
+        except (KeyError, IndexError, TypeError):
+            value = None
+        msgs = "; ".join(dict.fromkeys(i[0].split(", got ")[0] for i in items))
+        problems.append(
+            Problem(
+                where.file,
+                where.line,
+                where.column,
+                dotted(path),
+                f"invalid value {value!r}: {msgs}"[:400],
+                "invalid-value",
+            )
+        )
+    return problems
+
+
+def _analyse(source: str | Path) -> _Result:
+    given, shown = _source_name(source)
+    resolver = Resolver()
+    merged = resolver.load(given, shown)
+    problems = list(resolver.problems)
+    model: m.Layout | None = None
+    if not problems or merged.data:
+        if (
+            merged.data
+            and "layout" not in merged.top_keys
+            and not any(p.code == "yaml-syntax" for p in problems)
+        ):
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    "missing required key 'layout' (every layout names itself)",
+                    "missing-key",
+                )
+            )
+        try:
+            model = m.Layout.model_validate(merged.data)
+        except ValidationError as exc:
+            problems.extend(_convert(exc, merged))
+
+        def report(path: Path_, message: str, code: str) -> None:
+            loc = _locate(merged, path)
+            problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
+
+        try:
+            Checker(merged.data, report).run()
+        except RecursionError:
+            report((), "layout nested too deeply", "invalid-value")
+    problems = sorted(dict.fromkeys(problems), key=_order(merged))
+    return _Result(model if not problems else None, merged, problems, given, shown)
+
+
+def _order(merged: Merged) -> Any:
+    files: dict[str, int] = {}
+
+    def key(p: Problem) -> tuple[int, int, int, str, str]:
+        rank = files.setdefault(p.file, len(files))
+        return (rank, p.line, p.column, p.path, p.message)
+
+    return key
+
+
+def check_layout(source: str | Path) -> list[Problem]:
+    """Every problem of a layout (empty when it is valid). Never raises for bad input."""
+    return _analyse(source).problems
+
+
+def load_layout_model(source: str | Path) -> m.Layout:
+    """The checked pydantic model of a layout (``LayoutSpecError`` listing every problem)."""
+    result = _analyse(source)
+    if result.model is None:
+        raise LayoutSpecError(result.problems)
+    return result.model
+
+
+def load_layout_spec(source: str | Path) -> LayoutSpec:
+    """Check a layout and lower it into the runtime's resolved :class:`LayoutSpec`.
+
+    ``source`` is a shipped name (``'pymodaq'``) or a path. ``sha256`` covers the bytes of
+    the layout and of everything it extends or includes; locations are ``file:line:col``
+    (package-relative for shipped layouts). Raises ``LayoutSpecError`` with every problem.
+    """
+    result = _analyse(source)
+    if result.model is None:
+        raise LayoutSpecError(result.problems)
+    sha = hashlib.sha256(b"".join(result.merged.digests)).hexdigest()
+    merged = result.merged
+    return lower(
+        result.model, lambda path: str(_locate(merged, path, prefer_key=True)), sha, result.source
+    )

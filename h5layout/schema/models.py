@@ -1,0 +1,201 @@
+"""Pydantic models of the layout language (version 1).
+
+These models describe what a layout file may say once ``extends``/``include`` are
+resolved. They are frozen; checks a model cannot express (references between node types,
+regexes, values fitting their declared type ...) live in :mod:`h5layout.schema._checks`.
+The JSON Schema shipped in ``layout.schema.json`` is generated from :class:`Layout`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Language versions this package understands.
+LANGUAGE_VERSIONS = ("1",)
+
+AttrType = Literal[
+    "str", "int", "float", "bool", "tuple", "list", "ndarray", "datetime", "dict", "any"
+]
+ItemType = Literal["str", "int", "float", "bool", "any"]
+Encoding = Literal["json", "native"]
+Undeclared = Literal["error", "warn", "allow"]
+GroupRole = Literal[
+    "root",
+    "raw",
+    "scan",
+    "detector",
+    "actuator",
+    "incremental",
+    "generic",
+    "data_group",
+    "channel",
+    "dim",
+    "nav_axes",
+    "group",
+]
+ArrayRole = Literal["logger", "data", "axis", "bkg", "error", "enlargeable", "strings", "array"]
+ArrayKind = Literal["fixed", "enlargeable", "vlen", "strings"]
+Overflow = Literal["grow", "error"]
+Compression = Literal["gzip", "lzf", "zlib", "blosc"]
+Dtype = Literal[
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Attr(_Model):
+    """One attribute of a node type."""
+
+    type: AttrType = Field(default="any", description="Python type of the value.")
+    items: ItemType | None = Field(default=None, description="Element type of a tuple or list.")
+    required: bool = Field(default=False, description="The attribute must be present.")
+    const: Any = Field(default=None, description="The only value allowed (written automatically).")
+    enum: list[Any] | None = Field(default=None, description="The allowed values.")
+    default: Any = Field(default=None, description="Value written when the caller gives none.")
+    pattern: str | None = Field(
+        default=None, description="Regular expression a str value must match."
+    )
+    minimum: float | None = Field(default=None, description="Smallest allowed number.")
+    maximum: float | None = Field(default=None, description="Largest allowed number.")
+    units: str | None = Field(default=None, description="Physical units of the value.")
+    description: str = Field(default="", description="What the attribute means.")
+    encoding: Encoding | None = Field(
+        default=None,
+        description="'json' (pymodaq envelope) or 'native' HDF5 attribute; default from policy.",
+    )
+
+
+class Child(_Model):
+    """How many nodes of one type a group may hold."""
+
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class Storage(_Model):
+    """Chunking and compression of an array."""
+
+    chunks: Literal["auto"] | list[int] | None = Field(
+        default=None, description="'auto', a chunk shape, or null."
+    )
+    compression: Compression | None = None
+    level: int | None = Field(default=None, ge=0, le=9)
+    shuffle: bool = False
+
+
+class _Node(_Model):
+    role: str | None = None
+    name: str | None = Field(
+        default=None,
+        description="Fixed name, or a pattern with {index:0Nd} or {dim}; absent: free name.",
+    )
+    overflow: Overflow = Field(
+        default="grow", description="Past the pattern's width: grow or error."
+    )
+    description: str = ""
+    match: dict[str, Any] = Field(
+        default_factory=dict, description="Attribute values identifying this type."
+    )
+    use_attrs: list[str] = Field(
+        default_factory=list, description="Attribute sets (attr_sets) to include."
+    )
+    attrs: dict[str, Attr | None] = Field(default_factory=dict)
+    undeclared_attrs: Undeclared | None = Field(
+        default=None, description="What to do with attributes the layout does not declare."
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description="Role-specific settings.")
+
+
+class Group(_Node):
+    """A node type that is an HDF5 group."""
+
+    role: GroupRole = "group"
+    children: dict[str, Child | None] = Field(default_factory=dict)
+    undeclared: Undeclared | None = Field(
+        default=None, description="Children the layout does not declare."
+    )
+
+
+class Array(_Node):
+    """A node type that is an HDF5 dataset."""
+
+    role: ArrayRole = "array"
+    kind: ArrayKind = "fixed"
+    dtypes: list[Dtype] = Field(default_factory=list, description="Allowed dtypes; empty: any.")
+    rank: int | None = Field(default=None, ge=0, description="Exact number of dimensions.")
+    min_rank: int | None = Field(default=None, ge=0)
+    max_rank: int | None = Field(default=None, ge=0)
+    dims: list[int | None] | None = Field(
+        default=None, description="Fixed sizes per dimension, null = free."
+    )
+    fill_value: Any = None
+    storage: Storage = Field(default_factory=lambda: Storage())
+
+
+class Encodings(_Model):
+    """Encodings the backends use."""
+
+    attrs: Encoding = Field(default="json", description="Default encoding of attributes.")
+    strings: Literal["pickle", "utf8"] = Field(
+        default="pickle", description="Rows of string arrays."
+    )
+
+
+class Policy(_Model):
+    """File-level policy."""
+
+    flush_every: int = Field(
+        default=1, ge=0, description="Points/rows between flushes; 0 = only at close."
+    )
+    swmr: bool = False
+    undeclared: Undeclared = "warn"
+    fsync: bool = False
+    encodings: Encodings = Field(default_factory=lambda: Encodings())
+
+
+class Layout(_Model):
+    """A whole layout (after ``extends`` and ``include`` are resolved)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        json_schema_extra={"title": "h5layout layout"},
+    )
+
+    layout: str = Field(description="Name of the layout (a Python identifier).")
+    version: str = Field(description="The layout's own version.")
+    language: str = Field(default="1", description="Version of the layout language.")
+    description: str = ""
+    extends: str | None = Field(
+        default=None, description="Shipped layout name or path this layout starts from."
+    )
+    include: list[str] = Field(
+        default_factory=list, description="Fragment files merged in, in order."
+    )
+    remove: list[str] = Field(
+        default_factory=list, description="Dotted paths deleted from what is inherited."
+    )
+    root: str = Field(default="root", description="Node type of the file's root group.")
+    policy: Policy = Field(default_factory=lambda: Policy())
+    attr_sets: dict[str, dict[str, Attr | None]] = Field(default_factory=dict)
+    groups: dict[str, Group | None] = Field(default_factory=dict)
+    arrays: dict[str, Array | None] = Field(default_factory=dict)
