@@ -1,0 +1,153 @@
+"""Every node and attribute of the golden pymodaq_data files is declared by pymodaq.yaml."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h5layout.runtime.spec import LayoutSpec, NodeSpec
+from h5layout.schema import load_layout_spec
+
+_NODE_RE = re.compile(r"^\s*(GROUP|DATASET) (/\S*)")
+_ATTR_RE = re.compile(r"^\s*@(.+?) <([^>]*)> = (.*)$")
+
+#: JSON envelope type names → attribute types of the layout language.
+_JSON_TYPES = {
+    "str": "str",
+    "int": "int",
+    "int64": "int",
+    "float": "float",
+    "float64": "float",
+    "bool": "bool",
+    "tuple": "tuple",
+    "list": "list",
+    "dict": "dict",
+    "ndarray": "ndarray",
+    "NoneType": None,
+}
+
+
+@dataclass
+class DumpNode:
+    """One GROUP or DATASET of a dump, with its attributes (name → (type, value))."""
+
+    kind: str
+    path: str
+    attrs: dict[str, tuple[str | None, Any]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1] or "/"
+
+
+def _stored(storage: str, raw: str) -> tuple[str | None, Any]:
+    """(layout type of the stored value, decoded value) of one dumped attribute."""
+    if storage.startswith("string"):
+        if raw.startswith("Empty("):
+            return "str", ""
+        text = ast.literal_eval(raw[1:] if raw.startswith("b'") or raw.startswith('b"') else raw)
+        try:
+            env = json.loads(text)
+        except ValueError:
+            return "str", text
+        if isinstance(env, dict) and set(env) == {"module", "type", "data"}:
+            value: Any = env["data"]
+            if env["type"] == "str":
+                value = ast.literal_eval(env["data"])
+            return _JSON_TYPES.get(env["type"], "?" + env["type"]), value
+        return "str", text
+    if storage.startswith("bool"):
+        return "bool", "True" in raw
+    if storage.startswith("int"):
+        return "int", int(re.sub(r"\D", "", raw) or 0)
+    return "?" + storage, raw
+
+
+def parse_dump(text: str) -> list[DumpNode]:
+    """The nodes of a dump.txt, in order."""
+    nodes: list[DumpNode] = []
+    for line in text.splitlines():
+        if m := _NODE_RE.match(line):
+            nodes.append(DumpNode("group" if m.group(1) == "GROUP" else "array", m.group(2)))
+        elif (m := _ATTR_RE.match(line)) and nodes:
+            nodes[-1].attrs[m.group(1)] = _stored(m.group(2).split(",")[0], m.group(3))
+    return nodes
+
+
+def _fits(declared: str, stored: str | None) -> bool:
+    if declared == "any":
+        return True
+    if stored is None:
+        return False
+    return declared == stored or (declared == "float" and stored == "int")
+
+
+def _candidates(spec: LayoutSpec, parent: NodeSpec | None, node: DumpNode) -> list[NodeSpec]:
+    pool = [spec.node(spec.root)] if parent is None else [spec.node(t) for t in parent.children]
+    out = []
+    for n in pool:
+        if n.kind != node.kind:
+            continue
+        if (n.naming.fixed or n.naming.pattern) and not n.naming.regex().match(node.name):
+            continue
+        if any(node.attrs.get(k, (None, object()))[1] != v for k, v in n.match.items()):
+            continue
+        out.append(n)
+    # named types beat free names, then the most specific match wins
+    out.sort(key=lambda n: (not (n.naming.fixed or n.naming.pattern), -len(n.match)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def spec() -> LayoutSpec:
+    return load_layout_spec("pymodaq")
+
+
+def test_parse_dump_reads_envelopes() -> None:
+    nodes = parse_dump(
+        "GROUP /\n    @TITLE <string[vlen,utf8],scalar> = "
+        """'{"module": "builtins", "type": "tuple", "data": "(1,)"}'\n"""
+        "    @swmr_active <bool,scalar> = bool(True)\n"
+    )
+    assert nodes[0].attrs == {"TITLE": ("tuple", "(1,)"), "swmr_active": ("bool", True)}
+
+
+def test_every_golden_node_and_attribute_is_declared(golden_dir: Path, spec: LayoutSpec) -> None:
+    dumps = sorted(golden_dir.glob("*.dump.txt"))
+    assert dumps, "no golden dumps"
+    seen_types: set[str] = set()
+    problems: list[str] = []
+    for dump in dumps:
+        types: dict[str, NodeSpec] = {}
+        for node in parse_dump(dump.read_text()):
+            parent_path = node.path.rsplit("/", 1)[0] or "/"
+            parent = None if node.path == "/" else types.get(parent_path)
+            if node.path != "/" and parent is None:
+                continue  # parent already reported
+            found = _candidates(spec, parent, node)
+            if not found:
+                problems.append(f"{dump.name}:{node.path}: no node type declared")
+                continue
+            ntype = found[0]
+            types[node.path] = ntype
+            seen_types.add(ntype.name)
+            for name, (stored, _value) in node.attrs.items():
+                attr = ntype.attrs.get(name)
+                if attr is None:
+                    if ntype.options.get("undeclared_attrs") != "allow":
+                        problems.append(f"{dump.name}:{node.path}@{name}: not declared by {ntype.name}")
+                elif not _fits(attr.type, stored):
+                    problems.append(f"{dump.name}:{node.path}@{name}: stored {stored}, declared {attr.type}")
+            for attr in ntype.attrs.values():
+                if attr.required and attr.name not in node.attrs and attr.name not in ("TITLE",):
+                    problems.append(f"{dump.name}:{node.path}@{attr.name}: required by {ntype.name}, absent")
+    assert problems == []
+    # the golden files exercise most of the layout
+    assert {"root", "raw", "scan", "detector", "actuator", "ch", "channel", "dim", "nav_axes"} <= seen_types
+    assert {"logger", "data", "bkg", "axis", "enl_data", "enl_axis", "strings", "array", "vlarray"} <= seen_types
