@@ -464,9 +464,11 @@ class DataWithAxes:
             kwargs["extra_attributes"] = list(self._extra)
         if self.path is not None:
             kwargs["path"] = self.path
+        # Let pymodaq infer the dim it would infer anyway (it warns on dims it rejects).
+        inferred = self.dim == self.get_dim_from_data_axes()
         return cls(
             self.name,
-            dim=self.dim.name,
+            dim=None if inferred else self.dim.name,
             distribution=self.distribution.name,
             data=[a.copy() for a in self._data],
             labels=list(self.labels),
@@ -664,8 +666,8 @@ def as_dwa(obj: Any) -> DataWithAxes:
     source = DataSource.raw if source_value is None else DataSource.parse(source_value)
     distribution = getattr(obj, "distribution", None)
     extras = list(getattr(obj, "extra_attributes", None) or [])
-    values = {key: getattr(obj, key) for key in extras if hasattr(obj, key)}
-    values.pop("path", None)
+    # pymodaq sometimes lists structural names (timestamp, path) as extras: skip those.
+    values = {k: getattr(obj, k) for k in extras if k not in _RESERVED and hasattr(obj, k)}
     errors = getattr(obj, "errors", None)
     dim = getattr(obj, "dim", None)
     cls = DataCalculated if source == DataSource.calculated else DataRaw
