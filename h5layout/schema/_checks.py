@@ -121,7 +121,8 @@ class Checker:
                 "invalid-value",
             )
         root = d.get("root", "root")
-        if isinstance(root, str):
+        # with no group table at all, the model already said what is missing
+        if isinstance(root, str) and (self.groups or "root" in d):
             if root not in self.groups:
                 self.report(
                     ("root",),
@@ -133,8 +134,10 @@ class Checker:
                 isinstance(self.groups[root], dict)
                 and self.groups[root].get("role", "group") != "root"
             ):
+                node = self.groups[root]
+                where = ("groups", root, "role") if "role" in node else ("groups", root)
                 self.report(
-                    ("root",), f"root node type {root!r} must have role 'root'", "invalid-value"
+                    where, f"root node type {root!r} must have role 'root'", "invalid-value"
                 )
         for name, attrs in self.sets.items():
             why = check_name(name, "attribute set name")
@@ -224,7 +227,7 @@ class Checker:
                 return
             if not fits(value, type_, items):
                 what = f"{type_} of {items}" if items else type_
-                self.report(vpath, f"{key} {value!r} is not a {what}", "invalid-value")
+                self.report(vpath, f"{key} {value!r} does not fit type {what}", "invalid-value")
                 return
             if regex is not None and isinstance(value, str) and not regex.search(value):
                 self.report(

@@ -103,6 +103,7 @@ class Resolver:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.shown: dict[Path, str] = {}
 
     def add(self, loc: Loc, path: Path_, message: str, code: str) -> None:
         self.problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
@@ -128,6 +129,7 @@ class Resolver:
         if path is None:
             path = Path(ref)
         out = Merged()
+        out.values[()] = Loc(given, 1, 1)
         doc = self._read(path, given, Loc(given, 0, 0), (), out)
         if doc is not None and isinstance(doc.data, dict):
             out.top_keys = set(doc.data)
@@ -137,8 +139,10 @@ class Resolver:
         self, path: Path, shown: str, origin: Loc, stack: tuple[Path, ...], out: Merged
     ) -> Document | None:
         real = path.resolve()
+        self.shown.setdefault(real, shown)
         if real in stack:
-            chain = " -> ".join(display_name(p) for p in (*stack, real)[stack.index(real) :])
+            loop = (*stack, real)[stack.index(real) :]
+            chain = " -> ".join(self.shown.get(p, display_name(p)) for p in loop)
             self.add(origin, (), f"cycle in extends/include: {chain}", "cycle")
             return None
         try:

@@ -48,8 +48,10 @@ def dotted(path: Path_) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif str(part).isprintable():
             out += ("." if out else "") + str(part)
+        else:  # keep control characters visible in messages
+            out += f"[{str(part)!r}]"
     return out
 
 

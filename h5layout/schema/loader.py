@@ -73,7 +73,7 @@ def _locate(merged: Merged, path: Path_, prefer_key: bool = False) -> Loc:
         if p in merged.keys:
             return merged.keys[p]
         if not p:
-            return Loc("?", 0, 0)
+            return Loc(merged.values[()].file if () in merged.values else "?", 1, 1)
         p = p[:-1]
 
 
@@ -226,7 +226,7 @@ def _analyse(source: str | Path) -> _Result:
     model: m.Layout | None = None
     if not problems or merged.data:
         if (
-            merged.data
+            "layout" in merged.data
             and "layout" not in merged.top_keys
             and not any(p.code == "yaml-syntax" for p in problems)
         ):
