@@ -38,6 +38,8 @@ class H5Backend:
 
     def __init__(self, backend: str = DEFAULT_BACKEND) -> None:
         self._file: Any = None
+        # False for views made by Node.to_h5_backend: dropping them must not close the file
+        self._owns_file = True
         self._impl: Backend = get_backend(backend)
         self._swmr_mode = False
         self._storage = Storage()
@@ -445,6 +447,8 @@ class H5Backend:
         self.close_file()
 
     def __del__(self) -> None:  # close files a caller forgot, without raising at exit
+        if not getattr(self, "_owns_file", True):
+            return
         try:
             self.close_file()
         except Exception:

@@ -167,6 +167,7 @@ class Node:
 
         h5 = H5Backend(self.backend)
         h5._file = self.h5file
+        h5._owns_file = False  # a view: garbage collection must not close the caller's file
         return h5
 
     def set_attr(self, key: str, value: Any) -> None:

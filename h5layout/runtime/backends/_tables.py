@@ -134,7 +134,7 @@ class TablesBackend(Backend):
         return name in node._v_attrs._v_attrnames
 
     def del_attr(self, node: Any, name: str) -> None:
-        node._v_attrs._f_remove(name)
+        node._f_delattr(name)
 
     def _create(self, fn: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         if _quiet_name(name):
