@@ -499,13 +499,50 @@ _RESERVED = frozenset(name for name in dir(DataWithAxes) if not name.startswith(
 }
 
 
-class DataRaw(DataWithAxes):
+class _FixedSource(DataWithAxes):
+    """A DataWithAxes whose source is set by its class (no ``source`` argument)."""
+
+    # Same positional order as pymodaq_data's DataRaw / DataCalculated.
+    def __init__(
+        self,
+        name: str,
+        dim: DataDim | str | None = None,
+        distribution: DataDistribution | str = DataDistribution.uniform,
+        data: Sequence[Any] | np.ndarray | None = None,
+        labels: Sequence[str] | None = None,
+        origin: str = "",
+        units: str = "",
+        axes: Iterable[Axis] | None = None,
+        nav_indexes: Iterable[int] = (),
+        errors: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        source = kwargs.pop("source", None)
+        if source is not None and DataSource.parse(source) != self._default_source:
+            raise DataValueError(f"{type(self).__name__} {name!r} cannot have source {source!r}")
+        super().__init__(
+            name,
+            self._default_source,
+            dim,
+            distribution,
+            data,
+            labels,
+            origin,
+            units,
+            axes,
+            nav_indexes,
+            errors,
+            **kwargs,
+        )
+
+
+class DataRaw(_FixedSource):
     """Data as acquired (``source='raw'``)."""
 
     _default_source = DataSource.raw
 
 
-class DataCalculated(DataWithAxes):
+class DataCalculated(_FixedSource):
     """Data computed from other data (``source='calculated'``)."""
 
     _default_source = DataSource.calculated
@@ -673,7 +710,6 @@ def as_dwa(obj: Any) -> DataWithAxes:
     cls = DataCalculated if source == DataSource.calculated else DataRaw
     return cls(
         str(name),
-        source=source,
         dim=None if dim is None else DataDim.parse(dim),
         distribution=DataDistribution.uniform
         if distribution is None

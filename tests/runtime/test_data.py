@@ -406,3 +406,12 @@ def test_to_pymodaq_without_pymodaq(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pymodaq_data.data", None)
     with pytest.raises(ImportError, match="pymodaq_data"):
         make_dwa().to_pymodaq()
+
+
+def test_positional_order_matches_pymodaq(P: Any) -> None:
+    args = ("d", None, "uniform", [np.zeros(3)], ["lab"], "orig", "V")
+    ours, theirs = DataRaw(*args), P.DataRaw(*args)
+    assert (ours.labels, ours.origin, ours.units) == (theirs.labels, theirs.origin, theirs.units)
+    assert DataCalculated("c", data=[np.zeros(1)], source="calculated").source == "calculated"
+    with pytest.raises(DataValueError, match="source"):
+        DataRaw("r", data=[np.zeros(1)], source="calculated")
