@@ -22,6 +22,7 @@ from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError
+from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
@@ -69,6 +70,7 @@ class H5SaverLowLevel(H5Backend):
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._namings: dict[str, Naming] = {}
+        self._growing: list[GrowingArray] = []
 
     # -- layout lookups (computed once per saver) ------------------------------------------
     def _layout_node(self, role: str, group_type: str | None = None) -> NodeSpec | None:
@@ -252,8 +254,34 @@ class H5SaverLowLevel(H5Backend):
             return True
         return False
 
+    def register_growing(self, array: GrowingArray) -> GrowingArray:
+        """Keep an enlargeable array's bookkeeping synced at every flush and close."""
+        self._growing.append(array)
+        return array
+
+    def sync_bookkeeping(self) -> None:
+        """Trim enlargeable arrays to their rows and write their ``shape``/``size``."""
+        swmr = self.is_swmr_active()
+        for array in self._growing:
+            array.sync(swmr)
+
+    def enable_swmr(self) -> None:
+        """Sync bookkeeping, then switch to SWMR writing."""
+        if self.isopen() and not self.is_swmr_active():
+            self.sync_bookkeeping()
+        super().enable_swmr()
+
+    def close_file(self) -> None:
+        """Sync bookkeeping, flush and close."""
+        if self._growing and self.isopen():
+            self.sync_bookkeeping()
+        self._growing = []
+        super().close_file()
+
     def flush(self) -> None:
-        """Flush, and fsync when the layout asks for durable flushes."""
+        """Sync bookkeeping and flush; fsync when the layout asks for durable flushes."""
+        if self._growing and self.isopen():
+            self.sync_bookkeeping()
         super().flush()
         if self._fsync and self.isopen():
             with open(self.filename, "rb") as fh:

@@ -25,6 +25,9 @@ class Backend(ABC):
     name: str = ""
     #: whether files can be written and read in SWMR mode
     swmr_capable: bool = False
+    #: whether enlargeable arrays may be resized ahead of the data (h5py) rather than
+    #: appended to row by row (PyTables buffers appends itself)
+    supports_block_growth: bool = False
 
     # -- files -------------------------------------------------------------------------
     @abstractmethod

@@ -44,6 +44,7 @@ class H5pyBackend(Backend):
 
     name = "h5py"
     swmr_capable = True
+    supports_block_growth = True
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if swmr_mode:

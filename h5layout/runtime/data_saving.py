@@ -1,0 +1,848 @@
+"""Savers of data, axes, backgrounds and error bars (the pymodaq_data ``data_saving`` API).
+
+Every saver works through an :class:`~h5layout.runtime.saving.H5SaverLowLevel` and keeps
+what it learns: node handles, array counters and growing arrays are cached per group, so
+an ``add_data`` in an acquisition loop writes data and nothing else (no tree walk, no
+attribute read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from h5layout.runtime.attrs import encode_json
+from h5layout.runtime.data import (
+    Axis,
+    DataToExport,
+    DataWithAxes,
+    as_axis,
+    as_dte,
+    as_dwa,
+)
+from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType, SaveType
+from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
+from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.nodes import CARRAY, GROUP, Node
+from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.spec import Naming
+
+#: the group holding navigation axes
+SPECIAL_GROUP_NAMES = {"nav_axes": "NavAxes"}
+
+
+def _path(where: Any) -> str:
+    return where.path if isinstance(where, Node) else str(where)
+
+
+def open_saver(
+    h5saver: Any,
+    *,
+    new_file: bool = False,
+    metadata: dict[str, Any] | None = None,
+    save_type: Any = SaveType.custom,
+    swmr_mode: bool = False,
+    saver_class: type[H5SaverLowLevel] = H5SaverLowLevel,
+) -> H5SaverLowLevel:
+    """A saver: the one given, or one opened on a path."""
+    if isinstance(h5saver, H5SaverLowLevel):
+        return h5saver
+    if isinstance(h5saver, str | Path):
+        saver = saver_class(save_type=save_type)
+        saver.init_file(Path(h5saver), new_file=new_file, metadata=metadata, swmr_mode=swmr_mode)
+        return saver
+    raise DataValueError(
+        f"expected an H5SaverLowLevel or a file path, got {type(h5saver).__name__}"
+    )
+
+
+def array_naming(h5saver: H5SaverLowLevel, data_type: DataType) -> Naming:
+    """Naming rule of arrays of a data type (layout's, else PyMoDAQ's ``Data00``…)."""
+    spec = h5saver.LAYOUT_SPEC
+    if spec is not None:
+        for node in spec.nodes.values():
+            if node.kind == "array" and node.options.get("data_type") == data_type.name:
+                if node.naming.pattern:
+                    return node.naming
+    return Naming(pattern=f"{data_type.value}{{index:02d}}")
+
+
+def group_naming(h5saver: H5SaverLowLevel, role: str, default: Naming) -> Naming:
+    """Naming rule of a group role (``channel``, ``dim``, ``nav_axes``)."""
+    spec = h5saver.LAYOUT_SPEC
+    if spec is not None:
+        node = spec.first_by_role(role)
+        if node is not None and (node.naming.pattern or node.naming.fixed):
+            return node.naming
+    return default
+
+
+class DataManagement:
+    """Base of the savers: naming and counting of one data type's arrays."""
+
+    data_type: DataType = DataType.data
+
+    def __init__(self, h5saver: Any, **open_kwargs: Any) -> None:
+        self._h5saver = open_saver(h5saver, **open_kwargs)
+        self._naming = array_naming(self._h5saver, self.data_type)
+        self._counters: dict[str, int] = {}
+
+    @property
+    def h5saver(self) -> H5SaverLowLevel:
+        """The low-level saver in use."""
+        return self._h5saver
+
+    @h5saver.setter
+    def h5saver(self, saver: H5SaverLowLevel) -> None:
+        self._h5saver = saver
+        self._naming = array_naming(saver, self.data_type)
+        self._counters.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # Unknown attributes are the low-level saver's (as in pymodaq_data).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._h5saver, name)
+
+    def __enter__(self) -> DataManagement:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_file()
+
+    def close_file(self) -> None:
+        """Close the file."""
+        self._h5saver.close_file()
+
+    def _format_node_name(self, ind: int) -> str:
+        """``Data00``, ``Axis01``… for index ``ind``."""
+        return self._naming.format(index=ind)
+
+    def get_index_from_node_name(self, node: Any) -> int | None:
+        """The index of a node name of this data type (None for other names)."""
+        name = node.name if isinstance(node, Node) else str(node).rsplit("/", 1)[-1]
+        return self._naming.parse_index(name)
+
+    def _scan_index(self, where: GROUP) -> int:
+        last = -1
+        for name in self._h5saver.backend_impl.children(where.node):
+            index = self._naming.parse_index(name)
+            if index is not None and index > last:
+                last = index
+        return last + 1
+
+    def _next_name(self, where: GROUP) -> str:
+        """Name of the next array of this type in ``where`` (counted once, then cached)."""
+        key = where.path
+        index = self._counters.get(key)
+        if index is None:
+            index = self._scan_index(where)
+        self._counters[key] = index + 1
+        return self._format_node_name(index)
+
+    def _get_nodes(self, where: Any) -> list[CARRAY]:
+        group = self._group_of(where)
+        return [
+            n for n in group.children().values()
+            if isinstance(n, CARRAY) and self._naming.parse_index(n.name) is not None
+            and n.attrs.get("data_type") == self.data_type.name
+        ]  # fmt: skip
+
+    def get_last_node_name(self, where: Any) -> str | None:
+        """Name of the last array of this type in the group, or None."""
+        nodes = self._get_nodes(where)
+        return nodes[-1].name if nodes else None
+
+    def get_node_from_index(self, where: Any, index: int) -> Node:
+        """The array of this type with index ``index``."""
+        return self._h5saver.get_node(where, self._format_node_name(index))
+
+    def _group_of(self, where: Any) -> GROUP:
+        node = self._h5saver.get_node(where)
+        if isinstance(node, GROUP):
+            return node
+        parent = node.parent_node
+        assert parent is not None
+        return parent
+
+    def _check_dtype(self, dtype: np.dtype, what: str) -> None:
+        spec = self._h5saver.LAYOUT_SPEC
+        if spec is None:
+            return
+        for node in spec.nodes.values():
+            if node.kind == "array" and node.options.get("data_type") == self.data_type.name:
+                allowed = node.array.dtypes if node.array is not None else ()
+                if allowed and dtype.name not in allowed:
+                    raise DataValueError(
+                        f"{what}: dtype {dtype.name} is not allowed by layout "
+                        f"{spec.layout!r} for {node.name} arrays (allowed: {', '.join(allowed)})"
+                    )
+                return
+
+
+def _write_attrs(node: Node, attrs: dict[str, Any]) -> None:
+    impl, raw = node.backend_impl, node.node
+    for key, value in attrs.items():
+        impl.set_attr(raw, key, encode_json(value))
+
+
+def axis_attrs(axis: Axis, index: int | None = None) -> dict[str, Any]:
+    """The PyMoDAQ attributes of an axis array."""
+    linear = axis.is_axis_linear()
+    return {
+        "data_type": DataType.axis.name,
+        "data_dimension": DataDim.Data1D.name,
+        "label": axis.label,
+        "units": axis.units,
+        "index": int(axis.index if index is None else index),
+        "spread_order": int(axis.spread_order),
+        "size": int(axis.size),
+        "offset": axis.offset if linear else None,
+        "scaling": axis.scaling if linear else None,
+        "distribution": DataDistribution.uniform.name if linear else DataDistribution.spread.name,
+    }
+
+
+class AxisSaverLoader(DataManagement):
+    """Axis arrays (``Axis00``…)."""
+
+    data_type = DataType.axis
+
+    def add_axis(
+        self, where: Any, axis: Any, enlargeable: bool = False, index: int | None = None
+    ) -> CARRAY:
+        """Write an axis in ``where`` (its full values; empty and growing when enlargeable)."""
+        axis = as_axis(axis)
+        group = self._group_of(where)
+        name = self._next_name(group)
+        h5 = self._h5saver
+        if enlargeable:
+            node: CARRAY = h5.create_earray(
+                group, name, np.float64, data_shape=(), title=axis.label
+            )
+            attrs = axis_attrs(axis, index)
+            attrs.update(
+                size=0, offset=None, scaling=None, distribution=DataDistribution.spread.name
+            )
+        else:
+            node = h5.create_carray(group, name, obj=axis.get_data(), title=axis.label)
+            attrs = axis_attrs(axis, index)
+        _write_attrs(node, attrs)
+        return node
+
+    def load_axis(self, where: Any) -> Axis:
+        """The Axis stored at a node (``AxisError`` when it is not an axis)."""
+        node = self._h5saver.get_node(where)
+        attrs = node.attrs
+        if attrs.get("data_type") != DataType.axis.name or not isinstance(node, CARRAY):
+            raise AxisError(f"{node.path} is not an axis node")
+        data = np.asarray(node.read())
+        return Axis(
+            label=str(attrs.get("label", node.title) or ""),
+            units=str(attrs.get("units", "") or ""),
+            data=data.reshape(-1) if data.size else np.zeros(0),
+            index=int(attrs.get("index", 0) or 0),
+            spread_order=int(attrs.get("spread_order", 0) or 0),
+        )
+
+    def get_axes(self, where: Any) -> list[Axis]:
+        """Every axis in the group of ``where``."""
+        return [self.load_axis(n) for n in self._get_nodes(where)]
+
+
+def data_attrs(dwa: DataWithAxes, index: int, data_type: DataType, **extra: Any) -> dict[str, Any]:
+    """The PyMoDAQ attributes of channel ``index`` of a DataWithAxes."""
+    attrs: dict[str, Any] = {
+        "data_type": data_type.name,
+        "data_dimension": dwa.dim.name,
+        "distribution": dwa.distribution.name,
+        "label": dwa.labels[index] if index < len(dwa.labels) else f"CH{index:02d}",
+        "source": dwa.source.name,
+        "origin": dwa.origin,
+        "timestamp": float(dwa.timestamp),
+        "nav_indexes": tuple(int(i) for i in dwa.nav_indexes),
+        "units": dwa.units,
+    }
+    for name in dwa.extra_attributes:
+        attrs[name] = getattr(dwa, name)
+    attrs.update(extra)
+    return attrs
+
+
+class DataSaverLoader(DataManagement):
+    """Data arrays (``Data00``…) with their axes and error bars; loads them back."""
+
+    data_type = DataType.data
+
+    def __init__(
+        self,
+        h5saver: Any,
+        new_file: bool = False,
+        metadata: dict[str, Any] | None = None,
+        save_type: Any = SaveType.custom,
+        swmr_mode: bool = False,
+    ) -> None:
+        super().__init__(
+            h5saver, new_file=new_file, metadata=metadata, save_type=save_type, swmr_mode=swmr_mode
+        )
+        self._axis_saver = AxisSaverLoader(self._h5saver)
+        self._error_saver: ErrorSaverLoader | None = None
+
+    @property
+    def h5saver(self) -> H5SaverLowLevel:
+        """The low-level saver in use (setting it rebinds the inner savers)."""
+        return self._h5saver
+
+    @h5saver.setter
+    def h5saver(self, saver: H5SaverLowLevel) -> None:
+        DataManagement.h5saver.fset(self, saver)  # type: ignore[attr-defined]
+        self._axis_saver.h5saver = saver
+        if self._error_saver is not None:
+            self._error_saver.h5saver = saver
+
+    def isopen(self) -> bool:
+        """Whether the file is open."""
+        return self._h5saver.isopen()
+
+    def _errors(self) -> ErrorSaverLoader:
+        if self._error_saver is None:
+            self._error_saver = ErrorSaverLoader(self._h5saver)
+        return self._error_saver
+
+    def add_data(
+        self, where: Any, data: Any, save_axes: bool = True, **kwargs: Any
+    ) -> list[CARRAY]:
+        """Write every channel of a DataWithAxes as one array, then its axes and errors."""
+        dwa = as_dwa(data)
+        group = self._group_of(where)
+        for array in dwa.data:
+            self._check_dtype(np.asarray(array).dtype, f"{group.path}: {dwa.name!r}")
+        nodes = []
+        h5 = self._h5saver
+        for i, array in enumerate(dwa.data):
+            name = self._next_name(group)
+            node = h5.create_carray(group, name, obj=np.asarray(array), title=dwa.name)
+            _write_attrs(node, data_attrs(dwa, i, self.data_type, **kwargs))
+            nodes.append(node)
+        if save_axes:
+            for axis in dwa.axes:
+                self._axis_saver.add_axis(group, axis)
+        if dwa.errors is not None and self.data_type == DataType.data:
+            self._errors().add_data(group, dwa.errors_as_dwa(), save_axes=False)
+        return nodes
+
+    def get_axes(self, where: Any) -> list[Axis]:
+        """Axes stored next to ``where``."""
+        return self._axis_saver.get_axes(where)
+
+    def get_bkg_nodes(self, where: Any) -> list[CARRAY]:
+        """Background arrays next to ``where``."""
+        return BkgSaver(self._h5saver)._get_nodes(where)
+
+    def get_data_arrays(
+        self, where: Any, with_bkg: bool = False, load_all: bool = False
+    ) -> list[np.ndarray]:
+        """The arrays of ``where`` (or of every data node of its group with ``load_all``)."""
+        from h5layout.runtime.data_loading import read_data_arrays
+
+        return read_data_arrays(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+
+    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> DataWithAxes:
+        """The DataWithAxes stored at ``where``."""
+        from h5layout.runtime.data_loading import load_dwa
+
+        return load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+
+
+class BkgSaver(DataSaverLoader):
+    """Background arrays (``Bkg00``…)."""
+
+    data_type = DataType.bkg
+
+
+class ErrorSaverLoader(DataSaverLoader):
+    """Error-bar arrays (``ErrorBar00``…)."""
+
+    data_type = DataType.error
+
+
+@dataclass
+class _Channel:
+    """What an extended or enlargeable saver holds for one channel group."""
+
+    group: GROUP
+    arrays: list[Any] = field(default_factory=list)  # raw datasets or GrowingArrays
+    errors: list[Any] = field(default_factory=list)
+    axes: list[GrowingArray] = field(default_factory=list)
+
+
+def _signal_shape(dwa: DataWithAxes) -> tuple[int, ...]:
+    shape = tuple(dwa.shape)
+    return () if shape == (1,) else shape
+
+
+class DataEnlargeableSaver(DataSaverLoader):
+    """Enlargeable arrays (``EnlData00``…): one row per call, for loggers and timed data."""
+
+    data_type = DataType.data_enlargeable
+
+    def __init__(
+        self,
+        h5saver: Any,
+        enl_axis_names: tuple[str, ...] | list[str] | None = ("nav axis",),
+        enl_axis_units: tuple[str, ...] | list[str] | None = ("",),
+    ) -> None:
+        super().__init__(h5saver)
+        self._enl_axis_names = tuple(enl_axis_names or ())
+        self._enl_axis_units = tuple(enl_axis_units or ("",) * len(self._enl_axis_names))
+        self._channels: dict[str, _Channel] = {}
+
+    def _create(self, group: GROUP, dwa: DataWithAxes, with_axes: bool) -> _Channel:
+        h5 = self._h5saver
+        for array in dwa.data:
+            self._check_dtype(np.asarray(array).dtype, f"{group.path}: {dwa.name!r}")
+        row_shape = tuple(dwa.shape)  # 0D rows keep their (1,)
+        nav = (0, *(i + 1 for i in dwa.nav_indexes))
+        channel = _Channel(group)
+        error_saver = self._errors()
+        for i, array in enumerate(dwa.data):
+            node = h5.create_earray(
+                group, self._next_name(group), np.asarray(array).dtype, row_shape, title=dwa.name
+            )
+            attrs = data_attrs(
+                dwa, i, self.data_type, nav_indexes=nav, distribution=DataDistribution.spread.name
+            )
+            _write_attrs(node, attrs)
+            channel.arrays.append(h5.register_growing(GrowingArray(h5.backend_impl, node.node)))
+        if dwa.errors is not None:
+            for i, array in enumerate(dwa.errors):
+                name = error_saver._next_name(group)
+                node = h5.create_earray(
+                    group, name, np.asarray(array).dtype, row_shape, title=f"{dwa.name}_errors"
+                )
+                attrs = data_attrs(
+                    dwa, i, DataType.error, nav_indexes=nav, source=DataSource.calculated.name
+                )
+                attrs["distribution"] = DataDistribution.spread.name
+                _write_attrs(node, attrs)
+                channel.errors.append(h5.register_growing(GrowingArray(h5.backend_impl, node.node)))
+        for axis in dwa.axes:
+            if axis.index not in dwa.nav_indexes:
+                self._axis_saver.add_axis(group, axis, index=axis.index + 1)
+        if with_axes:
+            for k, label in enumerate(self._enl_axis_names):
+                units = self._enl_axis_units[k] if k < len(self._enl_axis_units) else ""
+                enl = Axis(label=label, units=units, data=np.zeros(0), index=0, spread_order=k)
+                axis_node = self._axis_saver.add_axis(group, enl, enlargeable=True)
+                channel.axes.append(
+                    h5.register_growing(GrowingArray(h5.backend_impl, axis_node.node, is_axis=True))
+                )
+        return channel
+
+    def add_data(  # type: ignore[override]
+        self, where: Any, data: Any, axis_values: Any = None, **kwargs: Any
+    ) -> None:
+        """Append one row per channel (``axis_values``: one value per enlargeable axis)."""
+        dwa = as_dwa(data)
+        if len(dwa.nav_indexes) > 1:
+            raise DataDimError(f"{dwa.name!r}: enlargeable data take at most one navigation index")
+        key = _path(where)
+        channel = self._channels.get(key)
+        if channel is None:
+            channel = self._create(self._group_of(where), dwa, axis_values is not None)
+            self._channels[key] = channel
+        swmr = self._h5saver.is_swmr_active()
+        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr)
+        if dwa.errors is not None and channel.errors:
+            _append_rows(channel.errors, dwa.errors, dwa, swmr)
+        if axis_values is not None:
+            values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+            for k, axis in enumerate(channel.axes):
+                value = values[k] if values.size > k else np.nan
+                axis.append(np.full((rows_added,), value, dtype=np.float64), swmr)
+
+
+def _append_rows(
+    arrays: list[GrowingArray], data: list[np.ndarray], dwa: DataWithAxes, swmr: bool
+) -> int:
+    rows = 1
+    for array, values in zip(arrays, data, strict=True):
+        values = np.asarray(values)
+        if dwa.nav_indexes:
+            # ND data with one navigation index: its points become rows.
+            moved = np.moveaxis(values, dwa.nav_indexes[0], 0)
+            rows = moved.shape[0]
+            array.append(moved.reshape((rows, *array.row_shape)), swmr)
+        else:
+            array.append(values.reshape((1, *array.row_shape)), swmr)
+    return rows
+
+
+class DataExtendedSaver(DataSaverLoader):
+    """Scan arrays: each channel stored at ``indexes`` of an array of ``extended_shape``."""
+
+    data_type = DataType.data
+
+    def __init__(
+        self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
+    ) -> None:
+        super().__init__(h5saver)
+        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.fill_value = fill_value
+        self._channels: dict[str, _Channel] = {}
+
+    def _fill(self, dtype: np.dtype) -> Any:
+        fill = self._h5saver.fill_value if self.fill_value is None else self.fill_value
+        if dtype.kind in "iub" and isinstance(fill, float) and not np.isfinite(fill):
+            return 0  # integers have no NaN
+        return fill
+
+    def _chunks(self, signal: tuple[int, ...], dtype: np.dtype) -> tuple[int, ...]:
+        # One point per chunk when a point is big enough; several points otherwise.
+        point = max(int(np.prod(signal, dtype=np.int64)) * dtype.itemsize, 1)
+        k = len(self.extended_shape)
+        lead = [1] * k
+        if k:
+            lead[-1] = max(1, min(self.extended_shape[-1], (16 * 1024) // point))
+        sig = list(signal)
+        # Keep chunks under ~1 MiB by splitting the first signal dimensions of huge points.
+        while sig and int(np.prod(sig, dtype=np.int64)) * dtype.itemsize > 1024 * 1024:
+            sig[0] = max(1, sig[0] // 2)
+        return (*lead, *sig)
+
+    def _create(self, group: GROUP, dwa: DataWithAxes, distribution: DataDistribution) -> _Channel:
+        h5 = self._h5saver
+        k = len(self.extended_shape)
+        signal = _signal_shape(dwa)
+        shape = self.extended_shape + signal
+        nav = (*range(k), *(i + k for i in dwa.nav_indexes))
+        channel = _Channel(group)
+        for i, array in enumerate(dwa.data):
+            dtype = np.asarray(array).dtype
+            self._check_dtype(dtype, f"{group.path}: {dwa.name!r}")
+            store = h5.storage
+            store = (
+                replace(store, chunks=self._chunks(signal, dtype))
+                if store.chunks in (None, "auto")
+                else store
+            )
+            node = h5.create_carray(
+                group,
+                self._next_name(group),
+                shape=shape,
+                dtype=dtype,
+                fill_value=self._fill(dtype),
+                title=dwa.name,
+                storage=store,
+            )
+            attrs = data_attrs(
+                dwa, i, self.data_type, nav_indexes=nav, distribution=distribution.name
+            )
+            _write_attrs(node, attrs)
+            channel.arrays.append(node.node)
+        if dwa.errors is not None:
+            error_saver = self._errors()
+            for i, array in enumerate(dwa.errors):
+                dtype = np.asarray(array).dtype
+                node = h5.create_carray(
+                    group,
+                    error_saver._next_name(group),
+                    shape=shape,
+                    dtype=dtype,
+                    fill_value=self._fill(dtype),
+                    title=f"{dwa.name}_errors",
+                )
+                attrs = data_attrs(
+                    dwa, i, DataType.error, nav_indexes=nav, distribution=distribution.name
+                )
+                attrs["source"] = DataSource.calculated.name
+                _write_attrs(node, attrs)
+                channel.errors.append(node.node)
+        for axis in dwa.axes:
+            self._axis_saver.add_axis(group, axis, index=axis.index + k)  # a shifted copy
+        return channel
+
+    def add_data(  # type: ignore[override]
+        self,
+        where: Any,
+        data: Any,
+        indexes: Any,
+        distribution: Any = DataDistribution.uniform,
+        **kwargs: Any,
+    ) -> None:
+        """Write every channel at ``indexes`` of the scan arrays (created on first call)."""
+        dwa = as_dwa(data)
+        index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
+        if len(index) != len(self.extended_shape) or any(
+            not 0 <= i < n for i, n in zip(index, self.extended_shape, strict=False)
+        ):
+            raise DataValueError(f"indexes {index} out of the scan shape {self.extended_shape}")
+        key = _path(where)
+        channel = self._channels.get(key)
+        if channel is None:
+            channel = self._create(self._group_of(where), dwa, DataDistribution.parse(distribution))
+            self._channels[key] = channel
+        impl = self._h5saver.backend_impl
+        signal = _signal_shape(dwa)
+        for raw, values in zip(channel.arrays, dwa.data, strict=True):
+            impl.write(raw, index, np.asarray(values).reshape(signal))
+        if dwa.errors is not None:
+            for raw, values in zip(channel.errors, dwa.errors, strict=False):
+                impl.write(raw, index, np.asarray(values).reshape(signal))
+
+
+@dataclass
+class DataBundle:
+    """Everything one ``add_data_bundle`` call saves."""
+
+    dte: Any
+    node: Any
+    settings: str = ""
+    indexes: tuple[int, ...] | None = None
+    axis_values: Any = None
+    distribution: Any = DataDistribution.uniform
+    save_index: int = 0
+
+
+class DataToExportSaver:
+    """Saves a DataToExport: one ``Data0D``… group per dimension, one ``CH00``… per item."""
+
+    def __init__(
+        self,
+        h5saver: Any,
+        save_type: Any = SaveType.custom,
+        new_file: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._h5saver = open_saver(
+            h5saver, new_file=new_file, metadata=metadata, save_type=save_type
+        )
+        self._bind()
+
+    def _bind(self) -> None:
+        h5 = self._h5saver
+        self._data_saver = DataSaverLoader(h5)
+        self._bkg_saver = BkgSaver(h5)
+        self._error_saver = ErrorSaverLoader(h5)
+        self._channel_naming = group_naming(h5, "channel", Naming(pattern="CH{index:02d}"))
+        self._dim_naming = group_naming(h5, "dim", Naming(pattern="Data{dim}"))
+        self._groups: dict[tuple[str, str, int], GROUP] = {}
+
+    @property
+    def h5saver(self) -> H5SaverLowLevel:
+        """The low-level saver (setting it rebinds the inner savers)."""
+        return self._h5saver
+
+    @h5saver.setter
+    def h5saver(self, saver: H5SaverLowLevel) -> None:
+        self._h5saver = saver
+        self._bind()
+
+    def __enter__(self) -> DataToExportSaver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_file()
+
+    def close_file(self) -> None:
+        """Close the file."""
+        self._h5saver.close_file()
+
+    def close(self) -> None:
+        """Close the file."""
+        self.close_file()
+
+    def isopen(self) -> bool:
+        """Whether the file is open."""
+        return self._h5saver.isopen()
+
+    def channel_formatter(self, ind: int) -> str:
+        """``CH00``, ``CH01``… (the layout's channel naming)."""
+        return self._channel_naming.format(index=ind)
+
+    def _channel_groups(self, where: Any, dte: DataToExport) -> list[tuple[GROUP, DataWithAxes]]:
+        """The channel group of each item (created when absent), cached by position."""
+        h5 = self._h5saver
+        where_path = _path(where)
+        counts: dict[str, int] = {}
+        out = []
+        for dwa in dte:
+            dim = dwa.dim.name
+            pos = counts.get(dim, 0)
+            counts[dim] = pos + 1
+            key = (where_path, dim, pos)
+            group = self._groups.get(key)
+            if group is None:
+                dim_group = h5.get_set_group(where_path, self._dim_naming.format(dim=dim))
+                impl = h5.backend_impl
+                name = self.channel_formatter(pos)
+                kids = impl.children(dim_group.node)
+                if name in kids:
+                    group = GROUP(kids[name], impl)
+                else:
+                    group = GROUP(impl.create_group(dim_group.node, name, dwa.name), impl)
+                    impl.set_attr(group.node, "origin", dwa.origin)
+                self._groups[key] = group
+            out.append((group, dwa))
+        return out
+
+    def add_data(self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any) -> None:
+        """Write every item of a DataToExport under ``where``."""
+        dte = as_dte(data)
+        if settings_as_xml:
+            kwargs["settings"] = settings_as_xml
+        for group, dwa in self._channel_groups(where, dte):
+            self._data_saver.add_data(group, dwa, **kwargs)
+
+    def add_bkg(self, where: Any, data: Any) -> None:
+        """Write backgrounds next to the data of the same dimension and position."""
+        for group, dwa in self._channel_groups(where, as_dte(data)):
+            self._bkg_saver.add_data(group, dwa, save_axes=False)
+
+    def add_error(self, where: Any, data: Any) -> None:
+        """Write error bars (``ErrorBar00``…) next to the matching data."""
+        for group, dwa in self._channel_groups(where, as_dte(data)):
+            self._error_saver.add_data(group, dwa, save_axes=False)
+
+    def add_data_bundle(self, bundle: DataBundle) -> None:
+        """Save a :class:`DataBundle`."""
+        self.add_data(bundle.node, bundle.dte, settings_as_xml=bundle.settings)
+
+
+class DataToExportEnlargeableSaver(DataToExportSaver):
+    """Appends a DataToExport per call, with shared navigation axes in ``NavAxes``."""
+
+    def __init__(
+        self,
+        h5saver: Any,
+        enl_axis_names: Any = None,
+        enl_axis_units: Any = None,
+        axis_name: str = "nav axis",
+        axis_units: str = "",
+    ) -> None:
+        if enl_axis_names is None:
+            enl_axis_names = (axis_name,)
+        if enl_axis_units is None:
+            enl_axis_units = (axis_units,) * len(tuple(enl_axis_names))
+        self._enl_axis_names = tuple(enl_axis_names)
+        self._enl_axis_units = tuple(enl_axis_units)
+        super().__init__(h5saver)
+
+    def _bind(self) -> None:
+        super()._bind()
+        self._enl_saver = DataEnlargeableSaver(self._h5saver, (), ())
+        self._nav_axes: dict[str, list[GrowingArray]] = {}
+        self._nav_naming = group_naming(
+            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
+        )
+
+    def _get_nav_axes(self, where: Any) -> list[GrowingArray]:
+        key = _path(where)
+        axes = self._nav_axes.get(key)
+        if axes is None:
+            h5 = self._h5saver
+            nav = h5.get_set_group(key, self._nav_naming.format())
+            saver = AxisSaverLoader(h5)
+            axes = []
+            for k, label in enumerate(self._enl_axis_names):
+                units = self._enl_axis_units[k] if k < len(self._enl_axis_units) else ""
+                axis = Axis(label=label, units=units, data=np.zeros(0), index=0, spread_order=k)
+                node = saver.add_axis(nav, axis, enlargeable=True)
+                axes.append(
+                    h5.register_growing(GrowingArray(h5.backend_impl, node.node, is_axis=True))
+                )
+            self._nav_axes[key] = axes
+        return axes
+
+    def add_data(  # type: ignore[override]
+        self,
+        where: Any,
+        data: Any,
+        axis_values: Any = None,
+        axis_value: Any = None,
+        settings_as_xml: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """Append one row per channel and one value per navigation axis."""
+        if axis_values is None and axis_value is not None:
+            axis_values = [axis_value]
+        dte = as_dte(data)
+        axes = self._get_nav_axes(where)
+        for group, dwa in self._channel_groups(where, dte):
+            self._enl_saver.add_data(group, dwa)
+        if axis_values is None:
+            axis_values = [float(axes[0].rows) if axes else 0.0] * len(axes)
+        values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+        swmr = self._h5saver.is_swmr_active()
+        for k, axis in enumerate(axes):
+            axis.append(values[k : k + 1] if values.size > k else np.full(1, np.nan), swmr)
+        self._h5saver.tick_flush()
+
+
+class DataToExportTimedSaver(DataToExportEnlargeableSaver):
+    """Enlargeable saving with one ``time`` axis (seconds) fed by the DataToExport timestamp."""
+
+    def __init__(self, h5saver: Any) -> None:
+        super().__init__(h5saver, enl_axis_names=("time",), enl_axis_units=("s",))
+
+    def add_data(  # type: ignore[override]
+        self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any
+    ) -> None:
+        """Append a DataToExport at its timestamp."""
+        dte = as_dte(data)
+        super().add_data(
+            where, dte, axis_values=[dte.timestamp], settings_as_xml=settings_as_xml, **kwargs
+        )
+
+
+class DataToExportExtendedSaver(DataToExportSaver):
+    """Saves scans: each DataToExport at ``indexes`` of arrays of ``extended_shape``."""
+
+    def __init__(
+        self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
+    ) -> None:
+        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self._fill_value = fill_value
+        super().__init__(h5saver)
+
+    def _bind(self) -> None:
+        super()._bind()
+        self._ext_saver = DataExtendedSaver(self._h5saver, self.extended_shape, self._fill_value)
+        self._nav_naming = group_naming(
+            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
+        )
+        self._structure_done = False
+
+    def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
+        """Write the scan's navigation axes in ``where/NavAxes`` (once)."""
+        h5 = self._h5saver
+        nav = h5.get_set_group(where, self._nav_naming.format())
+        saver = AxisSaverLoader(h5)
+        if saver._get_nodes(nav):
+            return
+        for axis in axes:
+            saver.add_axis(nav, as_axis(axis))
+
+    def add_data(  # type: ignore[override]
+        self,
+        where: Any,
+        data: Any,
+        indexes: Any,
+        distribution: Any = DataDistribution.uniform,
+        settings_as_xml: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """Write one scan point of every item."""
+        dte = as_dte(data)
+        for group, dwa in self._channel_groups(where, dte):
+            self._ext_saver.add_data(group, dwa, indexes, distribution)
+        h5 = self._h5saver
+        if not self._structure_done:
+            self._structure_done = True
+            if h5.swmr_mode and h5.is_swmr_capable() and not h5.is_swmr_active():
+                h5.flush()
+                h5.enable_swmr()
+        h5.tick_flush()
