@@ -120,7 +120,10 @@ class TablesBackend(Backend):
         attrs = node._v_attrs
         if name not in attrs._v_attrnames:
             raise KeyError(name)
-        return attrs[name]
+        with warnings.catch_warnings():
+            # HDF5 types PyTables cannot map (h5py's bool enum of swmr_active) still read.
+            warnings.simplefilter("ignore", tables.DataTypeWarning)
+            return attrs[name]
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
         if _quiet_name(name):
