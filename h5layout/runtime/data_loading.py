@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -196,25 +196,27 @@ def load_dwa(
             errors=errors,
             timestamp=float(attrs["timestamp"]) if attrs.get("timestamp") is not None else None,
             path=node.path,
-            **{k: v for k, v in extras.items() if k.isidentifier() and not k.startswith("_")},
         )
     except DataValueError as exc:
         raise DataValueError(f"{node.path}: cannot build the data: {exc}") from exc
     for key, value in extras.items():
-        if not key.isidentifier():
-            dwa._extra[key] = value  # names such as 'settings]' from pymodaq_data files
+        # Stored as is: names such as 'settings]' or 'length' come from other writers.
+        dwa._extra[key] = value
     return dwa
 
 
 class DataLoader:
     """Reads data saved in the PyMoDAQ layout (by h5layout or pymodaq_data)."""
 
+    #: saver class used to open paths (a compiled layout binds its own)
+    SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
+
     def __init__(self, h5saver: Any, swmr_mode: bool = False, backend: str | None = None) -> None:
         if isinstance(h5saver, H5SaverLowLevel):
             self._h5saver = h5saver
             self._owns_file = False
         elif isinstance(h5saver, str | Path):
-            self._h5saver = self._saver_class()(backend=backend)
+            self._h5saver = self.SAVER_CLASS(backend=backend)
             self._h5saver.init_file(Path(h5saver), mode="r", swmr_mode=swmr_mode)
             self._owns_file = True
         else:
@@ -222,10 +224,6 @@ class DataLoader:
                 f"expected an H5SaverLowLevel or a file path, got {type(h5saver).__name__}"
             )
         self._naming = Naming(pattern="Data{index:02d}")
-
-    @classmethod
-    def _saver_class(cls) -> type[H5SaverLowLevel]:
-        return H5SaverLowLevel
 
     @property
     def h5saver(self) -> H5SaverLowLevel:

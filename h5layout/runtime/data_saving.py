@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -84,9 +84,11 @@ class DataManagement:
     """Base of the savers: naming and counting of one data type's arrays."""
 
     data_type: DataType = DataType.data
+    #: saver class used to open paths (a compiled layout binds its own)
+    SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
 
     def __init__(self, h5saver: Any, **open_kwargs: Any) -> None:
-        self._h5saver = open_saver(h5saver, **open_kwargs)
+        self._h5saver = open_saver(h5saver, saver_class=self.SAVER_CLASS, **open_kwargs)
         self._naming = array_naming(self._h5saver, self.data_type)
         self._counters: dict[str, int] = {}
 
@@ -610,6 +612,9 @@ class DataBundle:
 class DataToExportSaver:
     """Saves a DataToExport: one ``Data0D``… group per dimension, one ``CH00``… per item."""
 
+    #: saver class used to open paths (a compiled layout binds its own)
+    SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
+
     def __init__(
         self,
         h5saver: Any,
@@ -618,7 +623,11 @@ class DataToExportSaver:
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._h5saver = open_saver(
-            h5saver, new_file=new_file, metadata=metadata, save_type=save_type
+            h5saver,
+            new_file=new_file,
+            metadata=metadata,
+            save_type=save_type,
+            saver_class=self.SAVER_CLASS,
         )
         self._bind()
 
