@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,18 @@ def _filters(storage: Storage | None) -> tables.Filters | None:
     )
 
 
+@contextmanager
+def _quiet_types() -> Iterator[None]:
+    """Silence PyTables' warning for attribute types it cannot read.
+
+    h5py's booleans (such as ``swmr_active``) are HDF5 enums; PyTables reads them as
+    None and warns, on open and on every read of the node's attributes.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tables.DataTypeWarning)
+        yield
+
+
 def _quiet_name(name: str) -> bool:
     """Names PyTables warns about (not Python identifiers)."""
     return not name.isidentifier()
@@ -60,9 +74,10 @@ class TablesBackend(Backend):
                     "'h5layout repair' on it once no writer holds it."
                 )
         kwargs.pop("locking", None)
-        if mode == "w":
-            return tables.open_file(path, mode, title=title, **kwargs)
-        return tables.open_file(path, mode, **kwargs)
+        with _quiet_types():
+            if mode == "w":
+                return tables.open_file(path, mode, title=title, **kwargs)
+            return tables.open_file(path, mode, **kwargs)
 
     def close(self, file: Any) -> None:
         if file.isopen:
@@ -134,7 +149,8 @@ class TablesBackend(Backend):
             node._v_attrs[name] = value
 
     def has_attr(self, node: Any, name: str) -> bool:
-        return name in node._v_attrs._v_attrnames
+        with _quiet_types():
+            return name in node._v_attrs._v_attrnames
 
     def del_attr(self, node: Any, name: str) -> None:
         node._f_delattr(name)
