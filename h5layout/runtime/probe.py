@@ -44,10 +44,9 @@ class FileProbe:
     @property
     def truncated(self) -> bool:
         """The superblock promises more bytes than the file holds."""
-        return (
-            self.end_of_file_address is not None
-            and self.size < self.base_address + self.end_of_file_address
-        )
+        # HDF5 writes the end-of-file address counting the user block (checked with
+        # h5py/HDF5 2.0: base 512, EOF == file size), so it compares to the size as is.
+        return self.end_of_file_address is not None and self.size < self.end_of_file_address
 
     def problem(self) -> str | None:
         """A sentence saying why the file cannot be read normally, or None."""
@@ -60,7 +59,7 @@ class FileProbe:
         if self.truncated:
             return (
                 f"file is truncated: {self.size} bytes on disk, the superblock says "
-                f"{self.base_address + (self.end_of_file_address or 0)}"
+                f"{self.end_of_file_address}"
             )
         return None
 
