@@ -1,0 +1,161 @@
+"""Module settings as PyMoDAQ parameter-tree XML, and where they are stored.
+
+PyMoDAQ's H5Browser parses every attribute whose name contains ``settings`` as a
+parameter tree: each element is a parameter (tag = name) with ``type`` and ``title``
+attributes and its value as text. :func:`settings_to_xml` writes that format from a
+string, a parameter-tree object (``name()``, ``opts``, ``children()``, ``value()``, as
+pyqtgraph/PyMoDAQ parameters have) or plain nested dicts; :func:`settings_from_xml`
+reads it back into dicts without evaluating anything.
+
+HDF5 attributes are limited to 64 kB (compact storage); larger settings are written to a
+string array next to the attribute, which then holds a small valid tree pointing to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from xml.etree import ElementTree as ET
+
+#: boolean options every element carries (PyMoDAQ writes them all)
+_BOOLEAN_OPTIONS = {
+    "visible": True,
+    "removable": False,
+    "readonly": False,
+    "enabled": True,
+    "renamable": True,
+    "expanded": True,
+    "syncExpanded": True,
+    "showTop": False,
+    "strictNaming": False,
+}
+#: settings above this many UTF-8 bytes go to a dataset (HDF5 compact attributes: 64 kB)
+MAX_ATTRIBUTE_BYTES = 60_000
+#: name of the string array holding settings too large for an attribute
+SETTINGS_DATASET = "Settings"
+
+
+def _tag(name: str) -> str:
+    """An XML-safe element name (PyMoDAQ parameter names are identifiers already)."""
+    out = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in str(name)) or "settings"
+    return out if (out[0].isalpha() or out[0] == "_") else "_" + out
+
+
+def _text(ptype: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if "bool" in ptype or "led" in ptype:
+        return ("1" if value else "0") if isinstance(value, bool) else str(value)
+    if ptype == "int":
+        return str(int(value))
+    if ptype == "float":
+        return repr(float(value))
+    return str(value)
+
+
+def _element(name: str, ptype: str, title: str, value: Any, opts: Mapping[str, Any]) -> ET.Element:
+    attrib = {"type": ptype, "title": title}
+    for key, default in _BOOLEAN_OPTIONS.items():
+        attrib[key] = "1" if opts.get(key, default) else "0"
+    for key in ("label", "suffix"):
+        if opts.get(key) is not None:
+            attrib[key] = str(opts[key])
+    elt = ET.Element(_tag(name), attrib)
+    text = _text(ptype, value)
+    if text is not None:
+        elt.text = text
+    return elt
+
+
+def _from_parameter(param: Any) -> ET.Element:
+    opts = dict(getattr(param, "opts", {}) or {})
+    name = (
+        param.name()
+        if callable(getattr(param, "name", None))
+        else str(opts.get("name", "settings"))
+    )
+    ptype = str(opts.get("type", "group"))
+    value = param.value() if "value" in opts and callable(getattr(param, "value", None)) else None
+    elt = _element(name, ptype, str(opts.get("title") or name), value, opts)
+    for child in param.children() if callable(getattr(param, "children", None)) else []:
+        elt.append(_from_parameter(child))
+    return elt
+
+
+def _from_dict(d: Mapping[str, Any]) -> ET.Element:
+    name = str(d.get("name", "settings"))
+    children = d.get("children") or []
+    ptype = str(d.get("type", "group" if children else _guess_type(d.get("value"))))
+    elt = _element(name, ptype, str(d.get("title") or name), d.get("value"), d)
+    for child in children:
+        elt.append(_from_dict(child))
+    return elt
+
+
+def _guess_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def settings_to_xml(settings: Any) -> str:
+    """PyMoDAQ parameter XML for ``settings`` (XML text, parameter tree, dict or None)."""
+    if settings is None or settings == "":
+        return ET.tostring(_element("settings", "group", "settings", None, {}), encoding="unicode")
+    if isinstance(settings, bytes):
+        return settings.decode("utf-8")
+    if isinstance(settings, str):
+        return settings
+    if isinstance(settings, Mapping):
+        return ET.tostring(_from_dict(settings), encoding="unicode")
+    return ET.tostring(_from_parameter(settings), encoding="unicode")
+
+
+def _value(ptype: str, text: str | None) -> Any:
+    if text is None:
+        return "" if ptype == "str" else None
+    try:
+        if ptype == "float":
+            return float(text)
+        if ptype == "int":
+            return int(float(text))
+        if ("bool" in ptype or "led" in ptype) and text in ("0", "1"):
+            return text == "1"
+    except ValueError:
+        return text
+    return text
+
+
+def _to_dict(elt: ET.Element) -> dict[str, Any]:
+    ptype = elt.get("type", "group")
+    out: dict[str, Any] = {"name": elt.tag, "type": ptype, "title": elt.get("title", elt.tag)}
+    value = _value(ptype, elt.text.strip() if elt.text and elt.text.strip() else None)
+    if value is not None:
+        out["value"] = value
+    if len(elt):
+        out["children"] = [_to_dict(child) for child in elt]
+    return out
+
+
+def settings_from_xml(text: str) -> dict[str, Any]:
+    """The parameter tree of PyMoDAQ settings XML as nested dicts (nothing evaluated)."""
+    return _to_dict(ET.fromstring(text))
+
+
+def module_settings(module: Any) -> str:
+    """The settings XML of a module: ``settings_xml``, else its parameter tree ``settings``."""
+    xml = getattr(module, "settings_xml", None)
+    if xml is not None:
+        return settings_to_xml(xml)
+    return settings_to_xml(getattr(module, "settings", None))
+
+
+def pointer_xml(dataset_path: str) -> str:
+    """A small valid tree saying where settings too large for an attribute are."""
+    elt = _element("settings", "group", f"settings stored in {dataset_path}", None, {})
+    elt.append(_element("stored_in", "str", "stored in", dataset_path, {"readonly": True}))
+    return ET.tostring(elt, encoding="unicode")
