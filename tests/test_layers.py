@@ -1,0 +1,78 @@
+"""Import direction: runtime <- schema <- compiler <- cli.
+
+Each check runs in a fresh interpreter so modules imported by other tests do not count.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+_PROBE = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: optional backends whose library may be absent here
+OPTIONAL = frozenset({"h5layout.runtime.backends._h5pyd"})
+
+
+def _package_modules(package: str) -> list[str]:
+    folder = Path(__file__).resolve().parents[1].joinpath(*package.split("."))
+    found = sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+    return [package, *(m for m in found if m not in OPTIONAL)]
+
+
+RUNTIME_MODULES = [
+    *_package_modules("h5layout.runtime"),
+    *_package_modules("h5layout.runtime.backends"),
+]
+
+
+def _loaded(*modules: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *modules],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _offenders(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+def test_runtime_imports_nothing_above_it() -> None:
+    loaded = _loaded(*RUNTIME_MODULES)
+    assert "h5layout.runtime.saving" in loaded  # the probe really imported the runtime
+    bad = _offenders(
+        loaded,
+        (
+            "h5layout.schema",
+            "h5layout.compiler",
+            "h5layout.cli",
+            "pydantic",
+            "yaml",
+            "jinja2",
+            "jsonschema",
+        ),
+    )
+    assert bad == []
+
+
+def test_runtime_loads_backend_libraries_lazily() -> None:
+    loaded = _loaded("h5layout.runtime.saving")
+    assert _offenders(loaded, ("tables", "h5py")) == []
+
+
+def test_schema_imports_no_compiler_or_cli() -> None:
+    loaded = _loaded(*_package_modules("h5layout.schema"))
+    assert "h5layout.schema" in loaded
+    assert _offenders(loaded, ("h5layout.compiler", "h5layout.cli")) == []
