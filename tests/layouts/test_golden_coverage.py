@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,36 +118,64 @@ def test_parse_dump_reads_envelopes() -> None:
     assert nodes[0].attrs == {"TITLE": ("tuple", "(1,)"), "swmr_active": ("bool", True)}
 
 
+def coverage_problems(spec: LayoutSpec, dump_name: str, text: str, seen: set[str]) -> list[str]:
+    """What in one dump the layout does not declare (or declares with another type)."""
+    problems: list[str] = []
+    types: dict[str, NodeSpec] = {}
+    for node in parse_dump(text):
+        where = f"{dump_name}:{node.path}"
+        parent_path = node.path.rsplit("/", 1)[0] or "/"
+        parent = None if node.path == "/" else types.get(parent_path)
+        if node.path != "/" and parent is None:
+            continue  # its parent was already reported
+        found = _candidates(spec, parent, node)
+        if not found:
+            problems.append(f"{where}: no node type declared")
+            continue
+        ntype = found[0]
+        types[node.path] = ntype
+        seen.add(ntype.name)
+        for name, (stored, value) in node.attrs.items():
+            attr = ntype.attrs.get(name)
+            if attr is None:
+                if ntype.options.get("undeclared_attrs") != "allow":
+                    problems.append(f"{where}@{name}: not declared by {ntype.name}")
+            elif not _fits(attr.type, stored):
+                problems.append(f"{where}@{name}: stored {stored}, declared {attr.type}")
+            elif attr.has_const and stored == "str" and value != attr.const and value:
+                problems.append(f"{where}@{name}: {value!r} is not the const {attr.const!r}")
+        for attr in ntype.attrs.values():
+            # TITLE may be absent on the h5py root only before pymodaq sets it
+            if attr.required and attr.name not in node.attrs and attr.name != "TITLE":
+                problems.append(f"{where}@{attr.name}: required by {ntype.name}, absent")
+    return problems
+
+
 def test_every_golden_node_and_attribute_is_declared(golden_dir: Path, spec: LayoutSpec) -> None:
     dumps = sorted(golden_dir.glob("*.dump.txt"))
     assert dumps, "no golden dumps"
-    seen_types: set[str] = set()
+    seen: set[str] = set()
     problems: list[str] = []
     for dump in dumps:
-        types: dict[str, NodeSpec] = {}
-        for node in parse_dump(dump.read_text()):
-            parent_path = node.path.rsplit("/", 1)[0] or "/"
-            parent = None if node.path == "/" else types.get(parent_path)
-            if node.path != "/" and parent is None:
-                continue  # parent already reported
-            found = _candidates(spec, parent, node)
-            if not found:
-                problems.append(f"{dump.name}:{node.path}: no node type declared")
-                continue
-            ntype = found[0]
-            types[node.path] = ntype
-            seen_types.add(ntype.name)
-            for name, (stored, _value) in node.attrs.items():
-                attr = ntype.attrs.get(name)
-                if attr is None:
-                    if ntype.options.get("undeclared_attrs") != "allow":
-                        problems.append(f"{dump.name}:{node.path}@{name}: not declared by {ntype.name}")
-                elif not _fits(attr.type, stored):
-                    problems.append(f"{dump.name}:{node.path}@{name}: stored {stored}, declared {attr.type}")
-            for attr in ntype.attrs.values():
-                if attr.required and attr.name not in node.attrs and attr.name not in ("TITLE",):
-                    problems.append(f"{dump.name}:{node.path}@{attr.name}: required by {ntype.name}, absent")
+        problems += coverage_problems(spec, dump.name, dump.read_text(), seen)
     assert problems == []
     # the golden files exercise most of the layout
-    assert {"root", "raw", "scan", "detector", "actuator", "ch", "channel", "dim", "nav_axes"} <= seen_types
-    assert {"logger", "data", "bkg", "axis", "enl_data", "enl_axis", "strings", "array", "vlarray"} <= seen_types
+    groups = {"root", "raw", "scan", "detector", "actuator", "ch", "channel", "dim", "nav_axes"}
+    arrays = {"logger", "data", "bkg", "axis", "enl_data", "enl_axis", "strings", "array"}
+    assert groups | arrays | {"vlarray", "enl_error", "data_group"} <= seen
+
+
+def test_coverage_check_catches_missing_declarations(golden_dir: Path, spec: LayoutSpec) -> None:
+    text = (golden_dir / "dte_basic_h5py.dump.txt").read_text()
+    axis = spec.node("axis")
+    crippled_axis = replace(
+        axis, attrs={k: v for k, v in axis.attrs.items() if k != "spread_order"}
+    )
+    crippled = replace(spec, nodes={**spec.nodes, "axis": crippled_axis})
+    problems = coverage_problems(crippled, "x", text, set())
+    assert problems and all("@spread_order: not declared by axis" in p for p in problems)
+    wrong = replace(axis, attrs={**axis.attrs, "index": replace(axis.attrs["index"], type="str")})
+    problems = coverage_problems(
+        replace(spec, nodes={**spec.nodes, "axis": wrong}), "x", text, set()
+    )
+    assert problems and all("@index: stored int, declared str" in p for p in problems)
