@@ -268,6 +268,8 @@ class EARRAY(CARRAY):
             return data.reshape((1, *row_shape))
         if data.shape[1:] == row_shape:
             return data
+        if expand and data.ndim == 1 and row_shape == (1,):
+            return data.reshape((-1, 1))  # n values of 0D data: n rows, as pymodaq_data does
         if expand and data.size == int(np.prod(row_shape, dtype=np.int64)):
             return data.reshape((1, *row_shape))
         raise DataValueError(

@@ -349,6 +349,15 @@ class TestBackendConformance:
         e0.append(np.array([5]))
         e0.append(np.array([6]))
         assert e0.shape == (2, 1) and e0.attrs["shape"] == (2, 1)
+        e0.append(np.array([7, 8, 9]))  # several 0D values: one row each
+        assert e0.shape == (5, 1) and e0.attrs["shape"] == (5, 1)
+        np.testing.assert_array_equal(e0.read()[:, 0], [5, 6, 7, 8, 9])
+        with pytest.raises(DataValueError):
+            e0.append(np.array([7, 8, 9]), expand=False)
+        e3 = h5.create_earray("/", "E3", "float64", data_shape=(2, 3))
+        e3.append(np.ones((2, 3)))
+        e3.append(np.ones((4, 2, 3)))
+        assert e3.shape == (5, 2, 3) and e3.attrs["shape"] == (5, 2, 3)
         e1 = h5.create_earray("/", "E1", "int64")
         e1.append(np.array([1, 2, 3]))
         assert e1.shape == (3,) and e1.attrs["shape"] == (3,)
