@@ -19,6 +19,8 @@ Path_ = tuple[Any, ...]
 
 #: Nesting deeper than this is refused (protects against alias bombs and recursion).
 MAX_DEPTH = 64
+#: More values than this (after expanding aliases) are refused.
+MAX_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self._constructor = yaml.SafeLoader("")
         self._nodes = 0
+        self._too_big = False
 
     def loc(self, node: yaml.Node) -> Loc:
         mark = node.start_mark
@@ -74,8 +77,12 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
         self._nodes += 1
         self.values[path] = self.loc(node)
-        if depth > MAX_DEPTH or self._nodes > 200_000:
-            self.problem(self.loc(node), path, "document nested too deeply", "yaml-syntax")
+        if depth > MAX_DEPTH or self._nodes > MAX_NODES:
+            if not self._too_big:  # once is enough (alias bombs would repeat it)
+                self._too_big = True
+                self.problem(
+                    self.loc(node), path, "document nested too deeply or too large", "yaml-syntax"
+                )
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)

@@ -180,6 +180,8 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
                     value = _value_at(merged.data, path)
                     got = type(value).__name__ if value is not None else "null"
                     msg = f"{msg[0].lower()}{msg[1:]}, got {got} {value!r}"[:300]
+                    if kind == "string_type" and isinstance(value, (int, float)):
+                        msg += f" (quote it: '\"{value}\"')"
                 except (KeyError, IndexError, TypeError):
                     msg = f"{msg[0].lower()}{msg[1:]}"
             else:
