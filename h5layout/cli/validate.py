@@ -1,0 +1,141 @@
+"""``h5layout validate FILE_OR_DIR...``: check HDF5 files against a layout.
+
+Exit status: 0 when every file is valid, 1 when any file has an error (or a warning, with
+``--strict``), 2 on usage errors (no such file, unknown layout) or when a check failed
+inside h5layout (``internal-error``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from h5layout.runtime.report import FileReport
+
+HELP = "check HDF5 files against a layout"
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+SUFFIXES = (".h5", ".hdf5")
+#: Show a progress bar from this many files on (and only when stderr is a terminal).
+PROGRESS_FROM = 20
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``FILE_OR_DIR...``, ``--layout``, ``--format``, ``--strict``, ``--jobs``."""
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE_OR_DIR",
+        help="HDF5 files, or folders searched recursively for *.h5 / *.hdf5",
+    )
+    parser.add_argument(
+        "--layout",
+        metavar="NAME|PATH",
+        help="layout to check against (default: the one the file names; pymodaq files "
+        "are recognised)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "junit"),
+        default="text",
+        help="text (default), json (see report.schema.json), sarif (SARIF 2.1.0) or junit",
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=1, metavar="N", help="check N files in parallel"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+
+def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """The files to check (folders expanded, sorted) and the paths that do not exist."""
+    files: list[str] = []
+    missing: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                str(f) for f in path.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file()
+            )
+            files.extend(found)
+        elif path.exists():
+            files.append(p)
+        else:
+            missing.append(p)
+    return files, missing
+
+
+def _check_one(path: str, layout: str | None) -> FileReport:
+    """Check one file (runs in a worker process with ``--jobs``)."""
+    from h5layout.runtime.registry import find_layout_spec
+    from h5layout.runtime.validate import validate_file
+
+    spec = find_layout_spec(layout) if layout is not None else None
+    return validate_file(path, spec)
+
+
+def _run_all(files: list[str], layout: str | None, jobs: int) -> Iterator[FileReport]:
+    if jobs <= 1 or len(files) <= 1:
+        for f in files:
+            yield _check_one(f, layout)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # map keeps the input order, so output does not depend on scheduling.
+        yield from pool.map(_check_one, files, [layout] * len(files), chunksize=4)
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    bar = "#" * filled + "-" * (width - filled)
+    sys.stderr.write(f"\r[{bar}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\r" + " " * (width + 20) + "\r")
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every file; print the report; return the exit status."""
+    from h5layout.runtime.report import Report, format_report
+
+    if args.jobs < 1:
+        print("h5layout validate: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    files, missing = collect_files(args.paths)
+    for m in missing:
+        print(f"h5layout validate: no such file or folder: {m}", file=sys.stderr)
+    if missing:
+        return EXIT_USAGE
+    if not files:
+        print("h5layout validate: no *.h5 or *.hdf5 file found", file=sys.stderr)
+        return EXIT_USAGE
+    layout = args.layout
+    if layout is not None:
+        from h5layout.runtime.registry import find_layout_spec
+
+        try:
+            spec = find_layout_spec(layout)
+        except Exception as exc:  # unknown name, broken layout file
+            print(f"h5layout validate: cannot load layout {layout!r}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if Path(layout).is_file():
+            layout = str(Path(layout).resolve())  # workers may not share our cwd
+        del spec
+    show = not args.no_progress and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
+    report = Report()
+    for i, fr in enumerate(_run_all(files, layout, args.jobs), 1):
+        report.files.append(fr)
+        if show:
+            _progress(i, len(files))
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    print(format_report(report, args.format, color=color, strict=args.strict))
+    if any(f.code == "internal-error" for fr in report.files for f in fr.findings):
+        return EXIT_USAGE
+    return report.exit_code(strict=args.strict)
