@@ -102,14 +102,38 @@ def _guess_type(value: Any) -> str:
     return "str"
 
 
+def _valid_xml(text: str) -> str:
+    """``text`` when it is parameter XML already; otherwise a tree the browser can parse.
+
+    Elements missing ``type`` or ``title`` get them (PyMoDAQ fails on elements without a
+    type); text that is not XML at all is kept whole as one ``text`` parameter.
+    """
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        wrapper = _element("settings", "group", "settings", None, {})
+        wrapper.append(_element("text", "text", "text", text, {}))
+        return ET.tostring(wrapper, encoding="unicode")
+    missing = [e for e in root.iter() if not e.get("type") or e.get("title") is None]
+    if not missing:
+        return text
+    for elt in missing:
+        if not elt.get("type"):
+            has_text = bool(elt.text and elt.text.strip())
+            elt.set("type", "str" if has_text and not len(elt) else "group")
+        if elt.get("title") is None:
+            elt.set("title", elt.tag)
+    return ET.tostring(root, encoding="unicode")
+
+
 def settings_to_xml(settings: Any) -> str:
     """PyMoDAQ parameter XML for ``settings`` (XML text, parameter tree, dict or None)."""
     if settings is None or settings == "":
         return ET.tostring(_element("settings", "group", "settings", None, {}), encoding="unicode")
     if isinstance(settings, bytes):
-        return settings.decode("utf-8")
+        settings = settings.decode("utf-8")
     if isinstance(settings, str):
-        return settings
+        return _valid_xml(settings)
     if isinstance(settings, Mapping):
         return ET.tostring(_from_dict(settings), encoding="unicode")
     return ET.tostring(_from_parameter(settings), encoding="unicode")
@@ -122,7 +146,11 @@ def _value(ptype: str, text: str | None) -> Any:
         if ptype == "float":
             return float(text)
         if ptype == "int":
-            return int(float(text))
+            # int() first: going through float would round integers past 2**53
+            try:
+                return int(text)
+            except ValueError:
+                return int(float(text))
         if ("bool" in ptype or "led" in ptype) and text in ("0", "1"):
             return text == "1"
     except ValueError:
