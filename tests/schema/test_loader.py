@@ -292,3 +292,41 @@ def test_empty_and_non_utf8_files(tmp_path: Path) -> None:
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"layout: \xff\xfe\n")
     assert [p.code for p in check_layout(binary)] == ["yaml-syntax"]
+
+
+@pytest.mark.parametrize("name", ["pymodaq", "raman_map", "camera_logger"])
+def test_every_node_type_is_reachable_from_root(name: str) -> None:
+    spec = load_layout_spec(name)
+    seen, todo = set(), [spec.root]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(spec.node(current).children)
+    unreachable = set(spec.nodes) - seen
+    # raman_map drops data-logger groups on purpose; camera_logger keeps PyMoDAQ's types
+    assert unreachable <= {"data_logger"}
+
+
+def test_same_bytes_under_other_hash_seeds() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from h5layout.schema import load_layout_spec;"
+        "print(json.dumps(load_layout_spec('raman_map').to_dict()))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "12345")
+    }
+    assert len(outs) == 1
+    assert json.loads(outs.pop())["nodes"]["scan"]["naming"]["pattern"] == "Map{index:03d}"
