@@ -1,0 +1,93 @@
+"""``h5layout inspect LAYOUT_OR_FILE``: the node types of a layout, or the tree of a file.
+
+An HDF5 file prints one line per node (indented path name, node class, ``type`` /
+``data_type`` attribute and shape of arrays). Anything else is read as a layout (file
+or shipped name) and prints one line per node type (name, kind, role, naming, required
+attributes, children). Exit 1 when the layout or file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = "show the node tree of a file or a layout"
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``LAYOUT_OR_FILE``."""
+    parser.add_argument("target", metavar="LAYOUT_OR_FILE", help="HDF5 file, layout or name")
+
+
+def is_hdf5(path: Path) -> bool:
+    """True when ``path`` is a file starting with the HDF5 signature (or a user block)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head == _HDF5_SIGNATURE:
+        return True
+    import h5py
+
+    return bool(h5py.is_hdf5(str(path)))
+
+
+def layout_lines(spec: Any) -> list[str]:
+    """One line per node type of a :class:`LayoutSpec`."""
+    lines = [f"layout {spec.layout} {spec.version} ({len(spec.nodes)} node types)"]
+    for node in spec.nodes.values():
+        naming = node.naming.pattern or node.naming.fixed or "-"
+        required = ",".join(a.name for a in node.required_attrs) or "-"
+        children = ",".join(node.children) or "-"
+        lines.append(
+            f"  {node.name}: {node.kind} role={node.role} name={naming} "
+            f"required={required} children={children}"
+        )
+    return lines
+
+
+def file_lines(path: Path) -> list[str]:
+    """One line per node of an HDF5 file."""
+    from h5layout.runtime.h5backend import H5Backend
+    from h5layout.runtime.nodes import CARRAY
+
+    h5 = H5Backend()
+    h5.open_file(path, "r")
+    try:
+        lines = []
+        for node in h5.walk_nodes("/"):
+            depth = 0 if node.path == "/" else node.path.count("/")
+            kind = type(node).__name__
+            tag = node.attrs.get("type") or node.attrs.get("data_type") or ""
+            shape = f" shape={tuple(node.shape)}" if isinstance(node, CARRAY) else ""
+            label = node.name or "/"
+            lines.append(f"{'  ' * depth}{label} [{kind}]{f' {tag}' if tag else ''}{shape}")
+        return lines
+    finally:
+        h5.close_file()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the layout's node types or the file's tree."""
+    from h5layout.runtime.errors import LayoutError
+
+    target = Path(args.target)
+    try:
+        if is_hdf5(target):
+            lines = file_lines(target)
+        else:
+            from h5layout.schema import load_layout_spec
+
+            lines = layout_lines(load_layout_spec(args.target))
+    except LayoutError as exc:
+        print(f"h5layout inspect: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"h5layout inspect: {args.target}: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,65 @@
+"""The compiler's intermediate form: a module where every decision is taken.
+
+Lowering (:mod:`h5layout.compiler.lowering`) fills these frozen dataclasses from a
+:class:`~h5layout.runtime.spec.LayoutSpec`; templates only loop over them. Fields named
+``*_code`` hold Python source already checked or quoted (identifiers, annotations,
+literals); fields named ``doc*`` hold text already made safe for a docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Param:
+    """A keyword-only argument of a generated method: one layout attribute."""
+
+    name: str  # the Python parameter name (an identifier, not a keyword or builtin)
+    attr_code: str  # the attribute name as a string literal
+    annotation: str  # Python annotation source
+    default_code: str | None  # default value source; None: the argument is required
+    skip_if_none: bool  # ``None`` means "not given": only set the attribute otherwise
+    doc: str  # one safe line for the docstring
+
+
+@dataclass(frozen=True)
+class GroupMethod:
+    """An ``add_*_group`` override passing the layout's attributes as typed arguments."""
+
+    name: str  # the method, e.g. ``add_scan_group``
+    node_type: str  # the layout node type it creates
+    where_code: str  # the ``where`` parameter (``where: Any`` or with a default)
+    extra_head: tuple[str, ...]  # further positional parameters after ``metadata``
+    call_args: str  # arguments of the call to the runtime method
+    params: tuple[Param, ...]
+    doc: str  # safe one-line summary
+    #: required keyword arguments narrow the base signature: mypy must be told it is meant
+    ignore_override: bool
+
+
+@dataclass(frozen=True)
+class BoundClass:
+    """A runtime class subclassed with this layout bound."""
+
+    name: str
+    doc: str
+    binds_layout: bool  # sets ``LAYOUT_SPEC`` (the low-level saver)
+    binds_saver: bool  # sets ``SAVER_CLASS`` (classes that open paths)
+    methods: tuple[GroupMethod, ...]
+
+
+@dataclass(frozen=True)
+class ModuleIR:
+    """One generated module."""
+
+    generator: str  # ``h5layout 0.1.0``
+    layout_name: str  # an identifier
+    header_lines: tuple[str, ...]  # comment lines, made safe
+    docstring: str  # made safe
+    runtime_api_version: int
+    typing_names: tuple[str, ...]
+    layout_code: str  # ``LAYOUT`` as a formatted literal
+    reexports: tuple[str, ...]  # sorted the way ruff's isort sorts them
+    classes: tuple[BoundClass, ...]
+    all_names: tuple[str, ...]  # ``__all__``, sorted the way ruff wants

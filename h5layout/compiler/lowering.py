@@ -1,0 +1,256 @@
+"""Lowering: a :class:`~h5layout.runtime.spec.LayoutSpec` becomes a :class:`ModuleIR`.
+
+Every decision about the generated code is taken here (class and method names,
+parameter names and annotations, which runtime method each group role maps to, sort
+orders, quoting); the templates only loop. Any text from the layout reaches the code
+either as a checked identifier or through :func:`~h5layout.compiler.literals.py_literal`,
+and docstrings and comments get :func:`safe_text`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from h5layout._version import __version__
+from h5layout.compiler.errors import CompileError
+from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, Param
+from h5layout.compiler.literals import is_scalar, py_literal, py_scalar, py_str
+from h5layout.runtime import api
+from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+
+#: Layout attribute type -> annotation of the keyword argument.
+ANNOTATIONS = {
+    "str": "str",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "tuple": "tuple[Any, ...]",
+    "list": "list[Any]",
+    "ndarray": "_rt.ndarray",
+    "datetime": "_rt.datetime | str",
+    "dict": "dict[str, Any]",
+    "any": "Any",
+}
+_ITEM_ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool"}
+
+#: Parameters every ``add_*_group`` method already has, and names its body uses.
+_METHOD_NAMES = frozenset({"self", "where", "title", "settings_as_xml", "metadata", "meta"})
+_GENERIC_NAMES = frozenset({"group_type"})
+
+
+@dataclass(frozen=True)
+class _Role:
+    """How a group role becomes an ``add_*_group`` method (the runtime's own choice)."""
+
+    method: str
+    role: str
+    group_type: str | None  # the runtime finds the node type by this option, else by role
+    where_default: str | None
+
+
+#: Group methods of ``H5SaverLowLevel`` and the layout node type each one creates. The
+#: node type is found exactly as the runtime finds it (``H5SaverLowLevel._layout_node``),
+#: so the arguments offered are the attributes the runtime checks.
+GROUP_ROLES = (
+    _Role("add_scan_group", "scan", "scan", '"/RawData"'),
+    _Role("add_det_group", "detector", "detector", None),
+    _Role("add_act_group", "actuator", "actuator", None),
+    _Role("add_move_group", "actuator", "actuator", None),
+    _Role("add_ch_group", "incremental", "ch", None),
+    _Role("add_generic_group", "generic", None, '"/RawData"'),
+)
+
+_WORD = re.compile(r"[A-Za-z0-9_.+\-]*\Z")
+_HEX = re.compile(r"[0-9a-f]*\Z")
+
+
+def safe_text(text: str) -> str:
+    """``text`` on one line, fit for a docstring or a comment.
+
+    Whitespace runs become one space, characters that are not printable are dropped,
+    double quotes become single quotes and backslashes become slashes, so the text can
+    neither close a docstring nor start an escape or a new line.
+    """
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = text.replace("\\", "/").replace('"', "'")
+    return " ".join(text.split())
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """:func:`safe_text` wrapped at ``width`` columns."""
+    return textwrap.wrap(safe_text(text), width=width, break_on_hyphens=False) or [""]
+
+
+def word(text: str) -> str:
+    """A version or name for a comment: as is when it is a plain word, else quoted."""
+    return text if text and _WORD.match(text) else py_str(text)
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """Order of names in ruff's isort (``order-by-type``) and ``__all__`` sorting:
+    CONSTANTS, then Classes, then everything else, each case-sensitively."""
+    if len(name) > 1 and name.isupper():
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def _check_identifier(name: str, what: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise CompileError(f"{what} {name!r} is not a Python identifier")
+    return name
+
+
+def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
+    """The node type the runtime uses for a group method (first match, as it does)."""
+    if role.group_type is not None:
+        for node in spec.nodes.values():
+            if node.kind == "group" and node.options.get("group_type") == role.group_type:
+                return node
+    return spec.first_by_role(role.role)
+
+
+def annotation(attr: AttrSpec) -> tuple[str, bool]:
+    """The annotation of an attribute's argument, and whether it needs ``Literal``."""
+    if attr.enum and all(isinstance(v, str | int) for v in attr.enum):
+        values = ", ".join(py_scalar(v) for v in attr.enum)
+        return f"Literal[{values}]", True
+    if attr.type in ("tuple", "list") and attr.item_type in _ITEM_ANNOTATIONS:
+        item = _ITEM_ANNOTATIONS[attr.item_type]
+        return (f"tuple[{item}, ...]" if attr.type == "tuple" else f"list[{item}]"), False
+    if attr.type not in ANNOTATIONS:
+        raise CompileError(f"attribute {attr.name!r}: unknown type {attr.type!r}")
+    return ANNOTATIONS[attr.type], False
+
+
+def param_name(attr_name: str, reserved: Iterable[str]) -> str | None:
+    """The Python parameter name of an attribute (``id`` -> ``id_``), None if impossible."""
+    if not attr_name.isidentifier() or attr_name.startswith("__"):
+        return None
+    taken = set(reserved)
+    name = attr_name
+    while keyword.iskeyword(name) or name in taken or hasattr(builtins, name):
+        name += "_"
+    return name
+
+
+def keyword_attrs(node: NodeSpec) -> list[AttrSpec]:
+    """Attributes of a group node type offered as keyword arguments (required first)."""
+    usable = [
+        a
+        for a in node.attrs.values()
+        if a.name not in api.GROUP_RUNTIME_ATTRS and a.encoding == "json" and not a.has_const
+    ]
+    required = [a for a in usable if a.required and not a.has_default]
+    return required + [a for a in usable if a not in required]
+
+
+def lower_params(node: NodeSpec, reserved: frozenset[str]) -> tuple[tuple[Param, ...], bool]:
+    """The keyword arguments of a node type's group method, and whether ``Literal`` is used."""
+    params: list[Param] = []
+    names: set[str] = set()
+    uses_literal = False
+    for attr in keyword_attrs(node):
+        required = attr.required and not attr.has_default
+        name = param_name(attr.name, reserved)
+        if name is None:
+            if required:
+                raise CompileError(
+                    f"node type {node.name!r}: required attribute {attr.name!r} cannot be a "
+                    "Python keyword argument (use a name made of letters, digits and '_')"
+                )
+            continue  # still accepted through ``metadata``
+        if name in names:
+            raise CompileError(
+                f"node type {node.name!r}: attributes {attr.name!r} and another one both "
+                f"become the argument {name!r}; rename one"
+            )
+        names.add(name)
+        ann, lit = annotation(attr)
+        uses_literal = uses_literal or lit
+        doc = f"{name}: {safe_text(attr.description) or attr.type}"
+        if attr.units:
+            doc += f" [{safe_text(attr.units)}]"
+        if required:
+            params.append(Param(name, py_str(attr.name), ann, None, False, doc))
+        elif attr.has_default and attr.default is not None and is_scalar(attr.default):
+            default = py_scalar(attr.default)
+            params.append(Param(name, py_str(attr.name), ann, default, False, doc))
+        else:
+            params.append(Param(name, py_str(attr.name), f"{ann} | None", "None", True, doc))
+    return tuple(params), uses_literal
+
+
+def lower_methods(
+    spec: LayoutSpec, reserved: frozenset[str]
+) -> tuple[tuple[GroupMethod, ...], bool]:
+    """The ``add_*_group`` overrides of the low-level saver (only where arguments exist)."""
+    methods: list[GroupMethod] = []
+    uses_literal = False
+    for role in GROUP_ROLES:
+        node = find_node(spec, role)
+        if node is None:
+            continue
+        generic = role.role == "generic"
+        params, lit = lower_params(node, reserved | (_GENERIC_NAMES if generic else frozenset()))
+        if not params:
+            continue
+        uses_literal = uses_literal or lit
+        where = "where: Any" + (f" = {role.where_default}" if role.where_default else "")
+        extra = ("group_type: Any = GroupType.scan",) if generic else ()
+        call = "where, title, settings_as_xml, meta" + (", group_type" if generic else "")
+        naming = node.naming.pattern or node.naming.fixed or node.name
+        doc = f"The next {safe_text(node.name)} group ({safe_text(naming)}), with its attributes."
+        narrowed = any(p.default_code is None for p in params)
+        methods.append(
+            GroupMethod(role.method, node.name, where, extra, call, params, doc, narrowed)
+        )
+    return tuple(methods), uses_literal
+
+
+def lower(spec: LayoutSpec) -> ModuleIR:
+    """Take every decision about the module of ``spec``."""
+    name = _check_identifier(spec.layout, "layout name")
+    bound = tuple(api.LAYOUT_BOUND_CLASSES)
+    reexports = tuple(sorted(api.REEXPORTS, key=isort_key))
+    module_names = {"LAYOUT", "LAYOUT_SPEC", "validate", "_rt", "Any", "ClassVar", "Literal"}
+    reserved = frozenset(_METHOD_NAMES | module_names | set(bound) | set(reexports))
+    methods, uses_literal = lower_methods(spec, reserved)
+    classes = []
+    for cls in bound:
+        doc = f"{cls} of the {name} layout."
+        if cls == "H5SaverLowLevel":
+            classes.append(BoundClass(cls, doc, True, False, methods))
+        else:
+            classes.append(BoundClass(cls, doc, False, True, ()))
+    generator = f"h5layout {__version__}"
+    sha = spec.sha256 if _HEX.match(spec.sha256) else py_str(spec.sha256)
+    header = (
+        f"# Generated by {generator} from the layout {name} (version {word(spec.version)}).",
+        "# Do not edit: change the layout and compile it again (h5layout compile).",
+        f"# Layout sha256: {sha}",
+        "# ruff: noqa: E501",
+    )
+    doc_lines = [f"Savers and loaders of the {name} layout (generated by h5layout, do not edit)."]
+    if spec.description:
+        doc_lines += ["", *wrap(spec.description, 88)]
+    typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
+    all_names = sorted({"LAYOUT", "LAYOUT_SPEC", "validate", *bound, *reexports}, key=isort_key)
+    return ModuleIR(
+        generator=generator,
+        layout_name=name,
+        header_lines=header,
+        docstring="\n".join(doc_lines),
+        runtime_api_version=int(api.RUNTIME_API_VERSION),
+        typing_names=typing_names,
+        layout_code=py_literal(spec.to_dict()),
+        reexports=reexports,
+        classes=tuple(classes),
+        all_names=tuple(all_names),
+    )
