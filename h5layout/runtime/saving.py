@@ -32,6 +32,10 @@ PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
 #: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
 PYMODAQ_FORMAT_VERSION = "5.0.0"
 
+#: points/rows between flushes without a layout: a writer killed after a flush keeps
+#: everything written up to it, and files never flushed do not open at all
+DEFAULT_FLUSH_EVERY = 10
+
 #: incremental group type -> layout role
 _ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
 
@@ -66,7 +70,7 @@ class H5SaverLowLevel(H5Backend):
         self.current_group: GROUP | None = None
         self._raw_group_path = "/RawData"
         spec = self.LAYOUT_SPEC
-        self._flush_interval = spec.policy.flush_every if spec is not None else 1
+        self._flush_interval = spec.policy.flush_every if spec is not None else DEFAULT_FLUSH_EVERY
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._namings: dict[str, Naming] = {}
