@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from h5layout._version import __version__
 from h5layout.runtime.errors import LayoutError, LayoutSpecError
 
-__all__ = ["LayoutError", "LayoutSpecError", "__version__", "load_layout"]
+if TYPE_CHECKING:
+    from h5layout.runtime.report import Report
+
+__all__ = ["LayoutError", "LayoutSpecError", "__version__", "load_layout", "validate"]
 
 
 def load_layout(source: str | os.PathLike[str]) -> ModuleType:
@@ -20,3 +24,17 @@ def load_layout(source: str | os.PathLike[str]) -> ModuleType:
     from h5layout.compiler import load_layout as _load_layout
 
     return _load_layout(source)
+
+
+def validate(
+    path: str | os.PathLike[str], layout: str | os.PathLike[str] | None = None
+) -> Report:
+    """Check one HDF5 file (or every ``*.h5``/``*.hdf5`` below a folder) against a layout.
+
+    ``layout`` is a shipped or compiled layout name, or a layout file; None finds it from
+    each file (its ``h5layout_layout`` root attribute; pymodaq_data files are recognised).
+    Returns a :class:`~h5layout.runtime.report.Report`; never raises for a bad file.
+    """
+    from h5layout.runtime.validate import validate_paths
+
+    return validate_paths([path], layout)

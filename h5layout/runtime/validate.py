@@ -16,7 +16,7 @@ traceback.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -24,13 +24,19 @@ from typing import TYPE_CHECKING, Any
 from h5layout.runtime.attrcheck import check_value
 from h5layout.runtime.attrs import is_envelope, read_attr
 from h5layout.runtime.probe import FileProbe, probe_file
-from h5layout.runtime.report import RULES, FileReport, Finding
+from h5layout.runtime.report import RULES, FileReport, Finding, Report
 from h5layout.runtime.spec import LayoutSpec, NodeSpec
 
 if TYPE_CHECKING:
     import h5py
 
-__all__ = ["LAYOUT_ATTRS", "detect_layout_name", "validate_file"]
+__all__ = [
+    "LAYOUT_ATTRS",
+    "detect_layout_name",
+    "iter_h5_files",
+    "validate_file",
+    "validate_paths",
+]
 
 #: Root attributes every h5layout saver writes (name, version, sha256 of the layout).
 LAYOUT_ATTRS = ("h5layout_layout", "h5layout_layout_version", "h5layout_layout_sha256")
@@ -479,6 +485,7 @@ class _Checker:
         ]
         if not nav_axes:
             return
+        reported: set[str] = set()  # one finding per axis, not one per data array
         for d in _iter_arrays(scan, skip=nav_group):
             if not _data_like(d):
                 continue
@@ -488,7 +495,7 @@ class _Checker:
             dshape = tuple(d.obj.shape or ())
             for ax in nav_axes:
                 i = _as_int(ax.attrs["index"])
-                if i is None or i not in nav or i >= len(dshape):
+                if i is None or i not in nav or i >= len(dshape) or ax.path in reported:
                     continue
                 n = _length(ax)
                 if n != dshape[i]:
@@ -503,7 +510,7 @@ class _Checker:
                         spec=ax.spec,
                         severity="warning" if grows else None,
                     )
-                    break
+                    reported.add(ax.path)
 
     def _root_bookkeeping(self, root: _Node) -> None:
         active = root.attrs.get("swmr_active")
@@ -813,3 +820,37 @@ def _validate(
             report.layout, report.layout_version = spec.layout, spec.version
         _layout_mismatch(spec, attrs, report)
         _Checker(spec, report).run(h5)
+
+
+def iter_h5_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    """The files to check: files as given, folders searched recursively for
+    ``*.h5``/``*.hdf5`` (sorted, so reports are deterministic)."""
+    from pathlib import Path
+
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from sorted(
+                str(f)
+                for f in path.rglob("*")
+                if f.suffix.lower() in (".h5", ".hdf5") and f.is_file()
+            )
+        else:
+            yield os.fspath(p)
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    layout: str | os.PathLike[str] | LayoutSpec | None = None,
+) -> Report:
+    """Check files and folders against ``layout`` (a name, a layout file, a spec, or None to
+    find each file's own layout). Raises :class:`~h5layout.runtime.registry.LayoutNotFoundError`
+    only for a ``layout`` that cannot be loaded; file problems are findings."""
+    spec: LayoutSpec | None
+    if layout is None or isinstance(layout, LayoutSpec):
+        spec = layout
+    else:
+        from h5layout.runtime.registry import find_layout_spec
+
+        spec = find_layout_spec(layout)
+    return Report(files=[validate_file(p, spec) for p in iter_h5_files(paths)])
