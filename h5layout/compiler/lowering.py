@@ -224,11 +224,12 @@ def lower(spec: LayoutSpec) -> ModuleIR:
     methods, uses_literal = lower_methods(spec, reserved)
     classes = []
     for cls in bound:
+        runtime_cls = getattr(api, cls)
+        low_level = issubclass(runtime_cls, api.H5SaverLowLevel)
+        opens_paths = hasattr(runtime_cls, "SAVER_CLASS")
+        own = methods if cls == "H5SaverLowLevel" else ()
         doc = f"{cls} of the {name} layout."
-        if cls == "H5SaverLowLevel":
-            classes.append(BoundClass(cls, doc, True, False, methods))
-        else:
-            classes.append(BoundClass(cls, doc, False, True, ()))
+        classes.append(BoundClass(cls, doc, low_level, opens_paths and not low_level, own))
     generator = f"h5layout {__version__}"
     sha = spec.sha256 if _HEX.match(spec.sha256) else py_str(spec.sha256)
     header = (

@@ -1,11 +1,12 @@
 """The runtime facade compiled modules import (``from h5layout.runtime import api as _rt``).
 
 A generated module subclasses the classes listed in :data:`LAYOUT_BOUND_CLASSES` (binding
-its ``LAYOUT_SPEC`` and ``SAVER_CLASS``) and re-exports the names of :data:`REEXPORTS`
-unchanged. :data:`RUNTIME_API_VERSION` is checked by every generated module on import:
-bump it whenever a change here would break modules generated before (a renamed class,
-a changed hook), so that they fail with :class:`RuntimeVersionError` instead of
-misbehaving.
+``LAYOUT_SPEC`` on low-level savers, ``SAVER_CLASS`` on classes that open paths), re-exports
+the names of :data:`REEXPORTS` unchanged and checks files with :func:`validate_file`.
+
+:data:`RUNTIME_API_VERSION` is checked by every generated module on import: bump it
+whenever a change here would break modules generated before (a renamed class, a changed
+hook), so that they fail with :class:`RuntimeVersionError` instead of misbehaving.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Final
 
 from numpy import ndarray
 
+from h5layout.runtime.browsing import ExporterFactory, H5BrowserUtil
 from h5layout.runtime.data import (
     Axis,
     DataCalculated,
@@ -85,15 +87,7 @@ from h5layout.runtime.swmr import (
     refresh_cached,
     refresh_datasets,
 )
-
-# Written by other issues: absent until they land, and then bound by modules compiled after.
-try:
-    from h5layout.runtime.browsing import ExporterFactory as ExporterFactory
-    from h5layout.runtime.browsing import H5BrowserUtil as H5BrowserUtil
-except ImportError:  # pragma: no cover - browsing.py not written yet
-    _HAS_BROWSING = False
-else:
-    _HAS_BROWSING = True
+from h5layout.runtime.validate import validate_file
 
 #: Version of this facade; generated modules refuse to run against another one.
 RUNTIME_API_VERSION: Final = 1
@@ -119,7 +113,7 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     "DataToExportTimedSaver",
     "DataToExportExtendedSaver",
     "DataLoader",
-    *(("H5BrowserUtil",) if _HAS_BROWSING else ()),
+    "H5BrowserUtil",
 )
 
 #: Names a compiled module re-exports unchanged.
@@ -183,7 +177,10 @@ REEXPORTS: tuple[str, ...] = (
     "LoggerSaver",
     "ModuleSaver",
     "ScanSaver",
-    *(("ExporterFactory",) if _HAS_BROWSING else ()),
+    "ExporterFactory",
+    # reports of the file checker (``validate``)
+    "FileReport",
+    "Report",
 )
 
 #: Types the annotations of generated methods use (``_rt.ndarray``, ``_rt.datetime``).
@@ -261,4 +258,5 @@ __all__ = [
     "open_h5_file_for_reading",
     "refresh_cached",
     "refresh_datasets",
+    "validate_file",
 ]
