@@ -35,11 +35,13 @@ def _looks_like_path(name: str) -> bool:
 def _by_name(name: str) -> LayoutSpec:
     if not _NAME_RE.match(name):
         raise LayoutNotFoundError(f"{name!r} is not a layout name")
+    module: Any = None
     try:
         module = importlib.import_module(f"h5layout.{name}")
     except ModuleNotFoundError as exc:
         if exc.name != f"h5layout.{name}":
-            raise
+            module = None  # the compiled module is there but broken: use the layout file
+    except Exception:  # a compiled module out of step with the runtime: same fallback
         module = None
     layout = getattr(module, "LAYOUT", None) if module is not None else None
     if isinstance(layout, dict):

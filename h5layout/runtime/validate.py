@@ -813,7 +813,7 @@ def _validate(
                         "/",
                         f"the file says it follows layout {name!r}, which cannot be loaded "
                         f"({exc}); pass --layout PATH",
-                        attribute="h5layout_layout",
+                        attribute="h5layout_layout" if "h5layout_layout" in attrs else None,
                     )
                 )
                 return
