@@ -57,7 +57,7 @@ def py_scalar(value: Any) -> str:
             return 'float("nan")'
         if math.isinf(value):
             return 'float("inf")' if value > 0 else '-float("inf")'
-        return repr(float(value))
+        return repr(float(value)).replace("e+", "e")  # ruff writes 1e16, not 1e+16
     if isinstance(value, str):
         return py_str(value)
     raise CompileError(f"cannot write a value of type {type(value).__name__} as a literal")

@@ -13,6 +13,7 @@ import builtins
 import keyword
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -65,6 +66,10 @@ GROUP_ROLES = (
     _Role("add_generic_group", "generic", None, '"/RawData"'),
 )
 
+#: ruff's line length (pyproject) and the indent of parameters in generated methods
+LINE_LENGTH = 100
+PARAM_INDENT = " " * 8
+
 _WORD = re.compile(r"[A-Za-z0-9_.+\-]*\Z")
 _HEX = re.compile(r"[0-9a-f]*\Z")
 
@@ -116,11 +121,26 @@ def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
     return spec.first_by_role(role.role)
 
 
-def annotation(attr: AttrSpec) -> tuple[str, bool]:
-    """The annotation of an attribute's argument, and whether it needs ``Literal``."""
+def width(text: str) -> int:
+    """Columns ``text`` takes in ruff's line-length count (wide characters count 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def annotation(attr: AttrSpec, name: str = "", required: bool = False) -> tuple[str, bool]:
+    """The annotation of an attribute's argument, and whether it needs ``Literal``.
+
+    An enum becomes ``Literal[...]``, split one value per line (as ruff does) when the
+    parameter line would pass 100 columns; an optional argument then falls back to the
+    plain type, whose line ruff leaves alone.
+    """
     if attr.enum and all(isinstance(v, str | int) for v in attr.enum):
-        values = ", ".join(py_scalar(v) for v in attr.enum)
-        return f"Literal[{values}]", True
+        values = [py_scalar(v) for v in attr.enum]
+        flat = f"Literal[{', '.join(values)}]"
+        if width(f"{PARAM_INDENT}{name}: {flat},") <= LINE_LENGTH:
+            return flat, True
+        if required:
+            inner = "".join(f"{PARAM_INDENT}    {v},\n" for v in values)
+            return f"Literal[\n{inner}{PARAM_INDENT}]", True
     if attr.type in ("tuple", "list") and attr.item_type in _ITEM_ANNOTATIONS:
         item = _ITEM_ANNOTATIONS[attr.item_type]
         return (f"tuple[{item}, ...]" if attr.type == "tuple" else f"list[{item}]"), False
@@ -172,7 +192,7 @@ def lower_params(node: NodeSpec, reserved: frozenset[str]) -> tuple[tuple[Param,
                 f"become the argument {name!r}; rename one"
             )
         names.add(name)
-        ann, lit = annotation(attr)
+        ann, lit = annotation(attr, name, required)
         uses_literal = uses_literal or lit
         doc = f"{name}: {safe_text(attr.description) or attr.type}"
         if attr.units:

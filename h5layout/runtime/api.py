@@ -78,6 +78,7 @@ from h5layout.runtime.module_saving import (
     ScanSaver,
 )
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, Node, StringARRAY
+from h5layout.runtime.report import FileReport, Report
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import LayoutSpec
 from h5layout.runtime.swmr import (
@@ -229,6 +230,7 @@ __all__ = [
     "ErrorSaverLoader",
     "ExporterFactory",
     "FileAccessError",
+    "FileReport",
     "FileType",
     "GroupType",
     "H5Backend",
@@ -248,6 +250,7 @@ __all__ = [
     "ModuleSaver",
     "Node",
     "NodeError",
+    "Report",
     "RuntimeVersionError",
     "SaveType",
     "ScanSaver",

@@ -60,5 +60,5 @@ def test_generated_modules_pass_ruff_format_and_check() -> None:
 @pytest.mark.slow
 def test_generated_modules_pass_mypy() -> None:
     files = [str(path) for _s, path in TARGETS]
-    res = _run("mypy", "--config-file", "pyproject.toml", "--no-incremental", *files)
+    res = _run("mypy", "--config-file", "pyproject.toml", "--follow-imports=silent", *files)
     assert res.returncode == 0, res.stdout + res.stderr
