@@ -196,3 +196,24 @@ def test_no_heavy_imports_with_compiled_layout(golden_dir: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_colour_and_progress_only_on_a_terminal(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from h5layout.cli import validate as cmd
+
+    monkeypatch.setattr(cmd, "PROGRESS_FROM", 2)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    _rc, out, err = _run(capsys, str(corpus))
+    assert "\033[31m" in out
+    assert "[" in err and "4/4" in err
+    _rc, _out, err = _run(capsys, str(corpus), "--no-progress")
+    assert err == ""
+    monkeypatch.setenv("NO_COLOR", "1")
+    _rc, out, _err = _run(capsys, str(corpus))
+    assert "\033[" not in out
+    _rc, out, _err = _run(capsys, str(corpus), "--format", "json")
+    assert "\033[" not in out

@@ -478,3 +478,46 @@ def test_public_api(golden_dir: Path) -> None:
     assert report.valid and report.files[0].layout == "pymodaq"
     report = h5layout.validate(golden_dir / "timed_h5py.h5", layout="raman_map")
     assert report.files[0].layout == "raman_map"
+
+
+def test_crashed_plain_writer_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "w.h5"
+    code = (
+        "import os, sys, h5py\n"
+        "f = h5py.File(sys.argv[1], 'w', libver='latest')\n"
+        "f.create_group('RawData')\n"
+        "f.flush()\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
+    report = validate_file(path)
+    assert report.codes() == [("locked-by-writer", "/", "error")]
+    assert report.findings[0].repairable
+
+
+_LIVE_SWMR = """
+import sys, time
+import h5py
+f = h5py.File(sys.argv[1], "r+", libver="latest")
+f.swmr_mode = True
+f.flush()
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_live_swmr_writer(golden_dir: Path, tmp_path: Path) -> None:
+    path = _copy(golden_dir, "scan2d_swmr_finalized_h5py.h5", tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _LIVE_SWMR, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        report = validate_file(path)  # neither hangs nor raises
+        assert report.codes() == [("swmr-writer-open", "/", "error")]
+        assert report.layout == "pymodaq"
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+        if writer.stdout is not None:
+            writer.stdout.close()
