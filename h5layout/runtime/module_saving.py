@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from h5layout.runtime.attrs import decode_raw, read_attr
 from h5layout.runtime.data import as_dte
 from h5layout.runtime.data_saving import (
     DataToExportExtendedSaver,
@@ -30,6 +31,7 @@ from h5layout.runtime.settings import (
     SETTINGS_DATASET,
     module_settings,
     pointer_xml,
+    settings_to_xml,
 )
 
 
@@ -194,7 +196,13 @@ class DetectorSaver(ModuleSaver):
         """Copy another file's tree (an open H5Backend or a path) under an ``External_h5`` group."""
         h5 = self.h5saver
         parent = self._node(None)
-        target = h5.add_incremental_group(GroupType.external_h5, parent, title="external_h5")
+        # never an empty settings attribute: PyMoDAQ's browser cannot parse ''
+        target = h5.add_incremental_group(
+            GroupType.external_h5,
+            parent,
+            title="external_h5",
+            settings_as_xml=settings_to_xml(None),
+        )
         other = other_h5data
         owned = False
         if not isinstance(other, H5Backend):
@@ -239,7 +247,7 @@ class DetectorExtendedSaver(DetectorSaver):
 
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
         """Write the scan's navigation axes under ``where``."""
-        self._ext_saver.add_nav_axes(where, axes)
+        self._ext_saver.add_nav_axes(self._node(where), axes)
 
 
 class ActuatorSaver(DetectorEnlargeableSaver):
@@ -372,16 +380,12 @@ def copy_tree(src: H5Backend, src_node: Node, dst: H5Backend, dst_group: GROUP) 
         for name, child in s_impl.children(s_raw).items():
             title = ""
             if s_impl.has_attr(child, "TITLE"):
-                value = s_impl.get_attr(child, "TITLE")
-                title = (
-                    value.decode()
-                    if isinstance(value, bytes)
-                    else str(value)
-                    if value is not None
-                    else ""
-                )
+                # read_attr: PyTables' empty title reads as h5py.Empty, not ''; a title in
+                # the JSON envelope (as h5py roots have) is decoded, any other kept as is
+                value = read_attr(s_impl.get_attr(child, "TITLE"))
+                title = value if isinstance(value, str) else ""
             if s_impl.is_group(child):
-                new = d_impl.create_group(d_raw, name, title if "{" not in title else "")
+                new = d_impl.create_group(d_raw, name, title)
                 stack.append((child, new))
             else:
                 cls = s_impl.node_class(child)
@@ -405,6 +409,6 @@ def copy_tree(src: H5Backend, src_node: Node, dst: H5Backend, dst_group: GROUP) 
                 if attr in ("CLASS", "TITLE", "VERSION", "EXTDIM"):
                     continue
                 value = s_impl.get_attr(child, attr)
-                if isinstance(value, np.str_ | np.bytes_):
-                    value = value.decode() if isinstance(value, np.bytes_) else str(value)
+                if isinstance(value, np.str_ | np.bytes_) or type(value).__name__ == "Empty":
+                    value = decode_raw(value)
                 d_impl.set_attr(new, attr, value)
