@@ -8,6 +8,12 @@ A scan written with ``swmr_mode=True`` can be read while it grows::
     refresh_cached(cache)  # see the points written since
     cache["/RawData/Scan000/Detector000/Data0D/CH00/Data00"][...]
 
+Refresh through the handles you read with. HDF5 shares one dataset object between all
+open handles of a dataset: refreshing one handle while another stays open leaves the
+other reading chunks written meanwhile as zeros (seen with h5py 3.16 / HDF5 2.0). So
+either hold handles and use :func:`refresh_cached` on them, or hold none and use
+:func:`refresh_datasets` before reading through the group.
+
 Opening never writes to the file and never takes it over: a file that a live SWMR writer
 in another process holds is recognised from its superblock (the HDF5 library itself
 refuses a plain open of it with "file is already open for write") and opened as a SWMR
@@ -169,12 +175,18 @@ def refresh_datasets(group: Any) -> None:
     """Refresh every dataset below an h5py group, so a SWMR reader sees new data.
 
     With ``group = f["/RawData/Detector000"]`` this refreshes
-    ``/RawData/Detector000/Data0D/CH00/Data00`` and every other array below it.
+    ``/RawData/Detector000/Data0D/CH00/Data00`` and every other array below it; read
+    them afterwards through ``group`` (handles opened before and kept may read stale
+    chunks, see the module documentation).
     """
     refresh_cached(collect_datasets(group))
 
 
 def refresh_cached(cache: Mapping[str, Any]) -> None:
-    """Refresh the datasets of a :func:`collect_datasets` dict (no tree walk)."""
+    """Refresh the datasets of a :func:`collect_datasets` dict (no tree walk).
+
+    Use it on the handles you keep and read, e.g.
+    ``cache["/RawData/Scan000/Detector000/Data1D/CH00/Data00"]``.
+    """
     for dataset in cache.values():
         dataset.id.refresh()
