@@ -74,8 +74,12 @@ def read_settings(node: Node) -> str:
         tree = settings_from_xml(text)
         for child in tree.get("children", []):
             if child.get("name") == "stored_in":
-                h5 = node.to_h5_backend()
-                strings = h5.get_node(str(child.get("value")))
+                stored = str(child.get("value"))
+                # the array is the group's own child: look there first, so a group copied
+                # elsewhere (add_external_h5) still finds its settings, not another's
+                kids = node.children() if isinstance(node, GROUP) else {}
+                own = kids.get(stored.rsplit("/", 1)[-1])
+                strings = own if own is not None else node.to_h5_backend().get_node(stored)
                 if isinstance(strings, StringARRAY):
                     rows = strings.read()
                     return rows[0] if rows else ""

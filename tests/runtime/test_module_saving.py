@@ -469,6 +469,30 @@ def write_source(path: Path, backend: str) -> None:
     h5.close_file()
 
 
+def test_large_settings_of_a_copied_group_are_its_own(
+    saver: H5SaverLowLevel, tmp_path: Path
+) -> None:
+    source = tmp_path / "source.h5"
+    src = H5SaverLowLevel(save_type="detector", backend=saver.backend)
+    src.init_file(source, new_file=True)
+    src_module = FakeViewer("src", big_tree(1000))
+    src_det = DetectorSaver(src_module)
+    src_det.h5saver = src
+    src_det.get_set_node()
+    src.close_file()
+
+    module = FakeViewer("cam", big_tree(1200))
+    det = DetectorSaver(module)
+    det.h5saver = saver
+    det.get_set_node()
+    target = det.add_external_h5(source)
+    copied = group(saver, target.path + "/RawData/Detector000")
+    # its pointer names /RawData/Detector000/Settings, which in this file is cam's
+    assert read_settings(copied) == module_settings(src_module)
+    assert read_settings(group(saver, "/RawData/Detector000")) == module_settings(module)
+    assert module_settings(module) != module_settings(src_module)
+
+
 def tree_of(h5: H5Backend, top: str) -> dict[str, tuple[str, dict[str, Any], Any]]:
     """Class, attributes and content of every node under ``top``, by relative path."""
     skip = {"VERSION", "EXTDIM", "PYTABLES_FORMAT_VERSION", "backend"}
