@@ -496,6 +496,15 @@ class DataExtendedSaver(DataSaverLoader):
         self.fill_value = fill_value
         self._channels: dict[str, _Channel] = {}
 
+    def check_indexes(self, indexes: Any) -> tuple[int, ...]:
+        """``indexes`` as a tuple of ints inside the scan shape (``DataValueError`` if not)."""
+        index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
+        if len(index) != len(self.extended_shape) or any(
+            not 0 <= i < n for i, n in zip(index, self.extended_shape, strict=False)
+        ):
+            raise DataValueError(f"indexes {index} out of the scan shape {self.extended_shape}")
+        return index
+
     def _fill(self, dtype: np.dtype) -> Any:
         fill = self._h5saver.fill_value if self.fill_value is None else self.fill_value
         if dtype.kind in "iub" and isinstance(fill, float) and not np.isfinite(fill):
@@ -577,11 +586,7 @@ class DataExtendedSaver(DataSaverLoader):
     ) -> None:
         """Write every channel at ``indexes`` of the scan arrays (created on first call)."""
         dwa = as_dwa(data)
-        index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
-        if len(index) != len(self.extended_shape) or any(
-            not 0 <= i < n for i, n in zip(index, self.extended_shape, strict=False)
-        ):
-            raise DataValueError(f"indexes {index} out of the scan shape {self.extended_shape}")
+        index = self.check_indexes(indexes)
         key = _path(where)
         channel = self._channels.get(key)
         if channel is None:
@@ -845,6 +850,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
         **kwargs: Any,
     ) -> None:
         """Write one scan point of every item."""
+        self._ext_saver.check_indexes(indexes)  # before any group is created
         dte = as_dte(data)
         for group, dwa in self._channel_groups(where, dte):
             self._ext_saver.add_data(group, dwa, indexes, distribution)
