@@ -62,3 +62,61 @@ def test_generated_modules_pass_mypy() -> None:
     files = [str(path) for _s, path in TARGETS]
     res = _run("mypy", "--config-file", "pyproject.toml", "--follow-imports=silent", *files)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(("source", "path"), TARGETS, ids=IDS)
+def test_generated_modules_import_only_the_runtime(source: str, path: Path) -> None:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            modules.add(node.module or "")
+    assert modules == {"__future__", "typing", "h5layout.runtime", "h5layout.runtime.api"}
+    calls = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert calls <= {"RuntimeVersionError", "dict", "super"}
+
+
+def test_pymodaq_module_needs_no_compiler_schema_or_templates() -> None:
+    code = (
+        "import sys, h5layout.pymodaq as m; m.DataToExportSaver; "
+        "print(sorted(n for n in ('jinja2', 'pydantic', 'yaml', 'h5layout.compiler', "
+        "'h5layout.schema') if n in sys.modules))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR, check=True
+    )
+    assert res.stdout.strip() == "[]"
+
+
+def test_pymodaq_module_is_the_drop_in(tmp_path: Path) -> None:
+    import numpy as np
+
+    import h5layout.pymodaq as pm
+    from h5layout.runtime import api
+
+    for name in (*api.LAYOUT_BOUND_CLASSES, *api.REEXPORTS, "LAYOUT", "LAYOUT_SPEC", "validate"):
+        assert name in pm.__all__ and hasattr(pm, name)
+    assert pm.LAYOUT_SPEC.to_dict() == pm.LAYOUT
+    for name in api.LAYOUT_BOUND_CLASSES:
+        cls = getattr(pm, name)
+        assert issubclass(cls, getattr(api, name)) and cls is not getattr(api, name)
+        if issubclass(cls, api.H5SaverLowLevel):
+            assert cls.LAYOUT_SPEC is pm.LAYOUT_SPEC
+        else:
+            assert cls.SAVER_CLASS is pm.H5SaverLowLevel
+    path = tmp_path / "d.h5"
+    with pm.DataToExportSaver(path) as saver:
+        assert type(saver.h5saver) is pm.H5SaverLowLevel
+        det = saver.h5saver.add_det_group(saver.h5saver.raw_group, "det")
+        saver.add_data(det, pm.DataToExport("d", data=[pm.DataRaw("s", data=[np.ones(3)])]))
+    report = pm.validate(path)
+    assert isinstance(report, pm.FileReport)
+    assert report.layout == "pymodaq"
