@@ -495,7 +495,7 @@ def test_large_settings_of_a_copied_group_are_its_own(
 
 def tree_of(h5: H5Backend, top: str) -> dict[str, tuple[str, dict[str, Any], Any]]:
     """Class, attributes and content of every node under ``top``, by relative path."""
-    skip = {"VERSION", "EXTDIM", "PYTABLES_FORMAT_VERSION", "backend"}
+    skip = {"VERSION", "EXTDIM", "PYTABLES_FORMAT_VERSION"}  # each backend writes its own
     out = {}
     for node in h5.walk_nodes(top):
         rel = node.path[len(top) :] if top != "/" else node.path
@@ -618,6 +618,19 @@ def test_scan_saver_rebinding(backend: str, tmp_path: Path) -> None:
 def test_scan_needs_a_shape() -> None:
     with pytest.raises(DataValueError, match="scan shape"):
         ScanSaver(FakeScan("s", [], []))
+
+
+def test_scan_shape_from_the_module(saver: H5SaverLowLevel) -> None:
+    scan = plain("s", detectors=[plain("d1")], actuators=[], scan_shape=(2, 2))
+    ss = ScanSaver(scan)
+    assert ss.extended_shape == (2, 2)
+    ss.h5saver = saver
+    for i in range(2):
+        for j in range(2):
+            ss.add_data(DataToExport("d1", [DataRaw("v", data=[np.array([i + j / 10])])]), (i, j))
+    saver.flush()
+    got = read(saver, "/RawData/Scan000/Detector000/Data0D/CH00/Data00")
+    np.testing.assert_allclose(got, [[0.0, 0.1], [1.0, 1.1]])
 
 
 def test_scan_groups(saver: H5SaverLowLevel) -> None:
