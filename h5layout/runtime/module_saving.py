@@ -315,7 +315,8 @@ class ScanSaver(ModuleSaver):
     def add_data(
         self, dte: Any, indexes: Any, distribution: Any = DataDistribution.uniform
     ) -> None:
-        """Write one scan point of every detector (items matched by origin, then by name)."""
+        """Write one scan point of every detector (each item goes to the detector whose
+        title is its origin; items of no detector of the scan are not written)."""
         data = as_dte(dte)
         scan = self._scan()
         for saver in self._detectors:
