@@ -134,13 +134,15 @@ class _Checker:
         raw: dict[str, Any] = {}
         dec: dict[str, Any] = {}
         try:
-            names = list(obj.attrs.keys())
+            # One attribute manager per node: h5py builds a new one at each `.attrs`.
+            manager = obj.attrs
+            names = list(manager.keys())
         except Exception as exc:
             self.add("unreadable-file", path, f"cannot list attributes: {exc}")
             names = []
         for key in names:
             try:
-                value = obj.attrs[key]
+                value = manager[key]
             except Exception as exc:
                 self.add(
                     "bad-attribute-type",
