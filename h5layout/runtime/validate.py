@@ -123,6 +123,8 @@ class _Checker:
         """Run one rule; an exception becomes an ``internal-error`` finding."""
         try:
             fn()
+        except (OSError, RuntimeError) as exc:  # how h5py reports HDF5 read errors
+            self.add("unreadable-file", node, f"{what}: HDF5 cannot read it ({exc}); damaged file?")
         except Exception as exc:
             self.add(
                 "internal-error",
@@ -186,7 +188,12 @@ class _Checker:
         self.guarded("checking root bookkeeping", "/", lambda: self._root_bookkeeping(root))
 
     def _load_children(self, node: _Node, h5py: Any) -> None:
-        for name in sorted(node.obj.keys()):
+        try:
+            names = sorted(node.obj.keys())
+        except (OSError, RuntimeError) as exc:
+            self.add("unreadable-file", node.path, f"cannot list the group ({exc}); damaged file?")
+            return
+        for name in names:
             path = f"{node.path.rstrip('/')}/{name}"
             try:
                 link = node.obj.get(name, getlink=True)
@@ -763,6 +770,10 @@ def validate_file(
     )
     try:
         _validate(spath, spec, resolve, report)
+    except (OSError, RuntimeError) as exc:  # HDF5 read errors of a damaged file
+        report.findings.append(
+            Finding("unreadable-file", "error", "/", f"HDF5 cannot read the file: {exc}")
+        )
     except Exception as exc:
         report.findings.append(
             Finding("internal-error", "error", "/", f"{type(exc).__name__}: {exc}")

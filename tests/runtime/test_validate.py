@@ -521,3 +521,40 @@ def test_live_swmr_writer(golden_dir: Path, tmp_path: Path) -> None:
         writer.wait(timeout=30)
         if writer.stdout is not None:
             writer.stdout.close()
+
+
+_CORRUPT = """
+import random, sys
+from h5layout.runtime.validate import validate_file
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+rng = random.Random(7)
+for _ in range(25):
+    b = bytearray(data)
+    start = rng.randrange(100, len(b) - 600)
+    for i in range(start, start + rng.choice([8, 64, 512])):
+        b[i] = rng.randrange(256)
+    open(dst, "wb").write(b)
+    report = validate_file(dst)
+    bad = [f for f in report.findings if f.code == "internal-error"]
+    assert not bad, bad
+print("done")
+"""
+
+
+def test_damaged_files_give_findings_not_tracebacks(golden_dir: Path, tmp_path: Path) -> None:
+    # In a subprocess: a crash inside the HDF5 library would end the test run otherwise.
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CORRUPT,
+            str(golden_dir / "dte_basic_h5py.h5"),
+            str(tmp_path / "damaged.h5"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "done"
