@@ -150,14 +150,15 @@ class _Checker:
                     "bad-attribute-type",
                     path,
                     f"cannot read the attribute ({type(exc).__name__}: {exc})",
-                    attribute=key,
+                    attribute=_name_text(key),
                 )
                 continue
-            raw[key] = value
+            text = _name_text(key)
+            raw[text] = value
             try:
-                dec[key] = read_attr(value)
+                dec[text] = read_attr(value)
             except Exception:
-                dec[key] = value
+                dec[text] = value
         return _Node(path, name, obj, is_group, raw, dec)
 
     # ---------------------------------------------------------------- walk
@@ -189,12 +190,13 @@ class _Checker:
 
     def _load_children(self, node: _Node, h5py: Any) -> None:
         try:
-            names = sorted(node.obj.keys())
+            # h5py gives bytes for names that are not valid UTF-8 (damaged or foreign files).
+            names = sorted(node.obj.keys(), key=_name_text)
         except (OSError, RuntimeError) as exc:
             self.add("unreadable-file", node.path, f"cannot list the group ({exc}); damaged file?")
             return
         for name in names:
-            path = f"{node.path.rstrip('/')}/{name}"
+            path = f"{node.path.rstrip('/')}/{_name_text(name)}"
             try:
                 link = node.obj.get(name, getlink=True)
             except Exception as exc:
@@ -212,7 +214,8 @@ class _Checker:
             if key in self._seen:
                 continue  # a second hard link to a node already checked
             self._seen.add(key)
-            node.children.append(self._load(path, name, obj, isinstance(obj, h5py.Group)))
+            child = self._load(path, _name_text(name), obj, isinstance(obj, h5py.Group))
+            node.children.append(child)
 
     # ---------------------------------------------------------------- recognition
 
@@ -580,6 +583,10 @@ def _is_int(x: Any) -> bool:
     import numpy as np
 
     return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
+
+
+def _name_text(name: str | bytes) -> str:
+    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
 
 
 def _as_int(x: Any) -> int | None:

@@ -526,10 +526,10 @@ def test_live_swmr_writer(golden_dir: Path, tmp_path: Path) -> None:
 _CORRUPT = """
 import random, sys
 from h5layout.runtime.validate import validate_file
-src, dst = sys.argv[1], sys.argv[2]
-data = open(src, "rb").read()
+dst = sys.argv[1]
 rng = random.Random(7)
-for _ in range(25):
+for n in range(30):
+    data = open(sys.argv[2 + n % (len(sys.argv) - 2)], "rb").read()
     b = bytearray(data)
     start = rng.randrange(100, len(b) - 600)
     for i in range(start, start + rng.choice([8, 64, 512])):
@@ -549,8 +549,11 @@ def test_damaged_files_give_findings_not_tracebacks(golden_dir: Path, tmp_path: 
             sys.executable,
             "-c",
             _CORRUPT,
-            str(golden_dir / "dte_basic_h5py.h5"),
             str(tmp_path / "damaged.h5"),
+            *(
+                str(golden_dir / n)
+                for n in ("dte_basic_h5py.h5", "scan2d_tables.h5", "timed_h5py.h5")
+            ),
         ],
         capture_output=True,
         text=True,
