@@ -316,8 +316,16 @@ class ScanSaver(ModuleSaver):
         self, dte: Any, indexes: Any, distribution: Any = DataDistribution.uniform
     ) -> None:
         """Write one scan point of every detector (each item goes to the detector whose
-        title is its origin; items of no detector of the scan are not written)."""
+        title is its origin); an item of no detector of the scan is refused before
+        anything is written."""
         data = as_dte(dte)
+        titles = {str(saver.module.title) for saver in self._detectors}
+        strays = [f"{d.origin}/{d.name}" for d in data if d.origin not in titles]
+        if strays:
+            raise DataValueError(
+                f"scan {self._module.title!r}: no detector of the scan for {', '.join(strays)} "
+                f"(detectors: {', '.join(sorted(titles)) or 'none'}); nothing written"
+            )
         scan = self._scan()
         for saver in self._detectors:
             title = str(saver.module.title)

@@ -633,6 +633,16 @@ def test_scan_shape_from_the_module(saver: H5SaverLowLevel) -> None:
     np.testing.assert_allclose(got, [[0.0, 0.1], [1.0, 1.1]])
 
 
+def test_scan_refuses_items_of_no_detector(saver: H5SaverLowLevel) -> None:
+    ss = ScanSaver(plain("s", detectors=[plain("d1")], actuators=[], scan_shape=(2,)))
+    ss.h5saver = saver
+    ss.get_set_node(new=True)
+    stray = DataToExport("x", [DataRaw("v", data=[np.array([1.0])], origin="ghost")])
+    with pytest.raises(DataValueError, match="ghost/v"):
+        ss.add_data(stray, (0,))
+    assert "Detector000" not in saver.get_node("/RawData/Scan000").children_name()
+
+
 def test_scan_groups(saver: H5SaverLowLevel) -> None:
     ss = ScanSaver(FakeScan("s", [plain("d1")], []), (2,))
     ss.h5saver = saver
