@@ -149,7 +149,7 @@ def test_internal_error_exits_2(
     from h5layout.runtime import validate as v
 
     def boom(self: object, node: object) -> None:
-        raise RuntimeError("rule bug")
+        raise TypeError("rule bug")
 
     monkeypatch.setattr(v._Checker, "_check_node", boom)
     rc, out, err = _run(capsys, str(golden_dir / "timed_h5py.h5"))

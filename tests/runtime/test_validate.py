@@ -269,7 +269,7 @@ def test_rule_exception_becomes_internal_error(
     from h5layout.runtime import validate as v
 
     def boom(self: object, node: object) -> None:
-        raise RuntimeError("rule bug")
+        raise TypeError("rule bug")
 
     monkeypatch.setattr(v._Checker, "_bookkeeping", boom)
     report = validate_file(_good_tiny(tmp_path / "x.h5"), _custom())
