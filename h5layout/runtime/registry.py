@@ -17,7 +17,7 @@ from typing import Any
 from h5layout.runtime.errors import LayoutError
 from h5layout.runtime.spec import LayoutSpec
 
-__all__ = ["LayoutNotFoundError", "detect_layout", "find_layout_spec"]
+__all__ = ["LayoutNotFoundError", "detect_layout", "find_layout_spec", "shipped_layouts"]
 
 
 class LayoutNotFoundError(LayoutError, LookupError):
@@ -38,17 +38,25 @@ def _by_name(name: str) -> LayoutSpec:
     module: Any = None
     try:
         module = importlib.import_module(f"h5layout.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"h5layout.{name}":
-            module = None  # the compiled module is there but broken: use the layout file
-    except Exception:  # a compiled module out of step with the runtime: same fallback
+    except Exception:  # no compiled module, or one out of step with the runtime
         module = None
     layout = getattr(module, "LAYOUT", None) if module is not None else None
     if isinstance(layout, dict):
         return LayoutSpec.from_dict(layout)
+    shipped = shipped_layouts()
+    if name not in shipped:
+        raise LayoutNotFoundError(
+            f"unknown layout {name!r} (shipped: {', '.join(shipped)}; or give a layout file)"
+        )
     from h5layout.schema import load_layout_spec  # slow path: the layout language
 
     return load_layout_spec(name)
+
+
+def shipped_layouts() -> list[str]:
+    """Names of the layouts shipped in :mod:`h5layout.layouts`."""
+    folder = Path(__file__).resolve().parent.parent / "layouts"
+    return sorted(p.stem for p in folder.glob("*.yaml"))
 
 
 @lru_cache(maxsize=32)

@@ -561,3 +561,28 @@ def test_damaged_files_give_findings_not_tracebacks(golden_dir: Path, tmp_path: 
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "done"
+
+
+def test_registry(golden_dir: Path) -> None:
+    from h5layout.runtime.registry import LayoutNotFoundError, shipped_layouts
+
+    assert {"pymodaq", "raman_map"} <= set(shipped_layouts())
+    assert find_layout_spec(file=golden_dir / "timed_h5py.h5").layout == "pymodaq"
+    assert find_layout_spec("raman_map").layout == "raman_map"
+    layout_file = Path(__file__).resolve().parents[2] / "h5layout" / "layouts" / "raman_map.yaml"
+    assert find_layout_spec(layout_file).layout == "raman_map"
+    with pytest.raises(LayoutNotFoundError, match="shipped"):
+        find_layout_spec("no_such_layout")
+    with pytest.raises(LayoutNotFoundError, match="no such layout file"):
+        find_layout_spec("somewhere/missing.yaml")
+    with pytest.raises(LayoutNotFoundError, match="does not say"):
+        find_layout_spec(file=golden_dir / "README.md")
+
+
+def test_detects_layout_written_by_h5layout(tmp_path: Path) -> None:
+    path = tmp_path / "mine.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["h5layout_layout"] = encode_json("raman_map")
+        f.attrs["pymodaq_data_version"] = encode_json("5.3.0")
+    assert detect_layout(path) == "raman_map"  # the layout name wins over pymodaq
+    assert validate_file(path).layout == "raman_map"
