@@ -682,6 +682,16 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
             )
         )
         return None
+    if not swmr and _write_locked(path):
+        report.findings.append(
+            Finding(
+                "locked-by-writer",
+                "warning",
+                "/",
+                "another process holds the HDF5 write lock (a live writer): checked what is "
+                "on disk now, which may be incomplete; check again once the writer is closed",
+            )
+        )
     try:
         if swmr:
             report.findings.append(
@@ -713,6 +723,24 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
                 Finding("unreadable-file", "error", "/", f"HDF5 cannot open the file: {msg}")
             )
         return None
+
+
+def _write_locked(path: str) -> bool:
+    """Whether another process holds an exclusive (HDF5 writer's) lock on the file."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: HDF5's own locking is bypassed, nothing to tell
+        return False
+    try:
+        with open(path, "rb") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
 
 
 def _root_attrs(h5: h5py.File) -> dict[str, Any]:

@@ -586,3 +586,30 @@ def test_detects_layout_written_by_h5layout(tmp_path: Path) -> None:
         f.attrs["pymodaq_data_version"] = encode_json("5.3.0")
     assert detect_layout(path) == "raman_map"  # the layout name wins over pymodaq
     assert validate_file(path).layout == "raman_map"
+
+
+_LIVE_WRITER = """
+import sys, time
+import h5py
+f = h5py.File(sys.argv[1], "a")  # HDF5 takes an exclusive file lock
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_live_plain_writer(golden_dir: Path, tmp_path: Path) -> None:
+    path = _copy(golden_dir, "timed_h5py.h5", tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _LIVE_WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        report = validate_file(path)  # neither blocks nor fails on the lock
+        assert report.codes() == [("locked-by-writer", "/", "warning")]
+        assert report.layout == "pymodaq"
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+        if writer.stdout is not None:
+            writer.stdout.close()
+    assert validate_file(path).findings == []
