@@ -613,3 +613,9 @@ def test_live_plain_writer(golden_dir: Path, tmp_path: Path) -> None:
         if writer.stdout is not None:
             writer.stdout.close()
     assert validate_file(path).findings == []
+
+
+def test_compiled_module_validate(golden_dir: Path) -> None:
+    compiled = pytest.importorskip("h5layout.pymodaq")
+    report = compiled.validate(golden_dir / "scan2d_h5py.h5")
+    assert report.layout == "pymodaq" and report.valid and report.findings == []
