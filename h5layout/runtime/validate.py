@@ -169,6 +169,10 @@ class _Checker:
         root_spec = self.spec.nodes.get(self.spec.root)
         root = self._load("/", "/", h5, True)
         root.spec = root_spec
+        try:
+            self._seen.add(hash(h5["/"].id))
+        except (TypeError, ValueError, OSError, RuntimeError):
+            pass
         # Depth first, in name order (deterministic findings); a group's consistency
         # checks run when the walk leaves it, once its whole subtree is loaded.
         stack: list[tuple[_Node, bool]] = [(root, False)]
@@ -210,9 +214,13 @@ class _Checker:
             except Exception as exc:
                 self.add("unreadable-file", path, f"cannot open the node: {exc}")
                 continue
-            key = hash(obj.id)
+            # Hard links may reach a node twice, or make a cycle: visit each object once.
+            try:
+                key: Any = hash(obj.id)  # h5py hashes (file, object address)
+            except (TypeError, ValueError, OSError, RuntimeError):
+                key = path
             if key in self._seen:
-                continue  # a second hard link to a node already checked
+                continue
             self._seen.add(key)
             child = self._load(path, _name_text(name), obj, isinstance(obj, h5py.Group))
             node.children.append(child)

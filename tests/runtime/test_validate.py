@@ -619,3 +619,16 @@ def test_compiled_module_validate(golden_dir: Path) -> None:
     compiled = pytest.importorskip("h5layout.pymodaq")
     report = compiled.validate(golden_dir / "scan2d_h5py.h5")
     assert report.layout == "pymodaq" and report.valid and report.findings == []
+
+
+def test_links_and_cycles(tmp_path: Path) -> None:
+    path = _good_tiny(tmp_path / "links.h5")
+    with h5py.File(path, "r+") as f:
+        f["Run00/loop"] = f["/"]  # a hard link back to the root: a cycle
+        f["Run00/soft"] = h5py.SoftLink("/Run00/Axis00")
+        f["Run00/ext"] = h5py.ExternalLink("other.h5", "/x")
+    report = validate_file(path, _custom("warn"))
+    assert report.codes() == [
+        ("link-not-followed", "/Run00/ext", "info"),
+        ("link-not-followed", "/Run00/soft", "info"),
+    ]  # /Run00/loop is the root again: already checked, not walked twice
