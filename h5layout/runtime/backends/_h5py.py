@@ -233,7 +233,8 @@ class H5pyBackend(Backend):
         return array[selection]
 
     def write(self, array: Any, selection: Any, value: Any) -> None:
-        array[selection] = value
+        if not _write_at_index(array, selection, value):
+            array[selection] = value
 
     def append(self, array: Any, rows: np.ndarray) -> None:
         n = array.shape[0]
@@ -247,6 +248,43 @@ class H5pyBackend(Backend):
         n = array.shape[0]
         array.resize((n + 1,))
         array[n] = row
+
+
+def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
+    """Write ``value`` at integer index(es) through h5py's low-level API; False to fall back.
+
+    Acquisition loops write one point or one row per call; for such writes h5py's
+    ``Dataset.__setitem__`` spends longer building the selection than HDF5 spends writing.
+    Only the plain case is handled here (non-negative in-range ints, a numeric array of the
+    dataset's dtype and exactly the selected shape); anything else goes through h5py.
+    """
+    if type(selection) is int:
+        index: tuple[int, ...] = (selection,)
+    elif type(selection) is tuple and all(type(i) is int for i in selection):
+        index = selection
+    else:
+        return False
+    if type(value) is not np.ndarray or value.dtype.kind not in "biufc":
+        return False
+    dsid = array.id
+    if value.dtype != dsid.dtype:
+        return False
+    fspace = dsid.get_space()
+    shape = fspace.shape
+    k = len(index)
+    if k > len(shape) or value.shape != shape[k:] or 0 in shape:
+        return False
+    for i, n in zip(index, shape, strict=False):
+        if not 0 <= i < n:
+            return False
+    rest = shape[k:]
+    fspace.select_hyperslab(index + (0,) * len(rest), (1,) * k + rest)
+    mshape = rest or (1,)
+    data = value.reshape(mshape) if not rest else value
+    if not data.flags.c_contiguous:
+        data = np.ascontiguousarray(data)
+    dsid.write(h5py.h5s.create_simple(mshape), fspace, data)
+    return True
 
 
 def _earray_chunks(
