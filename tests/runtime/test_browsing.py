@@ -24,7 +24,7 @@ from h5layout.runtime.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.data_saving import DataToExportExtendedSaver, DataToExportSaver
 from h5layout.runtime.errors import InvalidExport
-from h5layout.runtime.nodes import Node
+from h5layout.runtime.nodes import CARRAY, Node
 from h5layout.runtime.saving import H5SaverLowLevel
 
 
@@ -121,7 +121,7 @@ def test_txt_and_npy_exports(written: Path, backend: str, tmp_path: Path, node: 
     util = H5BrowserUtil(backend=backend)
     util.open_file(written)
     try:
-        expected = np.asarray(util.get_node(node).read())
+        expected = np.asarray(util.read(node))
         util.export_data(node, tmp_path / "out.npy", "Binary NumPy format (*.npy)")
         util.export_data(node, tmp_path / "out.txt")
     finally:
@@ -213,6 +213,7 @@ class CsvExporter(H5Exporter):
     FORMAT_DESCRIPTION = "Comma separated"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
+        assert isinstance(node, CARRAY)
         np.savetxt(filename, np.asarray(node.read()).reshape(-1), delimiter=",")
 
 

@@ -23,6 +23,7 @@ from h5layout.runtime.data_saving import (
 )
 from h5layout.runtime.enums import DataDistribution
 from h5layout.runtime.errors import DataValueError, FileAccessError
+from h5layout.runtime.nodes import CARRAY, GROUP
 from h5layout.runtime.saving import H5SaverLowLevel
 
 
@@ -81,6 +82,7 @@ def test_add_error_writes_error_bars(tmp_path: Path, backend: str) -> None:
     saver.add_data(det, DataToExport("d", [_spectrum()]))
     saver.add_error(det, DataToExport("d", [_spectrum(0.5)]))
     group = h5.get_node("/RawData/Detector000/Data1D/CH00")
+    assert isinstance(group, GROUP)
     kids = group.children()
     assert {"ErrorBar00", "ErrorBar01"} <= set(kids)
     assert not any(name.startswith("Bkg") for name in kids)
@@ -186,9 +188,10 @@ def test_index_bounds_checked(tmp_path: Path, backend: str) -> None:
     dte = DataToExport("d", [_spectrum()])
     with pytest.raises(DataValueError):
         saver.add_data(scan, dte, (3, 0))  # index == shape
-    assert "Data1D" not in h5.get_node(scan).children()  # nothing written
+    assert "Data1D" not in h5.get_children(scan)  # nothing written
     saver.add_data(scan, dte, (2, 1))
     node = h5.get_node("/RawData/Scan000/Data1D/CH00/Data00")
+    assert isinstance(node, CARRAY)
     before = np.asarray(node.read()).copy()
     for bad in [(0, 2), (-1, 0), (0,), (0, 0, 0)]:
         with pytest.raises(DataValueError):

@@ -102,7 +102,7 @@ def dwas(
     errors = None
     if with_errors and draw(st.booleans()):
         errors = [np.abs(draw(arrays(shape, "float64"))) for _ in range(n)]
-    extras = {}
+    extras: dict[str, Any] = {}
     if draw(st.booleans()):
         extras["exposure"] = draw(st.floats(0, 10, allow_nan=False))
     return DataRaw(
