@@ -375,3 +375,51 @@ def test_enlargeable_savers_round_trip(tmp_path: Path, backend: str, log: dict[s
             _assert_same_axes(sig, expected)
             node = loader.get_node(where)
             assert tuple(node.attrs["shape"]) == (n, *frames[0].shape)  # bookkeeping synced
+
+
+# -- the rest of the documented API, on both backends --------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_saver_and_loader_api(tmp_path: Path, backend: str) -> None:
+    from h5layout.runtime.data_saving import AxisSaverLoader
+    from h5layout.runtime.errors import AxisError
+
+    path = tmp_path / "api.h5"
+    dwa = DataRaw(
+        "spec", data=[np.arange(4.0), np.arange(4.0) * 2], units="V", timestamp=5.0,
+        axes=[Axis("wl", "nm", data=np.array([1.0, 2.0, 4.0, 8.0]), index=0)],
+    )  # fmt: skip
+    with DataToExportSaver(path, save_type="detector", new_file=True) as saver:
+        assert saver.isopen() and saver.h5saver.backend == "h5py"
+    h5 = H5SaverLowLevel(backend=backend)
+    h5.init_file(path, new_file=True)
+    group = h5.get_set_group(h5.raw_group, "G")
+    data_saver = DataSaverLoader(h5)
+    nodes = data_saver.add_data(group, dwa)
+    assert [n.name for n in nodes] == ["Data00", "Data01"] and data_saver.isopen()
+    BkgSaver(h5).add_data(group, DataRaw("spec", data=[np.ones(4), np.ones(4)]), save_axes=False)
+    axis_saver = AxisSaverLoader(h5)
+    assert axis_saver.get_axes(group) == dwa.axes
+    assert axis_saver.load_axis("/RawData/G/Axis00") == dwa.axes[0]
+    with pytest.raises(AxisError):
+        axis_saver.load_axis("/RawData/G/Data00")
+    assert data_saver.get_axes(group) == dwa.axes
+    assert [n.name for n in data_saver.get_bkg_nodes(group)] == ["Bkg00", "Bkg01"]
+    arrays = data_saver.get_data_arrays("/RawData/G/Data00", with_bkg=True, load_all=True)
+    assert [a.tolist() for a in arrays] == [[-1.0, 0.0, 1.0, 2.0], [-1.0, 1.0, 3.0, 5.0]]
+    assert data_saver.load_data("/RawData/G/Data00", load_all=True) == dwa
+    assert data_saver.get_last_node_name(group) == "Data01"
+    assert data_saver.get_node_from_index(group, 1).name == "Data01"
+    assert data_saver.get_index_from_node_name("Data07") == 7
+    h5.close_file()
+    with DataLoader(path, backend=backend) as loader:
+        assert loader.raw_group.path == "/RawData"
+        assert loader.get_nav_group("/RawData/G/Data00") is None
+        assert {n.name for n in loader.walk_nodes("/RawData/G")} >= {"G", "Data00", "Axis00"}
+        as_data = loader.load_data("/RawData/G/Axis00")  # an axis node loads as data
+        assert np.array_equal(as_data.data[0], [1.0, 2.0, 4.0, 8.0])
+        assert loader.load_data_from_name_origin("spec").path == "/RawData/G/Bkg00"
+        with pytest.raises(NameError):
+            loader.load_data_from_name_origin("nothing")
+    assert not loader.h5saver.isopen()
