@@ -58,6 +58,7 @@ WRITER = textwrap.dedent(
         if k == 0:
             assert h5.is_swmr_active()
             print("SWMR", flush=True)
+            sys.stdin.readline()  # wait until the reader has opened the file
         time.sleep(delay)
     print("WRITTEN", flush=True)
     sys.stdin.readline()  # hold the file open until the reader says so
@@ -108,6 +109,9 @@ def test_reader_follows_a_writer_in_another_process(tmp_path: Path) -> None:
             paths = collect_datasets(f)
             assert {DATA_1D, DATA_0D, "/RawData/Scan000/NavAxes/Axis00"} <= set(paths)
             del paths  # handles must not outlive a refresh made through other handles
+            assert _written_points(f[DATA_1D][...]) == 1
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
             cache: dict[str, h5py.Dataset] | None = None
             seen = [0]
             deadline = time.monotonic() + 60
