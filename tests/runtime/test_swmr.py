@@ -289,3 +289,41 @@ def test_refresh_sees_rows_appended_by_a_writer(tmp_path: Path) -> None:
     finally:
         f.close()
         h5.close_file()
+
+
+def test_killed_swmr_writer_leaves_a_readable_file(tmp_path: Path) -> None:
+    path = tmp_path / "killed.h5"
+    proc = _start_writer(path, N_POINTS, 0.01)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline().strip() == "SWMR"
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        time.sleep(0.1)
+        proc.kill()  # SIGKILL while points are being written
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    digest = hashlib.md5(path.read_bytes()).hexdigest()
+    assert is_file_swmr_active(path)  # the superblock still says a SWMR writer has it
+    f, is_swmr = open_h5_file_for_reading(path)
+    try:
+        assert is_swmr
+        written = _written_points(f[DATA_1D][...])
+        assert written >= 1  # every point flushed before the kill is there, none torn
+        assert _written_points(f[DATA_0D][...]) >= written - 1
+    finally:
+        f.close()
+    try:  # a plain read-only loader may refuse the file, but never alters it
+        DataLoader(path).close_file()
+    except FileAccessError:
+        pass
+    loader = DataLoader(path, swmr_mode=True)
+    try:
+        dwa = loader.load_data(DATA_1D)
+        assert dwa.shape == (N_POINTS, SIGNAL)
+    finally:
+        loader.close_file()
+    assert hashlib.md5(path.read_bytes()).hexdigest() == digest
