@@ -26,9 +26,7 @@ def load_layout(source: str | os.PathLike[str]) -> ModuleType:
     return _load_layout(source)
 
 
-def validate(
-    path: str | os.PathLike[str], layout: str | os.PathLike[str] | None = None
-) -> Report:
+def validate(path: str | os.PathLike[str], layout: str | os.PathLike[str] | None = None) -> Report:
     """Check one HDF5 file (or every ``*.h5``/``*.hdf5`` below a folder) against a layout.
 
     ``layout`` is a shipped or compiled layout name, or a layout file; None finds it from
