@@ -17,6 +17,7 @@ from h5layout.runtime.data import Axis, DataToExport, DataWithAxes
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType
 from h5layout.runtime.errors import DataValueError, NodeError
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
+from h5layout.runtime.probe import probe_file
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
 
@@ -212,11 +213,17 @@ class DataLoader:
     SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
 
     def __init__(self, h5saver: Any, swmr_mode: bool = False, backend: str | None = None) -> None:
+        """Read ``h5saver``'s file, or open a path read-only (as a SWMR reader when
+        ``swmr_mode`` is True or a SWMR writer holds the file, h5py backend)."""
         if isinstance(h5saver, H5SaverLowLevel):
             self._h5saver = h5saver
             self._owns_file = False
         elif isinstance(h5saver, str | Path):
             self._h5saver = self.SAVER_CLASS(backend=backend)
+            if not swmr_mode and self._h5saver.is_swmr_capable():
+                # A SWMR writer holds the file (or crashed holding it): HDF5 refuses a plain
+                # read, a SWMR read works.
+                swmr_mode = probe_file(h5saver).swmr_writer
             self._h5saver.init_file(Path(h5saver), mode="r", swmr_mode=swmr_mode)
             self._owns_file = True
         else:
