@@ -113,12 +113,8 @@ def _check_identifier(name: str, what: str) -> str:
 
 
 def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
-    """The node type the runtime uses for a group method (first match, as it does)."""
-    if role.group_type is not None:
-        for node in spec.nodes.values():
-            if node.kind == "group" and node.options.get("group_type") == role.group_type:
-                return node
-    return spec.first_by_role(role.role)
+    """The node type the runtime uses for a group method (``LayoutSpec.group_for``)."""
+    return spec.group_for(role.role, role.group_type)
 
 
 def width(text: str) -> int:

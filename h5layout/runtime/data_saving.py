@@ -62,21 +62,34 @@ def open_saver(
 def array_naming(h5saver: H5SaverLowLevel, data_type: DataType) -> Naming:
     """Naming rule of arrays of a data type (layout's, else PyMoDAQ's ``Data00``…)."""
     spec = h5saver.LAYOUT_SPEC
-    if spec is not None:
-        for node in spec.nodes.values():
-            if node.kind == "array" and node.options.get("data_type") == data_type.name:
-                if node.naming.pattern:
-                    return node.naming
+    node = spec.array_for(data_type.name) if spec is not None else None
+    if node is not None and node.naming.pattern:
+        return node.naming
     return Naming(pattern=f"{data_type.value}{{index:02d}}")
 
 
 def group_naming(h5saver: H5SaverLowLevel, role: str, default: Naming) -> Naming:
-    """Naming rule of a group role (``channel``, ``dim``, ``nav_axes``)."""
+    """Naming rule of a group role (``channel``, ``dim``, ``nav_axes``).
+
+    The layout's rule is used when it names the same way as the default: a pattern with
+    the same field (``CH{index:02d}``, ``Data{dim}``) or a fixed name. A node type with
+    a fixed name where a pattern is needed (a layout's ``Data2D`` group only) describes
+    one such group, not the rule for all of them.
+    """
     spec = h5saver.LAYOUT_SPEC
-    if spec is not None:
-        node = spec.first_by_role(role)
-        if node is not None and (node.naming.pattern or node.naming.fixed):
-            return node.naming
+    candidates = [] if spec is None else [
+        n for n in spec.nodes.values() if n.kind == "group" and n.role == role
+    ]  # fmt: skip
+    for node in reversed(candidates):
+        naming = node.naming
+        if (
+            default.pattern is not None
+            and naming.pattern is not None
+            and naming.field == default.field
+        ):
+            return naming
+        if default.fixed is not None and naming.fixed:
+            return naming
     return default
 
 
@@ -174,15 +187,13 @@ class DataManagement:
         spec = self._h5saver.LAYOUT_SPEC
         if spec is None:
             return
-        for node in spec.nodes.values():
-            if node.kind == "array" and node.options.get("data_type") == self.data_type.name:
-                allowed = node.array.dtypes if node.array is not None else ()
-                if allowed and dtype.name not in allowed:
-                    raise DataValueError(
-                        f"{what}: dtype {dtype.name} is not allowed by layout "
-                        f"{spec.layout!r} for {node.name} arrays (allowed: {', '.join(allowed)})"
-                    )
-                return
+        node = spec.array_for(self.data_type.name)
+        allowed = node.array.dtypes if node is not None and node.array is not None else ()
+        if node is not None and allowed and dtype.name not in allowed:
+            raise DataValueError(
+                f"{what}: dtype {dtype.name} is not allowed by layout "
+                f"{spec.layout!r} for {node.name} arrays (allowed: {', '.join(allowed)})"
+            )
 
 
 def _write_attrs(node: Node, attrs: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def write_settings(h5saver: H5SaverLowLevel, group: GROUP, xml: str) -> None:
     limit = MAX_ATTRIBUTE_BYTES
     dataset = SETTINGS_DATASET
     if spec is not None:
-        node = spec.first_by_role("detector")
+        node = spec.group_for("detector", "detector")
         if node is not None:
             limit = int(node.options.get("settings_max_attribute_bytes", limit))
             dataset = str(node.options.get("settings_dataset", dataset))

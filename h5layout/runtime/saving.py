@@ -79,13 +79,7 @@ class H5SaverLowLevel(H5Backend):
     # -- layout lookups (computed once per saver) ------------------------------------------
     def _layout_node(self, role: str, group_type: str | None = None) -> NodeSpec | None:
         spec = self.LAYOUT_SPEC
-        if spec is None:
-            return None
-        if group_type is not None:
-            for node in spec.nodes.values():
-                if node.kind == "group" and node.options.get("group_type") == group_type:
-                    return node
-        return spec.first_by_role(role)
+        return None if spec is None else spec.group_for(role, group_type)
 
     def _incremental_naming(self, type_name: str) -> Naming:
         naming = self._namings.get(type_name)
@@ -114,7 +108,7 @@ class H5SaverLowLevel(H5Backend):
         """Storage for new arrays: :meth:`define_compression`, else the layout's data arrays."""
         if self._storage.compression or self.LAYOUT_SPEC is None:
             return self._storage
-        node = self.LAYOUT_SPEC.first_by_role("data")
+        node = self.LAYOUT_SPEC.array_for(DataType.data.name)
         return node.array.storage if node is not None and node.array is not None else self._storage
 
     # -- files ---------------------------------------------------------------------------
@@ -407,14 +401,8 @@ class H5SaverLowLevel(H5Backend):
             dt_name = DataType.parse(data_type).name
         except ValueError:
             return ()
-        for node in spec.nodes.values():
-            if (
-                node.kind == "array"
-                and node.options.get("data_type") == dt_name
-                and node.array is not None
-            ):
-                return node.array.dtypes
-        return ()
+        node = spec.array_for(dt_name)
+        return node.array.dtypes if node is not None and node.array is not None else ()
 
     # -- groups --------------------------------------------------------------------------------
     def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:

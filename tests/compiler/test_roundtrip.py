@@ -29,7 +29,10 @@ SCAN_KW: dict[str, dict[str, Any]] = {
         "id_": "run-a",
     },
 }
-DET_KW: dict[str, dict[str, Any]] = {"lab_scan": {"serial": "SN-7"}}
+DET_KW: dict[str, dict[str, Any]] = {
+    "lab_scan": {"serial": "SN-7"},
+    "camera_logger": {"exposure": 10.0},
+}
 SCAN_NAMES = {"raman_map": "Map000", "lab_scan": "Run0000", "tiny_log": "Take00"}
 
 

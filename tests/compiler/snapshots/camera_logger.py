@@ -5605,6 +5605,26 @@ class H5SaverLowLevel(_rt.H5SaverLowLevel):
 
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
+    def add_det_group(  # type: ignore[override]
+        self,
+        where: Any,
+        title: str = "",
+        settings_as_xml: str = "",
+        metadata: dict[str, Any] | None = None,
+        *,
+        exposure: float,
+        gain: int = 1,
+    ) -> GROUP:
+        """The next camera group (Camera{index:03d}), with its attributes.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        meta = dict(metadata or {})
+        meta["exposure"] = exposure
+        meta["gain"] = gain
+        return super().add_det_group(where, title, settings_as_xml, meta)
+
 
 class AxisSaverLoader(_rt.AxisSaverLoader):
     """AxisSaverLoader of the camera_logger layout."""
