@@ -262,15 +262,20 @@ class H5Backend:
             yield start
         if depth == 0 or not isinstance(start, GROUP):
             return
-        base = start.path.rstrip("/").count("/") if start.path != "/" else 0
-        for group in self.walk_groups(start):
-            gdepth = (group.path.count("/") if group.path != "/" else 0) - base
-            if depth is not None and gdepth + 1 > depth:
-                continue
-            for raw in self._impl.children(group.node).values():
-                if only_groups and not self._impl.is_group(raw):
-                    continue
-                yield wrap(raw, self._impl)
+        # One pass, each group's children listed once (walk_groups would list them twice);
+        # the order is walk_groups' (depth first, children in name order).
+        impl = self._impl
+        stack: list[tuple[Any, int]] = [(start.node, 0)]
+        while stack:
+            raw_group, gdepth = stack.pop()
+            kids = list(impl.children(raw_group).values())
+            if depth is None or gdepth + 1 <= depth:
+                for raw in kids:
+                    if only_groups and not impl.is_group(raw):
+                        continue
+                    yield wrap(raw, impl)
+            if depth is None or gdepth + 2 <= depth:  # deeper groups would yield nothing
+                stack.extend((k, gdepth + 1) for k in reversed(kids) if impl.is_group(k))
 
     def read(self, array: Any, *args: Any, **kwargs: Any) -> Any:
         """The content of an array node."""
