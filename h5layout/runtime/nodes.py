@@ -112,6 +112,7 @@ class Node:
         self._node = node
         self._backend = _backend_of(backend)
         self._attrs = Attributes(node, self._backend)
+        self._path: str | None = None
 
     @property
     def node(self) -> Any:
@@ -141,7 +142,11 @@ class Node:
     @property
     def path(self) -> str:
         """Absolute path."""
-        return self._backend.node_path(self._node)
+        # Asked on every save (cache keys); h5py computes it with an HDF5 call each time.
+        # The runtime never moves nodes, so a wrapper's path is fixed once known.
+        if self._path is None:
+            self._path = self._backend.node_path(self._node)
+        return self._path
 
     @property
     def title(self) -> str:
