@@ -25,7 +25,7 @@ def run(opts: Options) -> list[Result]:
     from h5layout.compiler.build import compile_layout
 
     compile_layout("pymodaq")  # warm the imports: the figure is the compilation itself
-    repeats = 3 if opts.quick else 7
+    repeats = 1 if opts.quick else 5
     compile_s = statistics.median(timed(lambda: compile_layout("pymodaq"), repeats))
     _py("import h5layout; h5layout.load_layout('pymodaq')")  # make sure the cache is filled
     cold = interleave(

@@ -104,6 +104,7 @@ def run_library(
     *,
     memory: PeakMemory | None = None,
     check: bool = False,
+    sample_every: int = 500,
 ) -> tuple[list[float], list[str], list[int]]:
     """Append ``n`` points; times, bookkeeping problems seen at flushes, memory samples."""
     c = _classes(lib)
@@ -129,7 +130,7 @@ def run_library(
                 saver.add_data(det, dte, axis_values=[float(k)])
             samples.append(now() - t0)
             del dte
-            if memory is not None and (k + 1) % 500 == 0:
+            if memory is not None and (k + 1) % sample_every == 0:
                 mem_samples.append(memory.sample())
             if check and (k + 1) % FLUSH_EVERY == 0:
                 problems += [f"after flush {k + 1}: {p}" for p in check_bookkeeping(h5)]
@@ -228,8 +229,8 @@ def _template(wd: Path, kind: str) -> list[Any]:
 
 def run(opts: Options) -> list[Result]:
     """Scenario B on every backend, timed and enlargeable savers."""
-    n = 500 if opts.quick else 5000
-    pm_n = 30 if opts.quick else 300
+    n = 300 if opts.quick else 5000
+    pm_n = 20 if opts.quick else 300
     repeats = 2
     wd = opts.workdir
     window = min(500, n // 4)
@@ -282,7 +283,14 @@ def run(opts: Options) -> list[Result]:
             mem = PeakMemory()
             check_file = wd / f"log_check_{kind}_{backend}.h5"
             _, problems, mem_samples = run_library(
-                "h5layout", kind, backend, check_file, n, memory=mem, check=True
+                "h5layout",
+                kind,
+                backend,
+                check_file,
+                n,
+                memory=mem,
+                check=True,
+                sample_every=window,
             )
             results.append(Result(NAME, backend, f"{kind} shape/size right at flush+close",
                                   "bool", float(not problems), target=1.0, sense=">=",
@@ -290,6 +298,6 @@ def run(opts: Options) -> list[Result]:
                                   f"checked at {n // FLUSH_EVERY} flushes and close"))  # fmt: skip
             growth = (mem_samples[-1] - mem_samples[0]) / 2**20 if len(mem_samples) > 1 else 0.0
             results.append(Result(NAME, backend, f"{kind} memory growth", "MB", growth,
-                                  target=0.5, note="traced heap after the first vs the last "
-                                  "500 appends"))  # fmt: skip
+                                  target=0.5, note=f"traced heap after the first vs the last "
+                                  f"{window} appends"))  # fmt: skip
     return results

@@ -158,7 +158,7 @@ def run(opts: Options) -> list[Result]:
     """Scenario A on every backend."""
     shape = (20, 20) if opts.quick else (50, 50)
     pm_shape = (5, 5) if opts.quick else (10, 10)
-    repeats = 3 if opts.quick else 5
+    repeats = 2 if opts.quick else 5
     wd = opts.workdir
     results: list[Result] = []
     # The raw baseline copies the layout h5layout writes (h5py backend) and writes it by hand.
