@@ -16,6 +16,7 @@ from typing import Final
 
 from numpy import ndarray
 
+from h5layout.runtime.backends import backends_available
 from h5layout.runtime.browsing import ExporterFactory, H5BrowserUtil
 from h5layout.runtime.data import (
     Axis,
@@ -76,10 +77,12 @@ from h5layout.runtime.module_saving import (
     LoggerSaver,
     ModuleSaver,
     ScanSaver,
+    read_settings,
+    write_settings,
 )
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, Node, StringARRAY
 from h5layout.runtime.report import FileReport, Report
-from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.saving import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
 from h5layout.runtime.spec import LayoutSpec
 from h5layout.runtime.swmr import (
     collect_datasets,
@@ -93,12 +96,6 @@ from h5layout.runtime.validate import validate_file
 #: Version of this facade; generated modules refuse to run against another one.
 RUNTIME_API_VERSION: Final = 1
 
-#: Attributes the runtime writes itself on incremental groups (never keyword arguments of
-#: the generated ``add_*_group`` methods). Mirrors the set skipped by
-#: :meth:`H5SaverLowLevel._group_attrs`.
-GROUP_RUNTIME_ATTRS: Final = frozenset(
-    {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
-)
 
 #: Classes a compiled module subclasses with its layout bound, base classes first.
 LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
@@ -164,6 +161,7 @@ REEXPORTS: tuple[str, ...] = (
     # saving helpers
     "DataBundle",
     "SPECIAL_GROUP_NAMES",
+    "backends_available",
     # SWMR helpers
     "collect_datasets",
     "is_file_swmr_active",
@@ -178,6 +176,8 @@ REEXPORTS: tuple[str, ...] = (
     "LoggerSaver",
     "ModuleSaver",
     "ScanSaver",
+    "read_settings",
+    "write_settings",
     "ExporterFactory",
     # reports of the file checker (``validate``)
     "FileReport",
@@ -256,10 +256,13 @@ __all__ = [
     "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
+    "backends_available",
     "collect_datasets",
     "is_file_swmr_active",
     "open_h5_file_for_reading",
+    "read_settings",
     "refresh_cached",
     "refresh_datasets",
     "validate_file",
+    "write_settings",
 ]

@@ -36,6 +36,12 @@ PYMODAQ_FORMAT_VERSION = "5.0.0"
 #: everything written up to it, and files never flushed do not open at all
 DEFAULT_FLUSH_EVERY = 10
 
+#: attributes the runtime writes itself on incremental groups: never taken from callers'
+#: metadata checks (nor keyword arguments of compiled ``add_*_group`` methods)
+GROUP_RUNTIME_ATTRS = frozenset(
+    {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
+)
+
 #: incremental group type -> layout role
 _ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
 
@@ -97,8 +103,11 @@ class H5SaverLowLevel(H5Backend):
         node = self._layout_node(_ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
         if node is None:
             return dict(given)
-        skip = {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
-        specs = {k: v for k, v in node.attrs.items() if k not in skip and v.encoding == "json"}
+        specs = {
+            k: v
+            for k, v in node.attrs.items()
+            if k not in GROUP_RUNTIME_ATTRS and v.encoding == "json"
+        }
         resolved = resolve_attrs(node.name, specs, given, where=where)
         extra = {k: v for k, v in given.items() if k not in resolved}
         return {**resolved, **extra}

@@ -64,11 +64,14 @@ from h5layout.runtime.api import (
     ScanSaver,
     StringARRAY,
     UnsafeContentError,
+    backends_available,
     collect_datasets,
     is_file_swmr_active,
     open_h5_file_for_reading,
+    read_settings,
     refresh_cached,
     refresh_datasets,
+    write_settings,
 )
 
 if _rt.RUNTIME_API_VERSION != 1:
@@ -5203,10 +5206,13 @@ __all__ = [
     "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
+    "backends_available",
     "collect_datasets",
     "is_file_swmr_active",
     "open_h5_file_for_reading",
+    "read_settings",
     "refresh_cached",
     "refresh_datasets",
     "validate",
+    "write_settings",
 ]
