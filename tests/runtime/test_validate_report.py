@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from h5layout.cli.repair import lookup3, superblock_checksum_ok
+from h5layout.runtime.repair import lookup3, superblock_checksum_ok
 from h5layout.runtime.report import RULES, FileReport, Finding, Report, format_report
 
 
