@@ -1,12 +1,25 @@
-"""``h5layout demo``: write small PyMoDAQ-layout files with the runtime and show them."""
+"""``h5layout demo``: the main job on the embedded default (local h5py files).
+
+It walks through what h5layout is for, printing each step:
+
+1. a 2D scan (two detectors) and a timed log written with the compiled PyMoDAQ layout
+   (``h5layout.pymodaq``, the drop-in for ``pymodaq_data.h5modules``);
+2. a Raman map written with the worked custom layout ``raman_map`` (compiled on first use
+   by ``load_layout``), whose scan groups require ``sample_id``, ``operator`` and
+   ``temperature``: a call without them is refused before anything is written;
+3. the node tree of the scan file;
+4. every file checked with ``validate``, and a scan point read back with ``DataLoader``
+   (and with pymodaq_data's own loader when it is installed).
+"""
 
 from __future__ import annotations
 
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
-HELP = "write a small PyMoDAQ-layout file and print its tree"
+HELP = "write PyMoDAQ-layout and custom-layout files, validate them, read them back"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,27 +55,139 @@ def tree_lines(h5: object) -> list[str]:
     return lines
 
 
+def _point(pm: Any, i: int, j: int, np: Any) -> Any:
+    """One scan point: a 0D detector with two channels and a 1D spectrum with its axis."""
+    wavelength = pm.Axis("wavelength", "nm", data=np.linspace(500.0, 600.0, 64), index=0)
+    spectrum = np.exp(-(((np.arange(64) - 20 - 2 * i - j) / 6.0) ** 2))
+    return pm.DataToExport(
+        "point",
+        data=[
+            pm.DataRaw("power", data=[np.array([float(i)]), np.array([float(j)])],
+                       labels=["x_power", "y_power"], units="mW", origin="powermeter"),
+            pm.DataRaw("spectrum", data=[spectrum], axes=[wavelength], units="counts",
+                       origin="spectrometer"),
+        ],
+    )  # fmt: skip
+
+
+def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any) -> None:
+    shape = (6, 4)
+    h5 = pm.H5SaverLowLevel(save_type="scan", backend=backend)
+    h5.init_file(path, new_file=True, metadata={"operator": "demo"})
+    scan = h5.add_scan_group(title="2D scan")
+    saver = pm.DataToExportExtendedSaver(h5, shape)
+    saver.add_nav_axes(scan, [
+        pm.Axis("x", "mm", data=np.linspace(0.0, 5.0, shape[0]), index=0),
+        pm.Axis("y", "mm", data=np.linspace(0.0, 3.0, shape[1]), index=1),
+    ])  # fmt: skip
+    detectors = {
+        "powermeter": h5.add_det_group(scan, title="powermeter"),
+        "spectrometer": h5.add_det_group(scan, title="spectrometer"),
+    }
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            point = _point(pm, i, j, np)
+            for origin, group in detectors.items():
+                items = [d for d in point if d.origin == origin]
+                saver.add_data(group, pm.DataToExport(origin, data=items), indexes=(i, j))
+    h5.add_log("scan finished")
+    h5.close_file()
+
+
+def _write_pymodaq_log(pm: Any, path: Path, backend: str, np: Any) -> None:
+    with pm.DataToExportTimedSaver(pm.H5SaverLowLevel(save_type="logger", backend=backend)) as log:
+        h5 = log.h5saver
+        h5.init_file(path, new_file=True)
+        det = h5.add_det_group(h5.raw_group, title="thermometer")
+        for k in range(50):
+            reading = pm.DataRaw("temperature", data=[np.array([20.0 + 0.01 * k])], units="C")
+            log.add_data(det, pm.DataToExport("log", data=[reading], timestamp=1.7e9 + k))
+
+
+def _write_raman_map(path: Path, backend: str, np: Any) -> list[str]:
+    import h5layout
+
+    raman = h5layout.load_layout("raman_map")
+    out = []
+    h5 = raman.H5SaverLowLevel(save_type="scan", backend=backend)
+    h5.init_file(path, new_file=True)
+    try:
+        h5.add_scan_group(title="forgotten metadata")
+    except TypeError as exc:
+        out.append(f"  refused before writing: {exc}")
+    try:
+        h5.add_scan_group(sample_id="42", operator="ana", temperature=4.2)
+    except h5layout.LayoutError as exc:
+        out.append(f"  refused before writing: {exc}")
+    scan = h5.add_scan_group(title="map", sample_id="S0042", operator="ana", temperature=4.2)
+    out.append(f"  created {scan.path} with sample_id={scan.attrs['sample_id']!r}")
+    saver = raman.DataToExportExtendedSaver(h5, (3, 3))
+    det = h5.add_det_group(scan, title="ccd")
+    for i in range(3):
+        for j in range(3):
+            counts = (np.arange(128, dtype=np.uint16) + i * 3 + j).astype(np.uint16)
+            dte = raman.DataToExport("ccd", data=[raman.DataRaw("raman", data=[counts])])
+            saver.add_data(det, dte, indexes=(i, j))
+    h5.close_file()
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    """Write the demo file(s) and print their trees."""
+    """Write the demo files, show one, validate all, read a point back."""
     import numpy as np
 
-    from h5layout.runtime.saving import H5SaverLowLevel
+    import h5layout
+    import h5layout.pymodaq as pm
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"demo_{args.backend}.h5"
-    saver = H5SaverLowLevel(backend=args.backend)
-    saver.init_file(path, new_file=True, metadata={"operator": "demo"})
-    det = saver.add_det_group(saver.raw_group, title="camera", settings_as_xml="")
-    saver.add_array(det, "data", "data", array_to_save=np.linspace(0, 1, 11), title="spectrum")
-    log = saver.add_array(
-        det, "enl", "data_enlargeable", data_shape=(4,), array_type="float64", enlargeable=True
+    be = args.backend
+    scan_file, log_file, map_file = (out_dir / f"{n}_{be}.h5" for n in ("scan", "log", "raman_map"))
+
+    print(f"1. PyMoDAQ layout (h5layout.pymodaq, {be}): a 6x4 scan and a 50-point timed log")
+    _write_pymodaq_scan(pm, scan_file, be, np)
+    _write_pymodaq_log(pm, log_file, be, np)
+    print(f"  wrote {scan_file}\n  wrote {log_file}")
+
+    print(
+        "2. custom layout raman_map (extends pymodaq; scans need sample_id, operator, temperature)"
     )
-    for i in range(3):
-        log.append(np.full(4, float(i)))
-    saver.add_log("demo written by h5layout")
-    print(f"wrote {path}")
-    for line in tree_lines(saver):
+    for line in _write_raman_map(map_file, be, np):
         print(line)
-    saver.close_file()
-    return 0
+    print(f"  wrote {map_file}")
+
+    print(f"3. the tree of {scan_file.name}")
+    h5 = pm.H5BrowserUtil(backend=be)
+    h5.open_file(scan_file)
+    for line in tree_lines(h5):
+        print("  " + line)
+    h5.close_file()
+
+    print("4. validate")
+    report = h5layout.validate(out_dir)
+    for line in report.to_text(color=False).splitlines():
+        print("  " + line)
+
+    print("5. read back a scan point")
+    with pm.DataLoader(scan_file, backend=be) as loader:
+        path = "/RawData/Scan000/Detector001/Data1D/CH00/Data00"
+        dwa = loader.load_data(path)
+        print(f"  h5layout DataLoader: {dwa.name!r} shape={dwa.shape} nav_indexes={dwa.nav_indexes}"
+              f" axes={[a.label for a in dwa.axes]}")  # fmt: skip
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pymodaq_data.h5modules.data_saving import DataLoader as PymodaqLoader
+            from pymodaq_data.h5modules.saving import H5SaverLowLevel as PymodaqSaver
+
+            ref = PymodaqSaver(backend=be)
+            ref.init_file(scan_file, mode="r")
+            other = PymodaqLoader(ref).load_data(path)
+            same = bool(np.allclose(other.data[0], dwa.data[0], equal_nan=True))
+            print(f"  pymodaq_data DataLoader: {other.name!r} shape={other.shape} equal={same}")
+            ref.close_file()
+    except ImportError:
+        print("  (pymodaq_data is not installed: its loader is skipped)")
+    return 0 if report.summary()["errors"] == 0 else 1

@@ -89,6 +89,8 @@ class _Checker:
         self.spec = spec
         self.report = report
         self._seen: set[Any] = set()
+        # which library wrote the file: a layout may declare per-backend encodings
+        self.backend = "h5py"
 
     # ---------------------------------------------------------------- helpers
 
@@ -319,6 +321,9 @@ class _Checker:
             self._check_array(node, spec)
 
     def _check_attrs(self, node: _Node, spec: NodeSpec) -> None:
+        if node.path == "/" and "PYTABLES_FORMAT_VERSION" in node.raw_attrs:
+            self.backend = "tables"
+        encodings = spec.options.get("backend_encodings", {}).get(self.backend, {})
         for name, aspec in spec.attrs.items():
             loc = aspec.location or spec.location
             if name not in node.raw_attrs:
@@ -335,7 +340,8 @@ class _Checker:
             raw = node.raw_attrs[name]
             value = node.attrs[name]
             enveloped = _is_json(raw)
-            if aspec.encoding == "json" and not enveloped:
+            encoding = encodings.get(name, aspec.encoding)
+            if encoding == "json" and not enveloped:
                 self.add(
                     "bad-encoding",
                     node.path,
@@ -344,7 +350,7 @@ class _Checker:
                     spec=spec,
                     location=loc,
                 )
-            elif aspec.encoding == "native" and enveloped:
+            elif encoding == "native" and enveloped:
                 self.add(
                     "bad-encoding",
                     node.path,

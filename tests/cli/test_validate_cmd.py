@@ -23,13 +23,21 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return rc, out, err
 
 
+def _add_warning(path: Path) -> None:
+    """One warning: an attribute the layout does not declare on a NavAxes group."""
+    with h5py.File(path, "r+") as f:
+        f["/RawData/Scan000/NavAxes"].attrs["note"] = encode_json("hand-written")
+
+
 @pytest.fixture
 def corpus(golden_dir: Path, tmp_path: Path) -> Path:
     """A folder with good and broken files (and a file that is not .h5)."""
     d = tmp_path / "corpus"
     (d / "sub").mkdir(parents=True)
     shutil.copy(golden_dir / "dte_minimal_h5py.h5", d / "a_good.h5")
-    shutil.copy(golden_dir / "scan2d_tables.h5", d / "sub" / "b_tables.hdf5")
+    tables_file = d / "sub" / "b_tables.hdf5"
+    shutil.copy(golden_dir / "scan2d_tables.h5", tables_file)
+    _add_warning(tables_file)
     bad = d / "c_bad.h5"
     shutil.copy(golden_dir / "dte_minimal_h5py.h5", bad)
     with h5py.File(bad, "r+") as f:
@@ -48,9 +56,11 @@ def test_valid_file_exits_0(golden_dir: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_warnings_fail_only_with_strict(
-    golden_dir: Path, capsys: pytest.CaptureFixture[str]
+    golden_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = str(golden_dir / "scan2d_tables.h5")  # one known warning (root TITLE encoding)
+    path = str(tmp_path / "scan2d_tables.h5")
+    shutil.copy(golden_dir / "scan2d_tables.h5", path)
+    _add_warning(Path(path))  # one warning: an undeclared attribute
     assert _run(capsys, path)[0] == 0
     assert _run(capsys, path, "--strict")[0] == 1
 
@@ -99,7 +109,7 @@ def test_sarif_and_junit(corpus: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert {r["ruleId"] for r in log["runs"][0]["results"]} == {
         "missing-attribute",
         "not-hdf5",
-        "bad-encoding",
+        "undeclared-attribute",
     }
     rc, out, _err = _run(capsys, str(corpus), "--format", "junit")
     assert rc == 1
