@@ -11,8 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-HELP = "check layout files and report every problem"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``LAYOUT...`` (paths or shipped names) and ``--format``."""

@@ -12,8 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-HELP = "compile a layout into a Python module"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``LAYOUT``, ``-o/--output`` and ``--check``."""

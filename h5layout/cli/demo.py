@@ -19,8 +19,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-HELP = "write PyMoDAQ-layout and custom-layout files, validate them, read them back"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``h5layout demo``."""

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HELP = "show the node tree of a file or a layout"
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 

@@ -1,7 +1,8 @@
 """Entry point of the ``h5layout`` command.
 
-Each sub-command lives in its own module of :mod:`h5layout.cli` exposing ``HELP`` (one
-line), ``add_arguments(parser)`` and ``run(args) -> int``. Only the chosen command's
+Each sub-command lives in its own module of :mod:`h5layout.cli` exposing
+``add_arguments(parser)`` and ``run(args) -> int``; its one-line help is in
+:data:`COMMANDS`, so ``--help`` imports no command module. Only the chosen command's
 module is imported, and command modules import heavy libraries inside ``run`` only, so
 ``h5layout validate`` starts without pydantic, jinja2 or the compiler.
 """
@@ -18,12 +19,15 @@ from h5layout._version import __version__
 
 #: command name -> (module, one-line help). Order is the order shown by ``--help``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("h5layout.cli.demo", "write a small PyMoDAQ-layout file and print its tree"),
+    "demo": (
+        "h5layout.cli.demo",
+        "write PyMoDAQ and custom-layout files, validate them, read them back",
+    ),
     "check": ("h5layout.cli.check", "check layout files and report every problem"),
     "schema": ("h5layout.cli.schema_cmd", "print the JSON Schema of the layout language"),
     "compile": ("h5layout.cli.compile_cmd", "compile a layout into a Python module"),
     "validate": ("h5layout.cli.validate", "check HDF5 files against a layout"),
-    "repair": ("h5layout.cli.repair", "fix stale bookkeeping attributes in a file"),
+    "repair": ("h5layout.cli.repair", "fix what validate marks as repairable, in place"),
     "inspect": ("h5layout.cli.inspect_cmd", "show the node tree of a file or a layout"),
 }
 

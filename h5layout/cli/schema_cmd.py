@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "print the JSON Schema of the layout language"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """No options: the schema goes to standard output."""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from h5layout.runtime.report import FileReport
 
-HELP = "check HDF5 files against a layout"
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 SUFFIXES = (".h5", ".hdf5")
