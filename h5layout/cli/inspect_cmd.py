@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 

@@ -17,7 +17,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
