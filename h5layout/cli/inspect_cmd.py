@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``LAYOUT_OR_FILE``."""
@@ -22,16 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def is_hdf5(path: Path) -> bool:
-    """True when ``path`` is a file starting with the HDF5 signature (or a user block)."""
-    if not path.is_file():
-        return False
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head == _HDF5_SIGNATURE:
-        return True
-    import h5py
+    """Whether ``path`` is an HDF5 file (its superblock signature, user block allowed)."""
+    from h5layout.runtime.probe import probe_file
 
-    return bool(h5py.is_hdf5(str(path)))
+    return path.is_file() and probe_file(path).is_hdf5
 
 
 def layout_lines(spec: Any) -> list[str]:
