@@ -30,29 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def tree_lines(h5: object) -> list[str]:
-    """One line per node, depth first: name, class, title and a few attributes."""
-    from h5layout.runtime.h5backend import H5Backend
-    from h5layout.runtime.nodes import CARRAY, GROUP, Node
-
-    assert isinstance(h5, H5Backend)
-    lines: list[str] = []
-
-    def visit(node: Node, depth: int) -> None:
-        extra = f" shape={node.shape} dtype={node.dtype}" if isinstance(node, CARRAY) else ""
-        data_type = node.attrs.get("data_type")
-        if data_type:
-            extra += f" data_type={data_type}"
-        label = "/" if node.path == "/" else node.name
-        lines.append(f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}")
-        if isinstance(node, GROUP):
-            for child in node.children().values():
-                visit(child, depth + 1)
-
-    visit(h5.root(), 0)
-    return lines
-
-
 def _point(pm: Any, i: int, j: int, np: Any) -> Any:
     """One scan point: a 0D detector with two channels and a 1D spectrum with its axis."""
     wavelength = pm.Axis("wavelength", "nm", data=np.linspace(500.0, 600.0, 64), index=0)
@@ -136,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
     import h5layout
     import h5layout.pymodaq as pm
+    from h5layout.cli.inspect_cmd import tree_lines
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -40,23 +40,35 @@ def layout_lines(spec: Any) -> list[str]:
     return lines
 
 
+def tree_lines(h5: Any) -> list[str]:
+    """One line per node of an open file, depth first: name, wrapper, title, shape, type."""
+    from h5layout.runtime.nodes import CARRAY, GROUP, Node
+
+    lines: list[str] = []
+
+    def visit(node: Node, depth: int) -> None:
+        extra = f" shape={node.shape} dtype={node.dtype}" if isinstance(node, CARRAY) else ""
+        tag = node.attrs.get("data_type") or node.attrs.get("type")
+        if tag:
+            extra += f" [{tag}]"
+        label = "/" if node.path == "/" else node.name
+        lines.append(f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}")
+        if isinstance(node, GROUP):
+            for child in node.children().values():
+                visit(child, depth + 1)
+
+    visit(h5.root(), 0)
+    return lines
+
+
 def file_lines(path: Path) -> list[str]:
-    """One line per node of an HDF5 file."""
+    """The tree of an HDF5 file (opened read-only)."""
     from h5layout.runtime.h5backend import H5Backend
-    from h5layout.runtime.nodes import CARRAY
 
     h5 = H5Backend()
     h5.open_file(path, "r")
     try:
-        lines = []
-        for node in h5.walk_nodes("/"):
-            depth = 0 if node.path == "/" else node.path.count("/")
-            kind = type(node).__name__
-            tag = node.attrs.get("type") or node.attrs.get("data_type") or ""
-            shape = f" shape={tuple(node.shape)}" if isinstance(node, CARRAY) else ""
-            label = node.name or "/"
-            lines.append(f"{'  ' * depth}{label} [{kind}]{f' {tag}' if tag else ''}{shape}")
-        return lines
+        return tree_lines(h5)
     finally:
         h5.close_file()
 

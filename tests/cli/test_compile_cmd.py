@@ -85,9 +85,12 @@ def test_inspect_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         saver.add_data(det, pm.DataToExport("d", data=[dwa]))
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("/ [GROUP]")
-    assert "  RawData [GROUP]" in out[1]
-    assert any("Data00 [CARRAY] data shape=(3,)" in line for line in out)
+    assert out[0] == "/ (GROUP) 'PyMoDAQ file'"
+    assert out[1].startswith("  RawData (GROUP) 'Data from PyMoDAQ modules'")
+    # depth first: the channel group, then its array one level deeper
+    i = next(i for i, line in enumerate(out) if line.strip().startswith("CH00 (GROUP) 'sig'"))
+    assert out[i + 1].strip() == "Data00 (CARRAY) 'sig' shape=(3,) dtype=float64 [data]"
+    assert len(out[i + 1]) - len(out[i + 1].lstrip()) == len(out[i]) - len(out[i].lstrip()) + 2
 
 
 def test_inspect_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
