@@ -72,7 +72,7 @@ def has_module(name: str) -> bool:
     """Whether ``name`` can be imported (without importing it)."""
     try:
         return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
+    except ImportError:  # a parent package that does not import counts as absent
         return False
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import compile_, frame, load, logging_, scan, validate_
-from bench.common import FLUSH_EVERY, Options, Result, format_table, write_json
+from bench.common import FLUSH_EVERY, Options, Result, format_table, skipped, write_json
 
 #: scenario letter → its module's run function (D and E share one module: both read A's file)
 SCENARIOS: dict[str, Callable[[Options], list[Result]]] = {
@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             t0 = time.perf_counter()
             print(f"scenario {key} ...", file=sys.stderr, flush=True)
-            results += fn(opts)
+            try:
+                results += fn(opts)
+            except Exception as exc:  # one broken scenario must not lose the others
+                results.append(skipped(key, f"error: {type(exc).__name__}: {exc}"))
             print(f"scenario {key}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     total = time.perf_counter() - start
     print(format_table(results, markdown=args.markdown))
