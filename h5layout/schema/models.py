@@ -154,8 +154,10 @@ class Encodings(_Model):
     """Encodings the backends use."""
 
     attrs: Encoding = Field(default="json", description="Default encoding of attributes.")
-    strings: Literal["pickle", "utf8"] = Field(
-        default="pickle", description="Rows of string arrays."
+    strings: Literal["pickle"] = Field(
+        default="pickle",
+        description="Rows of string arrays: pymodaq_data's pickled-string framing "
+        "(read by h5layout without unpickling).",
     )
 
 
