@@ -107,7 +107,7 @@ HEADER = (
 
 def rows(results: list[Result]) -> list[tuple[str, ...]]:
     """The table's rows as text, ratios first."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in results:
         verdict = "-" if r.passed is None else ("pass" if r.passed else "FAIL")
         out.append(

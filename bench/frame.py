@@ -36,11 +36,13 @@ def _classes(lib: str) -> dict[str, Any]:
                 "Loader": data_loading.DataLoader, "Axis": data.Axis, "DataRaw": data.DataRaw,
                 "DTE": data.DataToExport}  # fmt: skip
     with quiet_warnings():
-        from pymodaq_data import data
-        from pymodaq_data.h5modules import data_saving, saving
-    return {"Saver": saving.H5SaverLowLevel, "DTES": data_saving.DataToExportSaver,
-            "Loader": data_saving.DataLoader, "Axis": data.Axis, "DataRaw": data.DataRaw,
-            "DTE": data.DataToExport}  # fmt: skip
+        from pymodaq_data import data as pm_data
+        from pymodaq_data.h5modules import data_saving as pm_ds
+        from pymodaq_data.h5modules import saving as pm_saving
+    loader = vars(pm_ds)["DataLoader"]  # re-exported there; not visible to type checkers
+    return {"Saver": pm_saving.H5SaverLowLevel, "DTES": pm_ds.DataToExportSaver,
+            "Loader": loader, "Axis": pm_data.Axis, "DataRaw": pm_data.DataRaw,
+            "DTE": pm_data.DataToExport}  # fmt: skip
 
 
 def write_library(lib: str, backend: str, path: Path, frame: np.ndarray) -> float:

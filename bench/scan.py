@@ -52,12 +52,13 @@ def _classes(lib: str) -> dict[str, Any]:
             "Axis": data.Axis, "DataRaw": data.DataRaw, "DTE": data.DataToExport,
         }  # fmt: skip
     with quiet_warnings():
-        from pymodaq_data import data
-        from pymodaq_data.h5modules import data_saving, saving
+        from pymodaq_data import data as pm_data
+        from pymodaq_data.h5modules import data_saving as pm_ds
+        from pymodaq_data.h5modules import saving as pm_saving
 
     return {
-        "Saver": saving.H5SaverLowLevel, "Ext": data_saving.DataToExportExtendedSaver,
-        "Axis": data.Axis, "DataRaw": data.DataRaw, "DTE": data.DataToExport,
+        "Saver": pm_saving.H5SaverLowLevel, "Ext": pm_ds.DataToExportExtendedSaver,
+        "Axis": pm_data.Axis, "DataRaw": pm_data.DataRaw, "DTE": pm_data.DataToExport,
     }  # fmt: skip
 
 
