@@ -83,13 +83,17 @@ def read_library(lib: str, backend: str, path: Path) -> float:
 def write_raw(path: Path, layout: list[Any], frame: np.ndarray) -> float:
     """The same frame, axes and attributes with plain h5py."""
     f = h5py.File(path, "w")
-    # The skeleton (groups, Logger) is made before the clock starts, as on the h5layout side.
-    under = DATA.rsplit("/", 1)[0] + "/"
-    arrays = [n for n in layout if not n.is_group and n.path.startswith(under)]
-    write_layout(f, [n for n in layout if n not in arrays])
+    # The skeleton down to the detector group is made before the clock starts, as on the
+    # h5layout side; the saver's part (Data2D/CH00 groups, frame, axes) is timed.
+    det = DATA.split("/Data2D")[0]
+    timed_nodes = [n for n in layout if n.path.startswith(det + "/")]
+    write_layout(f, [n for n in layout if n not in timed_nodes])
     f.flush()
     t0 = now()
-    for node in arrays:
+    for node in timed_nodes:
+        if node.is_group:
+            f.create_group(node.path).attrs.update(node.attrs)
+            continue
         data = frame if node.path == DATA else node.data
         ds = f.create_dataset(node.path, data=data, chunks=node.chunks)
         for key, value in node.attrs.items():
