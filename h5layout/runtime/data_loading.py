@@ -7,7 +7,7 @@ the data of the same index (pymodaq_data always subtracts the first one), a node
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +31,7 @@ RESERVED_ATTRS = frozenset(
 )  # fmt: skip
 
 _NAV_AXES = "navaxes"
+_ABSENT = object()
 
 
 def _index_of(name: str) -> int | None:
@@ -88,9 +89,16 @@ def read_data_arrays(
     data_type = str(node.attrs.get("data_type", DataType.data.name))
     nodes = _siblings(node, data_type) if load_all else [node]
     nav = _nav_tuple(node.attrs.get("nav_indexes"))
+    return _squeezed(nodes, nav, _siblings(node, DataType.bkg.name) if with_bkg else None)
+
+
+def _squeezed(
+    nodes: Sequence[Node], nav: tuple[int, ...], bkg_nodes: list[CARRAY] | None
+) -> list[np.ndarray]:
+    """The arrays of ``nodes``, squeezed, minus the background of the same index if given."""
     arrays = [_squeeze(_read(n), nav) for n in nodes if isinstance(n, CARRAY)]
-    if with_bkg:
-        bkgs = {(_index_of(b.name)): b for b in _siblings(node, DataType.bkg.name)}
+    if bkg_nodes is not None:
+        bkgs = {(_index_of(b.name)): b for b in bkg_nodes}
         out = []
         for n, array in zip(nodes, arrays, strict=True):
             bkg = bkgs.get(_index_of(n.name))
@@ -99,12 +107,24 @@ def read_data_arrays(
     return arrays
 
 
+def _typed_children(group: GROUP | None) -> list[tuple[CARRAY, Any]]:
+    """The arrays of ``group`` with their ``data_type``, in children order (read once)."""
+    if group is None:
+        return []
+    return [
+        (n, n.attrs.get("data_type")) for n in group.children().values() if isinstance(n, CARRAY)
+    ]
+
+
 def load_axis(node: CARRAY) -> Axis:
     """An Axis from an axis node."""
     attrs = node.attrs
     data = _read(node).reshape(-1)
+    label = attrs.get("label", _ABSENT)
+    if label is _ABSENT:  # TITLE read only when needed: every attribute read is an HDF5 call
+        label = node.title
     return Axis(
-        label=str(attrs.get("label", node.title) or ""),
+        label=str(label or ""),
         units=str(attrs.get("units", "") or ""),
         data=data if data.size else None,
         index=int(attrs.get("index", 0) or 0),
@@ -150,14 +170,29 @@ def load_dwa(
             axes=[Axis(axis.label, axis.units, data=values, index=0)], path=node.path,
         )  # fmt: skip
     nav = _nav_tuple(attrs.get("nav_indexes"))
-    nodes = _siblings(node, data_type) if load_all else [node]
-    arrays = read_data_arrays(h5, node, with_bkg=with_bkg, load_all=load_all)
-    labels = [str(n.attrs.get("label", "") or "") for n in nodes]
+    # The parent's arrays and their data_type are read once and serve the siblings, the
+    # axes, the backgrounds and the error bars alike (each attribute read is an HDF5 call).
     parent = node.parent_node
-    axes = _axes_in(parent) if parent is not None else []
+    typed = _typed_children(parent)
+
+    def siblings(kind: Any) -> list[CARRAY]:
+        return [n for n, t in typed if t == kind]
+
+    nodes = siblings(data_type) if load_all else [node]
+    read_type = str(attrs.get("data_type", DataType.data.name))  # read_data_arrays' default
+    arrays = _squeezed(
+        siblings(read_type) if load_all else [node],
+        nav,
+        siblings(DataType.bkg.name) if with_bkg else None,
+    )
+    if load_all:
+        labels = [str(n.attrs.get("label", "") or "") for n in nodes]
+    else:
+        labels = [str(attrs.get("label", "") or "")]
+    axes = [load_axis(n) for n, t in typed if t == DataType.axis.name]
     errors = None
     if data_type != DataType.error.name and parent is not None:
-        error_nodes = _siblings(node, DataType.error.name)
+        error_nodes = siblings(DataType.error.name)
         if not load_all:
             error_nodes = [e for e in error_nodes if _index_of(e.name) == _index_of(node.name)]
         if error_nodes and len(error_nodes) == len(arrays):
