@@ -12,20 +12,28 @@ Public API:
 
 from __future__ import annotations
 
-from h5layout.compiler.build import compile_layout, compile_spec, portable_spec, write_if_changed
-from h5layout.compiler.cache import cache_dir, load_layout
-from h5layout.compiler.errors import CompileError
-from h5layout.compiler.lowering import lower
-from h5layout.compiler.render import render
+import importlib
+from typing import Any
 
-__all__ = [
-    "CompileError",
-    "cache_dir",
-    "compile_layout",
-    "compile_spec",
-    "load_layout",
-    "lower",
-    "portable_spec",
-    "render",
-    "write_if_changed",
-]
+#: public name -> submodule; imported on first use, so ``load_layout`` from the cache
+#: (an import of the cached module) loads neither jinja2 nor the schema
+_EXPORTS = {
+    "CompileError": "errors",
+    "cache_dir": "cache",
+    "compile_layout": "build",
+    "compile_spec": "build",
+    "load_layout": "cache",
+    "lower": "lowering",
+    "portable_spec": "build",
+    "render": "render",
+    "write_if_changed": "build",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'h5layout.compiler' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"h5layout.compiler.{module}"), name)

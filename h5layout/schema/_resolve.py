@@ -54,6 +54,7 @@ class Merged:
     values: dict[Path_, Loc] = field(default_factory=dict)
     keys: dict[Path_, Loc] = field(default_factory=dict)
     digests: list[bytes] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # the files behind ``digests``, in order
     top_keys: set[str] = field(default_factory=set)
 
 
@@ -151,6 +152,7 @@ class Resolver:
             self.add(origin, (), f"cannot read {shown}: {exc.strerror or exc}", "missing-file")
             return None
         out.digests.append(hashlib.sha256(raw).digest())
+        out.files.append(real)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

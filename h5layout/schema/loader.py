@@ -282,14 +282,17 @@ def load_layout_model(source: str | Path) -> m.Layout:
     return result.model
 
 
-def load_layout_spec(source: str | Path) -> LayoutSpec:
+def load_layout_spec(source: str | Path, *, files: list[Path] | None = None) -> LayoutSpec:
     """Check a layout and lower it into the runtime's resolved :class:`LayoutSpec`.
 
     ``source`` is a shipped name (``'pymodaq'``) or a path. ``sha256`` covers the bytes of
     the layout and of everything it extends or includes; locations are ``file:line:col``
     (package-relative for shipped layouts). Raises ``LayoutSpecError`` with every problem.
+    ``files``, when given, receives the paths of every file read, in the order hashed.
     """
     result = _analyse(source)
+    if files is not None:
+        files.extend(result.merged.files)
     if result.model is None:
         raise LayoutSpecError(result.problems)
     sha = hashlib.sha256(b"".join(result.merged.digests)).hexdigest()

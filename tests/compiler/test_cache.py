@@ -53,11 +53,41 @@ def test_changed_layout_gets_a_new_module(cache_dir: Path, tmp_path: Path) -> No
     assert len(list(cache_dir.glob("mine_*.py"))) == 2
 
 
+def test_a_cached_layout_loads_without_the_compiler(cache_dir: Path) -> None:
+    h5layout.load_layout(str(LAB))
+    code = (
+        "import sys, h5layout\n"
+        f"m = h5layout.load_layout({str(LAB)!r})\n"
+        "heavy = ['pydantic', 'yaml', 'jinja2', 'h5layout.schema', 'h5layout.compiler.build']\n"
+        "print(m.__name__, [n for n in heavy if n in sys.modules])\n"
+    )
+    env = {**os.environ, "H5LAYOUT_CACHE_DIR": str(cache_dir)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    name, heavy = out.stdout.split(" ", 1)
+    assert name.startswith("h5layout_compiled.lab_scan_")
+    assert heavy.strip() == "[]"
+
+
+def test_a_changed_base_layout_is_seen(cache_dir: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(LAB.read_text(encoding="utf-8").replace("layout: lab_scan", "layout: base"))
+    child = tmp_path / "child.yaml"
+    child.write_text("layout: child\nextends: base.yaml\n", encoding="utf-8")
+    first = h5layout.load_layout(child)
+    base.write_text(base.read_text().replace("Run{index:04d}", "Go{index:04d}"))
+    second = h5layout.load_layout(child)
+    assert first is not second
+    assert second.LAYOUT_SPEC.node("scan").naming.pattern == "Go{index:04d}"
+
+
 def test_shipped_pymodaq_is_the_committed_module(cache_dir: Path) -> None:
     import h5layout.pymodaq
 
     assert h5layout.load_layout("pymodaq") is h5layout.pymodaq
-    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+    # nothing compiled into the cache: only the index entry naming the committed module
+    assert not list(cache_dir.glob("*.py"))
+    assert len(list((cache_dir / "index").glob("*.json"))) == 1
 
 
 def test_shipped_layout_without_committed_module_is_cached(cache_dir: Path) -> None:
