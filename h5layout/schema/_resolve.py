@@ -1,6 +1,6 @@
 """``extends``, ``include`` and ``remove``: from a layout file to one merged document.
 
-Merge rules (documented in docs/layout-language.md):
+Merge rules (documented in the README, "Extension and merge rules"):
 
 * the base layout (``extends``) comes first, then each ``include`` fragment in order, then
   the file's own content; each step merges onto the result of the previous ones;
