@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from pathlib import Path
 
 from h5layout.compiler.lowering import lower
 from h5layout.compiler.render import render
+from h5layout.runtime.layout_cache import atomic_write
 from h5layout.runtime.spec import LayoutSpec
 
 #: How shipped layouts are named in locations (kept as is: the same on every machine).
@@ -59,22 +59,6 @@ def compile_layout(source: str | Path) -> str:
     from h5layout.schema import load_layout_spec
 
     return compile_spec(portable_spec(load_layout_spec(source)))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (readers
-    see the old or the new content, never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_if_changed(path: str | Path, text: str) -> bool:

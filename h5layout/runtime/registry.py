@@ -8,6 +8,7 @@ no compiled module exists is the layout language (:mod:`h5layout.schema`) loaded
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import re
 from functools import lru_cache
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.layout_cache import layout_of, lookup
 from h5layout.runtime.spec import LayoutSpec
 
 __all__ = ["LayoutNotFoundError", "detect_layout", "find_layout_spec", "shipped_layouts"]
@@ -35,22 +37,31 @@ def _looks_like_path(name: str) -> bool:
 def _by_name(name: str) -> LayoutSpec:
     if not _NAME_RE.match(name):
         raise LayoutNotFoundError(f"{name!r} is not a layout name")
-    module: Any = None
-    try:
-        module = importlib.import_module(f"h5layout.{name}")
-    except Exception:  # no compiled module, or one out of step with the runtime
-        module = None
-    layout = getattr(module, "LAYOUT", None) if module is not None else None
-    if isinstance(layout, dict):
-        return LayoutSpec.from_dict(layout)
+    modname = f"h5layout.{name}"
+    if importlib.util.find_spec(modname) is not None:
+        try:
+            return LayoutSpec.from_dict(layout_of(("package", modname)))
+        except Exception:
+            pass
     shipped = shipped_layouts()
     if name not in shipped:
         raise LayoutNotFoundError(
             f"unknown layout {name!r} (shipped: {', '.join(shipped)}; or give a layout file)"
         )
-    from h5layout.schema import load_layout_spec  # slow path: the layout language
+    return _compiled(name)
 
-    return load_layout_spec(name)
+
+def _compiled(source: str) -> LayoutSpec:
+    """The layout of a source through the compile cache (compiling on first use)."""
+    target = lookup(source)
+    if target is None:
+        import h5layout  # the compiler, loaded only when nothing is cached yet
+
+        module: Any = h5layout.load_layout(source)
+        target = lookup(source)
+        if target is None:
+            return LayoutSpec.from_dict(module.LAYOUT)
+    return LayoutSpec.from_dict(layout_of(target))
 
 
 def shipped_layouts() -> list[str]:
@@ -61,20 +72,7 @@ def shipped_layouts() -> list[str]:
 
 @lru_cache(maxsize=32)
 def _by_path(path: str) -> LayoutSpec:
-    import h5layout
-
-    loader = getattr(h5layout, "load_layout", None)
-    if loader is not None:
-        module: Any = loader(path)
-        layout = getattr(module, "LAYOUT", None)
-        if isinstance(layout, dict):
-            return LayoutSpec.from_dict(layout)
-        spec = getattr(module, "LAYOUT_SPEC", None)
-        if isinstance(spec, LayoutSpec):
-            return spec
-    from h5layout.schema import load_layout_spec
-
-    return load_layout_spec(path)
+    return _compiled(path)
 
 
 def detect_layout(file: str | os.PathLike[str]) -> str | None:

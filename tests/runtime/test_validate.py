@@ -278,7 +278,7 @@ def test_rule_exception_becomes_internal_error(
 
 
 def test_every_code_is_documented() -> None:
-    doc = Path(__file__).resolve().parents[2] / "docs" / "validate.md"
+    doc = Path(__file__).resolve().parents[2] / "README.md"
     text = doc.read_text(encoding="utf-8")
     for code in RULES:
         assert f"`{code}`" in text, code

@@ -1,0 +1,176 @@
+"""The cache of compiled layouts, and fast access to a compiled module's ``LAYOUT``.
+
+The compiler stores modules compiled by ``load_layout`` here, with an index entry per
+source listing the layout files read and their sha256 (:func:`lookup` checks it by
+hashing those files: no YAML, pydantic or jinja2). ``validate`` needs only a module's
+``LAYOUT`` literal, not its saver classes: :func:`layout_of` keeps a JSON copy of it,
+keyed by the module file's path, size and modification time, so checking a file does not
+import the whole saving API.
+
+The folder is ``$H5LAYOUT_CACHE_DIR``, else ``$XDG_CACHE_HOME/h5layout``, else
+``~/.cache/h5layout``. Every write is atomic; a cache that cannot be written only costs
+speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from h5layout._version import __version__
+
+#: parent name of the modules imported from the cache
+CACHE_PACKAGE = "h5layout_compiled"
+_TUPLE = "__tuple__"
+
+
+def cache_dir() -> Path:
+    """The folder of cached compiled modules."""
+    env = os.environ.get("H5LAYOUT_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "h5layout"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (readers
+    see the old or the new content, never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def index_path(source: str | os.PathLike[str]) -> Path:
+    """The index entry of a layout source (a shipped name or a layout file)."""
+    path = Path(source)
+    ident = str(path.resolve()) if path.exists() else str(source)
+    key = hashlib.sha256(f"{__version__}\0{ident}".encode()).hexdigest()[:24]
+    return cache_dir() / "index" / f"{key}.json"
+
+
+def write_index(source: str | os.PathLike[str], files: list[Path], **target: str) -> None:
+    """Record that ``source``, built from ``files``, compiled to ``target``
+    (``package_module=`` a module of the package, or ``module_file=`` a cached file)."""
+    entry = {"files": [[str(f), file_digest(f)] for f in files], **target}
+    try:
+        atomic_write(index_path(source), json.dumps(entry, indent=1) + "\n")
+    except OSError:
+        pass
+
+
+def lookup(source: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """``('package', module name)`` or ``('file', path)`` of the compiled module of
+    ``source`` when every layout file it was built from is unchanged; else None."""
+    try:
+        entry = json.loads(index_path(source).read_text(encoding="utf-8"))
+        if any(file_digest(Path(f)) != digest for f, digest in entry["files"]):
+            return None
+        if "package_module" in entry:
+            return ("package", str(entry["package_module"]))
+        path = cache_dir() / str(entry["module_file"])
+        return ("file", str(path)) if path.is_file() else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def import_module_file(path: Path) -> ModuleType:
+    """Import a cached module file (once per process) as ``h5layout_compiled.<stem>``."""
+    modname = f"{CACHE_PACKAGE}.{path.stem}"
+    module = sys.modules.get(modname)
+    if module is not None:
+        return module
+    spec = importlib.util.spec_from_file_location(modname, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[modname]
+        raise
+    return module
+
+
+def import_target(target: tuple[str, str]) -> ModuleType:
+    """The module a :func:`lookup` result names, imported."""
+    kind, ref = target
+    return importlib.import_module(ref) if kind == "package" else import_module_file(Path(ref))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return {_TUPLE: [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    return tuple(obj[_TUPLE]) if len(obj) == 1 and _TUPLE in obj else obj
+
+
+def dumps_layout(layout: dict[str, Any]) -> str:
+    """A ``LAYOUT`` literal as JSON (tuples kept)."""
+    return json.dumps(_encode(layout), sort_keys=False)
+
+
+def loads_layout(text: str) -> dict[str, Any]:
+    """Inverse of :func:`dumps_layout`."""
+    out = json.loads(text, object_hook=_decode)
+    if not isinstance(out, dict):
+        raise ValueError("not a layout")
+    return out
+
+
+def layout_of(target: tuple[str, str]) -> dict[str, Any]:
+    """The ``LAYOUT`` of a compiled module, from its JSON copy when the module file is
+    unchanged (the module is imported only to make that copy)."""
+    kind, ref = target
+    if kind == "package":
+        found = importlib.util.find_spec(ref)
+        if found is None or found.origin is None:
+            raise ImportError(f"no module {ref}")
+        origin = Path(found.origin)
+    else:
+        origin = Path(ref)
+    st = origin.stat()
+    ident = f"{origin.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}"
+    copy = cache_dir() / "layouts" / f"{hashlib.sha256(ident.encode()).hexdigest()[:24]}.json"
+    try:
+        return loads_layout(copy.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    layout = import_target(target).LAYOUT
+    text = dumps_layout(layout)
+    if loads_layout(text) == layout:  # only what JSON keeps exactly is cached
+        try:
+            atomic_write(copy, text)
+        except OSError:
+            pass
+    return dict(layout)
