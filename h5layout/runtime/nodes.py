@@ -345,26 +345,16 @@ _CLASS_MAP: dict[str, type[Node]] = {
 }
 
 
-def node_class_of(raw: Any, backend: Backend) -> str:
-    """``CLASS`` of a raw node: the attribute, or a guess from the storage when absent.
-
-    Unlike the reference, a missing ``CLASS`` is never written back: files opened for
-    reading are not modified.
-    """
-    try:
-        cls = read_attr(backend.get_attr(raw, "CLASS"))
-    except KeyError:
-        return backend.node_class(raw)
-    if cls in _CLASS_MAP:
-        # PyTables writes CLASS='ARRAY' / 'TABLE' etc. for other node kinds; guess those.
-        return str(cls)
-    return backend.node_class(raw)
-
-
 def wrap(raw: Any, backend: str | Backend) -> Node:
-    """The wrapper matching a raw node."""
+    """The wrapper matching a raw node.
+
+    The class comes from the storage itself (group; variable-length rows; unlimited first
+    dimension; else fixed), which is what ``CLASS`` says in every file PyMoDAQ's writers
+    and h5layout make: no attribute is read on the way, except ``subdtype`` to tell
+    string arrays from other variable-length arrays.
+    """
     be = _backend_of(backend)
-    cls = node_class_of(raw, be)
+    cls = be.node_class(raw)
     if cls == VLARRAY_CLASS:
         try:
             sub = read_attr(be.get_attr(raw, "subdtype"))
