@@ -17,6 +17,7 @@ import ast
 import datetime
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -140,12 +141,49 @@ def parse_literal(text: str) -> Any:
         raise UnsafeLiteralError(f"payload must be str, not {type(text).__name__}")
     if len(text) > MAX_LITERAL_CHARS:
         raise UnsafeLiteralError(f"payload of {len(text)} characters is too long to parse")
+    quick = _quick_literal(text)
+    if quick is not _NO_QUICK:
+        return quick
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         # The parser signals over-deep input with MemoryError/RecursionError.
         raise UnsafeLiteralError(f"not a Python literal: {type(exc).__name__}") from exc
     return _Builder().build(tree.body, 0)
+
+
+_NO_QUICK: Any = object()
+_INT_RE = re.compile(r"-?[0-9]{1,18}\Z")
+_FLOAT_RE = re.compile(r"-?[0-9]+\.[0-9]*(?:e[-+]?[0-9]+)?\Z|-?[0-9]+e[-+]?[0-9]+\Z")
+_INT_TUPLE_RE = re.compile(r"\((?:-?[0-9]{1,18}, )*(?:-?[0-9]{1,18},?)?\)\Z")
+_NP_FLOAT_RE = re.compile(r"np\.float64\((.*)\)\Z")
+_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+def _quick_literal(text: str) -> Any:
+    """The value of the payloads most attributes hold, without building a syntax tree
+    (``'text'``, ints, floats, ``True``/``None``, tuples of ints, ``np.float64(x)``);
+    ``_NO_QUICK`` for anything else. Gives exactly what the full parser would."""
+    n = len(text)
+    if n >= 2 and text[0] == text[-1] and text[0] in "'\"" and "\\" not in text:
+        if text[0] not in text[1:-1]:
+            return text[1:-1]
+        return _NO_QUICK
+    if text in _CONSTANTS:
+        return _CONSTANTS[text]
+    if _INT_RE.match(text):
+        return int(text)
+    if _FLOAT_RE.match(text):
+        return float(text)
+    if text.startswith("(") and _INT_TUPLE_RE.match(text):
+        inner = text[1:-1].rstrip(",")
+        return tuple(int(v) for v in inner.split(", ")) if inner else ()
+    match = _NP_FLOAT_RE.match(text)
+    if match is not None:
+        inner = match.group(1)
+        if _INT_RE.match(inner) or _FLOAT_RE.match(inner):
+            return np.float64(float(inner))
+    return _NO_QUICK
 
 
 class _Builder:

@@ -587,6 +587,8 @@ def _is_json(raw: Any) -> bool:
     text = decode_raw(raw)
     if not isinstance(text, str) or not text.lstrip().startswith("{"):
         return False
+    if text.startswith('{"module": "') and '", "data": ' in text and text.endswith('"}'):
+        return True  # the envelope exactly as pymodaq and h5layout write it: no second parse
     try:
         return is_envelope(json.loads(text))
     except (ValueError, RecursionError):

@@ -426,3 +426,31 @@ def test_parse_literal_accepted_forms() -> None:
         parse_literal("-'a'")
     with pytest.raises(UnsafeLiteralError):
         parse_literal("{[1]: 2}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.none(),
+        st.tuples(st.integers(), st.integers()),
+        st.lists(st.integers(min_value=-5, max_value=5), max_size=4).map(tuple),
+        st.floats(allow_nan=False, allow_infinity=False).map(np.float64),
+    )
+)
+def test_quick_path_gives_what_the_full_parser_gives(value: object) -> None:
+    """The fast path for common payloads never differs from the syntax-tree walk."""
+    import ast
+
+    from h5layout.runtime.attrs import _NO_QUICK, _Builder, _quick_literal
+
+    text = repr(value)
+    quick = _quick_literal(text)
+    if quick is _NO_QUICK:
+        return
+    full = _Builder().build(ast.parse(text, mode="eval").body, 0)
+    assert type(quick) is type(full)
+    assert quick == full
