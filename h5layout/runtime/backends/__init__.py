@@ -35,6 +35,8 @@ def get_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}; choose one of {sorted(BACKENDS)}")
     modname, clsname = BACKENDS[name]
+    if importlib.util.find_spec(modname) is None:
+        raise BackendError(f"backend {name!r} is not available in this version of h5layout")
     try:
         module = importlib.import_module(modname)
     except ImportError as exc:
