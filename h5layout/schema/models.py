@@ -8,53 +8,44 @@ The JSON Schema shipped in ``layout.schema.json`` is generated from :class:`Layo
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from h5layout.runtime.enums import DTYPE_NAMES
+from h5layout.runtime.spec import (
+    ARRAY_KINDS,
+    ARRAY_ROLES,
+    ATTR_ENCODINGS,
+    ATTR_TYPES,
+    GROUP_ROLES,
+    UNDECLARED_POLICIES,
+)
 
 #: Language versions this package understands.
 LANGUAGE_VERSIONS = ("1",)
 
-AttrType = Literal[
-    "str", "int", "float", "bool", "tuple", "list", "ndarray", "datetime", "dict", "any"
-]
+# The vocabularies come from the runtime (one list each, shared with the savers and the
+# file checker); pydantic and the JSON Schema see them as Literal enums.
+if TYPE_CHECKING:
+    AttrType = str
+    Encoding = str
+    Undeclared = str
+    GroupRole = str
+    ArrayRole = str
+    ArrayKind = str
+    Dtype = str
+else:
+    AttrType = Literal[ATTR_TYPES]
+    Encoding = Literal[ATTR_ENCODINGS]
+    Undeclared = Literal[UNDECLARED_POLICIES]
+    GroupRole = Literal[GROUP_ROLES]
+    ArrayRole = Literal[ARRAY_ROLES]
+    ArrayKind = Literal[ARRAY_KINDS]
+    Dtype = Literal[DTYPE_NAMES]
 ItemType = Literal["str", "int", "float", "bool", "any"]
-Encoding = Literal["json", "native"]
-Undeclared = Literal["error", "warn", "allow"]
-GroupRole = Literal[
-    "root",
-    "raw",
-    "scan",
-    "detector",
-    "actuator",
-    "incremental",
-    "generic",
-    "data_group",
-    "channel",
-    "dim",
-    "nav_axes",
-    "group",
-]
-ArrayRole = Literal["logger", "data", "axis", "bkg", "error", "enlargeable", "strings", "array"]
-ArrayKind = Literal["fixed", "enlargeable", "vlen", "strings"]
 Overflow = Literal["grow", "error"]
 Compression = Literal["gzip", "lzf", "zlib", "blosc"]
-Dtype = Literal[
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
-]
 
 
 class _Model(BaseModel):
