@@ -367,6 +367,9 @@ class LoggerSaver(ModuleSaver):
         node = self.h5saver.raw_group if where is None else self.h5saver.get_node(where)
         if not isinstance(node, GROUP):
             raise DataValueError(f"{node.path} is not a group")
+        if self._module_group is None and "settings" not in node.attrs:
+            # the logging session's own settings, next to the modules it logs
+            write_settings(self.h5saver, node, module_settings(self._module))
         self._module_group = node
         return node
 

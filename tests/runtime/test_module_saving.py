@@ -817,7 +817,9 @@ def test_logger_session(saver: H5SaverLowLevel, backend: str) -> None:
                 time = [ax for ax in got.axes if ax.label == "time"]
                 assert len(time) == 1
                 np.testing.assert_array_equal(time[0].get_data(), times)
-        assert check_all_settings(h5) == 3
+        # three modules and the logging session itself (on the raw group)
+        assert check_all_settings(h5) == 4
+        assert read_settings(h5.raw_group) == module_settings(logger)
     finally:
         h5.close_file()
 
