@@ -156,12 +156,12 @@ def test_empty_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_internal_error_exits_2(
     golden_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from h5layout.runtime import validate as v
+    from h5layout.runtime.checker import Checker
 
     def boom(self: object, node: object) -> None:
         raise TypeError("rule bug")
 
-    monkeypatch.setattr(v._Checker, "_check_node", boom)
+    monkeypatch.setattr(Checker, "_check_node", boom)
     rc, out, err = _run(capsys, str(golden_dir / "timed_h5py.h5"))
     assert rc == 2
     assert "internal-error" in out and "Traceback" not in out + err

@@ -265,12 +265,12 @@ def test_custom_child_counts_and_layout_mismatch(tmp_path: Path) -> None:
 def test_rule_exception_becomes_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from h5layout.runtime import validate as v
+    from h5layout.runtime.checker import Checker
 
     def boom(self: object, node: object) -> None:
         raise TypeError("rule bug")
 
-    monkeypatch.setattr(v._Checker, "_bookkeeping", boom)
+    monkeypatch.setattr(Checker, "_bookkeeping", boom)
     report = validate_file(_good_tiny(tmp_path / "x.h5"), _custom())
     codes = {c for c, _w, _s in report.codes()}
     assert codes == {"internal-error"}
