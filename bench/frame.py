@@ -30,9 +30,9 @@ def _frame(n: int) -> np.ndarray:
 
 def _classes(lib: str) -> dict[str, Any]:
     if lib == "h5layout":
-        from h5layout.runtime import data, data_loading, data_saving, saving
+        from h5layout.runtime import data, data_loading, dte_saving, saving
 
-        return {"Saver": saving.H5SaverLowLevel, "DTES": data_saving.DataToExportSaver,
+        return {"Saver": saving.H5SaverLowLevel, "DTES": dte_saving.DataToExportSaver,
                 "Loader": data_loading.DataLoader, "Axis": data.Axis, "DataRaw": data.DataRaw,
                 "DTE": data.DataToExport}  # fmt: skip
     with quiet_warnings():

@@ -29,11 +29,11 @@ BASE = "/RawData/Logger000/Detector000"  # replaced by the path found in the tem
 
 def _classes(lib: str) -> dict[str, Any]:
     if lib == "h5layout":
-        from h5layout.runtime import data, data_saving, saving
+        from h5layout.runtime import data, dte_saving, saving
 
         return {
-            "Saver": saving.H5SaverLowLevel, "Timed": data_saving.DataToExportTimedSaver,
-            "Enl": data_saving.DataToExportEnlargeableSaver, "Axis": data.Axis,
+            "Saver": saving.H5SaverLowLevel, "Timed": dte_saving.DataToExportTimedSaver,
+            "Enl": dte_saving.DataToExportEnlargeableSaver, "Axis": data.Axis,
             "DataRaw": data.DataRaw, "DTE": data.DataToExport,
         }  # fmt: skip
     with quiet_warnings():

@@ -45,10 +45,10 @@ def _values(k: int) -> tuple[float, float, np.ndarray]:
 def _classes(lib: str) -> dict[str, Any]:
     """The data classes and savers of h5layout or of pymodaq_data."""
     if lib == "h5layout":
-        from h5layout.runtime import data, data_saving, saving
+        from h5layout.runtime import data, dte_saving, saving
 
         return {
-            "Saver": saving.H5SaverLowLevel, "Ext": data_saving.DataToExportExtendedSaver,
+            "Saver": saving.H5SaverLowLevel, "Ext": dte_saving.DataToExportExtendedSaver,
             "Axis": data.Axis, "DataRaw": data.DataRaw, "DTE": data.DataToExport,
         }  # fmt: skip
     with quiet_warnings():

@@ -21,7 +21,7 @@ PER_DETECTOR = 5
 def make_file(path: Path, nodes: int) -> int:
     """A PyMoDAQ-layout file of about ``nodes`` nodes: one detector written, then copied."""
     from h5layout.runtime.data import DataRaw, DataToExport
-    from h5layout.runtime.data_saving import DataToExportSaver
+    from h5layout.runtime.dte_saving import DataToExportSaver
     from h5layout.runtime.saving import H5SaverLowLevel
 
     h5 = H5SaverLowLevel(save_type="detector")

@@ -31,15 +31,17 @@ from h5layout.runtime.data_saving import (
     SPECIAL_GROUP_NAMES,
     AxisSaverLoader,
     BkgSaver,
-    DataBundle,
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
+    ErrorSaverLoader,
+)
+from h5layout.runtime.dte_saving import (
+    DataBundle,
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
-    ErrorSaverLoader,
 )
 from h5layout.runtime.enums import (
     DataDim,

@@ -16,7 +16,7 @@ import numpy as np
 
 from h5layout.runtime.attrs import decode_raw, read_attr
 from h5layout.runtime.data import as_dte
-from h5layout.runtime.data_saving import (
+from h5layout.runtime.dte_saving import (
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,

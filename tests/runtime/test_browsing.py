@@ -22,7 +22,7 @@ from h5layout.runtime.browsing import (
 )
 from h5layout.runtime.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import DataToExportExtendedSaver, DataToExportSaver
+from h5layout.runtime.dte_saving import DataToExportExtendedSaver, DataToExportSaver
 from h5layout.runtime.errors import InvalidExport
 from h5layout.runtime.nodes import CARRAY, Node
 from h5layout.runtime.saving import H5SaverLowLevel

@@ -22,15 +22,17 @@ import h5layout.runtime.data as hdata
 from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.data_saving import (
     BkgSaver,
-    DataBundle,
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
+    ErrorSaverLoader,
+)
+from h5layout.runtime.dte_saving import (
+    DataBundle,
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
-    ErrorSaverLoader,
 )
 from h5layout.runtime.enums import DataDistribution
 from h5layout.runtime.nodes import CARRAY

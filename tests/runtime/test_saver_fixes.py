@@ -13,9 +13,8 @@ import pytest
 
 from h5layout.runtime.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import (
-    DataEnlargeableSaver,
-    DataExtendedSaver,
+from h5layout.runtime.data_saving import DataEnlargeableSaver, DataExtendedSaver
+from h5layout.runtime.dte_saving import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,

@@ -18,11 +18,13 @@ from h5layout.runtime.data_saving import (
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
+    ErrorSaverLoader,
+)
+from h5layout.runtime.dte_saving import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
-    ErrorSaverLoader,
 )
 from h5layout.runtime.enums import DataDistribution
 from h5layout.runtime.saving import H5SaverLowLevel

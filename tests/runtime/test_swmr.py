@@ -16,7 +16,7 @@ import pytest
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.data import DataRaw, DataToExport
 from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import DataToExportEnlargeableSaver
+from h5layout.runtime.dte_saving import DataToExportEnlargeableSaver
 from h5layout.runtime.errors import FileAccessError
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.swmr import (
@@ -38,7 +38,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     import numpy as np
     from h5layout.runtime.data import Axis, DataRaw, DataToExport
-    from h5layout.runtime.data_saving import DataToExportExtendedSaver
+    from h5layout.runtime.dte_saving import DataToExportExtendedSaver
     from h5layout.runtime.saving import H5SaverLowLevel
 
     path, n, size, delay = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
