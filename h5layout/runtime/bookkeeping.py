@@ -6,12 +6,13 @@ reading two attributes per array.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from h5layout.runtime.attrs import encode_json, read_attr
+from h5layout.runtime.attrs import encode_json, is_envelope, read_attr
 
 if TYPE_CHECKING:
     from h5layout.runtime.h5backend import H5Backend
@@ -63,15 +64,37 @@ def find_stale(h5: H5Backend) -> list[StaleAttr]:
     return out
 
 
+def apply_fix(h5: H5Backend, path: str, attribute: str) -> tuple[Any, Any]:
+    """Rewrite one bookkeeping attribute (``shape``, ``size``, ``swmr_active``) from the
+    data, keeping how it was stored (JSON envelope or native); returns (old, new)."""
+    impl = h5.backend_impl
+    raw = impl.get(h5.h5file, path)
+    old = impl.get_attr(raw, attribute) if impl.has_attr(raw, attribute) else None
+    if attribute == "swmr_active":
+        impl.set_attr(raw, attribute, np.bool_(False))
+        return (None if old is None else bool(read_attr(old)), False)
+    shape = impl.shape(raw)
+    new: Any = tuple(shape) if attribute == "shape" else int(shape[0])
+    if isinstance(old, str | bytes) and is_envelope_text(old):
+        impl.set_attr(raw, attribute, encode_json(new))
+    else:  # another writer stored it natively: keep it native
+        impl.set_attr(raw, attribute, np.array(new) if attribute == "shape" else np.int64(new))
+    return (None if old is None else read_attr(old), new)
+
+
 def reconcile(h5: H5Backend) -> list[str]:
     """Fix every stale bookkeeping attribute; returns the fixed ``path@attribute``."""
-    impl = h5.backend_impl
     fixed = []
     for stale in find_stale(h5):
-        raw = impl.get(h5.h5file, stale.path)
-        if stale.attribute == "swmr_active":
-            impl.set_attr(raw, "swmr_active", np.bool_(False))
-        else:
-            impl.set_attr(raw, stale.attribute, encode_json(stale.actual))
+        apply_fix(h5, stale.path, stale.attribute)
         fixed.append(f"{stale.path}@{stale.attribute}")
     return fixed
+
+
+def is_envelope_text(raw: str | bytes) -> bool:
+    """Whether a stored attribute string is a pymodaq JSON envelope."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        return is_envelope(json.loads(text))
+    except (ValueError, RecursionError):
+        return False

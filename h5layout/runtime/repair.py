@@ -181,43 +181,24 @@ def clear_consistency_flags(path: str | os.PathLike[str]) -> int:
 
 
 def fix_attributes(path: str, findings: list[Any]) -> list[str]:
-    """Fix stale ``shape``/``size``/``swmr_active`` findings; returns what changed."""
-    import h5py
-    import numpy as np
+    """Fix the repairable bookkeeping findings (``shape``, ``size``, ``swmr_active``)
+    through :func:`~h5layout.runtime.bookkeeping.apply_fix`; returns what changed."""
+    from h5layout.runtime.bookkeeping import apply_fix
+    from h5layout.runtime.h5backend import H5Backend
 
-    from h5layout.runtime.attrs import encode_json, is_envelope
-
-    changed: list[str] = []
     todo = [f for f in findings if f.repairable and f.attribute]
     if not todo:
-        return changed
-    with h5py.File(path, "r+", locking=False) as h5:
-        for f in todo:
-            node = h5[f.node]
-            old = node.attrs.get(f.attribute)
-            was_json = isinstance(old, str | bytes) and _envelope(old, is_envelope)
-            if f.code == "swmr-active-left-set":
-                node.attrs[f.attribute] = np.bool_(False)
-                changed.append(f"{f.where}: True -> False")
-            elif f.code == "stale-shape":
-                real = tuple(int(n) for n in node.shape)
-                node.attrs["shape"] = encode_json(real) if was_json else np.array(real)
-                changed.append(f"{f.where}: -> {real}")
-            elif f.code == "stale-size":
-                real_n = int(node.shape[0])
-                node.attrs["size"] = encode_json(real_n) if was_json else np.int64(real_n)
-                changed.append(f"{f.where}: -> {real_n}")
-    return changed
-
-
-def _envelope(raw: Any, is_envelope: Any) -> bool:
-    import json
-
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return []
+    changed: list[str] = []
+    h5 = H5Backend("h5py")
+    h5.open_file(path, "a", locking=False)
     try:
-        return bool(is_envelope(json.loads(text)))
-    except ValueError:
-        return False
+        for f in todo:
+            old, new = apply_fix(h5, f.node, f.attribute)
+            changed.append(f"{f.where}: {old!r} -> {new!r}")
+    finally:
+        h5.close_file()
+    return changed
 
 
 def repair_file(

@@ -43,8 +43,8 @@ def test_repair_fixes_stale_shape_and_size(
     rc = main(["repair", str(path)])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "EnlData00@shape: -> (10, 1)" in out
-    assert "NavAxes/Axis00@size: -> 10" in out
+    assert "EnlData00@shape: (7, 1) -> (10, 1)" in out
+    assert "NavAxes/Axis00@size: 2 -> 10" in out
     assert Path(str(path) + ".bak").read_bytes() == before
     assert validate_file(path).findings == []
     with h5py.File(path, "r") as f:
@@ -73,7 +73,7 @@ def test_repair_crashed_swmr_file(
     assert rc == 0, out
     assert "consistency flags 0x05 cleared" in out
     assert "/@swmr_active: True -> False" in out
-    assert "/RawData/Logger@shape: -> (0,)" in out
+    assert "/RawData/Logger@shape: (3,) -> (0,)" in out
     assert probe_file(path).consistency_flags == 0
     assert superblock_checksum_ok(path)
     with h5py.File(path, "r") as f:  # plain readers open it again
