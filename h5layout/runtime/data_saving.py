@@ -507,7 +507,10 @@ class DataExtendedSaver(DataSaverLoader):
 
     def check_indexes(self, indexes: Any) -> tuple[int, ...]:
         """``indexes`` as a tuple of ints inside the scan shape (``DataValueError`` if not)."""
-        index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
+        if isinstance(indexes, tuple | list):  # the usual case: no array round trip
+            index = tuple(int(i) for i in indexes)
+        else:
+            index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
         if len(index) != len(self.extended_shape) or any(
             not 0 <= i < n for i, n in zip(index, self.extended_shape, strict=False)
         ):

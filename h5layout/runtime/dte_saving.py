@@ -282,10 +282,10 @@ class DataToExportExtendedSaver(DataToExportSaver):
         **kwargs: Any,
     ) -> None:
         """Write one scan point of every item."""
-        self._ext_saver.check_indexes(indexes)  # before any group is created
+        index = self._ext_saver.check_indexes(indexes)  # before any group is created
         dte = as_dte(data)
         for group, dwa in self._channel_groups(where, dte):
-            self._ext_saver.add_data(group, dwa, indexes, distribution)
+            self._ext_saver.add_data(group, dwa, index, distribution)
         h5 = self._h5saver
         if not self._structure_done:
             self._structure_done = True
