@@ -453,13 +453,6 @@ class LayoutSpec:
                 found = node
         return found
 
-    def first_by_role(self, role: str) -> NodeSpec | None:
-        """The first node type with this role, or None."""
-        for n in self.nodes.values():
-            if n.role == role:
-                return n
-        return None
-
     def to_dict(self) -> dict[str, Any]:
         """Plain literals (what a compiled module stores as ``LAYOUT``)."""
         return {
