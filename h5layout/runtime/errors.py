@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -126,8 +126,3 @@ class DataDimError(LayoutError, ValueError):
 
 class RuntimeVersionError(LayoutError, ImportError):
     """A generated module was made for another version of the h5layout runtime."""
-
-
-def format_problems(problems: Sequence[Problem]) -> str:
-    """One line per problem, in ``file:line:col: path: message`` form."""
-    return "\n".join(str(p) for p in problems)

@@ -11,7 +11,7 @@ XML (CI dashboards). Nothing here touches a file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -388,23 +388,6 @@ def format_report(report: Report, fmt: str, *, color: bool = False, strict: bool
     if fmt == "text":
         return report.to_text(color=color, strict=strict)
     raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
-
-
-def findings_from_dicts(items: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """Inverse of :meth:`Finding.to_dict` (used to pass findings between processes)."""
-    return [
-        Finding(
-            code=d["code"],
-            severity=d["severity"],
-            node=d["node"],
-            message=d["message"],
-            attribute=d.get("attribute"),
-            node_type=d.get("node_type"),
-            layout_location=d.get("layout_location"),
-            repairable=bool(d.get("repairable", False)),
-        )
-        for d in items
-    ]
 
 
 def merge(reports: Sequence[FileReport]) -> Report:
