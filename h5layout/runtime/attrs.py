@@ -471,6 +471,20 @@ def _coerce(value: Any, module: str, type_name: str) -> Any:
     return value
 
 
+#: decoded envelopes by stored text: files repeat the same few envelopes ('data', 'uniform',
+#: '()', ...) on every node, and decoding one costs a JSON parse plus a literal parse
+_DECODED: dict[str, Any] = {}
+_DECODED_MAX = 4096
+_IMMUTABLE = (str, int, float, bool, type(None), np.number, np.bool_)
+
+
+def _shareable(value: Any) -> bool:
+    """Whether one decoded value may be handed to several callers (nothing mutable)."""
+    if isinstance(value, tuple):
+        return all(isinstance(v, _IMMUTABLE) for v in value)
+    return isinstance(value, _IMMUTABLE)
+
+
 def decode_json(text: str | bytes) -> Any:
     """The value a stored attribute string stands for.
 
@@ -480,6 +494,19 @@ def decode_json(text: str | bytes) -> Any:
     """
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", errors="replace")
+    try:
+        return _DECODED[text]
+    except KeyError:
+        pass
+    value = _decode_json(text)
+    if _shareable(value) and len(text) < 256:
+        if len(_DECODED) >= _DECODED_MAX:
+            _DECODED.clear()
+        _DECODED[text] = value
+    return value
+
+
+def _decode_json(text: str) -> Any:
     stripped = text.lstrip()
     if not stripped.startswith("{"):
         return text
