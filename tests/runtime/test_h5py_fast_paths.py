@@ -103,3 +103,23 @@ def test_decoded_values_are_never_shared_when_mutable() -> None:
     assert decode_json(text) == [1, 2]
     shape = encode_json((4, 5))
     assert decode_json(shape) == (4, 5) and decode_json(shape) is decode_json(shape)
+
+
+def test_string_attributes_are_written_as_h5py_writes_them(tmp_path: Path) -> None:
+    be = H5pyBackend()
+    with h5py.File(tmp_path / "w.h5", "w") as f:
+        theirs, mine = f.create_group("theirs"), f.create_group("mine")
+        for name, value in (("plain", "text"), ("é", "ü"), ("empty", ""), ("plain", "twice")):
+            theirs.attrs[name] = value
+            be.set_attr(mine, name, value)
+        assert list(mine.attrs) == list(theirs.attrs)
+        for name in theirs.attrs:
+            a, b = theirs.attrs.get_id(name), mine.attrs.get_id(name)
+            assert a.get_type() == b.get_type() and a.get_type().get_cset() == h5py.h5t.CSET_UTF8
+            assert a.shape == b.shape == ()
+            assert mine.attrs[name] == theirs.attrs[name]
+        assert mine.attrs["plain"] == "twice"
+        # a value HDF5 cannot store fails as h5py fails, and leaves no half-made attribute
+        with pytest.raises(UnicodeEncodeError):
+            be.set_attr(mine, "bad", "\udcff")
+        assert "bad" not in mine.attrs

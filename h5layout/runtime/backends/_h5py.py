@@ -53,6 +53,33 @@ def _read_vlen_str_attr(oid: Any, name: str) -> Any:
 
 _OTHER = object()
 
+#: what h5py stores a ``str`` attribute as: a scalar variable-length UTF-8 string
+_STR_DTYPE = h5py.string_dtype("utf-8")
+_STR_FILE_TYPE = h5t.py_create(_STR_DTYPE, logical=True)
+_STR_MEM_TYPE = h5t.py_create(_STR_DTYPE)
+_SCALAR_SPACE = h5s.create(h5s.SCALAR)
+
+
+def _write_str_attr(oid: Any, name: str, value: str) -> None:
+    """Store a ``str`` attribute exactly as ``attrs[name] = value`` does, in a third of the time.
+
+    Bookkeeping and envelope attributes are all strings; h5py's generic path guesses the
+    dtype and builds types and a dataspace per call, all known in advance here.
+    """
+    bname = name.encode("utf-8")
+    data = np.array(value, dtype=_STR_DTYPE)
+    if h5a.exists(oid, bname):
+        h5a.delete(oid, bname)
+    aid = h5a.create(oid, bname, _STR_FILE_TYPE, _SCALAR_SPACE)
+    try:
+        aid.write(data, mtype=_STR_MEM_TYPE)
+    except BaseException:
+        aid.close()
+        h5a.delete(oid, bname)
+        raise
+    aid.close()
+
+
 _WRITE_INTENT = h5f.ACC_RDWR | h5f.ACC_SWMR_WRITE
 _OBJECT_TYPE_CLASSES = (h5t.VLEN, h5t.REFERENCE)
 
@@ -181,7 +208,10 @@ class H5pyBackend(Backend):
         return node.attrs[name] if value is _OTHER else value
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
-        node.attrs[name] = value
+        if type(value) is str:
+            _write_str_attr(node.id, name, value)
+        else:
+            node.attrs[name] = value
 
     def has_attr(self, node: Any, name: str) -> bool:
         return name in node.attrs
