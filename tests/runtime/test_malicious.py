@@ -100,3 +100,64 @@ def test_truncated_and_trailing_rows_refused(tmp_path: Path) -> None:
         assert node.array_to_string(np.frombuffer(good, dtype=np.uint8)) == "text"
     finally:
         h5.close_file()
+
+
+def _pickled_attr_file(path: Path, pwned: Path) -> None:
+    """A file whose attributes PyTables would unpickle (fixed-length strings ending in '.')."""
+    payload = pickle.dumps(_Evil(f"touch {pwned}"), protocol=0)
+    with h5py.File(path, "w") as f:
+        f.attrs["CLASS"] = "GROUP"
+        f.attrs["TITLE"] = "x"
+        f.attrs["root_evil"] = np.bytes_(payload)
+        g = f.create_group("RawData")
+        g.attrs["CLASS"] = "GROUP"
+        g.attrs["TITLE"] = "raw"
+        g.attrs["evil"] = np.bytes_(payload)
+        d = g.create_dataset("Data00", data=np.arange(3.0))
+        d.attrs["CLASS"] = "CARRAY"
+        d.attrs["TITLE"] = "d"
+        d.attrs["evil"] = np.bytes_(payload)
+
+
+def test_pytables_never_unpickles_attributes(tmp_path: Path) -> None:
+    pwned = tmp_path / "pwned"
+    path = tmp_path / "pickled_attrs.h5"
+    _pickled_attr_file(path, pwned)
+    payload_text = pickle.dumps(_Evil(f"touch {pwned}"), protocol=0).decode()
+    h5 = H5Backend("tables")
+    h5.open_file(path, "r")  # PyTables reads the root's attributes on open
+    try:
+        assert h5.get_attr("/", "root_evil") == payload_text
+        assert h5.get_attr("/RawData", "evil") == payload_text
+        assert [n.name for n in h5.walk_nodes("/")] == ["/", "RawData", "Data00"]
+        assert h5.get_attr("/RawData/Data00")["evil"] == payload_text
+        assert list(h5.read("/RawData/Data00")) == [0.0, 1.0, 2.0]
+    finally:
+        h5.close_file()
+    assert not pwned.exists()
+
+
+def test_pytables_object_arrays_are_refused(tmp_path: Path) -> None:
+    pwned = tmp_path / "pwned"
+    path = tmp_path / "object_array.h5"
+    with tables.open_file(str(path), "w") as f:  # PyTables' own pickled-object arrays
+        f.create_vlarray("/", "objects", atom=tables.ObjectAtom()).append(_Evil(f"touch {pwned}"))
+    assert not pwned.exists()
+    h5 = H5Backend("tables")
+    h5.open_file(path, "r")
+    try:
+        with pytest.raises(UnsafeContentError, match="never unpickles"):
+            h5.read("/objects")
+    finally:
+        h5.close_file()
+    assert not pwned.exists()
+
+
+def test_pytables_still_unpickles_outside_h5layout(tmp_path: Path) -> None:
+    """The guard is scoped to h5layout's calls: PyTables used directly is unchanged."""
+    path = tmp_path / "plain.h5"
+    H5Backend("tables")  # loads the backend and its guard
+    with tables.open_file(str(path), "w") as f:
+        f.root._v_attrs.obj = {"a": 1}  # PyTables pickles what it cannot store natively
+    with tables.open_file(str(path), "r") as f:
+        assert f.root._v_attrs.obj == {"a": 1}

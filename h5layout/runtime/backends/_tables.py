@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import pickle
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import tables
@@ -17,7 +20,7 @@ from h5layout.runtime.backends._base import (
     VLARRAY_CLASS,
     Backend,
 )
-from h5layout.runtime.errors import FileAccessError
+from h5layout.runtime.errors import FileAccessError, UnsafeContentError
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
 
@@ -39,6 +42,25 @@ def _filters(storage: Storage | None) -> tables.Filters | None:
     )
 
 
+#: the VERSION attribute PyTables writes on its CArrays
+_CARRAY_VERSION = tables.carray.obversion
+
+
+def _contiguous_ok(data: np.ndarray, filters: tables.Filters | None, chunks: Any) -> bool:
+    """Whether an array written whole may be stored contiguous rather than chunked.
+
+    PyTables always chunks a CArray and fills each chunk when it is allocated, which makes
+    writing a frame cost about 2.7 times a contiguous write (and reading it 1.7 times).
+    The h5py backend and pymodaq_data's h5py backend store such arrays contiguous with
+    ``CLASS='CARRAY'``, and PyTables opens those as CArrays; this backend does the same
+    when nothing asks for chunks (no compression, no chunk shape) for numeric arrays. An
+    empty array is always contiguous: PyTables cannot make a CArray with a zero dimension.
+    """
+    if data.ndim == 0 or data.dtype.kind not in "biufc":
+        return False
+    return data.size == 0 or (filters is None and chunks is None)
+
+
 @contextmanager
 def _quiet_types() -> Iterator[None]:
     """Silence PyTables' warning for attribute types it cannot read.
@@ -56,6 +78,62 @@ def _quiet_name(name: str) -> bool:
     return not name.isidentifier()
 
 
+# PyTables unpickles any string attribute that ends with "." as it reads a node (and the
+# rows of VLArrays marked as object arrays), so opening a foreign file could run code from
+# it. Its modules get a stand-in for ``pickle`` that refuses while h5layout is reading: a
+# refused attribute comes back as its stored bytes, a refused array read raises
+# UnsafeContentError. Outside h5layout's calls PyTables behaves as it always does.
+_REFUSING = contextvars.ContextVar("h5layout_refusing_pickles", default=False)
+
+
+class _PickleGate:
+    """``pickle`` as PyTables sees it: ``loads`` refuses inside h5layout's calls."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(pickle, name)
+
+    @staticmethod
+    def loads(data: Any, *args: Any, **kwargs: Any) -> Any:
+        if _REFUSING.get():
+            raise UnsafeContentError(
+                "this node holds a pickled Python object; h5layout never unpickles file content"
+            )
+        # PyTables called by other code, not by h5layout: its own behaviour, unchanged
+        return pickle.loads(data, *args, **kwargs)  # noqa: S301
+
+
+def _install_pickle_gate() -> None:
+    for module in (tables.attributeset, tables.atom):
+        if not isinstance(module.pickle, _PickleGate):
+            module.pickle = _PickleGate()
+
+
+_install_pickle_gate()
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _no_pickles(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        token = _REFUSING.set(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _REFUSING.reset(token)
+
+    return guarded  # type: ignore[return-value]
+
+
+def _refusing_pickles(cls: type) -> type:
+    """Wrap every public method of ``cls`` (they are where PyTables loads nodes)."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("__"):
+            setattr(cls, name, _no_pickles(value))
+    return cls
+
+
+@_refusing_pickles
 class TablesBackend(Backend):
     """Files through PyTables."""
 
@@ -184,6 +262,17 @@ class TablesBackend(Backend):
         if data is not None:
             data = np.asarray(data)
             atom = tables.Atom.from_dtype(data.dtype)
+            if _contiguous_ok(data, filters, chunks):
+                node = self._create(f.create_array, name, parent, name, obj=data, title=title)
+                # What PyTables writes on a CArray: CLASS and VERSION, and no FLAVOR.
+                attrs = node._v_attrs
+                attrs.CLASS = CARRAY_CLASS
+                attrs.VERSION = _CARRAY_VERSION
+                del attrs.FLAVOR
+                # Loaded again, PyTables gives the CArray any later session sees (copies
+                # and attribute lists then match).
+                node._f_close()
+                return parent._f_get_child(name)
             node = self._create(
                 f.create_carray,
                 name,
