@@ -53,6 +53,8 @@ def build_parser(
     parser.add_argument("--version", action="version", version=f"h5layout {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (modname, helptext) in commands.items():
+        if chosen is not None and name != chosen:
+            continue  # a parser per command costs ~1 ms at every start; --help builds them all
         p = sub.add_parser(name, help=helptext, description=helptext)
         if name == chosen:
             importlib.import_module(modname).add_arguments(p)
@@ -62,10 +64,11 @@ def build_parser(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    commands = _available()
     chosen = next((a for a in args_list if not a.startswith("-")), None)
-    if chosen not in commands:
-        chosen = None
+    if chosen in COMMANDS and importlib.util.find_spec(COMMANDS[chosen][0]) is not None:
+        commands = {chosen: COMMANDS[chosen]}
+    else:
+        chosen, commands = None, _available()
     parser = build_parser(commands, chosen)
     try:
         args = parser.parse_args(args_list)

@@ -49,6 +49,10 @@ class Checker:
         self._seen: set[Any] = set()
         # which library wrote the file: a layout may declare per-backend encodings
         self.backend = "h5py"
+        # h5py helpers, set by run() (h5py is imported only when a file is checked)
+        self._read_attribute: Callable[[Any, Any], Any] | None = None
+        self._is_hard_link: Callable[[Any, Any], bool] = lambda group, name: True
+        self._open_child: Callable[[Any, Any], Any] = lambda group, name: group[name]
 
     # ---------------------------------------------------------------- helpers
 
@@ -102,9 +106,10 @@ class Checker:
         except Exception as exc:
             self.add("unreadable-file", path, f"cannot list attributes: {exc}")
             names = []
+        read = self._read_attribute
         for key in names:
             try:
-                value = manager[key]
+                value = read(obj, key) if read is not None else manager[key]
             except Exception as exc:
                 self.add(
                     "bad-attribute-type",
@@ -126,6 +131,11 @@ class Checker:
     def run(self, h5: h5py.File) -> None:
         import h5py
 
+        from h5layout.runtime.backends import _h5py
+
+        self._read_attribute = _h5py.read_attribute
+        self._is_hard_link = _h5py.is_hard_link
+        self._open_child = _h5py.open_child
         root_spec = self.spec.nodes.get(self.spec.root)
         root = self._load("/", "/", h5, True)
         root.spec = root_spec
@@ -162,15 +172,17 @@ class Checker:
         for name in names:
             path = f"{node.path.rstrip('/')}/{_name_text(name)}"
             try:
-                link = node.obj.get(name, getlink=True)
+                hard = self._is_hard_link(node.obj, name)
+                if not hard:
+                    link = node.obj.get(name, getlink=True)
             except Exception as exc:
                 self.add("unreadable-file", path, f"cannot read the link: {exc}")
                 continue
-            if isinstance(link, h5py.SoftLink | h5py.ExternalLink):
+            if not hard:
                 self.add("link-not-followed", path, f"{type(link).__name__} not followed")
                 continue
             try:
-                obj = node.obj[name]
+                obj = self._open_child(node.obj, name)
             except Exception as exc:
                 self.add("unreadable-file", path, f"cannot open the node: {exc}")
                 continue
@@ -523,7 +535,7 @@ def _name_score(spec: NodeSpec, name: str) -> int:
         return 0
     if naming.fixed == "/":
         return -1
-    if naming.regex().match(name):
+    if naming.counter_text(name) is not None:
         return 2 if naming.pattern is None else 1
     return -1
 

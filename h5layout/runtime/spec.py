@@ -125,12 +125,33 @@ class Naming:
             re.escape(self.prefix) + f"(?P<index>{body})" + re.escape(self.suffix) + r"\Z"
         )
 
+    def counter_text(self, name: str) -> str | None:
+        """The part of ``name`` standing for the counter (``'003'`` of ``Scan003``), or None
+        when the name does not fit the rule (fixed names: ``''`` when equal).
+
+        Equivalent to matching :meth:`regex`, without compiling one: the checker asks this
+        for every node and candidate type, the savers for every sibling when numbering.
+        """
+        if self.pattern is None:
+            return "" if name == (self.fixed or "") else None
+        prefix, suffix = self.prefix, self.suffix
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            return None
+        if len(name) < len(prefix) + len(suffix):  # prefix and suffix overlap
+            return None
+        middle = name[len(prefix) : len(name) - len(suffix)]
+        if self.field == "dim":
+            return middle if middle in ("0D", "1D", "2D", "ND") else None
+        # str.isdecimal is the regex \d of str patterns (any Unicode decimal digit)
+        ok = middle.isdecimal() and len(middle) >= max(self.width, 1)
+        return middle if ok else None
+
     def parse_index(self, name: str) -> int | None:
         """The counter of a name this rule produced, or None for a foreign name."""
         if self.pattern is None or self.field != "index":
             return None
-        m = self.regex().match(name)
-        return int(m.group("index")) if m else None
+        text = self.counter_text(name)
+        return int(text) if text is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""

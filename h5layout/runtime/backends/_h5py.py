@@ -6,7 +6,7 @@ from typing import Any
 
 import h5py
 import numpy as np
-from h5py import h5a, h5f, h5i, h5o, h5s, h5t
+from h5py import h5a, h5f, h5i, h5l, h5o, h5s, h5t
 
 from h5layout.runtime.backends._base import (
     CARRAY_CLASS,
@@ -52,6 +52,29 @@ def _read_vlen_str_attr(oid: Any, name: str) -> Any:
 
 
 _OTHER = object()
+
+
+def read_attribute(obj: Any, name: str | bytes) -> Any:
+    """``obj.attrs[name]``, through the low-level API for scalar strings (the usual case)."""
+    if isinstance(name, str):
+        value = _read_vlen_str_attr(obj.id, name)
+        if value is not _OTHER:
+            return value
+    return obj.attrs[name]
+
+
+def is_hard_link(group: Any, name: str | bytes) -> bool:
+    """Whether ``group/name`` is a hard link (not a soft or external one)."""
+    bname = name.encode("utf-8") if isinstance(name, str) else name
+    return bool(group.id.links.get_info(bname).type == h5l.TYPE_HARD)
+
+
+def open_child(group: Any, name: str | bytes) -> Any:
+    """``group[name]`` without building a File object to learn the file's mode."""
+    if isinstance(name, str):
+        return _open(group.id, name, _readonly(group.id))
+    return group[name]
+
 
 #: what h5py stores a ``str`` attribute as: a scalar variable-length UTF-8 string
 _STR_DTYPE = h5py.string_dtype("utf-8")
@@ -204,8 +227,7 @@ class H5pyBackend(Backend):
         return list(node.attrs.keys())
 
     def get_attr(self, node: Any, name: str) -> Any:
-        value = _read_vlen_str_attr(node.id, name)
-        return node.attrs[name] if value is _OTHER else value
+        return read_attribute(node, name)
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
         if type(value) is str:
