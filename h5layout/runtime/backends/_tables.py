@@ -264,11 +264,13 @@ class TablesBackend(Backend):
             atom = tables.Atom.from_dtype(data.dtype)
             if _contiguous_ok(data, filters, chunks):
                 node = self._create(f.create_array, name, parent, name, obj=data, title=title)
-                # What PyTables writes on a CArray: CLASS and VERSION, and no FLAVOR.
+                # What PyTables writes on a CArray: CLASS and VERSION, and no FLAVOR. Its
+                # low-level calls, as the node is loaded again right after (which rebuilds
+                # the attribute set PyTables keeps in Python).
                 attrs = node._v_attrs
-                attrs.CLASS = CARRAY_CLASS
-                attrs.VERSION = _CARRAY_VERSION
-                del attrs.FLAVOR
+                attrs._g_setattr(node, "CLASS", np.bytes_(CARRAY_CLASS.encode()))
+                attrs._g_setattr(node, "VERSION", np.bytes_(_CARRAY_VERSION.encode()))
+                attrs._g_remove(node, "FLAVOR")
                 # Loaded again, PyTables gives the CArray any later session sees (copies
                 # and attribute lists then match).
                 node._f_close()
