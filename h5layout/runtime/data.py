@@ -123,18 +123,37 @@ class Axis:
         """First value of a linear axis (``None`` if the axis is not linear)."""
         if self._data is None:
             return self._offset
-        return np.float64(self._data[0]) if self.is_axis_linear() else None
+        params = self._linear_params()
+        return params[0] if params is not None else None
 
     @property
     def scaling(self) -> np.float64 | None:
         """Step of a linear axis (``None`` if the axis is not linear)."""
         if self._data is None:
             return self._scaling
-        if not self.is_axis_linear():
+        params = self._linear_params()
+        return params[1] if params is not None else None
+
+    def linear_params(self) -> tuple[np.float64, np.float64] | None:
+        """``(offset, scaling)`` of a linear axis, ``None`` otherwise.
+
+        One pass over explicit values, where asking :meth:`is_axis_linear`, :attr:`offset`
+        and :attr:`scaling` in turn makes three (savers need all three for every axis).
+        """
+        if self._data is None:
+            if self._offset is None or self._scaling is None:
+                return None
+            return self._offset, self._scaling
+        return self._linear_params()
+
+    def _linear_params(self) -> tuple[np.float64, np.float64] | None:
+        values = self._data
+        if values is None or not _is_linear(values):
             return None
-        if self._data.size < 2:
-            return np.float64(1.0)
-        return np.float64((float(self._data[-1]) - float(self._data[0])) / (self._data.size - 1))
+        if values.size < 2:
+            return np.float64(values[0]), np.float64(1.0)
+        step = (float(values[-1]) - float(values[0])) / (values.size - 1)
+        return np.float64(values[0]), np.float64(step)
 
     def is_axis_linear(self) -> bool:
         """Whether the values are equally spaced."""

@@ -202,7 +202,9 @@ def _write_attrs(node: Node, attrs: dict[str, Any]) -> None:
 
 def axis_attrs(axis: Axis, index: int | None = None) -> dict[str, Any]:
     """The PyMoDAQ attributes of an axis array."""
-    linear = axis.is_axis_linear()
+    params = axis.linear_params()
+    linear = params is not None
+    offset, scaling = params if params is not None else (None, None)
     return {
         "data_type": DataType.axis.name,
         "data_dimension": DataDim.Data1D.name,
@@ -211,8 +213,8 @@ def axis_attrs(axis: Axis, index: int | None = None) -> dict[str, Any]:
         "index": int(axis.index if index is None else index),
         "spread_order": int(axis.spread_order),
         "size": int(axis.size),
-        "offset": axis.offset if linear else None,
-        "scaling": axis.scaling if linear else None,
+        "offset": offset if linear else None,
+        "scaling": scaling if linear else None,
         "distribution": DataDistribution.uniform.name if linear else DataDistribution.spread.name,
     }
 

@@ -415,3 +415,15 @@ def test_positional_order_matches_pymodaq(P: Any) -> None:
     assert DataCalculated("c", data=[np.zeros(1)], source="calculated").source == "calculated"
     with pytest.raises(DataValueError, match="source"):
         DataRaw("r", data=[np.zeros(1)], source="calculated")
+
+
+def test_linear_params_agree_with_offset_and_scaling() -> None:
+    linear = Axis("x", "m", np.linspace(-1.0, 2.0, 7))
+    params = linear.linear_params()
+    assert params is not None
+    assert params == (linear.offset, linear.scaling) and linear.is_axis_linear()
+    assert np.isclose(params[1], 0.5)
+    assert Axis("x", "m", np.array([0.0, 1.0, 3.0])).linear_params() is None
+    assert Axis("x", "m", np.array([4.0])).linear_params() == (4.0, 1.0)
+    given = Axis("x", "m", offset=1.0, scaling=0.25, size=4)
+    assert given.linear_params() == (1.0, 0.25)
