@@ -111,6 +111,7 @@ def _install_pickle_gate() -> None:
 _install_pickle_gate()
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_MISSING = object()
 
 
 def _no_pickles(fn: _F) -> _F:
@@ -213,6 +214,11 @@ class TablesBackend(Backend):
         attrs = node._v_attrs
         if name not in attrs._v_attrnames:
             raise KeyError(name)
+        # PyTables reads every attribute when it loads a node and keeps the values in the
+        # attribute set's __dict__: take it from there (the name is known to be an attribute).
+        cached = attrs.__dict__.get(name, _MISSING)
+        if cached is not _MISSING:
+            return cached
         with warnings.catch_warnings():
             # HDF5 types PyTables cannot map (h5py's bool enum of swmr_active) still read.
             warnings.simplefilter("ignore", tables.DataTypeWarning)
