@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import pickle
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,7 +130,8 @@ def _no_pickles(fn: _F) -> _F:
 def _refusing_pickles(cls: type) -> type:
     """Wrap every public method of ``cls`` (they are where PyTables loads nodes)."""
     for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("__"):
+        # plain functions only: a staticmethod or property wrapped here would change kind
+        if isinstance(value, types.FunctionType) and not name.startswith("__"):
             setattr(cls, name, _no_pickles(value))
     return cls
 
