@@ -14,7 +14,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from h5layout._version import __version__
 
@@ -336,6 +335,8 @@ def junit_xml(report: Report) -> str:
     A file with errors gets one ``failure`` element per error finding; warnings go to
     ``system-out`` so dashboards show them without failing the build.
     """
+    from xml.etree import ElementTree as ET  # only for JUnit output: not at every start
+
     root = ET.Element("testsuites", name="h5layout validate")
     total_fail = 0
     for fr in report.files:
