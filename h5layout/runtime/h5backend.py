@@ -141,6 +141,10 @@ class H5Backend:
         if self._impl.name == "tables":
             self._file.copy_file(str(target), overwrite=True)
             return
+        copy = getattr(self._impl, "copy_to_h5py", None)
+        if copy is not None:  # remote files (h5pyd): h5py cannot copy their objects
+            copy(self._file, str(target))
+            return
         import h5py
 
         src = self._file

@@ -170,7 +170,7 @@ class H5SaverLowLevel(H5Backend):
             path = path.with_name(path.stem + ".h5")
         self.h5_file_path = path.parent
         self.h5_file_name = path.name
-        exists = path.is_file()
+        exists = self._file_exists(path)
         if mode == "r":
             if not exists:
                 raise FileAccessError(f"{path}: no such file")
@@ -203,6 +203,12 @@ class H5SaverLowLevel(H5Backend):
         if new_file:
             self.flush()  # the skeleton reaches the disk before any data (crash safety)
         return new_file
+
+    def _file_exists(self, path: Path) -> bool:
+        """Whether ``path`` names an existing file; a backend of remote files (h5pyd's
+        HSDS domains) says so itself."""
+        exists = getattr(self._impl, "file_exists", None)
+        return bool(exists(str(path))) if exists is not None else path.is_file()
 
     def _require_swmr_compatible(self, path: Path) -> None:
         import h5py
