@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# An HSDS server on loopback for the h5pyd backend's tests (started once, on first use;
+# skipped when hsds or h5pyd is not installed).
+from .hsds_server import h5pyd_server, hsds_domain, hsds_folder, hsds_server  # noqa: F401
+
 GOLDEN = Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 
 
