@@ -192,7 +192,19 @@ def start_hsds(base_dir: Path, *, dn_count: int = 1, python: str | None = None) 
 
     Raises :class:`HsdsStartError` (with the nodes' log tail) when the server does not
     become ready within ``START_TIMEOUT`` seconds or a node exits; nothing is left running.
+    The free port is picked before the SN binds it: when another process took it in
+    between, the start is tried again (three times in all) on another port.
     """
+    for attempt in range(3):
+        try:
+            return _start_once(base_dir / f"try{attempt}", dn_count=dn_count, python=python)
+        except HsdsStartError as exc:
+            if "address already in use" not in str(exc).lower() or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(base_dir: Path, *, dn_count: int, python: str | None) -> HsdsServer:
     base_dir.mkdir(parents=True, exist_ok=True)
     root_dir = base_dir / "data"
     (root_dir / BUCKET).mkdir(parents=True, exist_ok=True)

@@ -206,6 +206,8 @@ def test_variable_length_rows_read_back_with_empty_rows(hsds_domain: str) -> Non
     v = h5.create_vlarray("/", "V", "float64")
     for row in ([], [1.0, 2.0], []):
         v.append(np.asarray(row))
+    assert len(v.node.id.db._getDatasetUpdates(v.node.id.uuid)) == 1  # one block, one request
+    np.testing.assert_array_equal(v.read()[1], [1.0, 2.0])  # pending rows read back too
     s = h5.create_vlarray("/", "Log", "string")
     s.append("")
     s.append("µ line")

@@ -138,19 +138,28 @@ def _queue_rows(array: Any, index: int, rows: np.ndarray) -> bool:
     the latest pending update of the array is a block of rows ending at ``index``, the
     rows join it, so a flush sends one request per array. Returns False (nothing done)
     for anything else: the caller then writes through h5pyd.
+
+    ``rows`` is shaped ``(k, *row_shape)``; for a variable-length array it is an object
+    array of ``k`` 1-D arrays of the element dtype.
     """
     dtype = array.dtype
     shape = array.shape
     k = len(rows) if rows.ndim else 0
     if (
-        dtype.kind not in "biufc"
-        or rows.dtype != dtype
-        or not shape
+        not shape
         or k == 0
         or not 0 <= index
         or index + k > shape[0]
         or rows.shape[1:] != tuple(shape[1:])
     ):
+        return False
+    if dtype.kind == "O":
+        base = _vlen_base(dtype)
+        if base is None or base.kind not in "biufc" or rows.dtype.kind != "O":
+            return False
+        if not all(type(r) is np.ndarray and r.dtype == base and r.ndim == 1 for r in rows):
+            return False
+    elif dtype.kind not in "biufc" or rows.dtype != dtype:
         return False
     db = array.id.db
     uuid = array.id.uuid
@@ -546,4 +555,7 @@ class H5pydBackend(Backend):
     def vl_append(self, array: Any, row: np.ndarray) -> None:
         n = array.shape[0]
         array.resize((n + 1,))
-        array[n] = row
+        one = np.empty(1, dtype=array.dtype)
+        one[0] = np.array(row)  # a copy: the row stays pending until the flush
+        if not _queue_rows(array, n, one):
+            array[n] = row
