@@ -8,6 +8,7 @@ arrays with exact bookkeeping at every flush and close; what a second handle see
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import get_backend
-from h5layout.runtime.data import Axis, DataRaw, DataToExport
+from h5layout.runtime.data import Axis, DataRaw, DataToExport, DataWithAxes
 from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.dte_saving import DataToExportEnlargeableSaver, DataToExportSaver
 from h5layout.runtime.errors import BackendError, FileAccessError
@@ -29,6 +31,7 @@ from h5layout.runtime.saving import H5SaverLowLevel
 from ..hsds_server import HsdsServer
 from .conftest import values_equal
 from .test_attr_roundtrip_backends import _top
+from .test_savers_roundtrip import dwas
 
 h5pyd = pytest.importorskip("h5pyd")
 
@@ -369,6 +372,33 @@ def test_dte_savers_write_what_data_loader_reads(hsds_domain: str) -> None:
         # one entry per name and origin, as with local files
         assert len(loader.load_all("/RawData")) == 3
         assert len(loader.load_all("/RawData/Detector001")) == 1
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(items=st.lists(dwas(with_errors=False), min_size=1, max_size=3))
+def test_random_data_round_trip(hsds_folder: Path, items: list[DataWithAxes]) -> None:
+    """Random data, dtypes and axes: saved to a domain, loaded back equal."""
+    domain = str(hsds_folder / f"rt_{uuid.uuid4().hex[:8]}.h5")
+    items = [d.with_origin(f"o{i}") for i, d in enumerate(items)]  # all distinct
+    saver = H5SaverLowLevel(save_type="custom", backend="h5pyd")
+    saver.init_file(domain, new_file=True)
+    det = saver.add_det_group(saver.raw_group)
+    dte_saver = DataToExportSaver(saver)
+    dte_saver.add_data(det, DataToExport("dte", items))
+    saver.close_file()
+    positions: dict[str, int] = {}
+    with DataLoader(domain, backend="h5pyd") as loader:
+        for dwa in items:
+            pos = positions.get(dwa.dim.name, 0)
+            positions[dwa.dim.name] = pos + 1
+            where = (
+                f"/RawData/Detector000/Data{dwa.dim.name[4:]}/{dte_saver.channel_formatter(pos)}"
+            )
+            assert loader.load_data(f"{where}/Data00", load_all=True) == dwa
 
 
 def test_saver_reopening_a_domain_keeps_it(hsds_domain: str) -> None:
