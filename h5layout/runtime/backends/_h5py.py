@@ -13,8 +13,8 @@ from h5layout.runtime.backends._base import (
     EARRAY_CLASS,
     GROUP_CLASS,
     VLARRAY_CLASS,
-    Backend,
 )
+from h5layout.runtime.backends._h5like import H5LikeBackend
 from h5layout.runtime.spec import Storage
 
 #: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
@@ -144,18 +144,18 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
-def _chunks(storage: Storage | None) -> Any:
-    if storage is None or storage.chunks in (None, "auto"):
-        return None
-    return tuple(storage.chunks) if not isinstance(storage.chunks, str) else None
-
-
-class H5pyBackend(Backend):
+class H5pyBackend(H5LikeBackend):
     """Files through h5py."""
 
     name = "h5py"
     swmr_capable = True
     supports_block_growth = True
+
+    def _filters(self, storage: Storage | None) -> dict[str, Any]:
+        return _filters(storage)
+
+    def _vlen_dtype(self, dtype: np.dtype) -> Any:
+        return h5py.vlen_dtype(dtype)
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if swmr_mode:
@@ -240,89 +240,6 @@ class H5pyBackend(Backend):
 
     def del_attr(self, node: Any, name: str) -> None:
         del node.attrs[name]
-
-    def create_group(self, parent: Any, name: str, title: str) -> Any:
-        group = parent.create_group(name)
-        group.attrs["CLASS"] = GROUP_CLASS
-        group.attrs["TITLE"] = title
-        return group
-
-    def create_carray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        data: np.ndarray | None,
-        shape: tuple[int, ...] | None = None,
-        dtype: np.dtype | None = None,
-        fill_value: Any = None,
-        title: str = "",
-        storage: Storage | None = None,
-    ) -> Any:
-        kw = _filters(storage)
-        chunks = _chunks(storage)
-        if chunks is not None:
-            kw["chunks"] = chunks
-        if data is not None:
-            ds = parent.create_dataset(name, data=data, **kw)
-        else:
-            if fill_value is not None:
-                kw["fillvalue"] = fill_value
-            ds = parent.create_dataset(name, shape=shape, dtype=dtype, **kw)
-        ds.attrs["CLASS"] = CARRAY_CLASS
-        ds.attrs["TITLE"] = title
-        return ds
-
-    def create_earray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        dtype: np.dtype,
-        row_shape: tuple[int, ...],
-        title: str = "",
-        storage: Storage | None = None,
-        expected_rows: int | None = None,
-    ) -> Any:
-        kw = _filters(storage)
-        chunks = _chunks(storage)
-        if chunks is None:
-            chunks = _earray_chunks(np.dtype(dtype), row_shape, expected_rows)
-        ds = parent.create_dataset(
-            name,
-            shape=(0, *row_shape),
-            maxshape=(None, *row_shape),
-            dtype=dtype,
-            chunks=chunks,
-            **kw,
-        )
-        ds.attrs["CLASS"] = EARRAY_CLASS
-        ds.attrs["EXTDIM"] = np.int64(0)
-        ds.attrs["TITLE"] = title
-        return ds
-
-    def create_vlarray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        dtype: np.dtype,
-        title: str = "",
-        storage: Storage | None = None,
-    ) -> Any:
-        kw = _filters(storage)
-        ds = parent.create_dataset(
-            name,
-            shape=(0,),
-            maxshape=(None,),
-            dtype=h5py.vlen_dtype(np.dtype(dtype)),
-            chunks=(1024,),
-            **kw,
-        )
-        ds.attrs["CLASS"] = VLARRAY_CLASS
-        ds.attrs["EXTDIM"] = np.int64(0)
-        ds.attrs["TITLE"] = title
-        return ds
 
     def node_class(self, node: Any) -> str:
         if isinstance(node, h5py.Group):
@@ -415,18 +332,3 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
         data = np.ascontiguousarray(data)
     dsid.write(h5py.h5s.create_simple(mshape), fspace, data)
     return True
-
-
-def _earray_chunks(
-    dtype: np.dtype, row_shape: tuple[int, ...], expected_rows: int | None
-) -> tuple[int, ...]:
-    """Chunks of about 64 KiB, whole rows, so appends touch few chunks."""
-    row_bytes = max(int(np.prod(row_shape, dtype=np.int64)) * dtype.itemsize, 1)
-    target = 64 * 1024
-    if row_bytes >= target:
-        # One row per chunk, splitting the first row dimension if a row is huge.
-        return (1, *row_shape)
-    rows = max(1, min(target // row_bytes, 4096))
-    if expected_rows:
-        rows = max(1, min(rows, expected_rows))
-    return (int(rows), *row_shape)

@@ -40,9 +40,8 @@ from h5layout.runtime.backends._base import (
     EARRAY_CLASS,
     GROUP_CLASS,
     VLARRAY_CLASS,
-    Backend,
 )
-from h5layout.runtime.backends._h5py import _earray_chunks
+from h5layout.runtime.backends._h5like import H5LikeBackend
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.spec import Storage
 
@@ -70,12 +69,6 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     if storage.shuffle:
         out["shuffle"] = True
     return out
-
-
-def _chunks(storage: Storage | None) -> tuple[int, ...] | None:
-    if storage is None or storage.chunks is None or isinstance(storage.chunks, str):
-        return None
-    return tuple(storage.chunks)
 
 
 def _open_file(domain: str, mode: str, **kwargs: Any) -> Any:
@@ -236,7 +229,7 @@ def _copy_dataset(src: Any, group: Any, name: str, h5py: Any) -> Any:
     return group.create_dataset(name, data=src[()], dtype=src.dtype, **kw)
 
 
-class H5pydBackend(Backend):
+class H5pydBackend(H5LikeBackend):
     """HSDS domains through h5pyd."""
 
     name = "h5pyd"
@@ -248,6 +241,12 @@ class H5pydBackend(Backend):
 
     def __init__(self) -> None:
         self._server: dict[str, Any] = {}
+
+    def _filters(self, storage: Storage | None) -> dict[str, Any]:
+        return _filters(storage)
+
+    def _vlen_dtype(self, dtype: np.dtype) -> Any:
+        return h5pyd.vlen_dtype(dtype)
 
     # -- server ------------------------------------------------------------------------
     def set_server(
@@ -412,89 +411,6 @@ class H5pydBackend(Backend):
         if name not in node.attrs:
             raise KeyError(name)
         del node.attrs[name]
-
-    # -- creation ----------------------------------------------------------------------
-    def create_group(self, parent: Any, name: str, title: str) -> Any:
-        group = parent.create_group(name)
-        group.attrs["CLASS"] = GROUP_CLASS
-        group.attrs["TITLE"] = title
-        return group
-
-    def create_carray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        data: np.ndarray | None,
-        shape: tuple[int, ...] | None = None,
-        dtype: np.dtype | None = None,
-        fill_value: Any = None,
-        title: str = "",
-        storage: Storage | None = None,
-    ) -> Any:
-        kw = _filters(storage)
-        chunks = _chunks(storage)
-        if chunks is not None:
-            kw["chunks"] = chunks
-        if data is not None:
-            ds = parent.create_dataset(name, data=data, **kw)
-        else:
-            if fill_value is not None:
-                kw["fillvalue"] = fill_value
-            ds = parent.create_dataset(name, shape=shape, dtype=dtype, **kw)
-        ds.attrs["CLASS"] = CARRAY_CLASS
-        ds.attrs["TITLE"] = title
-        return ds
-
-    def create_earray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        dtype: np.dtype,
-        row_shape: tuple[int, ...],
-        title: str = "",
-        storage: Storage | None = None,
-        expected_rows: int | None = None,
-    ) -> Any:
-        kw = _filters(storage)
-        chunks = _chunks(storage)
-        if chunks is None:
-            chunks = _earray_chunks(np.dtype(dtype), row_shape, expected_rows)
-        ds = parent.create_dataset(
-            name,
-            shape=(0, *row_shape),
-            maxshape=(None, *row_shape),
-            dtype=dtype,
-            chunks=chunks,
-            **kw,
-        )
-        ds.attrs["CLASS"] = EARRAY_CLASS
-        ds.attrs["EXTDIM"] = np.int64(0)
-        ds.attrs["TITLE"] = title
-        return ds
-
-    def create_vlarray(
-        self,
-        parent: Any,
-        name: str,
-        *,
-        dtype: np.dtype,
-        title: str = "",
-        storage: Storage | None = None,
-    ) -> Any:
-        ds = parent.create_dataset(
-            name,
-            shape=(0,),
-            maxshape=(None,),
-            dtype=h5pyd.vlen_dtype(np.dtype(dtype)),
-            chunks=(1024,),
-            **_filters(storage),
-        )
-        ds.attrs["CLASS"] = VLARRAY_CLASS
-        ds.attrs["EXTDIM"] = np.int64(0)
-        ds.attrs["TITLE"] = title
-        return ds
 
     # -- data --------------------------------------------------------------------------
     def node_class(self, node: Any) -> str:
