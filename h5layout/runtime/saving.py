@@ -296,7 +296,7 @@ class H5SaverLowLevel(H5Backend):
         if self._growing and self.isopen():
             self.sync_bookkeeping()
         super().flush()
-        if self._fsync and self.isopen():
+        if self._fsync and self.isopen() and self._impl.local_files:
             with open(self.filename, "rb") as fh:
                 os.fsync(fh.fileno())
 

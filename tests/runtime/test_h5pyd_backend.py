@@ -419,6 +419,25 @@ def test_saver_reopening_a_domain_keeps_it(hsds_domain: str) -> None:
         assert h5.get_node("/RawData/Logger").read() == ["first session", "second session"]
 
 
+def test_durable_flush_policy_leaves_durability_to_the_server(hsds_domain: str) -> None:
+    """A layout asking for fsync after each flush still saves to a domain (no local file)."""
+    import dataclasses
+
+    from h5layout.pymodaq import LAYOUT_SPEC
+
+    spec = dataclasses.replace(
+        LAYOUT_SPEC, policy=dataclasses.replace(LAYOUT_SPEC.policy, fsync=True)
+    )
+    saver_class = type("DurableSaver", (H5SaverLowLevel,), {"LAYOUT_SPEC": spec})
+    saver = saver_class(save_type="scan", backend="h5pyd")
+    saver.init_file(hsds_domain, new_file=True)
+    saver.add_log("kept")
+    saver.flush()
+    saver.close_file()
+    with DataLoader(hsds_domain, backend="h5pyd") as loader:
+        assert loader.h5saver.get_node("/RawData/Logger").read() == ["kept"]
+
+
 # -- opening -----------------------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ class Backend(ABC):
     #: whether enlargeable arrays may be resized ahead of the data (h5py) rather than
     #: appended to row by row (PyTables buffers appends itself)
     supports_block_growth: bool = False
+    #: whether files are local paths (False for a server's domains: no fsync, no probing)
+    local_files: bool = True
 
     # -- files -------------------------------------------------------------------------
     @abstractmethod

@@ -234,6 +234,7 @@ class H5pydBackend(H5LikeBackend):
 
     name = "h5pyd"
     swmr_capable = False
+    local_files = False  # durability is the server's: a flush hands the changes to HSDS
     # Arrays grow by the rows appended, never ahead of them: a resize is local until the
     # flush (one request per array then), while trimming reserved rows at each flush would
     # send a shrink, which HSDS handles slowly (60-70 ms) and h5pyd flushes at once.
