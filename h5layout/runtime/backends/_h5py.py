@@ -27,6 +27,10 @@ _VLEN_STR = {
 }
 
 
+#: what _read_vlen_str_attr returns for an attribute it leaves to h5py's generic reader
+_OTHER = object()
+
+
 def _read_vlen_str_attr(oid: Any, name: str) -> Any:
     """A scalar variable-length string attribute, read through the low-level API.
 
@@ -49,9 +53,6 @@ def _read_vlen_str_attr(oid: Any, name: str) -> Any:
     value = buf[()]
     # h5py's own decoding of variable-length strings, so both paths give equal values
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
-
-
-_OTHER = object()
 
 
 def read_attribute(obj: Any, name: str | bytes) -> Any:
