@@ -80,13 +80,18 @@ def read_library(lib: str, backend: str, path: Path) -> float:
     return elapsed
 
 
+def _timed_nodes(layout: list[Any]) -> list[Any]:
+    """The saver's part of the layout (below the detector group): what the clock covers."""
+    det = DATA.split("/Data2D")[0]
+    return [n for n in layout if n.path.startswith(det + "/")]
+
+
 def write_raw(path: Path, layout: list[Any], frame: np.ndarray) -> float:
     """The same frame, axes and attributes with plain h5py."""
     f = h5py.File(path, "w")
     # The skeleton down to the detector group is made before the clock starts, as on the
     # h5layout side; the saver's part (Data2D/CH00 groups, frame, axes) is timed.
-    det = DATA.split("/Data2D")[0]
-    timed_nodes = [n for n in layout if n.path.startswith(det + "/")]
+    timed_nodes = _timed_nodes(layout)
     write_layout(f, [n for n in layout if n not in timed_nodes])
     f.flush()
     t0 = now()
@@ -126,8 +131,7 @@ def write_raw_tables(path: Path, layout: list[Any], frame: np.ndarray) -> float:
     """
     import tables
 
-    det = DATA.split("/Data2D")[0]
-    timed_nodes = [n for n in layout if n.path.startswith(det + "/")]
+    timed_nodes = _timed_nodes(layout)
     with quiet_warnings():
         f = tables.open_file(str(path), "w")
         for node in layout:  # the skeleton (groups above the detector), untimed

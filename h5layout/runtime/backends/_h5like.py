@@ -48,7 +48,8 @@ def storage_chunks(storage: Storage | None) -> tuple[int, ...] | None:
 
 
 class H5LikeBackend(Backend):
-    """Groups and arrays created the h5py way, with PyMoDAQ's ``CLASS``/``TITLE``."""
+    """Groups and arrays created the h5py way, with PyMoDAQ's ``CLASS``/``TITLE``; node names
+    and paths from h5py's ``name``."""
 
     @abstractmethod
     def _filters(self, storage: Storage | None) -> dict[str, Any]:
@@ -57,6 +58,13 @@ class H5LikeBackend(Backend):
     @abstractmethod
     def _vlen_dtype(self, dtype: np.dtype) -> Any:
         """The library's dtype for variable-length rows of ``dtype``."""
+
+    def node_name(self, node: Any) -> str:
+        path = node.name
+        return "/" if path == "/" else path.rsplit("/", 1)[-1]
+
+    def node_path(self, node: Any) -> str:
+        return str(node.name)
 
     def create_group(self, parent: Any, name: str, title: str) -> Any:
         group = parent.create_group(name)

@@ -200,13 +200,6 @@ class H5pyBackend(H5LikeBackend):
     def is_group(self, node: Any) -> bool:
         return isinstance(node, h5py.Group)
 
-    def node_name(self, node: Any) -> str:
-        path = node.name
-        return "/" if path == "/" else path.rsplit("/", 1)[-1]
-
-    def node_path(self, node: Any) -> str:
-        return str(node.name)
-
     def parent(self, node: Any) -> Any:
         return node.parent
 

@@ -366,13 +366,6 @@ class H5pydBackend(H5LikeBackend):
     def is_group(self, node: Any) -> bool:
         return isinstance(node, h5pyd.Group)
 
-    def node_name(self, node: Any) -> str:
-        path = node.name
-        return "/" if path == "/" else path.rsplit("/", 1)[-1]
-
-    def node_path(self, node: Any) -> str:
-        return str(node.name)
-
     def parent(self, node: Any) -> Any:
         return self.file_of(node)[posixpath.dirname(node.name) or "/"]
 
