@@ -1,9 +1,11 @@
 """``h5layout inspect LAYOUT_OR_FILE``: the node types of a layout, or the tree of a file.
 
 An HDF5 file prints one line per node (indented path name, node class, ``type`` /
-``data_type`` attribute and shape of arrays). Anything else is read as a layout (file
-or shipped name) and prints one line per node type (name, kind, role, naming, required
-attributes, children). Exit 1 when the layout or file cannot be read.
+``data_type`` attribute and shape of arrays). Anything else is read as a layout, found as
+``validate --layout`` finds it (a name: shipped, or ``NAME.py``/``NAME.yaml`` in the
+current folder or on ``$H5LAYOUT_PATH``; a ``.yaml`` layout file; a compiled ``.py``)
+and prints one line per node type (name, kind, role, naming, required attributes,
+children). Exit 1 when the layout or file cannot be read, 2 when no such layout exists.
 """
 
 from __future__ import annotations
@@ -82,9 +84,15 @@ def run(args: argparse.Namespace) -> int:
         if is_hdf5(target):
             lines = file_lines(target)
         else:
-            from h5layout.schema import load_layout_spec
+            from h5layout.finder import find_layout_spec
+            from h5layout.runtime.registry import LayoutNotFoundError
 
-            lines = layout_lines(load_layout_spec(args.target))
+            try:
+                spec = find_layout_spec(args.target)
+            except LayoutNotFoundError as exc:
+                print(f"h5layout inspect: {exc}", file=sys.stderr)
+                return 2
+            lines = layout_lines(spec)
     except LayoutError as exc:
         print(f"h5layout inspect: {exc}", file=sys.stderr)
         return 1

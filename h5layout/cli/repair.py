@@ -33,10 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if not Path(path).is_file():
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
+    from h5layout.finder import layout_finder
     from h5layout.runtime.repair import RepairError, repair_file
 
     try:
-        changed, report = repair_file(path, args.layout, backup=not args.no_backup)
+        changed, report = repair_file(
+            path, args.layout, backup=not args.no_backup, finder=layout_finder()
+        )
     except RepairError as exc:
         print(f"h5layout repair: {path}: cannot repair: {exc}", file=sys.stderr)
         return EXIT_FAIL

@@ -35,8 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layout",
         metavar="NAME|PATH",
-        help="layout to check against (default: the one the file names; pymodaq files "
-        "are recognised)",
+        help="layout to check against: a name (shipped, or NAME.py / NAME.yaml in the current "
+        "folder or on $H5LAYOUT_PATH), a layout .yaml or a compiled .py (default: the layout "
+        "the file names, among those; pymodaq files are recognised)",
     )
     parser.add_argument(
         "--format",
@@ -71,11 +72,12 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
 
 def _check_one(path: str, layout: str | None) -> FileReport:
     """Check one file (runs in a worker process with ``--jobs``)."""
-    from h5layout.runtime.registry import find_layout_spec
+    from h5layout.finder import layout_finder
     from h5layout.runtime.validate import validate_file
 
-    spec = find_layout_spec(layout) if layout is not None else None
-    return validate_file(path, spec)
+    finder = layout_finder()
+    spec = finder.find(layout) if layout is not None else None
+    return validate_file(path, spec, finder=finder)
 
 
 def _run_all(files: list[str], layout: str | None, jobs: int) -> Iterator[FileReport]:
@@ -117,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     layout = args.layout
     if layout is not None:
-        from h5layout.runtime.registry import find_layout_spec
+        from h5layout.finder import find_layout_spec
 
         try:
             spec = find_layout_spec(layout)
