@@ -10,7 +10,7 @@ metadata are read, never the data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -213,13 +213,23 @@ class Checker:
             kind = "group" if child.is_group else "array"
             best: tuple[int, int, NodeSpec] | None = None
             fallback: tuple[int, NodeSpec] | None = None
+            # Identity: the node's own attributes (``type: scan``, ``CLASS``...) say it is
+            # one of this parent's node types although its name does not fit that type.
+            identity: tuple[int, int, NodeSpec] | None = None
             for order, cand in enumerate(self._candidates(parent)):
                 if cand.kind != kind:
                     continue
                 name_score = _name_score(cand, child.name)
+                agrees = all(
+                    _matches(child.attrs.get(k, _ABSENT), v) for k, v in cand.match.items()
+                )
                 if name_score < 0:
+                    if agrees and cand.match:
+                        key = (len(cand.match), -order)
+                        if identity is None or key > identity[:2]:
+                            identity = (*key, cand)
                     continue
-                if all(_matches(child.attrs.get(k, _ABSENT), v) for k, v in cand.match.items()):
+                if agrees:
                     score = name_score + len(cand.match)
                     if best is None or score > best[0]:
                         best = (score, -order, cand)
@@ -227,7 +237,20 @@ class Checker:
                     # Named like this type, but its attributes disagree: check it as this
                     # type so the attribute rules say what is wrong.
                     fallback = (name_score, cand)
-            if best is not None:
+            if identity is not None and (best is None or len(best[2].match) < identity[0]):
+                # More specific by what the node says it is than any type its name fits (a
+                # catch-all such as ``generic`` must not hide a misnamed scan): checked as
+                # that type, and its name is a finding.
+                cand = identity[2]
+                child.spec = cand
+                self.add(
+                    "bad-name",
+                    child.path,
+                    f"its attributes ({_match_text(cand.match)}) make it a {cand.name!r}, "
+                    f"which this layout names {cand.naming.pattern or cand.naming.fixed}",
+                    spec=cand,
+                )
+            elif best is not None:
                 child.spec = best[2]
             elif fallback is not None:
                 child.spec = fallback[1]
@@ -538,6 +561,10 @@ def _name_score(spec: NodeSpec, name: str) -> int:
     if naming.counter_text(name) is not None:
         return 2 if naming.pattern is None else 1
     return -1
+
+
+def _match_text(match: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in match.items())
 
 
 def _matches(value: Any, want: Any) -> bool:
