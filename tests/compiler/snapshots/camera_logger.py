@@ -38,9 +38,6 @@ from h5layout.runtime.api import (
     DataType,
     DataValueError,
     DataWithAxes,
-    DetectorEnlargeableSaver,
-    DetectorExtendedSaver,
-    DetectorSaver,
     ExporterFactory,
     FileAccessError,
     FileReport,
@@ -5701,6 +5698,75 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class DetectorSaver(_rt.DetectorSaver):
+    """DetectorSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
+    """DetectorEnlargeableSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
+    """DetectorExtendedSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
 def validate(path: Any) -> FileReport:
     """Check the file at ``path`` against this layout (never raises for a bad file)."""
     return _rt.validate_file(path, LAYOUT_SPEC)
@@ -5740,9 +5806,6 @@ __all__ = [
     "DataType",
     "DataValueError",
     "DataWithAxes",
-    "DetectorEnlargeableSaver",
-    "DetectorExtendedSaver",
-    "DetectorSaver",
     "ErrorSaverLoader",
     "ExporterFactory",
     "FileAccessError",

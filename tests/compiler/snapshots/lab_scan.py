@@ -34,9 +34,6 @@ from h5layout.runtime.api import (
     DataType,
     DataValueError,
     DataWithAxes,
-    DetectorEnlargeableSaver,
-    DetectorExtendedSaver,
-    DetectorSaver,
     ExporterFactory,
     FileAccessError,
     FileReport,
@@ -59,7 +56,6 @@ from h5layout.runtime.api import (
     Report,
     RuntimeVersionError,
     SaveType,
-    ScanSaver,
     StringARRAY,
     UnsafeContentError,
     backends_available,
@@ -5248,6 +5244,107 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class ScanSaver(_rt.ScanSaver):
+    """ScanSaver whose new scan groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        new: bool = False,
+        *,
+        sample_id: str | None = None,
+        repeats: int | None = None,
+        cooled: bool | None = None,
+        positions: list[int] | None = None,
+        mode: Literal["fast", "slow"] | None = None,
+        id_: str | None = None,
+        comment: str | None = None,
+        power: float | None = None,
+    ) -> GROUP:
+        """The module's scan group (Run{index:04d}); a new one gets these attributes, else the module's h5_attrs.
+
+        sample_id: Sample number.
+        repeats: int
+        cooled: bool
+        positions: list
+        mode: str
+        id_: Attribute named like a builtin.
+        comment: str
+        power: float [mW]
+        """
+        attrs: dict[str, Any] = {
+            "sample_id": sample_id,
+            "repeats": repeats,
+            "cooled": cooled,
+            "positions": positions,
+            "mode": mode,
+            "id": id_,
+            "comment": comment,
+            "power": power,
+        }
+        return super().get_set_node(where, new, **attrs)
+
+
+class DetectorSaver(_rt.DetectorSaver):
+    """DetectorSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
+    """DetectorEnlargeableSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
+    """DetectorExtendedSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
 def validate(path: Any) -> FileReport:
     """Check the file at ``path`` against this layout (never raises for a bad file)."""
     return _rt.validate_file(path, LAYOUT_SPEC)
@@ -5287,9 +5384,6 @@ __all__ = [
     "DataType",
     "DataValueError",
     "DataWithAxes",
-    "DetectorEnlargeableSaver",
-    "DetectorExtendedSaver",
-    "DetectorSaver",
     "ErrorSaverLoader",
     "ExporterFactory",
     "FileAccessError",
@@ -5315,7 +5409,6 @@ __all__ = [
     "Report",
     "RuntimeVersionError",
     "SaveType",
-    "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
     "backends_available",

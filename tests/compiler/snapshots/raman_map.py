@@ -61,7 +61,6 @@ from h5layout.runtime.api import (
     Report,
     RuntimeVersionError,
     SaveType,
-    ScanSaver,
     StringARRAY,
     UnsafeContentError,
     backends_available,
@@ -5136,6 +5135,32 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class ScanSaver(_rt.ScanSaver):
+    """ScanSaver whose new scan groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        new: bool = False,
+        *,
+        sample_id: str | None = None,
+        operator: str | None = None,
+        temperature: float | None = None,
+    ) -> GROUP:
+        """The module's scan group (Map{index:03d}); a new one gets these attributes, else the module's h5_attrs.
+
+        sample_id: Sample number from the lab book, e.g. S0042.
+        operator: Who ran the map.
+        temperature: Sample temperature during the map. [K]
+        """
+        attrs: dict[str, Any] = {
+            "sample_id": sample_id,
+            "operator": operator,
+            "temperature": temperature,
+        }
+        return super().get_set_node(where, new, **attrs)
+
+
 def validate(path: Any) -> FileReport:
     """Check the file at ``path`` against this layout (never raises for a bad file)."""
     return _rt.validate_file(path, LAYOUT_SPEC)
@@ -5203,7 +5228,6 @@ __all__ = [
     "Report",
     "RuntimeVersionError",
     "SaveType",
-    "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
     "backends_available",
