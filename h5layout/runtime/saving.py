@@ -25,7 +25,11 @@ from h5layout.runtime.errors import DataValueError, FileAccessError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
+from h5layout.runtime.settings import settings_to_xml
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
+
+#: The settings of a group given none: an empty but valid PyMoDAQ parameter tree.
+EMPTY_SETTINGS = settings_to_xml(None)
 
 #: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
 PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
@@ -470,7 +474,7 @@ class H5SaverLowLevel(H5Backend):
         """A ``Data0D``… group (``type='data'``) holding one dimension's channels."""
         dim_name = DataDim.parse(data_dim).name
         meta = dict(metadata or {})
-        meta["settings"] = settings_as_xml
+        meta["settings"] = settings_as_xml or EMPTY_SETTINGS
         return self.add_group(group_name or dim_name, GroupType.data, where, title, meta)
 
     def next_incremental_name(self, where: Any, group_type: Any) -> str:
@@ -505,7 +509,8 @@ class H5SaverLowLevel(H5Backend):
         attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
         name = self.next_incremental_name(parent, type_name)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
-        group.attrs["settings"] = settings_as_xml
+        # never '': PyMoDAQ's browser parses every ``*settings*`` attribute as parameter XML
+        group.attrs["settings"] = settings_as_xml or EMPTY_SETTINGS
         group.attrs["type"] = "" if type_name == "ch" else type_name
         for key, value in attrs.items():
             group.attrs[key] = value
