@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from h5layout.runtime.attrcheck import check_value
+from h5layout.runtime.attrcheck import check_value, units_attr
 from h5layout.runtime.attrs import is_envelope, read_attr
 from h5layout.runtime.report import RULES, FileReport, Finding
 from h5layout.runtime.spec import LayoutSpec, NodeSpec
@@ -354,10 +354,25 @@ class Checker:
                 )
             for code, msg in check_value(aspec, value):
                 self.add(code, node.path, msg, attribute=name, spec=spec, location=loc)
+        # ``<name>_units`` companions of attributes declared with units (savers write them)
+        companions = {units_attr(n): a for n, a in spec.attrs.items() if a.units}
+        for cname, aspec in companions.items():
+            if cname in spec.attrs or cname not in node.attrs:
+                continue
+            if node.attrs[cname] != aspec.units:
+                self.add(
+                    "bad-attribute-value",
+                    node.path,
+                    f"units {node.attrs[cname]!r}; the layout declares {aspec.name!r} in "
+                    f"{aspec.units!r}",
+                    attribute=cname,
+                    spec=spec,
+                    location=aspec.location or spec.location,
+                )
         policy = spec.options.get("undeclared_attrs", spec.undeclared)
         if policy in _SEVERITY_OF_POLICY:
             for name in node.raw_attrs:
-                if name not in spec.attrs:
+                if name not in spec.attrs and name not in companions:
                     self.add(
                         "undeclared-attribute",
                         node.path,

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from h5layout._version import __version__
-from h5layout.runtime.attrcheck import resolve_attrs
+from h5layout.runtime.attrcheck import resolve_attrs, units_attr
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
@@ -114,7 +114,13 @@ class H5SaverLowLevel(H5Backend):
         }
         resolved = resolve_attrs(node.name, specs, given, where=where)
         extra = {k: v for k, v in given.items() if k not in resolved}
-        return {**resolved, **extra}
+        # units declared for an attribute go into the file too, as ``<name>_units``
+        units = {
+            units_attr(k): specs[k].units
+            for k in resolved
+            if specs[k].units and units_attr(k) not in node.attrs
+        }
+        return {**resolved, **units, **extra}
 
     @property
     def storage(self) -> Storage:
