@@ -249,6 +249,7 @@ class Checker:
                     f"its attributes ({_match_text(cand.match)}) make it a {cand.name!r}, "
                     f"which this layout names {cand.naming.pattern or cand.naming.fixed}",
                     spec=cand,
+                    location=rule_location(cand, "name"),
                 )
             elif best is not None:
                 child.spec = best[2]
@@ -287,6 +288,7 @@ class Checker:
                         + (f" ({label})" if label else "")
                         + f"; the layout requires at least {rule.min}",
                         spec=target or parent,
+                        location=rule_location(parent, "children", (target or parent).location),
                     )
                 else:
                     self.add(
@@ -294,6 +296,7 @@ class Checker:
                         node.path,
                         f"{n} {type_name!r} node(s), the layout requires at least {rule.min}",
                         spec=parent,
+                        location=rule_location(parent, "children"),
                     )
             if rule.max is not None and n > rule.max:
                 self.add(
@@ -301,6 +304,7 @@ class Checker:
                     node.path,
                     f"{n} {type_name!r} nodes, the layout allows at most {rule.max}",
                     spec=parent,
+                    location=rule_location(parent, "children"),
                 )
 
     # ---------------------------------------------------------------- node checks
@@ -405,7 +409,13 @@ class Checker:
             want = "a variable-length array"
         if bad:
             got = "variable-length" if is_vlen else f"shape {shape}, maxshape {maxshape}"
-            self.add("bad-array-kind", node.path, f"must be {want}; got {got}", spec=spec)
+            self.add(
+                "bad-array-kind",
+                node.path,
+                f"must be {want}; got {got}",
+                spec=spec,
+                location=rule_location(spec, "kind"),
+            )
         dname = elem.name if hasattr(elem, "name") else str(elem)
         if arr.dtypes and dname not in arr.dtypes:
             self.add(
@@ -413,13 +423,18 @@ class Checker:
                 node.path,
                 f"dtype {dname} is not allowed (one of {', '.join(arr.dtypes)})",
                 spec=spec,
+                location=rule_location(spec, "dtypes"),
             )
         if arr.rank is not None:
             lo, hi = arr.rank
             if len(shape) < lo or (hi is not None and len(shape) > hi):
                 span = f"{lo}" if hi == lo else f"{lo}..{hi if hi is not None else ''}"
                 self.add(
-                    "bad-rank", node.path, f"{len(shape)} dimension(s), expected {span}", spec=spec
+                    "bad-rank",
+                    node.path,
+                    f"{len(shape)} dimension(s), expected {span}",
+                    spec=spec,
+                    location=rule_location(spec, "rank"),
                 )
         if arr.dims is not None and len(arr.dims) == len(shape):
             for i, (want_n, got_n) in enumerate(zip(arr.dims, shape, strict=True)):
@@ -429,6 +444,7 @@ class Checker:
                         node.path,
                         f"dimension {i} has {got_n} elements, the layout fixes {want_n}",
                         spec=spec,
+                        location=rule_location(spec, "dims"),
                     )
         # The `dtype` bookkeeping attribute says what the data are.
         stored = node.attrs.get("dtype")
@@ -576,6 +592,20 @@ def _name_score(spec: NodeSpec, name: str) -> int:
     if naming.counter_text(name) is not None:
         return 2 if naming.pattern is None else 1
     return -1
+
+
+def rule_location(spec: NodeSpec, key: str, fallback: str | None = None) -> str:
+    """Where the layout declared one rule of a node type (``name``, ``dtypes``, ``rank``,
+    ``dims``, ``kind``, ``children``): ``options['locations'][key]`` when the layout
+    records it (a derived layout's own line for what it changed), else the node type's."""
+    locations = spec.options.get("locations")
+    if isinstance(locations, Mapping):
+        found = locations.get(key)
+        if key in ("rank",) and not found:
+            found = locations.get("min_rank") or locations.get("max_rank")
+        if isinstance(found, str) and found:
+            return found
+    return spec.location if fallback is None else fallback
 
 
 def _match_text(match: Mapping[str, Any]) -> str:

@@ -75,3 +75,32 @@ def test_a_removed_catch_all_changes_nothing_for_typed_nodes(tmp_path: Path, cac
     assert ("missing-attribute", "/RawData/Scan000@sample_id", "error") in codes
     # a node that claims no type of the layout stays a warning (policy.undeclared: warn)
     assert ("undeclared-node", "/RawData/Other", "warning") in codes
+
+
+def test_findings_point_at_the_rule_the_layout_recorded(tmp_path: Path, cache: Path) -> None:
+    """A spec that records where each rule was declared (``options['locations']``) gets
+    findings located there; without it, the node type's own location."""
+    import dataclasses
+
+    spec = find_layout_spec(str(FLIM_YAML))
+    data = spec.nodes["data"]
+    located = dataclasses.replace(
+        data, options={**data.options, "locations": {"dtypes": "flim_map.yaml:21:5"}}
+    )
+    spec_located = dataclasses.replace(spec, nodes={**spec.nodes, "data": located})
+    path = tmp_path / "f.h5"
+    import h5layout
+
+    m = h5layout.load_layout(FLIM_YAML)
+    h5 = m.H5SaverLowLevel()
+    h5.init_file(path, new_file=True)
+    det = h5.add_det_group(h5.raw_group, title="d", serial="x")
+    group_path = h5.add_data_group(det, "Data1D").path
+    h5.close_file()
+    with h5py.File(path, "r+") as f:
+        arr = f[group_path].create_dataset("Data00", data=np.arange(3, dtype=np.int32))
+        for k, v in {"data_type": "data", "CLASS": "CARRAY"}.items():
+            arr.attrs[k] = v
+    for s, where in ((spec_located, "flim_map.yaml:21:5"), (spec, data.location)):
+        bad = [f for f in validate_file(path, s).findings if f.code == "bad-dtype"]
+        assert bad and bad[0].layout_location == where
