@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from h5layout.runtime.registry import LayoutFinder
     from h5layout.runtime.report import FileReport
 
 
@@ -70,24 +71,40 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, missing
 
 
-def _check_one(path: str, layout: str | None) -> FileReport:
-    """Check one file (runs in a worker process with ``--jobs``)."""
+#: The finder of a worker process (``--jobs``): each layout is found once per worker.
+_WORKER_FINDER: LayoutFinder | None = None
+
+
+def _new_finder() -> LayoutFinder:
     from h5layout.finder import layout_finder
+
+    return layout_finder()
+
+
+def _init_worker() -> None:
+    global _WORKER_FINDER
+    _WORKER_FINDER = _new_finder()
+
+
+def _check_one(path: str, layout: str | None, finder: LayoutFinder | None = None) -> FileReport:
+    """Check one file (runs in a worker process with ``--jobs``)."""
     from h5layout.runtime.validate import validate_file
 
-    finder = layout_finder()
+    finder = finder or _WORKER_FINDER or _new_finder()
     spec = finder.find(layout) if layout is not None else None
     return validate_file(path, spec, finder=finder)
 
 
-def _run_all(files: list[str], layout: str | None, jobs: int) -> Iterator[FileReport]:
+def _run_all(
+    files: list[str], layout: str | None, jobs: int, finder: LayoutFinder
+) -> Iterator[FileReport]:
     if jobs <= 1 or len(files) <= 1:
         for f in files:
-            yield _check_one(f, layout)
+            yield _check_one(f, layout, finder)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
         # map keeps the input order, so output does not depend on scheduling.
         yield from pool.map(_check_one, files, [layout] * len(files), chunksize=4)
 
@@ -118,11 +135,10 @@ def run(args: argparse.Namespace) -> int:
         print("h5layout validate: no *.h5 or *.hdf5 file found", file=sys.stderr)
         return EXIT_USAGE
     layout = args.layout
+    finder = _new_finder()  # one per run: each layout is found once
     if layout is not None:
-        from h5layout.finder import find_layout_spec
-
         try:
-            spec = find_layout_spec(layout)
+            spec = finder.find(layout)
         except Exception as exc:  # unknown name, broken layout file
             print(f"h5layout validate: cannot load layout {layout!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -131,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         del spec
     show = not args.no_progress and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
     report = Report()
-    for i, fr in enumerate(_run_all(files, layout, args.jobs), 1):
+    for i, fr in enumerate(_run_all(files, layout, args.jobs, finder), 1):
         report.files.append(fr)
         if show:
             _progress(i, len(files))

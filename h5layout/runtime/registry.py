@@ -277,6 +277,8 @@ class LayoutFinder:
 
     def __init__(self, compile: Compile | None = None) -> None:
         self.compile = compile
+        # one look-up per layout and run: checking 1,000 files finds their layout once
+        self._memo: dict[tuple[str, str | None, str], LayoutSpec] = {}
 
     # -- the user's choice ---------------------------------------------------------------
     def find(self, name_or_path: str | os.PathLike[str]) -> LayoutSpec:
@@ -284,6 +286,12 @@ class LayoutFinder:
         ``NAME.py``/``NAME.yaml`` in the current folder or on ``$H5LAYOUT_PATH``), a
         layout file, or a compiled module file."""
         text = os.fspath(name_or_path)
+        key = ("find", None, text)
+        if key not in self._memo:
+            self._memo[key] = self._find(text)
+        return self._memo[key]
+
+    def _find(self, text: str) -> LayoutSpec:
         path = Path(text)
         looks_like_path = text.endswith((*_LAYOUT_SUFFIXES, ".py")) or "/" in text or os.sep in text
         if looks_like_path or (not _NAME_RE.match(text) and path.is_file()):
@@ -298,6 +306,12 @@ class LayoutFinder:
     def for_file(self, claim: LayoutClaim) -> LayoutSpec:
         """The layout a file names, among the layouts the user chose (see the module
         docstring); raises :class:`UntrustedLayoutError` for anything but a name."""
+        key = ("file", claim.sha256, claim.name)
+        if key not in self._memo:
+            self._memo[key] = self._for_file(claim)
+        return self._memo[key]
+
+    def _for_file(self, claim: LayoutClaim) -> LayoutSpec:
         name = claim.name
         if not _NAME_RE.match(name):
             raise UntrustedLayoutError(
