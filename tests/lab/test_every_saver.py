@@ -308,3 +308,23 @@ def test_camera_logger_savers(tmp_path: Path) -> None:
     h5.close_file()
     report = m.validate(path)
     assert [f for f in report.findings if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_savers_under_a_layout_they_do_not_fit(scenario: str, tmp_path: Path) -> None:
+    """``camera_logger`` declares one camera of uint16 1024x1280 frames and nothing else
+    (``undeclared: error``): a saver writing anything else is refused with an h5layout
+    error before writing, or writes a file whose every departure validate reports. Never a
+    foreign exception."""
+    from h5layout.runtime.errors import LayoutError
+
+    m = h5layout.load_layout("camera_logger")
+    c = Ctx(m, {}, {"exposure": 10.0}, np.uint16, raw={"operator": "ana"})
+    path = tmp_path / "f.h5"
+    try:
+        SCENARIOS[scenario](c, path)
+    except LayoutError:
+        return
+    report = m.validate(path)
+    assert any(f.severity == "error" for f in report.findings)
+    assert not any(f.code == "internal-error" for f in report.findings)
