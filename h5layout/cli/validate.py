@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME|PATH",
         help="layout to check against: a name (shipped, or NAME.py / NAME.yaml in the current "
         "folder or on $H5LAYOUT_PATH), a layout .yaml or a compiled .py (default: the layout "
-        "the file names, among those; pymodaq files are recognised)",
+        "the file names, if shipped, compiled on this machine or on $H5LAYOUT_PATH; pymodaq "
+        "files are recognised)",
     )
     parser.add_argument(
         "--format",

@@ -9,8 +9,9 @@ Two questions, two trust levels:
   path or a module. The name must be a Python identifier and is looked up only among
   layouts the user already chose: shipped with h5layout, compiled on this machine
   (``load_layout`` or ``h5layout compile -o``, matched by the layout's sha256 the file
-  records), or ``NAME.py`` / ``NAME.yaml`` in the current folder or a folder of
-  ``$H5LAYOUT_PATH``.
+  records), or ``NAME.py`` / ``NAME.yaml`` in a folder of ``$H5LAYOUT_PATH``. Not the
+  current folder: that is where foreign data (and a layout shipped beside it to vouch for
+  it) lands; a name given by the user (``--layout flim_map``) is looked up there too.
 
 A compiled module's ``LAYOUT`` is read as data: its source is parsed (never imported, never
 run) and only literals are accepted (:func:`read_module_layout`). Compiling a YAML layout
@@ -251,9 +252,10 @@ def _package_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def search_dirs() -> list[Path]:
-    """The current folder, then every folder of ``$H5LAYOUT_PATH``."""
-    dirs = [Path.cwd()]
+def search_dirs(*, cwd: bool = True) -> list[Path]:
+    """The current folder (unless ``cwd`` is False), then every folder of
+    ``$H5LAYOUT_PATH``."""
+    dirs = [Path.cwd()] if cwd else []
     for entry in os.environ.get(SEARCH_PATH_ENV, "").split(os.pathsep):
         if entry:
             dirs.append(Path(entry).expanduser())
@@ -300,7 +302,7 @@ class LayoutFinder:
             return self._file(path)
         if not _NAME_RE.match(text):
             raise LayoutNotFoundError(f"{text!r} is not a layout name or a layout file")
-        return self._by_name(text)
+        return self._by_name(text, cwd=True)
 
     # -- what a file names ---------------------------------------------------------------
     def for_file(self, claim: LayoutClaim) -> LayoutSpec:
@@ -323,7 +325,8 @@ class LayoutFinder:
             spec = _compiled_here(name, claim.sha256)
             if spec is not None:
                 return spec
-        return self._by_name(name)
+        # not the current folder: data folders are where foreign files (and layouts) land
+        return self._by_name(name, cwd=False)
 
     # -- helpers -------------------------------------------------------------------------
     def _file(self, path: Path) -> LayoutSpec:
@@ -342,12 +345,12 @@ class LayoutFinder:
             )
         return self.compile(source)
 
-    def _by_name(self, name: str) -> LayoutSpec:
+    def _by_name(self, name: str, *, cwd: bool) -> LayoutSpec:
         shipped = shipped_layouts()
         if name in shipped:
             spec = _shipped_spec(name)
             return spec if spec is not None else self._compiled(name)
-        for folder in search_dirs():
+        for folder in search_dirs(cwd=cwd):
             module = folder / f"{name}.py"
             if module.is_file():
                 spec = _spec_of_module(module.resolve())
@@ -360,10 +363,15 @@ class LayoutFinder:
                 source = folder / f"{name}{suffix}"
                 if source.is_file():
                     return self._compiled(str(source.resolve()))
+        where = "in the current folder or on" if cwd else "on"
+        hint = (
+            "pass --layout FILE"
+            if cwd
+            else f"pass --layout {name} (looked up in the current folder too) or --layout FILE"
+        )
         raise LayoutNotFoundError(
             f"unknown layout {name!r}: not shipped ({', '.join(shipped)}), not compiled on "
-            f"this machine, and no {name}.py or {name}.yaml in the current folder or on "
-            f"${SEARCH_PATH_ENV}; pass --layout FILE"
+            f"this machine, and no {name}.py or {name}.yaml {where} ${SEARCH_PATH_ENV}; {hint}"
         )
 
 

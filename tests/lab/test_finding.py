@@ -7,6 +7,7 @@ current folder or on ``$H5LAYOUT_PATH``, or given on the command line.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -72,20 +73,23 @@ def test_validates_elsewhere_by_name(
     data = _elsewhere(tmp_path, monkeypatch, flim_file)
     report = validate_file(data)
     assert report.codes() == [("unknown-layout", "/@h5layout_layout", "error")]
-    assert "flim_map.py or flim_map.yaml" in report.findings[0].message
+    assert "flim_map.py or flim_map.yaml on $H5LAYOUT_PATH" in report.findings[0].message
     assert main(["validate", str(data)]) == 1
 
-    # the colleague got the compiled module: next to the data, or on the search path
+    # the colleague got the compiled module: on the search path, or named on the command line
     module = tmp_path / "mods" / "flim_map.py"
     module.parent.mkdir()
     module.write_text(compile_layout(str(flim_yaml)), encoding="utf-8")
-    monkeypatch.setenv("H5LAYOUT_PATH", str(module.parent))
+    monkeypatch.setenv("H5LAYOUT_PATH", f"{tmp_path / 'nothing'}{os.pathsep}{module.parent}")
     assert main(["validate", str(data)]) == 0
     for given in ("flim_map", str(module), str(flim_yaml)):
         assert main(["validate", str(data), "--layout", given]) == 0, given
     monkeypatch.delenv("H5LAYOUT_PATH")
+    shutil.rmtree(tmp_path / "other_cache")  # forget what --layout flim_map.yaml compiled
+    # next to the data: found when the user names it, not on the file's word alone
     shutil.copy(module, Path.cwd() / "flim_map.py")
-    assert main(["validate", str(data)]) == 0
+    assert main(["validate", str(data)]) == 1
+    assert main(["validate", str(data), "--layout", "flim_map"]) == 0
     assert main(["validate", str(data), "--layout", "flim_map.py"]) == 0
     assert main(["inspect", "flim_map"]) == 0
     assert main(["inspect", "flim_map.py"]) == 0
@@ -93,7 +97,8 @@ def test_validates_elsewhere_by_name(
 
     # ... or the layout itself
     shutil.copy(flim_yaml, Path.cwd() / "flim_map.yaml")
-    assert main(["validate", str(data)]) == 0
+    shutil.rmtree(tmp_path / "other_cache", ignore_errors=True)
+    assert main(["validate", str(data)]) == 1
     assert main(["validate", str(data), "--layout", "flim_map"]) == 0
     assert main(["validate", str(data), "--layout", "flim_map.yaml"]) == 0
     assert main(["inspect", "flim_map"]) == 0
