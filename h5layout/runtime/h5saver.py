@@ -366,11 +366,12 @@ class H5SaverBase(H5SaverLowLevel):
             self._apply_compression()
         elif name == "save_type":
             self.save_type = SaveType.parse(value)
-        elif name == "current_h5_file":
+        elif name == "current_h5_file" and value:
+            self.init_file(addhoc_file_path=str(value))  # a file picked in the settings
             self._file_changed(str(value))
 
     def _file_changed(self, path: str) -> None:
-        """Hook: the current file setting was changed from outside (the Qt face signals it)."""
+        """Hook: another file was picked in the settings (the Qt face signals it)."""
 
     def _action(self, param: Parameter) -> None:
         if param.name() == "new_file":

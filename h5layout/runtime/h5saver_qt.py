@@ -83,7 +83,7 @@ class H5Saver(H5SaverBase, QtCore.QObject):
             raise FileAccessError("no file is open")
         self.flush()
         window = QtWidgets.QMainWindow()
-        H5Browser(window, h5file_path=self.filename, backend=self.backend)
+        H5Browser(window, h5file=self.h5file, backend=self.backend)
         window.show()
         self._browser_window = window
 
