@@ -238,6 +238,21 @@ class H5SaverBase(H5SaverLowLevel):
     for folder and file names (default ``datetime.datetime.now``).
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A compiled module's ``H5SaverBase`` also derives from the module's
+        ``H5SaverLowLevel``: the layout's typed group methods (``add_scan_group(...,
+        sample_id=...)``) and ``isinstance(saver, module.H5SaverLowLevel)`` hold for it."""
+        super().__init_subclass__(**kwargs)
+        low = getattr(sys.modules.get(cls.__module__), "H5SaverLowLevel", None)
+        if (
+            "LAYOUT_SPEC" in vars(cls)
+            and isinstance(low, type)
+            and issubclass(low, H5SaverLowLevel)
+            and not issubclass(cls, low)
+            and getattr(low, "LAYOUT_SPEC", None) is cls.LAYOUT_SPEC
+        ):
+            cls.__bases__ = (*cls.__bases__, low)
+
     def __init__(
         self,
         save_type: Any = SaveType.scan,
@@ -547,6 +562,25 @@ class H5SaverBase(H5SaverLowLevel):
             scan_name = f"{self.settings['base_name']}{self.get_scan_index() + 1:03d}"
         self._set_quietly("current_scan_name", scan_name)
         return bool(update_h5)
+
+    @classmethod
+    def from_file(
+        cls,
+        h5file_path: str | Path,
+        save_type: Any = SaveType.scan,
+        new_file: bool = False,
+        metadata: dict[str, Any] | None = None,
+        swmr_mode: bool = False,
+        mode: str = "a",
+        backend: str | None = None,
+    ) -> H5SaverLowLevel:
+        """A saver with ``h5file_path`` opened (replaced when ``new_file``)."""
+        saver = cls(save_type=save_type, backend=backend)
+        saver.settings.child("backend", "swmr_options", "enable_swmr").setValue(swmr_mode)
+        saver.init_file(
+            update_h5=new_file, addhoc_file_path=h5file_path, metadata=metadata, mode=mode
+        )
+        return saver
 
     def _write_root_attrs(self, path: Path, now: datetime.datetime) -> None:
         # the saver's clock dates the file, as it names it

@@ -391,3 +391,34 @@ def test_dict_form_round_trip() -> None:
     tree = Parameter.from_dict(d)
     assert tree.values().keys() == s.settings.values().keys()
     assert tree.child("h5comp_level").opts["max"] == 9
+
+
+def test_compiled_layout_binds_its_saver(tmp_path: Path) -> None:
+    from h5layout.compiler.regen import targets
+    from tests.compiler.conftest import import_file
+
+    path = next(p for _src, p in targets() if Path(p).stem == "raman_map")
+    mod = import_file(path)
+    s = mod.H5SaverBase(save_type="scan", config={}, clock=Clock())
+    assert isinstance(s, mod.H5SaverLowLevel) and s.LAYOUT_SPEC is mod.LAYOUT_SPEC
+    s.settings["base_path"] = str(tmp_path)
+    s.init_file()
+    with pytest.raises(TypeError):
+        s.add_scan_group()  # the layout's required attributes are keyword arguments
+    s.add_scan_group(sample_id="S0001", operator="ana", temperature=4.2)
+    s.add_scan_group(sample_id="S0001", operator="ana", temperature=4.3)
+    assert [g.name for g in s.get_scan_groups()] == ["Map000", "Map001"]
+    assert s.get_scan_index() == 1
+    assert s.get_last_scan().attrs["temperature"] == 4.3
+    s.close_file()
+    assert mod.validate(Path(s.settings["current_h5_file"])).ok
+
+
+def test_from_file(tmp_path: Path) -> None:
+    s = pm.H5SaverBase.from_file(tmp_path / "f.h5", new_file=True, metadata={"a": 1})
+    assert isinstance(s, pm.H5SaverBase) and Path(s.filename) == tmp_path / "f.h5"
+    assert s.get_attr(s.raw_group)["a"] == 1
+    s.close_file()
+    r = pm.H5SaverBase.from_file(tmp_path / "f.h5", mode="r")
+    assert r.get_scan_groups() == [] and r.settings["current_scan_name"] == "Scan001"
+    r.close_file()

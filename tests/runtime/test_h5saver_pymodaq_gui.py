@@ -37,9 +37,16 @@ class Clock:
         return self.now
 
 
+#: the process's QApplication, kept alive for the session (Qt allows one per process, and
+#: pymodaq_gui keeps QObjects made under the first)
+_APP: list[Any] = []
+
+
 @pytest.fixture(scope="module")
 def app() -> Iterator[Any]:
-    yield QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    if not _APP:
+        _APP.append(QtWidgets.QApplication.instance() or QtWidgets.QApplication([]))
+    yield _APP[0]
 
 
 @pytest.fixture

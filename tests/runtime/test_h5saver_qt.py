@@ -21,10 +21,16 @@ from h5layout.runtime.h5saver import H5SaverBase  # noqa: E402
 DAY = dt.datetime(2024, 3, 9, 7, 5, 3)
 
 
+#: the process's QApplication, kept alive for the session (Qt allows one per process, and
+#: pymodaq_gui keeps QObjects made under the first)
+_APP: list[Any] = []
+
+
 @pytest.fixture(scope="module")
 def app() -> Iterator[Any]:
-    """The process's QApplication (made once)."""
-    yield QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    if not _APP:
+        _APP.append(QtWidgets.QApplication.instance() or QtWidgets.QApplication([]))
+    yield _APP[0]
 
 
 @pytest.fixture
