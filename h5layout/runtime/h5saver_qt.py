@@ -19,8 +19,9 @@ from typing import Any
 from qtpy import QtCore, QtWidgets
 
 from h5layout.runtime import h5saver as _headless
-from h5layout.runtime.errors import FileAccessError
+from h5layout.runtime.errors import DataValueError, FileAccessError
 from h5layout.runtime.h5saver import H5SaverBase
+from h5layout.runtime.params import Parameter
 
 
 class H5Saver(H5SaverBase, QtCore.QObject):
@@ -34,6 +35,15 @@ class H5Saver(H5SaverBase, QtCore.QObject):
         QtCore.QObject.__init__(self)
         H5SaverBase.__init__(self, *args, **kwargs)
         self._browser_window: Any = None
+        self._mirror: _TreeMirror | None = None
+
+    @property
+    def settings_tree(self) -> QtWidgets.QWidget:
+        """A widget showing and editing the settings (pyqtgraph's ParameterTree, as PyMoDAQ
+        programs embed it); edits go through the settings' checks."""
+        if self._mirror is None:
+            self._mirror = _TreeMirror(self.settings)
+        return self._mirror.widget
 
     # -- signals ------------------------------------------------------------------------------
     def update_status(self, status: Any) -> None:
@@ -86,6 +96,72 @@ class H5Saver(H5SaverBase, QtCore.QObject):
         H5Browser(window, h5file=self.h5file, backend=self.backend)
         window.show()
         self._browser_window = window
+
+
+class _TreeMirror:
+    """A pyqtgraph parameter tree kept in step with h5layout's settings, both ways."""
+
+    def __init__(self, settings: Parameter) -> None:
+        try:
+            from pyqtgraph.parametertree import Parameter as PgParameter
+            from pyqtgraph.parametertree import ParameterTree
+            from pyqtgraph.parametertree.Parameter import PARAM_TYPES
+        except ImportError as exc:
+            raise FileAccessError(f"the settings widget needs pyqtgraph: {exc}") from exc
+        try:  # PyMoDAQ's parameter types (browsepath, led...) when it is installed
+            import pymodaq_gui.parameter  # noqa: F401
+        except ImportError:
+            pass
+        self.settings = settings
+        self.pg = PgParameter.create(**self._convert(settings.to_dict(), PARAM_TYPES))
+        self.widget = ParameterTree(showHeader=False)
+        self.widget.setParameters(self.pg, showTop=False)
+        self._syncing = False
+        self.pg.sigTreeStateChanged.connect(self._from_widget)
+        settings.connect(self._to_widget)
+        settings.connect_options(self._options_to_widget)
+
+    @classmethod
+    def _convert(cls, d: dict[str, Any], known: Any) -> dict[str, Any]:
+        out = {k: v for k, v in d.items() if k != "children"}
+        if out.get("type") not in known:
+            out["type"] = "str"  # a type pyqtgraph does not know: shown as text
+        if "children" in d:
+            out["children"] = [cls._convert(c, known) for c in d["children"]]
+        return out
+
+    def _pg(self, param: Parameter) -> Any:
+        return self.pg.child(*param.path()) if param.path() else self.pg
+
+    def _from_widget(self, _root: Any, changes: list[tuple[Any, str, Any]]) -> None:
+        if self._syncing:
+            return
+        for pg_param, change, data in changes:
+            path = self.pg.childPath(pg_param)
+            if path is None:
+                continue
+            ours = self.settings.child(*path) if path else self.settings
+            if change == "activated":
+                ours.activate()
+            elif change == "value":
+                try:
+                    ours.setValue(data)
+                except DataValueError:
+                    self._to_widget(ours, ours.value())  # refused: the widget shows ours
+
+    def _to_widget(self, param: Parameter, value: Any) -> None:
+        self._syncing = True
+        try:
+            self._pg(param).setValue(value)
+        finally:
+            self._syncing = False
+
+    def _options_to_widget(self, param: Parameter, opts: dict[str, Any]) -> None:
+        self._syncing = True
+        try:
+            self._pg(param).setOpts(**opts)
+        finally:
+            self._syncing = False
 
 
 # instances of this class count as instances of the Qt-free name every layout exports

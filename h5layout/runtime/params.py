@@ -111,6 +111,7 @@ class Parameter:
         self._parent: Parameter | None = None
         self._children: list[Parameter] = []
         self._listeners: list[Listener] = []
+        self._opts_listeners: list[Callable[[Parameter, dict[str, Any]], None]] = []
         self._activations: list[Callable[[Parameter], None]] = []
         if type not in ("group", "action"):
             checked = self._check(value)
@@ -231,12 +232,22 @@ class Parameter:
         through :meth:`setValue`."""
         value = opts.pop("value", None) if "value" in opts else ...
         self.opts.update(opts)
+        if opts:
+            node: Parameter | None = self
+            while node is not None:
+                for listener in list(node._opts_listeners):
+                    listener(self, dict(opts))
+                node = node._parent
         if value is not ...:
             self.setValue(value)
 
     def show(self, show: bool = True) -> None:
         """Show or hide the parameter (the ``visible`` option)."""
-        self.opts["visible"] = bool(show)
+        self.setOpts(visible=bool(show))
+
+    def hide(self) -> None:
+        """Hide the parameter."""
+        self.show(False)
 
     # -- tree ------------------------------------------------------------------------------
     def addChild(self, child: Parameter) -> Parameter:
@@ -308,6 +319,11 @@ class Parameter:
     def disconnect(self, listener: Listener) -> None:
         """Stop calling ``listener``."""
         self._listeners.remove(listener)
+
+    def connect_options(self, listener: Callable[[Parameter, dict[str, Any]], None]) -> None:
+        """Call ``listener(parameter, changed_options)`` when options of this parameter or
+        a descendant change (``visible``, ``limits``...)."""
+        self._opts_listeners.append(listener)
 
     def _notify(self, param: Parameter, value: Any) -> None:
         node: Parameter | None = self

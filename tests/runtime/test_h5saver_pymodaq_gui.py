@@ -236,6 +236,12 @@ class AcquisitionProgram:
         self.saver.status_sig.connect(self.statuses.append)
         self.saver.new_file_sig.connect(self.new_file)
         self.saver.file_changed_sig.connect(self.files.append)
+        # its window embeds the saver's settings widget, trimmed as PyMoDAQ's programs do
+        self.window = QtWidgets.QWidget()
+        self.window.setLayout(QtWidgets.QVBoxLayout())
+        self.window.layout().addWidget(self.saver.settings_tree)
+        self.saver.settings.child("save_type").hide()
+        self.saver.settings.child("custom_name").hide()
 
     def new_file(self) -> None:
         self.saver.init_file(update_h5=True)

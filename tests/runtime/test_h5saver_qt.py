@@ -101,3 +101,24 @@ def test_file_dialogs(saver: Any, tmp_path: Path) -> None:
     saver.load_file()
     assert Path(saver.filename) == tmp_path / "copy.h5"
     assert [g.name for g in saver.get_scan_groups()] == ["Scan000"]
+
+
+def test_settings_tree_widget_edits_the_settings(saver: Any) -> None:
+    pytest.importorskip("pyqtgraph")
+    events: list[str] = []
+    saver.new_file_sig.connect(lambda: events.append("new_file"))
+    widget = saver.settings_tree
+    assert isinstance(widget, QtWidgets.QWidget) and saver.settings_tree is widget
+    mirror = saver._mirror.pg
+    level = mirror.child("data_format", "compression_options", "h5comp_level")
+    level.setValue(2)  # an edit in the widget reaches the saver
+    assert saver.settings["h5comp_level"] == 2 and saver.storage.level == 2
+    level.setValue(12)  # the widget keeps the limits of the settings
+    assert saver.settings["h5comp_level"] == level.value() == 9
+    saver.settings["backend_type"] = "tables"  # a change in code shows in the widget
+    assert mirror.child("backend", "backend_type").value() == "tables"
+    assert mirror.child("backend", "swmr_options").opts["visible"] is False
+    saver.settings.child("save_type").hide()  # as PyMoDAQ's programs do
+    assert mirror.child("save_type").opts["visible"] is False
+    mirror.child("new_file").activate()  # the button
+    assert events == ["new_file"]
