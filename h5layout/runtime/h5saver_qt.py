@@ -37,6 +37,11 @@ class H5Saver(H5SaverBase, QtCore.QObject):
         self._browser_window: Any = None
         self._mirror: _TreeMirror | None = None
 
+    def show_settings(self, show: bool = True) -> None:
+        """Show or hide the settings widget."""
+        super().show_settings(show)
+        self.settings_tree.setVisible(show)
+
     @property
     def settings_tree(self) -> QtWidgets.QWidget:
         """A widget showing and editing the settings (pyqtgraph's ParameterTree, as PyMoDAQ

@@ -396,8 +396,9 @@ class Parameter:
         """Set the values found in settings XML (this tree's own or PyMoDAQ's).
 
         Only the values of parameters this tree has are taken (types and limits are this
-        tree's); returns the paths of parameters found in the XML but unknown here.
-        ``DataValueError`` when a value does not fit; nothing is set then.
+        tree's), except those marked ``transient`` (state such as the current file).
+        Returns the paths of parameters found in the XML but unknown here;
+        ``DataValueError`` when a value does not fit (nothing is set then).
         """
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
         try:
@@ -414,7 +415,11 @@ class Parameter:
                 if target is None:
                     unknown.append(path)
                     continue
-                if "value" in sub and target.type() not in ("group", "action"):
+                if (
+                    "value" in sub
+                    and target.type() not in ("group", "action")
+                    and not target.opts.get("transient")
+                ):
                     value = sub["value"]
                     if target.type() == "list" and isinstance(value, str):
                         value = _untyped(value)

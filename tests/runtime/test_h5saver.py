@@ -369,6 +369,12 @@ def test_settings_xml_round_trip(tmp_path: Path) -> None:
     assert other.settings.values() == s.settings.values()
     assert other.backend == "tables" and other.fill_value == 0.0
     assert (other.storage.compression, other.storage.level) == ("gzip", 8)
+    # the current file is state: restoring settings opens nothing
+    s.init_file()
+    restored = H5SaverBase(config={})
+    restored.settings.set_values_from_xml(s.settings.to_xml())
+    assert not restored.isopen() and restored.settings["current_h5_file"] == ""
+    s.close_file()
     # a tree of its own from the XML, and back to the same XML
     tree = Parameter.from_xml(xml)
     assert tree["fill_value"] == 0.0 and tree["backend_type"] == "tables"
