@@ -373,6 +373,19 @@ class Parameter:
             if p is not self and p.type() not in ("group", "action")
         }
 
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Set several values from a plain dict: keys are names (``'h5comp_level'``) or
+        paths (``'data_format/compression_options/h5comp_level'``, as :meth:`values`
+        gives them). Every value is checked first: a bad one changes nothing."""
+        pending = []
+        for key, value in values.items():
+            param = self.child(*key.split("/"))
+            if param.type() in ("group", "action"):
+                raise DataValueError(f"setting {key!r} is a {param.type()}: it has no value")
+            pending.append((param, param._check(value)))
+        for param, value in pending:
+            param.setValue(value)
+
     def to_xml(self) -> str:
         """PyMoDAQ parameter XML: elements named after parameters with ``type``, ``title``
         and the boolean options; list values and limits in PyMoDAQ's typed spelling."""

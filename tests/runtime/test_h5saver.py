@@ -391,6 +391,21 @@ def test_settings_xml_round_trip(tmp_path: Path) -> None:
         other.settings.set_values_from_xml("<h5saver_settings")
 
 
+def test_settings_as_a_plain_dict(tmp_path: Path) -> None:
+    s = saver(tmp_path)
+    s.settings.set_values({"h5comp_level": 1, "data_format/fill_value": 0.0, "base_name": "Run"})
+    assert s.storage.level == 1 and s.fill_value == 0.0
+    values = s.settings.values()
+    assert values["data_format/compression_options/h5comp_level"] == 1
+    assert values["base_name"] == "Run"
+    with pytest.raises(DataValueError):
+        s.settings.set_values({"h5comp_level": 2, "backend_type": "nope"})
+    assert s.settings["h5comp_level"] == 1  # all or nothing
+    other = saver(tmp_path)
+    other.settings.set_values(values)
+    assert other.settings.values() == values
+
+
 def test_dict_form_round_trip() -> None:
     s = H5SaverBase(config={})
     d = s.settings.to_dict()
