@@ -196,7 +196,7 @@ def build_settings(save_type: SaveType, defaults: Mapping[str, Any]) -> Paramete
                 P("backend_type", "list", backend, "Backend type:",
                   limits=["tables", "h5py", "h5pyd"]),
                 P("swmr_options", "group", None, "SWMR options:",
-                  visible=get_backend_capable(backend), children=[
+                  visible=_swmr_capable(backend), children=[
                       P("enable_swmr", "bool", bool(defaults["swmr_enabled"]), "Enable SWMR:"),
                       P("flush_interval", "int", int(defaults["flush_interval"]),
                         "Flush interval:", min=0),
@@ -222,13 +222,13 @@ def build_settings(save_type: SaveType, defaults: Mapping[str, Any]) -> Paramete
     )  # fmt: skip
 
 
-def get_backend_capable(backend: str) -> bool:
-    """Whether ``backend`` can write SWMR files (without importing it when unknown)."""
+def _swmr_capable(backend: str) -> bool:
+    """Whether ``backend`` writes SWMR files (answered without importing the backend)."""
     return backend == "h5py"
 
 
-#: ``Dataset_YYYYMMDD_NNN.h5``: the index of a dataset file
 def _dataset_pattern(prefix: str) -> re.Pattern[str]:
+    """``<prefix>_NNN.h5`` (``Dataset_YYYYMMDD_NNN.h5``), the index captured."""
     return re.compile(rf"^{re.escape(prefix)}_(\d+)\.h5$")
 
 
@@ -289,8 +289,7 @@ class H5SaverBase(H5SaverLowLevel):
             return defaults
         defaults["swmr_enabled"] = bool(spec.policy.swmr)
         defaults["flush_interval"] = int(spec.policy.flush_every)
-        node = spec.array_for(DataType.data.name)
-        storage = node.array.storage if node is not None and node.array is not None else None
+        storage = self._layout_storage()
         if storage is not None and storage.compression:
             defaults["compression_library"] = storage.compression
             defaults["compression_level"] = 5 if storage.level is None else int(storage.level)
@@ -368,7 +367,7 @@ class H5SaverBase(H5SaverLowLevel):
         name = param.name()
         if name == "backend_type":
             self.set_backend(str(value))
-            self.settings.child("backend", "swmr_options").show(get_backend_capable(str(value)))
+            self.settings.child("backend", "swmr_options").show(_swmr_capable(str(value)))
             self.settings.child("backend", "hsds_options").show(value == "h5pyd")
             self._apply_server()
         elif name in ("endpoint", "user", "password"):
