@@ -552,7 +552,8 @@ class H5SaverBase(H5SaverLowLevel):
             path = Path(addhoc_file_path)
             scan_name = ""
             replace_file = bool(update_h5)
-            if self._impl.local_files and not path.parent.exists():
+            if self._impl.local_files and not path.parent.is_dir():
+                # checked before the open file is closed: a bad path changes nothing
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:

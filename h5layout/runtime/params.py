@@ -220,7 +220,11 @@ class Parameter:
         old = self.opts.get("value")
         self.opts["value"] = checked
         if not _same(old, checked):
-            self._notify(self, checked)
+            try:
+                self._notify(self, checked)
+            except Exception:
+                self.opts["value"] = old  # a listener refused it (a file that cannot open)
+                raise
         return checked
 
     def setDefault(self, value: Any) -> None:

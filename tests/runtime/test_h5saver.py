@@ -391,6 +391,16 @@ def test_settings_xml_round_trip(tmp_path: Path) -> None:
         other.settings.set_values_from_xml("<h5saver_settings")
 
 
+def test_a_setting_that_fails_is_not_kept(tmp_path: Path) -> None:
+    s = saver(tmp_path)
+    s.init_file()
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(FileAccessError):
+        s.settings["current_h5_file"] = str(tmp_path / "a_file" / "x.h5")
+    assert s.isopen() and s.settings["current_h5_file"] == s.filename  # nothing changed
+    s.close_file()
+
+
 def test_settings_as_a_plain_dict(tmp_path: Path) -> None:
     s = saver(tmp_path)
     s.settings.set_values({"h5comp_level": 1, "data_format/fill_value": 0.0, "base_name": "Run"})
