@@ -5698,6 +5698,18 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class H5SaverBase(_rt.H5SaverBase):
+    """H5SaverBase of the camera_logger layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
+class H5Saver(_rt.H5Saver):
+    """H5Saver of the camera_logger layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
 class DetectorSaver(_rt.DetectorSaver):
     """DetectorSaver whose new camera groups get this layout's attributes."""
 
@@ -5814,6 +5826,8 @@ __all__ = [
     "GroupType",
     "H5Backend",
     "H5BrowserUtil",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "InvalidDataDimension",
     "InvalidDataType",

@@ -5135,6 +5135,18 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class H5SaverBase(_rt.H5SaverBase):
+    """H5SaverBase of the raman_map layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
+class H5Saver(_rt.H5Saver):
+    """H5Saver of the raman_map layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
 class ScanSaver(_rt.ScanSaver):
     """ScanSaver whose new scan groups get this layout's attributes."""
 
@@ -5211,6 +5223,8 @@ __all__ = [
     "GroupType",
     "H5Backend",
     "H5BrowserUtil",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "InvalidDataDimension",
     "InvalidDataType",
