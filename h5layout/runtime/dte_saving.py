@@ -24,11 +24,19 @@ from h5layout.runtime.data_saving import (
     ErrorSaverLoader,
     group_naming,
     open_saver,
+    parse_distribution,
     where_path,
 )
 from h5layout.runtime.enums import DataDistribution, SaveType
+from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import GROUP
+from h5layout.runtime.point_checks import (
+    parse_axis_values,
+    require_axes_fit,
+    require_text,
+    require_title,
+)
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
 
@@ -76,6 +84,8 @@ class DataToExportSaver:
         self._channel_naming = group_naming(h5, "channel", Naming(pattern="CH{index:02d}"))
         self._dim_naming = group_naming(h5, "dim", Naming(pattern="Data{dim}"))
         self._groups: dict[tuple[str, str, int], GROUP] = {}
+        #: items of the first point under each parent (enlargeable and scan savers)
+        self._point_items: dict[str, tuple[tuple[str, str, int], ...]] = {}
 
     @property
     def h5saver(self) -> H5SaverLowLevel:
@@ -135,23 +145,77 @@ class DataToExportSaver:
             out.append((group, dwa))
         return out
 
+    def _item_keys(self, parent: str, dte: DataToExport) -> list[tuple[str, str, int]]:
+        """The channel-group key of each item, as :meth:`_channel_groups` finds them."""
+        counts: dict[str, int] = {}
+        keys = []
+        for dwa in dte:
+            dim = dwa.dim.name
+            pos = counts.get(dim, 0)
+            counts[dim] = pos + 1
+            keys.append((parent, dim, pos))
+        return keys
+
+    def _require_groups(self, parent: str, dte: DataToExport) -> list[tuple[str, str, int]]:
+        """Channel groups not created yet can be (their title and ``origin``); the keys."""
+        keys = self._item_keys(parent, dte)
+        limit = self._h5saver.backend_impl.max_attr_bytes
+        for key, dwa in zip(keys, dte, strict=True):
+            if key not in self._groups:
+                what = f"{parent}: {dwa.name!r}"
+                require_title(dwa.name, limit, what)
+                require_text(dwa.origin, f"{what}: origin")
+                require_title(dwa.origin, limit, f"{what}: origin")
+        return keys
+
+    def require_data(self, where: Any, data: Any, attrs: dict[str, Any], saver: Any = None) -> None:
+        """What ``add_data`` (``add_bkg``/``add_error`` with their saver) checks before
+        writing: every item, before the first byte of any (``DataValueError``)."""
+        dte = as_dte(data)
+        parent = where_path(where)
+        saver = self._data_saver if saver is None else saver
+        self._require_groups(parent, dte)
+        for dwa in dte:
+            saver.require_data(parent, dwa, attrs, save_axes=saver is self._data_saver)
+
     def add_data(self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any) -> None:
-        """Write every item of a DataToExport under ``where``."""
+        """Write every item of a DataToExport under ``where`` (all checked first: a refused
+        item writes nothing of any)."""
         dte = as_dte(data)
         if settings_as_xml:
             kwargs["settings"] = settings_as_xml
+        self.require_data(where, dte, kwargs)
+        self._write_data(where, dte, kwargs)
+
+    def _write_data(self, where: Any, dte: DataToExport, attrs: dict[str, Any]) -> None:
         for group, dwa in self._channel_groups(where, dte):
-            self._data_saver.add_data(group, dwa, **kwargs)
+            self._data_saver._write_data(group, dwa, True, attrs)
 
     def add_bkg(self, where: Any, data: Any) -> None:
         """Write backgrounds next to the data of the same dimension and position."""
-        for group, dwa in self._channel_groups(where, as_dte(data)):
-            self._bkg_saver.add_data(group, dwa, save_axes=False)
+        dte = as_dte(data)
+        self.require_data(where, dte, {}, self._bkg_saver)
+        for group, dwa in self._channel_groups(where, dte):
+            self._bkg_saver._write_data(group, dwa, False, {})
 
     def add_error(self, where: Any, data: Any) -> None:
         """Write error bars (``ErrorBar00``…) next to the matching data."""
-        for group, dwa in self._channel_groups(where, as_dte(data)):
-            self._error_saver.add_data(group, dwa, save_axes=False)
+        dte = as_dte(data)
+        self.require_data(where, dte, {}, self._error_saver)
+        for group, dwa in self._channel_groups(where, dte):
+            self._error_saver._write_data(group, dwa, False, {})
+
+    def _require_same_items(self, parent: str, keys: list[tuple[str, str, int]]) -> None:
+        """A later point under ``parent`` has the first point's items (by dimension and
+        position): a missing item would leave its arrays behind, a new one start mid-way."""
+        expected = self._point_items.get(parent)
+        if expected is None or tuple(keys) == expected or set(keys) == set(expected):
+            return
+        names = lambda ks: ", ".join(sorted(f"{d}[{p}]" for _, d, p in ks)) or "none"  # noqa: E731
+        raise DataValueError(
+            f"{parent}: a point with items {names(keys)} where the first point had "
+            f"{names(expected)} (dimension[position]); nothing written"
+        )
 
     def add_data_bundle(self, bundle: DataBundle) -> None:
         """Save a :class:`DataBundle`."""
@@ -212,20 +276,51 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         settings_as_xml: str = "",
         **kwargs: Any,
     ) -> None:
-        """Append one row per channel and one value per navigation axis."""
+        """Append one row per channel and one value per navigation axis.
+
+        Everything is checked first (:meth:`require_row`): a refused row writes nothing.
+        """
         if axis_values is None and axis_value is not None:
             axis_values = [axis_value]
         dte = as_dte(data)
+        values = self.require_row(where, dte, axis_values)
+        self._write_row(where, dte, values)
+
+    def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
+        enl = self._enl_saver
         for group, dwa in self._channel_groups(where, dte):
-            self._enl_saver.add_data(group, dwa)
-        if axis_values is None:
-            axis_values = [float(axes[0].rows) if axes else 0.0] * len(axes)
-        values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+            enl._write_row(group, group.path, dwa, None)
+        parent = where_path(where)
+        if parent not in self._point_items:
+            self._point_items[parent] = tuple(self._item_keys(parent, dte))
+        if values is None:
+            values = np.full(len(axes), float(axes[0].rows) if axes else 0.0)
         swmr = self._h5saver.is_swmr_active()
         for k, axis in enumerate(axes):
-            axis.append(values[k : k + 1] if values.size > k else np.full(1, np.nan), swmr)
+            axis.append(values[k : k + 1], swmr)
         self._h5saver.tick_flush()
+
+    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+        """What ``add_data`` checks before writing a row (``DataValueError`` on the first
+        problem): every item, the first row's items, one exact value per navigation axis.
+        Returns the axis values as float64 (None when not given)."""
+        dte = as_dte(data)
+        parent = where_path(where)
+        keys = self._require_groups(parent, dte)
+        self._require_same_items(parent, keys)
+        enl = self._enl_saver
+        for key, dwa in zip(keys, dte, strict=True):
+            group = self._groups.get(key)
+            path = group.path if group is not None else f"{parent}/<new {key[1]} channel>"
+            enl.require_row(path, dwa, None)
+        if parent not in self._nav_axes:
+            limit = self._h5saver.backend_impl.max_attr_bytes
+            for label in self._enl_axis_names:
+                require_title(label, limit, f"{parent}: navigation axis")
+        if axis_values is None:
+            return None
+        return parse_axis_values(axis_values, len(self._enl_axis_names), parent)
 
 
 class DataToExportTimedSaver(DataToExportEnlargeableSaver):
@@ -241,6 +336,13 @@ class DataToExportTimedSaver(DataToExportEnlargeableSaver):
         dte = as_dte(data)
         super().add_data(
             where, dte, axis_values=[dte.timestamp], settings_as_xml=settings_as_xml, **kwargs
+        )
+
+    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+        """As the enlargeable saver's, the time axis value being the timestamp."""
+        dte = as_dte(data)
+        return super().require_row(
+            where, dte, [dte.timestamp] if axis_values is None else axis_values
         )
 
 
@@ -262,15 +364,36 @@ class DataToExportExtendedSaver(DataToExportSaver):
         )
         self._structure_done = False
 
+    def require_point(self, where: Any, data: Any, indexes: Any) -> tuple[int, ...]:
+        """What ``add_data`` checks before writing a point (``DataValueError`` on the first
+        problem): the indexes, every item, the first point's items. Returns the indexes."""
+        index = self._ext_saver.check_indexes(indexes)
+        dte = as_dte(data)
+        parent = where_path(where)
+        keys = self._require_groups(parent, dte)
+        self._require_same_items(parent, keys)
+        ext = self._ext_saver
+        for key, dwa in zip(keys, dte, strict=True):
+            group = self._groups.get(key)
+            path = group.path if group is not None else f"{parent}/<new {key[1]} channel>"
+            ext.require_point(path, dwa)
+        return index
+
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
-        """Write the scan's navigation axes in ``where/NavAxes`` (once)."""
+        """Write the scan's navigation axes in ``where/NavAxes`` (once); each must describe
+        a scan dimension and have as many values (checked before writing)."""
         h5 = self._h5saver
-        nav = h5.get_set_group(where, self._nav_naming.format())
+        parsed = [as_axis(axis) for axis in axes]
+        what = f"{where_path(where)}: navigation axes"
+        require_axes_fit(parsed, self.extended_shape, what)
         saver = AxisSaverLoader(h5)
+        for axis in parsed:
+            saver.require_axis(what, axis)
+        nav = h5.get_set_group(where, self._nav_naming.format())
         if saver._get_nodes(nav):
             return
-        for axis in axes:
-            saver.add_axis(nav, as_axis(axis))
+        for axis in parsed:
+            saver.add_axis(nav, axis)
 
     def add_data(  # type: ignore[override]
         self,
@@ -281,11 +404,23 @@ class DataToExportExtendedSaver(DataToExportSaver):
         settings_as_xml: str = "",
         **kwargs: Any,
     ) -> None:
-        """Write one scan point of every item."""
-        index = self._ext_saver.check_indexes(indexes)  # before any group is created
+        """Write one scan point of every item.
+
+        Everything is checked first (:meth:`require_point`): a refused point writes nothing.
+        """
         dte = as_dte(data)
+        index = self.require_point(where, dte, indexes)
+        self._write_point(where, dte, index, parse_distribution(distribution))
+
+    def _write_point(
+        self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
+    ) -> None:
+        ext = self._ext_saver
         for group, dwa in self._channel_groups(where, dte):
-            self._ext_saver.add_data(group, dwa, index, distribution)
+            ext._write_point(group, group.path, dwa, index, dist)
+        parent = where_path(where)
+        if parent not in self._point_items:
+            self._point_items[parent] = tuple(self._item_keys(parent, dte))
         h5 = self._h5saver
         if not self._structure_done:
             self._structure_done = True
