@@ -484,9 +484,33 @@ def _row_shape(dwa: DataWithAxes) -> tuple[int, ...]:
     return shape[:nav] + shape[nav + 1 :]
 
 
-def _require_same_point(channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...],
-                        what: str) -> None:  # fmt: skip
-    """A later point of a channel: the first point's channels, shape, errors and dtypes."""
+def require_same_point(
+    channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...], where: str
+) -> None:
+    """A later point of a channel: the first point's channels, shape, errors and dtypes.
+
+    Runs on every point of acquisition loops: the usual case (same shape, same dtypes,
+    no error bars) is decided by a few comparisons, the rest by :func:`_require_same_point`.
+    """
+    arrays = dwa.data
+    dtypes = channel.dtypes
+    if (
+        shape == channel.shape
+        and len(arrays) == len(dtypes)
+        and dwa.errors is None
+        and not channel.error_dtypes
+    ):
+        for values, dtype in zip(arrays, dtypes):  # noqa: B905 (lengths compared above)
+            if values.dtype != dtype:
+                break
+        else:
+            return
+    _require_same_point(channel, dwa, shape, f"{where}: {dwa.name!r}")
+
+
+def _require_same_point(
+    channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...], what: str
+) -> None:
     arrays = dwa.data
     require_channels(len(arrays), len(channel.dtypes), what)
     require_same_shape(shape, channel.shape, what)
@@ -522,10 +546,15 @@ class DataEnlargeableSaver(DataSaverLoader):
     def require_row(self, where: str, dwa: DataWithAxes, axis_values: Any) -> np.ndarray | None:
         """What ``add_data`` checks before writing a row (``DataValueError`` on the first
         problem); returns the enlargeable axes' values as float64 (None when not given)."""
-        what = f"{where}: {dwa.name!r}"
         if len(dwa.nav_indexes) > 1:
             raise DataDimError(f"{dwa.name!r}: enlargeable data take at most one navigation index")
         channel = self._channels.get(where)
+        if channel is not None and not dwa.nav_indexes and not channel.group_nav:
+            require_same_point(channel, dwa, dwa.shape, where)  # the usual row: no nav index
+            count = len(channel.axes)
+            if (axis_values is None) == (count == 0):
+                return None if axis_values is None else parse_axis_values(axis_values, count, where)
+        what = f"{where}: {dwa.name!r}"
         if channel is None:
             self.require_new_arrays(what, dwa, self.data_type, {})
             if dwa.errors is not None:
@@ -546,7 +575,7 @@ class DataEnlargeableSaver(DataSaverLoader):
                     f"{what}: navigation indexes {dwa.nav_indexes} where the first row had "
                     f"{channel.group_nav}; nothing written"
                 )
-            _require_same_point(channel, dwa, _row_shape(dwa), what)
+            require_same_point(channel, dwa, _row_shape(dwa), where)
             count = len(channel.axes)
             if axis_values is not None and not count:
                 raise DataValueError(
@@ -626,20 +655,34 @@ class DataEnlargeableSaver(DataSaverLoader):
             channel = self._create(self._group_of(where), dwa, values is not None)
             self._channels[key] = channel
         swmr = self._h5saver.is_swmr_active()
-        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr)
+        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr, channel.dtypes)
         if dwa.errors is not None and channel.errors:
-            _append_rows(channel.errors, dwa.errors, dwa, swmr)
+            _append_rows(channel.errors, dwa.errors, dwa, swmr, channel.error_dtypes)
         if values is not None:
             for k, axis in enumerate(channel.axes):
                 axis.append(np.full((rows_added,), values[k], dtype=np.float64), swmr)
 
 
+def _as_stored(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    # Values of another dtype were checked to be exact in ``dtype``: converted here, not
+    # by the library (h5py has no conversion from complex to float, for one).
+    if values.dtype == dtype:
+        return values
+    if values.dtype.kind == "c" and dtype.kind != "c":
+        values = values.real  # the imaginary parts were checked to be 0
+    return values.astype(dtype)
+
+
 def _append_rows(
-    arrays: list[GrowingArray], data: list[np.ndarray], dwa: DataWithAxes, swmr: bool
+    arrays: list[GrowingArray],
+    data: list[np.ndarray],
+    dwa: DataWithAxes,
+    swmr: bool,
+    dtypes: list[np.dtype],
 ) -> int:
     rows = 1
-    for array, values in zip(arrays, data, strict=True):
-        values = np.asarray(values)
+    for array, values, dtype in zip(arrays, data, dtypes, strict=True):
+        values = _as_stored(np.asarray(values), dtype)
         if dwa.nav_indexes:
             # ND data with one navigation index: its points become rows.
             moved = np.moveaxis(values, dwa.nav_indexes[0], 0)
@@ -672,11 +715,11 @@ class DataExtendedSaver(DataSaverLoader):
         """What ``add_data`` checks before writing a point (``DataValueError`` on the first
         problem): the first point's channels, shape, errors and dtypes, or, for the first
         point, dtypes, axes and attributes of the arrays to create."""
-        what = f"{where}: {dwa.name!r}"
         channel = self._channels.get(where)
         if channel is not None:
-            _require_same_point(channel, dwa, dwa.shape, what)
+            require_same_point(channel, dwa, dwa.shape, where)
             return
+        what = f"{where}: {dwa.name!r}"
         self.require_new_arrays(what, dwa, self.data_type, {})
         if dwa.errors is not None:
             self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})
@@ -791,8 +834,10 @@ class DataExtendedSaver(DataSaverLoader):
             self._channels[key] = channel
         impl = self._h5saver.backend_impl
         signal = _signal_shape(dwa)
-        for raw, values in zip(channel.arrays, dwa.data, strict=True):
-            impl.write(raw, index, np.asarray(values).reshape(signal))
+        for raw, values, dtype in zip(channel.arrays, dwa.data, channel.dtypes, strict=True):
+            impl.write(raw, index, _as_stored(values, dtype).reshape(signal))
         if dwa.errors is not None:
-            for raw, values in zip(channel.errors, dwa.errors, strict=True):
-                impl.write(raw, index, np.asarray(values).reshape(signal))
+            for raw, values, dtype in zip(
+                channel.errors, dwa.errors, channel.error_dtypes, strict=True
+            ):
+                impl.write(raw, index, _as_stored(values, dtype).reshape(signal))

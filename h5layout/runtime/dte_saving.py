@@ -22,12 +22,14 @@ from h5layout.runtime.data_saving import (
     DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
+    _Channel,
     group_naming,
     open_saver,
     parse_distribution,
+    require_same_point,
     where_path,
 )
-from h5layout.runtime.enums import DataDistribution, SaveType
+from h5layout.runtime.enums import DataDim, DataDistribution, SaveType
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import GROUP
@@ -86,6 +88,9 @@ class DataToExportSaver:
         self._groups: dict[tuple[str, str, int], GROUP] = {}
         #: items of the first point under each parent (enlargeable and scan savers)
         self._point_items: dict[str, tuple[tuple[str, str, int], ...]] = {}
+        #: the same, as (dimension, channel path, channel) in item order: a point whose items
+        #: come in the same order is checked with no key built and no group looked up
+        self._point_channels: dict[str, list[tuple[DataDim, str, _Channel]]] = {}
 
     @property
     def h5saver(self) -> H5SaverLowLevel:
@@ -217,6 +222,29 @@ class DataToExportSaver:
             f"{names(expected)} (dimension[position]); nothing written"
         )
 
+    def _require_known_items(self, parent: str, dte: DataToExport) -> bool:
+        """Check a point whose items come as the first point's did under ``parent`` (same
+        count, same dimensions in the same order, no navigation index) and return True;
+        False for any other point, left to the full checks."""
+        first = self._point_channels.get(parent)
+        items = dte.data
+        if first is None or len(first) != len(items):
+            return False
+        for (dim, path, channel), dwa in zip(first, items):  # noqa: B905 (same length)
+            if dwa.dim is not dim or dwa.nav_indexes or channel.group_nav:
+                return False
+            require_same_point(channel, dwa, dwa.shape, path)
+        return True
+
+    def _remember_items(
+        self, parent: str, dte: DataToExport, pairs: list[tuple[GROUP, Any]], channels: Any
+    ) -> None:
+        """After a parent's first point: its items, for the checks of the next points."""
+        self._point_items[parent] = tuple(self._item_keys(parent, dte))
+        self._point_channels[parent] = [
+            (dwa.dim, group.path, channels[group.path]) for group, dwa in pairs
+        ]
+
     def add_data_bundle(self, bundle: DataBundle) -> None:
         """Save a :class:`DataBundle`."""
         self.add_data(bundle.node, bundle.dte, settings_as_xml=bundle.settings)
@@ -289,11 +317,12 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
     def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
         enl = self._enl_saver
-        for group, dwa in self._channel_groups(where, dte):
+        pairs = self._channel_groups(where, dte)
+        for group, dwa in pairs:
             enl._write_row(group, group.path, dwa, None)
         parent = where_path(where)
         if parent not in self._point_items:
-            self._point_items[parent] = tuple(self._item_keys(parent, dte))
+            self._remember_items(parent, dte, pairs, enl._channels)
         if values is None:
             values = np.full(len(axes), float(axes[0].rows) if axes else 0.0)
         swmr = self._h5saver.is_swmr_active()
@@ -307,6 +336,13 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         Returns the axis values as float64 (None when not given)."""
         dte = as_dte(data)
         parent = where_path(where)
+        if not self._require_known_items(parent, dte):  # else: the acquisition-loop case
+            self._require_items(parent, dte)
+        if axis_values is None:
+            return None
+        return parse_axis_values(axis_values, len(self._enl_axis_names), parent)
+
+    def _require_items(self, parent: str, dte: DataToExport) -> None:
         keys = self._require_groups(parent, dte)
         self._require_same_items(parent, keys)
         enl = self._enl_saver
@@ -318,9 +354,6 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
             limit = self._h5saver.backend_impl.max_attr_bytes
             for label in self._enl_axis_names:
                 require_title(label, limit, f"{parent}: navigation axis")
-        if axis_values is None:
-            return None
-        return parse_axis_values(axis_values, len(self._enl_axis_names), parent)
 
 
 class DataToExportTimedSaver(DataToExportEnlargeableSaver):
@@ -370,6 +403,8 @@ class DataToExportExtendedSaver(DataToExportSaver):
         index = self._ext_saver.check_indexes(indexes)
         dte = as_dte(data)
         parent = where_path(where)
+        if self._require_known_items(parent, dte):  # the acquisition-loop case
+            return index
         keys = self._require_groups(parent, dte)
         self._require_same_items(parent, keys)
         ext = self._ext_saver
@@ -416,11 +451,12 @@ class DataToExportExtendedSaver(DataToExportSaver):
         self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
     ) -> None:
         ext = self._ext_saver
-        for group, dwa in self._channel_groups(where, dte):
+        pairs = self._channel_groups(where, dte)
+        for group, dwa in pairs:
             ext._write_point(group, group.path, dwa, index, dist)
         parent = where_path(where)
         if parent not in self._point_items:
-            self._point_items[parent] = tuple(self._item_keys(parent, dte))
+            self._remember_items(parent, dte, pairs, ext._channels)
         h5 = self._h5saver
         if not self._structure_done:
             self._structure_done = True

@@ -124,6 +124,12 @@ def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
     Ints and numpy integers pass; floats only with an integral value; bools, strings,
     fractions, nested sequences, a wrong count or a value outside the shape are refused.
     """
+    if type(indexes) is tuple and len(indexes) == len(shape):  # the acquisition-loop case
+        for i, n in zip(indexes, shape):  # noqa: B905 (lengths compared above)
+            if type(i) is not int or not 0 <= i < n:
+                break
+        else:
+            return indexes
     if isinstance(indexes, tuple | list):
         items: Sequence[Any] = indexes
     elif isinstance(indexes, np.ndarray):
@@ -180,6 +186,12 @@ def require_axes_fit(axes: Iterable[Any], shape: tuple[int, ...], what: str) -> 
 
 def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
     """One float64 value per enlargeable axis, each exact in float64 (else refused)."""
+    if type(values) is list and len(values) == count:  # the acquisition-loop case
+        for v in values:
+            if type(v) is not float:
+                break
+        else:
+            return np.array(values, dtype=np.float64)
     try:
         array = np.atleast_1d(np.asarray(values))
     except (TypeError, ValueError) as exc:
