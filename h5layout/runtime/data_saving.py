@@ -28,6 +28,7 @@ from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.point_checks import (
     parse_axis_values,
     parse_indexes,
+    parse_shape,
     require_attrs,
     require_axes_fit,
     require_channels,
@@ -702,7 +703,7 @@ class DataExtendedSaver(DataSaverLoader):
         self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
     ) -> None:
         super().__init__(h5saver)
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self.fill_value = fill_value
         self._channels: dict[str, _Channel] = {}
 

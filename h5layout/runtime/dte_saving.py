@@ -35,6 +35,7 @@ from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import GROUP
 from h5layout.runtime.point_checks import (
     parse_axis_values,
+    parse_shape,
     require_axes_fit,
     require_text,
     require_title,
@@ -385,7 +386,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     def __init__(
         self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
     ) -> None:
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self._fill_value = fill_value
         super().__init__(h5saver)
 

@@ -26,7 +26,7 @@ from h5layout.runtime.enums import DataDistribution, GroupType
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import GROUP, Node, StringARRAY
-from h5layout.runtime.point_checks import parse_indexes
+from h5layout.runtime.point_checks import parse_indexes, parse_shape
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.settings import (
     MAX_ATTRIBUTE_BYTES,
@@ -257,7 +257,7 @@ class DetectorExtendedSaver(DetectorSaver):
     """A detector inside a scan: data at scan indexes."""
 
     def __init__(self, module: Any, extended_shape: tuple[int, ...]) -> None:
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         super().__init__(module)
 
     def _bind(self, saver: H5SaverLowLevel) -> None:
@@ -299,7 +299,7 @@ class ScanSaver(ModuleSaver):
             raise DataValueError(
                 "ScanSaver needs the scan shape (extended_shape or module.scan_shape)"
             )
-        self.extended_shape = tuple(int(n) for n in shape)
+        self.extended_shape = parse_shape(shape, "extended_shape")
         self._detectors = [
             DetectorExtendedSaver(m, self.extended_shape) for m in _modules(module, "detectors")
         ]

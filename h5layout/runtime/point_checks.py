@@ -156,6 +156,24 @@ def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
     return index
 
 
+def parse_shape(shape: Any, what: str) -> tuple[int, ...]:
+    """A shape as a tuple of non-negative ints (ints or numpy integers, not bool or float)."""
+    try:
+        items = list(shape)
+    except TypeError:
+        raise DataValueError(f"{what}: shape {_show(shape)} is not a sequence") from None
+    out = []
+    for n in items:
+        value = n if type(n) is int else int(n) if isinstance(n, np.integer) else None
+        if value is None or value < 0:
+            raise DataValueError(
+                f"{what}: shape {_show(shape)}: {n!r} is not a non-negative integer; "
+                "nothing written"
+            )
+        out.append(value)
+    return tuple(out)
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -138,6 +138,7 @@ class Rig:
             "ext": lambda: DataExtendedSaver(h5, SCAN),
             "dte_ext": lambda: DataToExportExtendedSaver(h5, SCAN),
             "nav": lambda: DataToExportExtendedSaver(h5, SCAN),
+            "array": lambda: h5,
         }[kind]()
 
     def put(self, data: DataToExport, k: int = 0, **kw: Any) -> None:
@@ -162,6 +163,9 @@ class Rig:
             s.add_data(data)
         elif kind == "nav":
             s.add_nav_axes(where, kw["axes"])
+        elif kind == "array":
+            kw.setdefault("array_to_save", item.data[0] if item is not None else None)
+            s.add_array(where, f"arr{k}", "data", **kw)
         else:  # pragma: no cover
             raise AssertionError(kind)
 
@@ -344,6 +348,32 @@ CASES: list[Case] = [
     Case(
         "nav-axis-of-no-dimension", ("nav",), kw={"axes": [Axis("a", data=np.arange(3.0), index=2)]}
     ),
+    # the low-level add_array
+    Case(
+        "array-fraction-into-int",
+        ("array",),
+        kw={"array_type": "int64"},
+        data=lambda: dte(spec(values=np.full(5, 1.5))),
+    ),
+    Case("array-str", ("array",), data=lambda: dte(spec(values=np.array(["1.5"] * 5)))),
+    Case(
+        "array-scan-shape-fraction",
+        ("array",),
+        kw={
+            "array_to_save": None,
+            "array_type": "float64",
+            "data_shape": (5,),
+            "scan_shape": (2.5,),
+            "add_scan_dim": True,
+        },
+    ),
+    Case("array-title-nul", ("array",), kw={"title": "a\x00b"}),
+    Case(
+        "array-big-metadata",
+        ("array",),
+        kw={"metadata": {"notes": "x" * BIG}},
+        backends=("tables",),
+    ),
     # enlargeable axis values
     *(
         Case(f"axis-values-{label}", kinds, kw={"axis_values": value})
@@ -444,7 +474,7 @@ PARAMS = _params()
 def test_the_table_is_large() -> None:
     """The table covers every family of bad data on every saver it applies to."""
     assert len({(p.values[0].id, p.values[1]) for p in PARAMS}) >= 150
-    assert {k for p in PARAMS for k in [p.values[1]]} == {*KINDS, "nav"}
+    assert {k for p in PARAMS for k in [p.values[1]]} == {*KINDS, "nav", "array"}
 
 
 @pytest.mark.parametrize(("case", "kind", "backend"), PARAMS)
@@ -452,7 +482,7 @@ def test_refused_before_writing(case: Case, kind: str, backend: str, tmp_path: P
     path = tmp_path / "f.h5"
     rig = Rig(kind, backend, path)
     try:
-        if case.primed and kind != "nav":
+        if case.primed and kind not in ("nav", "array"):
             rig.put(case.first(0.0), 0, **case.first_kw)
         rig.h5.flush()
         before_bytes = path.read_bytes()
@@ -593,5 +623,20 @@ def test_complex_scans_on_both_backends(backend: str, tmp_path: Path) -> None:
         values = np.asarray(node.read())
         assert values[0, 0, 0] == 1 + 2j
         assert np.isnan(values[1, 0, 0].real)  # unwritten points keep the fill value
+    finally:
+        rig.h5.close_file()
+
+
+@pytest.mark.parametrize("shape", [(2.5,), (2, -1), (True, 2), "ab", None])
+def test_scan_shapes_are_exact_integers(shape: Any, tmp_path: Path) -> None:
+    rig = Rig("dte", "h5py", tmp_path / "f.h5")
+    try:
+        for make in (
+            lambda: DataToExportExtendedSaver(rig.h5, shape),
+            lambda: DataExtendedSaver(rig.h5, shape),
+            lambda: ScanSaver(plain_module("s", detectors=[], actuators=[]), shape),
+        ):
+            with pytest.raises(DataValueError, match="extended_shape"):
+                make()
     finally:
         rig.h5.close_file()
