@@ -36,6 +36,7 @@ from h5layout.runtime.point_checks import (
     require_numeric,
     require_same_shape,
     require_title,
+    show,
 )
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
@@ -278,7 +279,7 @@ class AxisSaverLoader(DataManagement):
 
     def require_axis(self, where: str, axis: Axis) -> None:
         """What ``add_axis`` checks before writing: numeric values, storable texts."""
-        what = f"{where}: axis {axis.label!r}"
+        what = f"{where}: axis {show(axis.label)}"
         if axis.data is not None:
             require_numeric(axis.data.dtype, what)
         limit = self._attr_limit
@@ -381,7 +382,7 @@ class DataSaverLoader(DataManagement):
     ) -> None:
         """What ``add_data`` checks before writing (``DataValueError`` on the first problem):
         dtypes, axes against the data, error arrays, attribute names and sizes."""
-        what = f"{where}: {dwa.name!r}"
+        what = f"{where}: {show(dwa.name)}"
         self.require_new_arrays(what, dwa, self.data_type, attrs)
         if save_axes:
             require_axes_fit(dwa.axes, dwa.shape, what)
@@ -506,7 +507,7 @@ def require_same_point(
                 break
         else:
             return
-    _require_same_point(channel, dwa, shape, f"{where}: {dwa.name!r}")
+    _require_same_point(channel, dwa, shape, f"{where}: {show(dwa.name)}")
 
 
 def _require_same_point(
@@ -555,7 +556,7 @@ class DataEnlargeableSaver(DataSaverLoader):
             count = len(channel.axes)
             if (axis_values is None) == (count == 0):
                 return None if axis_values is None else parse_axis_values(axis_values, count, where)
-        what = f"{where}: {dwa.name!r}"
+        what = f"{where}: {show(dwa.name)}"
         if channel is None:
             self.require_new_arrays(what, dwa, self.data_type, {})
             if dwa.errors is not None:
@@ -720,7 +721,7 @@ class DataExtendedSaver(DataSaverLoader):
         if channel is not None:
             require_same_point(channel, dwa, dwa.shape, where)
             return
-        what = f"{where}: {dwa.name!r}"
+        what = f"{where}: {show(dwa.name)}"
         self.require_new_arrays(what, dwa, self.data_type, {})
         if dwa.errors is not None:
             self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})

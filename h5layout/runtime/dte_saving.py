@@ -36,9 +36,11 @@ from h5layout.runtime.nodes import GROUP
 from h5layout.runtime.point_checks import (
     parse_axis_values,
     parse_shape,
+    require_attr_size,
     require_axes_fit,
     require_text,
     require_title,
+    show,
 )
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
@@ -168,10 +170,10 @@ class DataToExportSaver:
         limit = self._h5saver.backend_impl.max_attr_bytes
         for key, dwa in zip(keys, dte, strict=True):
             if key not in self._groups:
-                what = f"{parent}: {dwa.name!r}"
+                what = f"{parent}: {show(dwa.name)}"
                 require_title(dwa.name, limit, what)
                 require_text(dwa.origin, f"{what}: origin")
-                require_title(dwa.origin, limit, f"{what}: origin")
+                require_attr_size("origin", dwa.origin, limit, what)
         return keys
 
     def require_data(self, where: Any, data: Any, attrs: dict[str, Any], saver: Any = None) -> None:
@@ -421,7 +423,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
         h5 = self._h5saver
         parsed = [as_axis(axis) for axis in axes]
         what = f"{where_path(where)}: navigation axes"
-        require_axes_fit(parsed, self.extended_shape, what)
+        require_axes_fit(parsed, self.extended_shape, what, of="the scan")
         saver = AxisSaverLoader(h5)
         for axis in parsed:
             saver.require_axis(what, axis)

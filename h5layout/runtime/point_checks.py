@@ -82,10 +82,7 @@ def require_exact(values: np.ndarray, dtype: np.dtype, what: str) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         back = values.astype(dtype).astype(src)
     if not np.array_equal(back, values, equal_nan=src.kind in "fc"):
-        raise DataValueError(
-            f"{what}: {src} values do not fit the {dtype} array exactly "
-            f"(the array was created by the first point); nothing written"
-        )
+        raise DataValueError(f"{what}: {src} values do not fit {dtype} exactly; nothing written")
 
 
 def require_same_shape(
@@ -146,7 +143,7 @@ def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
         value = _integer(item)
         if value is None:
             raise DataValueError(
-                f"indexes {_show(indexes)}: {item!r} is not an integer index "
+                f"indexes {show(indexes)}: {item!r} is not an integer index "
                 "(int or numpy integer; not bool, str or a fraction); nothing written"
             )
         out.append(value)
@@ -161,25 +158,27 @@ def parse_shape(shape: Any, what: str) -> tuple[int, ...]:
     try:
         items = list(shape)
     except TypeError:
-        raise DataValueError(f"{what}: shape {_show(shape)} is not a sequence") from None
+        raise DataValueError(f"{what}: shape {show(shape)} is not a sequence") from None
     out = []
     for n in items:
         value = n if type(n) is int else int(n) if isinstance(n, np.integer) else None
         if value is None or value < 0:
             raise DataValueError(
-                f"{what}: shape {_show(shape)}: {n!r} is not a non-negative integer; "
-                "nothing written"
+                f"{what}: shape {show(shape)}: {n!r} is not a non-negative integer; nothing written"
             )
         out.append(value)
     return tuple(out)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters for messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def require_axes_fit(axes: Iterable[Any], shape: tuple[int, ...], what: str) -> None:
+def require_axes_fit(
+    axes: Iterable[Any], shape: tuple[int, ...], what: str, of: str = "the data"
+) -> None:
     """Refuse an axis of a dimension the data lack, or whose length is not that dimension's.
 
     ``shape`` is the shape the axes describe (the data's, or the scan's for navigation
@@ -189,17 +188,17 @@ def require_axes_fit(axes: Iterable[Any], shape: tuple[int, ...], what: str) -> 
         index = axis.index
         if not 0 <= index < len(shape):
             raise DataValueError(
-                f"{what}: axis {axis.label!r} describes dimension {index}, the data have "
-                f"{len(shape)} ({shape}); nothing written"
+                f"{what}: axis {show(axis.label)} describes dimension {index}, {of} "
+                f"{'have' if of == 'the data' else 'has'} {len(shape)} (shape {shape}); nothing written"
             )
         if axis.size != shape[index]:
             raise DataValueError(
-                f"{what}: axis {axis.label!r} has {axis.size} values, dimension {index} of "
-                f"the data has {shape[index]}; nothing written"
+                f"{what}: axis {show(axis.label)} has {axis.size} values, dimension {index} of "
+                f"{of} has {shape[index]}; nothing written"
             )
         data = axis.data
         if data is not None:
-            require_numeric(data.dtype, f"{what}: axis {axis.label!r}")
+            require_numeric(data.dtype, f"{what}: axis {show(axis.label)}")
 
 
 def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
@@ -214,11 +213,11 @@ def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
         array = np.atleast_1d(np.asarray(values))
     except (TypeError, ValueError) as exc:
         raise DataValueError(
-            f"{what}: axis values {_show(values)}: {exc}; nothing written"
+            f"{what}: axis values {show(values)}: {exc}; nothing written"
         ) from None
     if array.ndim != 1 or array.size != count:
         raise DataValueError(
-            f"{what}: {array.size} axis value(s) {_show(values)} for {count} enlargeable "
+            f"{what}: {array.size} axis value(s) {show(values)} for {count} enlargeable "
             "axis/axes (one value per axis); nothing written"
         )
     if array.dtype == np.float64:
@@ -226,10 +225,10 @@ def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
     if array.dtype.kind == "O":  # e.g. [1, 'a']: refused unless every item is a number
         if not all(isinstance(v, int | float | np.number) for v in array.tolist()):
             raise DataValueError(
-                f"{what}: axis values {_show(values)} are not all numbers; nothing written"
+                f"{what}: axis values {show(values)} are not all numbers; nothing written"
             )
         array = np.asarray(array.tolist())
-    require_exact(array, np.dtype(np.float64), f"{what}: axis values {_show(values)}")
+    require_exact(array, np.dtype(np.float64), f"{what}: axis values {show(values)}")
     return array.astype(np.float64)
 
 
@@ -237,7 +236,7 @@ def require_attr_name(name: Any, what: str) -> None:
     """Refuse an attribute name HDF5 cannot store as given (empty, NUL, not str)."""
     if not isinstance(name, str) or not name or "\x00" in name:
         raise DataValueError(
-            f"{what}: attribute name {name!r} cannot be stored (a non-empty str without NUL); "
+            f"{what}: attribute name {show(name)} cannot be stored (a non-empty str without NUL); "
             "nothing written"
         )
 
@@ -245,11 +244,11 @@ def require_attr_name(name: Any, what: str) -> None:
 def require_text(text: str, what: str) -> None:
     """Refuse text stored as is (a title, ``origin``) that is not UTF-8 without NUL."""
     if "\x00" in text:
-        raise DataValueError(f"{what}: {_show(text)} holds a NUL character; nothing written")
+        raise DataValueError(f"{what}: {show(text)} holds a NUL character; nothing written")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise DataValueError(f"{what}: {_show(text)} is not valid UTF-8 ({exc.reason}); "
+        raise DataValueError(f"{what}: {show(text)} is not valid UTF-8 ({exc.reason}); "
                              "nothing written") from None  # fmt: skip
 
 
@@ -260,7 +259,7 @@ def require_attr_size(name: str, text: str, limit: int | None, what: str) -> Non
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     if size + len(name.encode("utf-8", "surrogatepass")) > limit:
         raise DataValueError(
-            f"{what}: attribute {name!r} takes {size} bytes; this backend stores at most "
+            f"{what}: attribute {show(name)} takes {size} bytes; this backend stores at most "
             f"{limit} bytes per attribute (value and name); nothing written"
         )
 
