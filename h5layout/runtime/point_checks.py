@@ -189,7 +189,8 @@ def require_axes_fit(
         if not 0 <= index < len(shape):
             raise DataValueError(
                 f"{what}: axis {show(axis.label)} describes dimension {index}, {of} "
-                f"{'have' if of == 'the data' else 'has'} {len(shape)} (shape {shape}); nothing written"
+                f"{'have' if of == 'the data' else 'has'} {len(shape)} (shape {shape}); "
+                "nothing written"
             )
         if axis.size != shape[index]:
             raise DataValueError(
