@@ -487,9 +487,10 @@ def _row_shape(dwa: DataWithAxes) -> tuple[int, ...]:
 
 
 def require_same_point(
-    channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...], where: str
+    channel: _Channel, dwa: DataWithAxes, where: str, shape: tuple[int, ...] | None = None
 ) -> None:
-    """A later point of a channel: the first point's channels, shape, errors and dtypes.
+    """A later point of a channel: the first point's channels, shape (``shape``, by default
+    the data's), errors and dtypes.
 
     Runs on every point of acquisition loops: the usual case (same shape, same dtypes,
     no error bars) is decided by a few comparisons, the rest by :func:`_require_same_point`.
@@ -497,17 +498,18 @@ def require_same_point(
     arrays = dwa.data
     dtypes = channel.dtypes
     if (
-        shape == channel.shape
+        (arrays[0].shape if shape is None else shape) == channel.shape
         and len(arrays) == len(dtypes)
         and dwa.errors is None
         and not channel.error_dtypes
     ):
         for values, dtype in zip(arrays, dtypes):  # noqa: B905 (lengths compared above)
-            if values.dtype != dtype:
+            if values.dtype is not dtype and values.dtype != dtype:
                 break
         else:
             return
-    _require_same_point(channel, dwa, shape, f"{where}: {show(dwa.name)}")
+    what = f"{where}: {show(dwa.name)}"
+    _require_same_point(channel, dwa, dwa.shape if shape is None else shape, what)
 
 
 def _require_same_point(
@@ -552,7 +554,7 @@ class DataEnlargeableSaver(DataSaverLoader):
             raise DataDimError(f"{dwa.name!r}: enlargeable data take at most one navigation index")
         channel = self._channels.get(where)
         if channel is not None and not dwa.nav_indexes and not channel.group_nav:
-            require_same_point(channel, dwa, dwa.shape, where)  # the usual row: no nav index
+            require_same_point(channel, dwa, where)  # the usual row: no nav index
             count = len(channel.axes)
             if (axis_values is None) == (count == 0):
                 return None if axis_values is None else parse_axis_values(axis_values, count, where)
@@ -577,7 +579,7 @@ class DataEnlargeableSaver(DataSaverLoader):
                     f"{what}: navigation indexes {dwa.nav_indexes} where the first row had "
                     f"{channel.group_nav}; nothing written"
                 )
-            require_same_point(channel, dwa, _row_shape(dwa), where)
+            require_same_point(channel, dwa, where, _row_shape(dwa))
             count = len(channel.axes)
             if axis_values is not None and not count:
                 raise DataValueError(
@@ -684,7 +686,8 @@ def _append_rows(
 ) -> int:
     rows = 1
     for array, values, dtype in zip(arrays, data, dtypes, strict=True):
-        values = _as_stored(np.asarray(values), dtype)
+        if values.dtype is not dtype:
+            values = _as_stored(values, dtype)
         if dwa.nav_indexes:
             # ND data with one navigation index: its points become rows.
             moved = np.moveaxis(values, dwa.nav_indexes[0], 0)
@@ -719,7 +722,7 @@ class DataExtendedSaver(DataSaverLoader):
         point, dtypes, axes and attributes of the arrays to create."""
         channel = self._channels.get(where)
         if channel is not None:
-            require_same_point(channel, dwa, dwa.shape, where)
+            require_same_point(channel, dwa, where)
             return
         what = f"{where}: {show(dwa.name)}"
         self.require_new_arrays(what, dwa, self.data_type, {})
@@ -837,7 +840,9 @@ class DataExtendedSaver(DataSaverLoader):
         impl = self._h5saver.backend_impl
         signal = _signal_shape(dwa)
         for raw, values, dtype in zip(channel.arrays, dwa.data, channel.dtypes, strict=True):
-            impl.write(raw, index, _as_stored(values, dtype).reshape(signal))
+            if values.dtype is not dtype:
+                values = _as_stored(values, dtype)
+            impl.write(raw, index, values.reshape(signal))
         if dwa.errors is not None:
             for raw, values, dtype in zip(
                 channel.errors, dwa.errors, channel.error_dtypes, strict=True

@@ -236,7 +236,7 @@ class DataToExportSaver:
         for (dim, path, channel), dwa in zip(first, items):  # noqa: B905 (same length)
             if dwa.dim is not dim or dwa.nav_indexes or channel.group_nav:
                 return False
-            require_same_point(channel, dwa, dwa.shape, path)
+            require_same_point(channel, dwa, path)
         return True
 
     def _remember_items(
