@@ -20,9 +20,10 @@ The rules (the README's "Refused before writing" lists them for users):
   not bool, str or fractions), one per scan dimension, inside the scan shape;
 * an axis describes a dimension the data have, with as many values as that dimension;
 * enlargeable axes get exactly one value per axis per row, each exact in float64;
-* attribute names are non-empty and hold no NUL; text stored as is (titles, ``origin``)
-  is UTF-8 without NUL; on PyTables an attribute's value and name fit in one HDF5 object
-  header message (the backend's ``max_attr_bytes``).
+* attribute names are non-empty and hold no NUL; an attribute is not a numpy array long
+  enough for its ``repr`` (what the envelope stores) to be summarised; text stored as is
+  (titles, ``origin``) is UTF-8 without NUL; on PyTables an attribute's value and name fit
+  in one HDF5 object header message (the backend's ``max_attr_bytes``).
 """
 
 from __future__ import annotations
@@ -267,9 +268,17 @@ def require_attr_size(name: str, text: str, limit: int | None, what: str) -> Non
 
 def require_attrs(attrs: Mapping[str, Any], limit: int | None, what: str) -> None:
     """Refuse attributes the savers would write in the JSON envelope and the backend cannot
-    store (a bad name; on a backend with a ``limit``, an envelope too large)."""
+    store (a bad name; on a backend with a ``limit``, an envelope too large), or the envelope
+    cannot hold exactly (a numpy array long enough for numpy to print it summarised)."""
     for name, value in attrs.items():
         require_attr_name(name, what)
+        if isinstance(value, np.ndarray) and value.size > np.get_printoptions()["threshold"]:
+            # The envelope holds repr(value), which numpy cuts to "[0, 1, ..., 4999]".
+            raise DataValueError(
+                f"{what}: attribute {show(name)} is an array of {value.size} values, which the "
+                f"attribute envelope would store summarised (numpy prints at most "
+                f"{np.get_printoptions()['threshold']}); save it as data; nothing written"
+            )
         if limit is not None:
             require_attr_size(name, encode_json(value), limit, what)
 

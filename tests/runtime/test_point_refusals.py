@@ -401,6 +401,12 @@ CASES: list[Case] = [
     ),
     # attribute names and texts no backend stores as given
     Case("attr-name-empty", CREATING, lambda: extra_attr("", 1), primed=False),
+    Case(
+        "attr-array-summarised",
+        CREATING,
+        lambda: extra_attr("calib", np.arange(5000)),
+        primed=False,
+    ),
     Case("attr-name-nul", ("plain", "dte_ext"), lambda: extra_attr("a\x00b", 1), primed=False),
     Case(
         "name-with-nul",
