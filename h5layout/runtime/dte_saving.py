@@ -417,16 +417,23 @@ class DataToExportExtendedSaver(DataToExportSaver):
             ext.require_point(path, dwa)
         return index
 
-    def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
-        """Write the scan's navigation axes in ``where/NavAxes`` (once); each must describe
-        a scan dimension and have as many values (checked before writing)."""
-        h5 = self._h5saver
+    def require_nav_axes(self, where: Any, axes: list[Any]) -> list[Axis]:
+        """What ``add_nav_axes`` checks before writing: each axis describes a scan dimension
+        and has as many values, numbers, storable texts. Returns the axes."""
         parsed = [as_axis(axis) for axis in axes]
         what = f"{where_path(where)}: navigation axes"
         require_axes_fit(parsed, self.extended_shape, what, of="the scan")
-        saver = AxisSaverLoader(h5)
+        saver = AxisSaverLoader(self._h5saver)
         for axis in parsed:
             saver.require_axis(what, axis)
+        return parsed
+
+    def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
+        """Write the scan's navigation axes in ``where/NavAxes`` (once); each must describe
+        a scan dimension and have as many values (checked before writing)."""
+        parsed = self.require_nav_axes(where, axes)
+        h5 = self._h5saver
+        saver = AxisSaverLoader(h5)
         nav = h5.get_set_group(where, self._nav_naming.format())
         if saver._get_nodes(nav):
             return

@@ -197,8 +197,11 @@ class DetectorSaver(ModuleSaver):
         self._dte_saver._write_data(self._node(where), dte, attrs)
 
     def add_bkg(self, where: Any, data_bkg: Any) -> None:
-        """Write backgrounds next to the data."""
-        self._dte_saver.add_bkg(self._node(where), as_dte(data_bkg))
+        """Write backgrounds next to the data (checked before the module's group is created)."""
+        dte = as_dte(data_bkg)
+        saver = self._dte_saver
+        saver.require_data(self._checked_where(where), dte, {}, saver._bkg_saver)
+        saver.add_bkg(self._node(where), dte)
 
     def _node(self, where: Any) -> Any:
         if where is not None:
@@ -275,7 +278,9 @@ class DetectorExtendedSaver(DetectorSaver):
         )
 
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
-        """Write the scan's navigation axes under ``where``."""
+        """Write the scan's navigation axes under ``where`` (checked before the module's
+        group is created)."""
+        self._ext_saver.require_nav_axes(self._checked_where(where), axes)
         self._ext_saver.add_nav_axes(self._node(where), axes)
 
 
@@ -331,7 +336,9 @@ class ScanSaver(ModuleSaver):
         return self._module_group
 
     def add_nav_axes(self, axes: list[Any]) -> None:
-        """Write the scan's navigation axes in its ``NavAxes`` group."""
+        """Write the scan's navigation axes in its ``NavAxes`` group (checked before the
+        scan's group is created)."""
+        self._nav_saver.require_nav_axes(self._module_group or "<new scan group>", axes)
         self._nav_saver.add_nav_axes(self._scan(), axes)
 
     def _scan(self) -> GROUP:

@@ -30,7 +30,12 @@ from h5layout.runtime.dte_saving import (
     DataToExportTimedSaver,
 )
 from h5layout.runtime.errors import DataDimError, DataValueError, LayoutError
-from h5layout.runtime.module_saving import LoggerSaver, ScanSaver
+from h5layout.runtime.module_saving import (
+    DetectorExtendedSaver,
+    DetectorSaver,
+    LoggerSaver,
+    ScanSaver,
+)
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.validate import validate_file
 
@@ -102,6 +107,8 @@ def extra_attr(name: str, value: Any) -> DataToExport:
 
 #: every saver kind: what it writes a point with
 KINDS = ("plain", "dte", "bkg", "enl", "dte_enl", "timed", "ext", "dte_ext", "scan", "logger")
+#: module savers, which create their module's group on the first point
+MODULE_KINDS = ("scan", "logger", "det", "det_bkg", "det_ext", "scan_nav")
 
 
 def plain_module(title: str, **more: Any) -> types.SimpleNamespace:
@@ -119,12 +126,16 @@ class Rig:
         self.h5 = h5
         self.saver: Any
         self.where: Any = None
-        if kind in ("scan", "logger"):
+        if kind in MODULE_KINDS:
             det = [plain_module("det")]
-            if kind == "scan":
+            if kind in ("scan", "scan_nav"):
                 self.saver = ScanSaver(plain_module("scan", detectors=det, actuators=[]), SCAN)
-            else:
+            elif kind == "logger":
                 self.saver = LoggerSaver(plain_module("log", detectors=det, actuators=[]))
+            elif kind == "det_ext":
+                self.saver = DetectorExtendedSaver(det[0], SCAN)
+            else:
+                self.saver = DetectorSaver(det[0])
             self.saver.h5saver = h5
             return
         self.where = h5.add_det_group(h5.raw_group, "det")
@@ -145,7 +156,7 @@ class Rig:
         """Write ``data`` as point ``k`` (item savers get its last item)."""
         s, where, kind = self.saver, self.where, self.kind
         item = data.data[-1] if len(data) else None
-        if kind in ("ext", "dte_ext", "scan"):
+        if kind in ("ext", "dte_ext", "scan", "det_ext"):
             kw.setdefault("indexes", (k, 0))
         if kind in ("enl", "dte_enl"):
             kw.setdefault("axis_values", [float(k)])
@@ -161,6 +172,12 @@ class Rig:
             s.add_data(data, **kw)
         elif kind == "logger":
             s.add_data(data)
+        elif kind in ("det", "det_ext"):
+            s.add_data(None, data, **kw)
+        elif kind == "det_bkg":
+            s.add_bkg(None, data)
+        elif kind == "scan_nav":
+            s.add_nav_axes(kw["axes"])
         elif kind == "nav":
             s.add_nav_axes(where, kw["axes"])
         elif kind == "array":
@@ -241,13 +258,23 @@ CASES: list[Case] = [
         ]
     ),
     Case(
+        "first-object-module",
+        ("det", "det_bkg", "det_ext"),
+        lambda: dte(counter(), spec(values=np.array([1, "a", None, 2.0, 3], dtype=object))),
+        primed=False,
+    ),
+    Case(
         "first-second-item-str",
         ("dte", "dte_enl", "dte_ext", "scan", "logger"),
         lambda: dte(counter(), spec(values=np.array(["x"] * 5))),
         primed=False,
     ),
     # a later point unlike the first
-    Case("one-channel-of-two", ROWS_AND_POINTS, lambda: dte(counter(1), spec(1, channels=1))),
+    Case(
+        "one-channel-of-two",
+        (*ROWS_AND_POINTS, "det_ext"),
+        lambda: dte(counter(1), spec(1, channels=1)),
+    ),
     Case("three-channels-of-two", ROWS_AND_POINTS, lambda: dte(counter(1), spec(1, channels=3))),
     Case("longer", ROWS_AND_POINTS, lambda: dte(counter(1), spec(1, shape=(6,), axes=False))),
     Case(
@@ -337,7 +364,7 @@ CASES: list[Case] = [
     ),
     Case(
         "nav-axis-shorter",
-        ("nav",),
+        ("nav", "scan_nav"),
         kw={
             "axes": [
                 Axis("a", data=np.arange(3.0), index=0),
@@ -480,7 +507,7 @@ PARAMS = _params()
 def test_the_table_is_large() -> None:
     """The table covers every family of bad data on every saver it applies to."""
     assert len({(p.values[0].id, p.values[1]) for p in PARAMS}) >= 150
-    assert {k for p in PARAMS for k in [p.values[1]]} == {*KINDS, "nav", "array"}
+    assert {k for p in PARAMS for k in [p.values[1]]} == {*KINDS, *MODULE_KINDS, "nav", "array"}
 
 
 @pytest.mark.parametrize(("case", "kind", "backend"), PARAMS)
@@ -488,7 +515,7 @@ def test_refused_before_writing(case: Case, kind: str, backend: str, tmp_path: P
     path = tmp_path / "f.h5"
     rig = Rig(kind, backend, path)
     try:
-        if case.primed and kind not in ("nav", "array"):
+        if case.primed and kind not in ("nav", "array", "scan_nav"):
             rig.put(case.first(0.0), 0, **case.first_kw)
         rig.h5.flush()
         before_bytes = path.read_bytes()
