@@ -674,3 +674,16 @@ def test_scan_shapes_are_exact_integers(shape: Any, tmp_path: Path) -> None:
                 make()
     finally:
         rig.h5.close_file()
+
+
+def test_offset_scaling_axes_without_size_take_their_dimension(tmp_path: Path) -> None:
+    """As in PyMoDAQ: such an axis is not refused for having 0 values; the caller's is kept."""
+    axis = Axis("x", "mm", offset=1.0, scaling=0.5, index=0)
+    rig = Rig("dte", "h5py", tmp_path / "f.h5")
+    try:
+        rig.put(dte(counter(), spec(axes=[axis])))
+        node = rig.h5.get_node("/RawData/Detector000/Data1D/CH00/Axis00")
+        assert np.array_equal(np.asarray(node.read()), 1.0 + 0.5 * np.arange(5))
+    finally:
+        rig.h5.close_file()
+    assert axis.size == 0
