@@ -536,6 +536,9 @@ class H5SaverLowLevel(H5Backend):
         parent = self.get_node(where)
         attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
         name = self.next_incremental_name(parent, type_name)
+        what, limit = f"{parent.path}/{name}", self._impl.max_attr_bytes
+        require_title(title, limit, what)  # checked before the group exists
+        require_attrs({"settings": settings_as_xml, **attrs}, limit, what)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
         group.attrs["settings"] = settings_as_xml
         group.attrs["type"] = "" if type_name == "ch" else type_name

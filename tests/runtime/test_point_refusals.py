@@ -687,3 +687,26 @@ def test_offset_scaling_axes_without_size_take_their_dimension(tmp_path: Path) -
     finally:
         rig.h5.close_file()
     assert axis.size == 0
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"settings_as_xml": "<a/>" * (BIG // 4)},
+        {"metadata": {"notes": "y" * BIG}},
+        {"title": "t" * BIG},
+        {"title": "a\x00b"},
+        {"metadata": {"": 1}},
+    ],
+    ids=["settings", "metadata", "title", "title-nul", "empty-name"],
+)
+def test_groups_refused_before_they_exist(kw: dict[str, Any], tmp_path: Path) -> None:
+    """An incremental group whose attributes PyTables cannot store is not created."""
+    rig = Rig("dte", "tables", tmp_path / "f.h5")
+    try:
+        before = snapshot(rig.h5.backend_impl, rig.h5.root().node)
+        with pytest.raises(DataValueError, match="nothing written"):
+            rig.h5.add_det_group(rig.h5.raw_group, **kw)
+        assert snapshot(rig.h5.backend_impl, rig.h5.root().node) == before
+    finally:
+        rig.h5.close_file()
