@@ -710,3 +710,36 @@ def test_groups_refused_before_they_exist(kw: dict[str, Any], tmp_path: Path) ->
         assert snapshot(rig.h5.backend_impl, rig.h5.root().node) == before
     finally:
         rig.h5.close_file()
+
+
+#: refusals run on an HSDS domain too (node for node: a domain has no bytes to compare)
+H5PYD_CASES = [
+    ("one-channel-of-two", "dte_ext"),
+    ("missing-item", "dte_enl"),
+    ("indexes-1.9,0", "dte_ext"),
+    ("first-str", "dte"),
+    ("complex-into-float", "timed"),
+    ("axis-values-extra", "dte_enl"),
+]
+
+
+@pytest.mark.parametrize(("case_id", "kind"), H5PYD_CASES)
+def test_refused_before_writing_on_h5pyd(
+    case_id: str, kind: str, request: pytest.FixtureRequest
+) -> None:
+    pytest.importorskip("h5pyd")
+    request.getfixturevalue("h5pyd_server")
+    folder: Path = request.getfixturevalue("hsds_folder")
+    case = next(c for c in CASES if c.id == case_id)
+    rig = Rig(kind, "h5pyd", folder / "f.h5")
+    try:
+        if case.primed:
+            rig.put(case.first(0.0), 0, **case.first_kw)
+        rig.h5.flush()
+        before = snapshot(rig.h5.backend_impl, rig.h5.root().node)
+        with pytest.raises(case.error, match="nothing written"):
+            rig.put(case.data(), 1, **case.kw)
+        rig.h5.flush()
+        assert snapshot(rig.h5.backend_impl, rig.h5.root().node) == before
+    finally:
+        rig.h5.close_file()
