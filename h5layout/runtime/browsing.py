@@ -29,6 +29,7 @@ __all__ = [
     "ExporterFactory",
     "H5BrowserUtil",
     "H5Exporter",
+    "H5asciiExporter",
     "H5h5Exporter",
     "H5npyExporter",
     "H5txtExporter",
@@ -203,6 +204,24 @@ class H5npyExporter(H5Exporter):
     def export_data(self, node: Node, filename: str | Path) -> None:
         """Write the array of ``node`` with ``numpy.save`` (no pickles)."""
         np.save(filename, _array_values(node), allow_pickle=False)
+
+
+@ExporterFactory.register_exporter()
+class H5asciiExporter(H5Exporter):
+    """An array as tab-separated text, transposed (one column per row of the array), the
+    ASCII layout FLIMJ reads."""
+
+    FORMAT_EXTENSION = "ascii"
+    FORMAT_DESCRIPTION = "Ascii flimj file"
+
+    def export_data(self, node: Node, filename: str | Path) -> None:
+        """Write the array of ``node`` transposed (a 1D array as one line)."""
+        data = _array_values(node)
+        table: np.ndarray = data.T if data.ndim > 1 else data.reshape((1, -1))
+        if table.ndim > 2:
+            table = table.reshape((len(table), -1))
+        fmt = "%s" if data.dtype.kind in "US" else "%.6e"
+        np.savetxt(filename, table, fmt=fmt, delimiter="\t")
 
 
 def _copy_attrs(source: Node, target_raw: Any, target: H5Backend) -> None:
