@@ -363,11 +363,19 @@ class DataSaverLoader(DataManagement):
 
         return read_data_arrays(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
 
-    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> DataWithAxes:
-        """The DataWithAxes stored at ``where``."""
+    def load_data(
+        self,
+        where: Any,
+        with_bkg: bool = False,
+        load_all: bool = False,
+        data_model: str = "auto",
+    ) -> Any:
+        """The DataWithAxes stored at ``where``, in ``data_model`` (as ``DataLoader``'s)."""
         from h5layout.runtime.data_loading import load_dwa
+        from h5layout.runtime.datamodel import convert_dwa, resolve_data_model
 
-        return load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+        model = resolve_data_model(data_model)
+        return convert_dwa(load_dwa(self._h5saver, where, with_bkg, load_all), model)
 
 
 class BkgSaver(DataSaverLoader):
