@@ -22,7 +22,7 @@ from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError
-from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.growing import PENDING, GrowingArray, dataset_key
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
@@ -268,8 +268,10 @@ class H5SaverLowLevel(H5Backend):
         return False
 
     def register_growing(self, array: GrowingArray) -> GrowingArray:
-        """Keep an enlargeable array's bookkeeping synced at every flush and close."""
+        """Keep an enlargeable array's bookkeeping synced at every flush and close, and
+        reported live by the node wrappers until the file closes."""
         self._growing.append(array)
+        PENDING[dataset_key(array.raw)] = array
         return array
 
     def sync_bookkeeping(self) -> None:
@@ -288,6 +290,10 @@ class H5SaverLowLevel(H5Backend):
         """Sync bookkeeping, flush and close."""
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        for array in self._growing:
+            key = dataset_key(array.raw)
+            if PENDING.get(key) is array:
+                del PENDING[key]
         self._growing = []
         super().close_file()
 
