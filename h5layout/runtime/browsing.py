@@ -18,8 +18,9 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from h5layout.runtime.data import DataToExport, DataWithAxes, as_dwa
 from h5layout.runtime.enums import DataType
-from h5layout.runtime.errors import FileAccessError, InvalidExport, NodeError
+from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidExport, NodeError
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
 from h5layout.runtime.saving import H5SaverLowLevel
@@ -48,7 +49,12 @@ E = TypeVar("E", bound="type[H5Exporter]")
 
 
 class H5Exporter:
-    """Writes one node of an open file to another file format."""
+    """Writes one node of an open file to another file format.
+
+    The shipped exporters also take data instead of a node: a DataWithAxes, h5layout's
+    or pymodaq_data's (its channels, stacked along a first dimension when there are
+    several; the ``h5`` exporter saves it whole, with its axes).
+    """
 
     #: file extension, without the dot
     FORMAT_EXTENSION: ClassVar[str] = ""
@@ -56,7 +62,7 @@ class H5Exporter:
     FORMAT_DESCRIPTION: ClassVar[str] = ""
 
     def export_data(self, node: Node, filename: str | Path) -> None:
-        """Write ``node`` to ``filename``."""
+        """Write ``node`` (or data, for the shipped exporters) to ``filename``."""
         raise NotImplementedError
 
     @classmethod
@@ -163,7 +169,20 @@ def load_entry_point_exporters() -> list[str]:
     return loaded
 
 
-def _array_values(node: Node) -> np.ndarray:
+def _as_data(obj: Any) -> DataWithAxes:
+    """A DataWithAxes from anything that is not a node (``InvalidExport`` otherwise)."""
+    try:
+        return as_dwa(obj)
+    except DataValueError as exc:
+        raise InvalidExport(
+            f"cannot export a {type(obj).__name__}: expected a node or a DataWithAxes"
+        ) from exc
+
+
+def _array_values(node: Any) -> np.ndarray:
+    if not isinstance(node, Node):
+        dwa = _as_data(node)
+        return np.asarray(dwa.data[0]) if dwa.length == 1 else np.stack(dwa.data)
     if isinstance(node, StringARRAY):
         return np.asarray(node.read(), dtype=str)
     if isinstance(node, VLARRAY):
@@ -276,7 +295,11 @@ class H5h5Exporter(H5Exporter):
     FORMAT_DESCRIPTION = "Single node h5 file"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
-        """Write ``node`` (and its companions) at the root of a new file ``filename``."""
+        """Write ``node`` (and its companions) at the root of a new file ``filename``; data
+        (a DataWithAxes) is saved as one detector's data in a new h5layout file."""
+        if not isinstance(node, Node):
+            self._export_dwa(_as_data(node), Path(filename))
+            return
         target_path = Path(filename)
         source_file = node.backend_impl.filename(node.backend_impl.file_of(node.node))
         if target_path.exists() and target_path.resolve() == Path(source_file).resolve():
@@ -289,6 +312,18 @@ class H5h5Exporter(H5Exporter):
                 _copy_node(item, root, target)
         finally:
             target.close_file()
+
+    @staticmethod
+    def _export_dwa(dwa: DataWithAxes, target_path: Path) -> None:
+        from h5layout.runtime.dte_saving import DataToExportSaver
+
+        saver = H5SaverLowLevel(save_type="detector")
+        saver.init_file(target_path, new_file=True)
+        try:
+            det = saver.add_det_group(saver.raw_group, title=dwa.origin or dwa.name)
+            DataToExportSaver(saver).add_data(det, DataToExport(dwa.origin or "export", [dwa]))
+        finally:
+            saver.close_file()
 
     @staticmethod
     def _companions(node: Node) -> list[Node]:
