@@ -16,6 +16,8 @@ import warnings
 from functools import lru_cache
 from typing import Any, Final
 
+import numpy as np
+
 from h5layout.runtime.data import Axis, DataToExport, DataWithAxes
 from h5layout.runtime.errors import DataValueError
 
@@ -77,7 +79,24 @@ def _pymodaq_data() -> Any:
 
 
 def _pymodaq_axis(axis: Axis, module: Any) -> Any:
-    if axis.data is None and axis.offset is not None:
+    """pymodaq_data's Axis for ``axis``, as its loader builds it: equally spaced values
+    become ``offset``/``scaling``/``size`` (pymodaq_data's own reduction, done here once so
+    that its constructor has no values to check)."""
+    values = axis.get_data()
+    if axis.data is not None and values.ndim == 1 and values.size and values.dtype.kind in "iuf":
+        if values.size == 1:
+            return module.Axis(
+                label=axis.label, units=axis.units, index=axis.index, offset=values[0],
+                scaling=1, size=1, spread_order=axis.spread_order,
+            )  # fmt: skip
+        steps = np.diff(values)
+        scaling = np.mean(steps)
+        if np.allclose(steps, scaling):
+            return module.Axis(
+                label=axis.label, units=axis.units, index=axis.index, offset=values[0],
+                scaling=scaling, size=int(values.size), spread_order=axis.spread_order,
+            )  # fmt: skip
+    elif axis.data is None and axis.offset is not None:
         return module.Axis(
             label=axis.label, units=axis.units, index=axis.index, offset=float(axis.offset),
             scaling=float(axis.scaling or 0.0), size=axis.size, spread_order=axis.spread_order,
@@ -85,7 +104,7 @@ def _pymodaq_axis(axis: Axis, module: Any) -> Any:
     return module.Axis(
         label=axis.label,
         units=axis.units,
-        data=axis.get_data(),
+        data=values,
         index=axis.index,
         spread_order=axis.spread_order,
     )
