@@ -98,6 +98,7 @@ from h5layout.runtime.errors import (
     UnsafeContentError,
 )
 from h5layout.runtime.h5backend import H5Backend
+from h5layout.runtime.h5saver import H5Saver, H5SaverBase
 from h5layout.runtime.module_saving import (
     ActuatorSaver,
     DetectorEnlargeableSaver,
@@ -141,6 +142,9 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     "DataToExportExtendedSaver",
     "DataLoader",
     "H5BrowserUtil",
+    # settings-driven savers (H5Saver imports Qt at its first instantiation only)
+    "H5SaverBase",
+    "H5Saver",
 )
 
 #: Names a compiled module re-exports unchanged.
@@ -290,6 +294,8 @@ __all__ = [
     "H5Backend",
     "H5BrowserUtil",
     "H5Exporter",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "H5asciiExporter",
     "H5h5Exporter",
