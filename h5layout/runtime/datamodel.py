@@ -24,6 +24,7 @@ from h5layout.runtime.errors import DataValueError
 __all__ = [
     "DATA_MODELS",
     "DATA_MODEL_ENV",
+    "convert_axis",
     "convert_dte",
     "convert_dwa",
     "is_pymodaq_dte",
@@ -108,6 +109,13 @@ def _pymodaq_axis(axis: Axis, module: Any) -> Any:
         index=axis.index,
         spread_order=axis.spread_order,
     )
+
+
+def convert_axis(axis: Axis, data_model: str) -> Any:
+    """``axis`` in the resolved ``data_model`` (pymodaq_data's ``Axis`` for ``'pymodaq'``)."""
+    if data_model != "pymodaq":
+        return axis
+    return _pymodaq_axis(axis, _pymodaq_data())
 
 
 def convert_dwa(dwa: DataWithAxes, data_model: str) -> Any:

@@ -166,3 +166,23 @@ def test_without_pymodaq_data_auto_means_h5layout(tmp_path: Path) -> None:
     ).stdout
     assert "h5layout h5layout.runtime.data (3, 4, 5)" in out
     assert "refused: data_model='pymodaq' needs pymodaq_data" in out
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_axis_loaders_follow_the_data_model(
+    tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DATA_MODEL_ENV)
+    path = tmp_path / "scan.h5"
+    write_scan(path, backend)
+    h5 = hp.H5SaverLowLevel(backend=backend)
+    h5.init_file(path, mode="r")
+    axes = hp.AxisSaverLoader(h5)
+    nav = axes.get_axes("/RawData/Scan000/NavAxes")
+    assert [type(a) for a in nav] == [pd.Axis, pd.Axis]
+    assert nav[1] == pd.Axis("y", "mm", data=np.arange(4.0) * 2, index=1)
+    signal = hp.DataSaverLoader(h5).get_axes("/RawData/Scan000/Detector000/Data1D/CH00")
+    assert signal == [pd.Axis("w", "nm", data=np.linspace(0, 1, 5), index=2)]  # after nav dims
+    ours = axes.load_axis("/RawData/Scan000/NavAxes/Axis00", data_model="h5layout")
+    assert isinstance(ours, hp.Axis) and ours.get_data().tolist() == [0.0, 1.0, 2.0]
+    h5.close_file()
