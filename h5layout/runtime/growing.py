@@ -51,7 +51,7 @@ def pending(raw: Any) -> GrowingArray | None:
         return None
     try:
         return PENDING.get(dataset_key(raw))
-    except TypeError:  # an unhashable foreign object
+    except (TypeError, ValueError, RuntimeError):  # unhashable, or a handle already closed
         return None
 
 
