@@ -192,15 +192,49 @@ def _array_values(node: Any) -> np.ndarray:
     return np.asarray(node.read())
 
 
+def _export_columns(group: GROUP, filename: str | Path) -> None:
+    """The 1D arrays of ``group`` as tab-separated columns, named in a ``#`` header line.
+
+    As PyMoDAQ's text exporters write a group; arrays of different lengths are refused
+    (PyMoDAQ cuts every column to the shortest).
+    """
+    names, columns = [], []
+    for name, child in group.children().items():
+        if isinstance(child, CARRAY) and (isinstance(child, StringARRAY) or len(child.shape) == 1):
+            values = _array_values(child)
+            if values.ndim == 1:
+                names.append(name)
+                columns.append(values)
+    if not columns:
+        raise InvalidExport(f"{group.path}: no 1D array to export as columns")
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        raise InvalidExport(
+            f"{group.path}: 1D arrays of different lengths ({sorted(lengths)}) cannot be columns"
+        )
+    table = np.empty(
+        (lengths.pop(),), dtype=[(n, c.dtype) for n, c in zip(names, columns, strict=True)]
+    )
+    for n, c in zip(names, columns, strict=True):
+        table[n] = c
+    fmts = ["%s" if c.dtype.kind in "US" else "%d" if c.dtype.kind in "iub" else "%.6f"
+            for c in columns]  # fmt: skip
+    np.savetxt(filename, table, fmt=fmts, delimiter="\t", header="#" + "\t".join(names))
+
+
 @ExporterFactory.register_exporter()
 class H5txtExporter(H5Exporter):
-    """An array as tab-separated text (arrays of more than 2 dims flattened per row)."""
+    """An array as tab-separated text (arrays of more than 2 dims flattened per row); a
+    group as the columns of its 1D arrays."""
 
     FORMAT_EXTENSION = "txt"
     FORMAT_DESCRIPTION = "Text files"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
         """Write the array of ``node`` with ``numpy.savetxt``."""
+        if isinstance(node, GROUP):
+            _export_columns(node, filename)
+            return
         data = _array_values(node)
         if data.dtype.kind in "US":
             Path(filename).write_text("\n".join(str(s) for s in data.reshape(-1)) + "\n")
@@ -228,13 +262,16 @@ class H5npyExporter(H5Exporter):
 @ExporterFactory.register_exporter()
 class H5asciiExporter(H5Exporter):
     """An array as tab-separated text, transposed (one column per row of the array), the
-    ASCII layout FLIMJ reads."""
+    ASCII layout FLIMJ reads; a group as the columns of its 1D arrays."""
 
     FORMAT_EXTENSION = "ascii"
     FORMAT_DESCRIPTION = "Ascii flimj file"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
         """Write the array of ``node`` transposed (a 1D array as one line)."""
+        if isinstance(node, GROUP):
+            _export_columns(node, filename)
+            return
         data = _array_values(node)
         table: np.ndarray = data.T if data.ndim > 1 else data.reshape((1, -1))
         if table.ndim > 2:

@@ -45,3 +45,43 @@ def test_anything_else_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(hp.InvalidExport, match="expected a node or a DataWithAxes"):
         hp.H5txtExporter().export_data(42, tmp_path / "a.txt")  # type: ignore[arg-type]
     assert not (tmp_path / "a.txt").exists()
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+@pytest.mark.parametrize(
+    ("ext", "description"), [("txt", "Text files"), ("ascii", "Ascii flimj file")]
+)
+def test_a_group_exports_as_columns_like_pymodaq(
+    tmp_path: Path, backend: str, ext: str, description: str
+) -> None:
+    from pymodaq_data.h5modules.backends import H5Backend as PmBackend
+    from pymodaq_data.h5modules.exporter import ExporterFactory as PmFactory
+
+    h5 = hp.H5Backend(backend)
+    h5.open_file(tmp_path / "a.h5", "w")
+    group = h5.get_set_group("/", "G")
+    h5.create_carray(group, "A", np.linspace(0.0, 1.0, 4))
+    h5.create_carray(group, "B", np.arange(4, dtype=np.int64))
+    h5.create_carray(group, "M", np.zeros((2, 2)))  # not 1D: left out, as pymodaq does
+    h5.close_file()
+    h5.open_file(tmp_path / "a.h5", "r")
+    ours = tmp_path / f"ours.{ext}"
+    hp.ExporterFactory.create_exporter(ext, description).export_data(h5.get_node("/G"), ours)
+    h5.close_file()
+    pm = PmBackend(backend)
+    pm.open_file(str(tmp_path / "a.h5"), "r")
+    theirs = tmp_path / f"theirs.{ext}"
+    PmFactory.create_exporter(ext, description).export_data(pm.get_node("/G"), str(theirs))
+    pm.close_file()
+    assert ours.read_text() == theirs.read_text()
+
+
+def test_columns_of_different_lengths_are_refused(tmp_path: Path) -> None:
+    h5 = hp.H5Backend("h5py")
+    h5.open_file(tmp_path / "a.h5", "w")
+    group = h5.get_set_group("/", "G")
+    h5.create_carray(group, "A", np.arange(4.0))
+    h5.create_carray(group, "B", np.arange(3.0))
+    with pytest.raises(hp.InvalidExport, match="different lengths"):
+        hp.H5txtExporter().export_data(group, tmp_path / "a.txt")
+    h5.close_file()
