@@ -201,3 +201,16 @@ def test_ascii_exporter_matches_pymodaq(tmp_path: Any, backend: str) -> None:
     ours = np.loadtxt(tmp_path / "ours.ascii")
     assert np.array_equal(ours, np.loadtxt(tmp_path / "theirs.ascii"))
     assert ours.shape == (3, 2)
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_get_h5_data_from_node_loads_the_node(tmp_path: Any, backend: str) -> None:
+    h5 = hp.H5SaverLowLevel(backend=backend)
+    h5.init_file(tmp_path / "a.h5", new_file=True)
+    group = h5.get_set_group(h5.add_det_group(h5.raw_group, "det"), "Data1D")
+    hp.DataSaverLoader(h5).add_data(group, hp.DataRaw("spec", data=[np.arange(3.0)]))
+    node = h5.get_node(group, "Data00")
+    dwa = hp.get_h5_data_from_node(node)
+    assert dwa.name == "spec" and dwa.data[0].tolist() == [0.0, 1.0, 2.0]
+    assert h5.isopen()  # the caller's file stays open
+    h5.close_file()
