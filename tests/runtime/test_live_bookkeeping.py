@@ -120,3 +120,23 @@ def test_the_file_itself_is_written_at_flush(tmp_path: Path, backend: str) -> No
     assert "(2, 4)" in str(node.attrs.raw("shape")) or "[2, 4]" in str(node.attrs.raw("shape"))
     h5.close_file()
     assert not PENDING
+
+
+def test_live_during_swmr_writing(tmp_path: Path) -> None:
+    """While SWMR writing leaves the attributes to finalize_swmr, the API is still live."""
+    h5 = hp.H5SaverLowLevel(save_type="detector", backend="h5py")
+    h5.init_file(tmp_path / "swmr.h5", new_file=True, swmr_mode=True)
+    det = h5.add_det_group(h5.raw_group, "det")
+    saver = hp.DataToExportTimedSaver(h5)
+    point = hp.DataToExport("d", data=[hp.DataRaw("v", data=[np.array([1.0])])])
+    saver.add_data(det, point)
+    h5.enable_swmr()
+    for _ in range(3):
+        saver.add_data(det, point)
+    node = h5.get_node("/RawData/Detector000/Data0D/CH00/EnlData00")
+    time_axis = h5.get_node("/RawData/Detector000/NavAxes/Axis00")
+    assert node.attrs["shape"] == (4, 1) and time_axis.attrs["size"] == 4
+    assert hp.DataLoader(h5, data_model="h5layout").load_data(node).shape == (4,)
+    h5.finalize_swmr()
+    with hp.DataLoader(tmp_path / "swmr.h5", data_model="h5layout") as loader:
+        assert loader.get_node(node.path).attrs["shape"] == (4, 1)
