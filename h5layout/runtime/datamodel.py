@@ -6,6 +6,8 @@ otherwise picks ``'pymodaq'`` when pymodaq_data is installed, ``'h5layout'`` whe
 With ``'pymodaq'`` a loaded :class:`~h5layout.runtime.data.DataWithAxes` becomes the
 ``pymodaq_data.data.DataWithAxes`` pymodaq_data's loader returns (arrays shared, not
 copied), so viewers, ``inav``, slicing, equality and ``isinstance`` work as with it.
+
+h5layout's own code that relies on h5layout's objects passes ``data_model='h5layout'``.
 """
 
 from __future__ import annotations
