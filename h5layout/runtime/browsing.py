@@ -75,6 +75,8 @@ class ExporterFactory:
     """Registry of exporters, by extension then description."""
 
     exporters_registry: ClassVar[dict[str, dict[str, type[H5Exporter]]]] = {}
+    #: kept for programs written for pymodaq_data, which declares it (and leaves it empty)
+    file_filters: ClassVar[dict[str, str]] = {}
     _entry_points_loaded: ClassVar[bool] = False
 
     @classmethod

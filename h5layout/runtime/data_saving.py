@@ -133,6 +133,15 @@ class DataManagement:
     def h5saver(self, saver: H5SaverLowLevel) -> None:
         self._h5saver = saver
         self._naming = array_naming(saver, self.data_type)
+
+    @property
+    def raw_group(self) -> GROUP:
+        """The raw-data group of the file."""
+        return self._h5saver.raw_group
+
+    def close(self) -> None:
+        """Close the file (as :meth:`close_file`)."""
+        self.close_file()
         self._counters.clear()
 
     def __getattr__(self, name: str) -> Any:

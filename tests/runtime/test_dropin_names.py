@@ -105,6 +105,34 @@ def test_functions_take_the_same_parameters() -> None:
         assert ours[: len(theirs)] == theirs, (module, name, theirs, ours)
 
 
+#: (class, member) of pymodaq_data's h5modules classes that h5layout's lack on purpose
+MEMBER_EXCEPTIONS = {
+    # pymodaq_data's Attributes keeps the Node wrapper it was made from; h5layout's keep the
+    # library's node only (a wrapper <-> attributes cycle per node would slow every walk)
+    ("Attributes", "node"),
+}
+
+
+def _members(cls: type) -> set[str]:
+    fields = getattr(cls, "__dataclass_fields__", {})
+    return {m for m in dir(cls) if not m.startswith("_")} | set(fields)
+
+
+def test_classes_have_the_same_public_members() -> None:
+    """Methods and properties of the h5modules classes (pymodaq_data's data model classes
+    are not compared: with pymodaq_data installed, loaders return its own objects)."""
+    missing = []
+    for name, (_module, obj) in pymodaq_public_names().items():
+        if not inspect.isclass(obj) or issubclass(obj, BaseException):
+            continue
+        if not obj.__module__.startswith("pymodaq_data.h5modules"):
+            continue
+        ours = _members(getattr(hp, name))
+        missing += [(name, m) for m in sorted(_members(obj) - ours)
+                    if (name, m) not in MEMBER_EXCEPTIONS]  # fmt: skip
+    assert missing == []
+
+
 def test_exception_classes_keep_pymodaq_base_classes() -> None:
     """Code catching ValueError around create_exporter / group creation still catches."""
     assert issubclass(hp.InvalidGroupType, ValueError)
