@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
 
     import h5layout
     import h5layout.pymodaq as pm
-    from h5layout.cli.inspect_cmd import tree_lines
+    from h5layout.cli.inspect_cmd import tree_text
+    from h5layout.runtime.registry import find_layout_spec
+    from h5layout.runtime.tree import load_tree
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,11 +135,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  wrote {map_file}")
 
     print(f"3. the tree of {scan_file.name}")
-    h5 = pm.H5BrowserUtil(backend=be)
-    h5.open_file(scan_file)
-    for line in tree_lines(h5):
+    tree = load_tree(scan_file, layout=find_layout_spec(file=scan_file), backend=be)
+    for line in tree_text(tree)[1:]:
         print("  " + line)
-    h5.close_file()
 
     print("4. validate")
     report = h5layout.validate(out_dir)
