@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("h5layout.cli.validate", "check HDF5 files against a layout"),
     "repair": ("h5layout.cli.repair", "fix what validate marks as repairable, in place"),
     "inspect": ("h5layout.cli.inspect_cmd", "show the node tree of a file or a layout"),
+    "docs": ("h5layout.cli.docs_cmd", "write Markdown documentation of a layout"),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
