@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("h5layout.cli.inspect_cmd", "show the node tree of a file or a layout"),
     "docs": ("h5layout.cli.docs_cmd", "write Markdown documentation of a layout"),
     "plot": ("h5layout.cli.plot_cmd", "draw one data node of a file as a PNG"),
+    "copy": ("h5layout.cli.copy_cmd", "copy a file between backends, then validate the copy"),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
