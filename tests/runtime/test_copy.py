@@ -178,3 +178,28 @@ def test_copy_through_an_hsds_domain(
     down = copy_file(hsds_domain, back, source_backend="h5pyd", layout=spec)
     assert down.report is not None and down.report.valid
     assert_same(src, back)
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_arrays_are_streamed_in_bounded_memory(backend: str, tmp_path: Path) -> None:
+    import tracemalloc
+
+    src = tmp_path / "big.h5"
+    rows = np.arange(2_000_000, dtype=np.float64).reshape(-1, 1000)  # 16 MB
+    with h5py.File(src, "w") as f:
+        f.create_dataset("fixed", data=rows)
+        f.create_dataset("growing", data=rows, maxshape=(None, 1000), chunks=(10, 1000))
+        f["growing"].attrs["CLASS"] = "EARRAY"
+    del rows
+    tracemalloc.start()
+    try:
+        result = copy_file(src, tmp_path / "out.h5", backend=backend, block_bytes=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.bytes == 2 * 16_000_000
+    assert peak < 6_000_000, peak  # a few 1 MB blocks, never a 16 MB array
+    with h5py.File(tmp_path / "out.h5", "r") as f:
+        assert f["growing"].maxshape == (None, 1000)
+        assert float(f["fixed"][1999, 999]) == 1_999_999.0
+        assert float(f["growing"][1999, 999]) == 1_999_999.0
