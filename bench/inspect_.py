@@ -12,12 +12,13 @@ NAME = "H inspect"
 
 
 def inspect_tree(path: object) -> float:
-    """``load_tree`` (what ``h5layout inspect FILE`` prints) with the detected layout."""
+    """``load_tree`` as ``h5layout inspect FILE`` calls it (the detected layout, the
+    attributes a tree line shows)."""
     from h5layout.runtime.registry import find_layout_spec
     from h5layout.runtime.tree import load_tree
 
     t0 = now()
-    tree = load_tree(str(path), layout=find_layout_spec(file=str(path)))
+    tree = load_tree(str(path), layout=find_layout_spec(file=str(path)), full=False)
     elapsed = now() - t0
     assert tree.root.children
     return elapsed

@@ -260,7 +260,8 @@ def run(args: argparse.Namespace) -> int:
             from h5layout.runtime.tree import load_tree
 
             spec = _layout_for(target, args.layout)
-            tree = load_tree(target, layout=spec, node=args.node, backend=args.backend)
+            full = args.attrs or args.json  # a plain tree reads only what its lines show
+            tree = load_tree(target, layout=spec, node=args.node, backend=args.backend, full=full)
             if args.json:
                 print(json.dumps(tree_json(tree), indent=1, ensure_ascii=False))
             else:

@@ -24,6 +24,12 @@ from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
 
 #: deepest nesting the walk follows (a guard against pathological files)
 MAX_DEPTH = 256
+#: attributes a tree line shows; ``load_tree(full=False)`` reads only these (and the
+#: layout's ``match`` keys), about half of a PyMoDAQ array's attributes
+SUMMARY_ATTRS = frozenset(
+    {"TITLE", "type", "data_type", "data_dimension", "distribution", "label", "units",
+     "nav_indexes"}
+)  # fmt: skip
 
 
 @dataclass
@@ -163,9 +169,10 @@ def _identity(obj: Any, path: str) -> Any:
 
 
 class _Walker:
-    def __init__(self, backend: Any, spec: LayoutSpec | None) -> None:
+    def __init__(self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None) -> None:
         self.be = backend
         self.spec = spec
+        self.only = only
         self.seen: set[Any] = set()
 
     def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
@@ -183,6 +190,8 @@ class _Walker:
         except Exception as exc:
             node.error = f"cannot list attributes: {exc}"
             names = []
+        if self.only is not None:
+            names = [n for n in names if n in self.only]
         decoded: dict[str, Any] = {}
         for key in names:
             text = key.decode("utf-8", "backslashreplace") if isinstance(key, bytes) else key
@@ -277,17 +286,24 @@ def load_tree(
     layout: LayoutSpec | None = None,
     node: str = "/",
     backend: str = "h5py",
+    full: bool = True,
 ) -> FileTree:
     """Read the tree of a file (attributes and array metadata only) below ``node``.
 
-    ``layout`` names each node's type; None leaves node types empty. Raises
+    ``layout`` names each node's type; None leaves node types empty. ``full=False`` reads
+    only the attributes a tree line shows (:data:`SUMMARY_ATTRS` and the layout's
+    ``match`` keys), which halves the reads on PyMoDAQ files. Raises
     :class:`FileAccessError` when the file cannot be opened and :class:`NodeError` when
     ``node`` is not in it.
     """
     text = os.fspath(path)
     be, file = _open(text, backend)
     try:
-        walker = _Walker(be, layout)
+        only = None
+        if not full:
+            keys = {k for n in layout.nodes.values() for k in n.match} if layout else set()
+            only = SUMMARY_ATTRS | keys
+        walker = _Walker(be, layout, only)
         root_obj = be.root(file)
         current = walker.load(root_obj, "/", "/", None, True)
         walker.seen.add(_identity(root_obj, "/"))

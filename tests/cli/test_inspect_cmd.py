@@ -190,3 +190,22 @@ def test_layout_shows_types_units_rules_and_descriptions(
     assert "@type: str, optional, one of 'scan', 'detector'" in out
     data = out.split("\ndata: ", 1)[1].split("\n\n", 1)[0]
     assert "array: fixed, dtype uint16|float32" in data and "gzip level 4" in data
+
+
+def test_pytables_reads_the_same_tree(golden_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(golden_dir / "scan2d_tables.h5")
+    docs = {}
+    for backend in BACKENDS:
+        code, out, err = _run(capsys, path, "--json", "--backend", backend)
+        assert code == 0, err
+        docs[backend] = json.loads(out)
+        jsonschema.validate(docs[backend], SCHEMA)
+    assert docs["tables"]["backend"] == "tables"
+
+    def summary(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [
+            (n["path"], n["node_type"], n["shape"], n["dtype"], n["attrs"]["TITLE"]["value"])
+            for n in _walk(doc["tree"])
+        ]
+
+    assert summary(docs["tables"]) == summary(docs["h5py"])
