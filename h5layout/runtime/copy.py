@@ -83,14 +83,30 @@ def _source_storage(be_name: str, obj: Any) -> Storage:
 
 
 def _storage_for(
-    spec: NodeSpec | None, src_storage: Storage, src_chunks: tuple[int, ...] | None, kind: str
+    spec: NodeSpec | None,
+    src_storage: Storage,
+    src_chunks: tuple[int, ...] | None,
+    kind: str,
+    shape: tuple[int, ...],
 ) -> Storage:
     """The layout's storage for the node's type, the source's where the layout is silent."""
     layout = spec.array.storage if spec is not None and spec.array is not None else Storage()
     base = layout if layout.compression else src_storage
     chunks: Any = layout.chunks if isinstance(layout.chunks, tuple) else None
-    if chunks is None and kind == "EARRAY":
-        chunks = src_chunks  # an enlargeable array's chunks are its growth step: keep them
+    if chunks is None and (kind == "EARRAY" or base.compression):
+        # the layout leaves the chunk shape to the writer: keep the one the source's writer
+        # chose (an enlargeable array's growth step; a compressed array's unit of access);
+        # an uncompressed fixed array stays as the destination library stores it.
+        # PyTables allows chunks larger than a fixed array, h5py does not: the library
+        # chooses those.
+        fits = src_chunks is not None and (
+            kind == "EARRAY"
+            or (
+                len(src_chunks) == len(shape)
+                and all(c <= max(n, 1) for c, n in zip(src_chunks, shape, strict=True))
+            )
+        )
+        chunks = src_chunks if fits else None
     return Storage(
         chunks=chunks, compression=base.compression, level=base.level, shuffle=base.shuffle
     )
@@ -185,7 +201,8 @@ class _Copier:
         kind = src.node_class(obj)
         shape = tuple(int(n) for n in src.shape(obj))
         dtype = np.dtype(src.dtype(obj))
-        storage = _storage_for(spec, _source_storage(src.name, obj), src.chunks(obj), kind)
+        source = _source_storage(src.name, obj)
+        storage = _storage_for(spec, source, src.chunks(obj), kind, shape)
         rows = shape[0] if shape else 0
         if kind == "VLARRAY":
             out = dst.create_vlarray(parent, name, dtype=dtype, title=title, storage=storage)
