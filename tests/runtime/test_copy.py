@@ -201,6 +201,19 @@ def test_copy_through_an_hsds_domain(
     spec = find_layout_spec("pymodaq")
     up = copy_file(src, hsds_domain, backend="h5pyd", layout=spec, block_bytes=256)
     assert up.report is None and up.nodes > 10  # domains are not validated here (issue 17)
+    # the domain reads as the same tree, with the same node types (inspect over h5pyd)
+    from h5layout.runtime.tree import load_tree
+
+    remote = load_tree(hsds_domain, layout=spec, backend="h5pyd")
+    local = load_tree(src, layout=spec)
+
+    def rows(tree: Any) -> list[tuple[Any, ...]]:
+        return [
+            (n.path, n.node_type, n.shape, n.dtype, {k: repr(a.value) for k, a in n.attrs.items()})
+            for n in tree.root.walk()
+        ]
+
+    assert remote.backend == "h5pyd" and rows(remote) == rows(local)
     back = tmp_path / "back.h5"
     down = copy_file(hsds_domain, back, source_backend="h5pyd", layout=spec)
     assert down.report is not None and down.report.valid

@@ -164,3 +164,32 @@ def test_missing_xarray_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(builtins, "__import__", no_xarray)
     with pytest.raises(XarrayMissingError, match=r"h5layout\[xarray\]"):
         DataRaw("d", data=[np.zeros(2)]).to_xarray()
+
+
+def test_load_xarray_with_pymodaq_datas_own_loader(golden_dir: Path) -> None:
+    """Whatever data model a loader returns (pymodaq_data's here), the same xarray."""
+    pytest.importorskip("pymodaq_data")
+    import warnings
+
+    from h5layout.runtime.xarray_ import load_xarray
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pymodaq_data's own deprecation warnings
+        from pymodaq_data.h5modules.data_saving import DataLoader as TheirLoader
+
+        theirs = TheirLoader(golden_dir / "scan2d_h5py.h5")
+        try:
+            node = "/RawData/Scan000/Detector001/Data1D/CH00/Data00"
+            a, ds_a = load_xarray(theirs, node), load_xarray(theirs, "/RawData/Scan000")
+        finally:
+            theirs.close_file()
+    with DataLoader(golden_dir / "scan2d_h5py.h5") as ours:
+        b, ds_b = ours.load_xarray(node), ours.load_xarray("/RawData/Scan000")
+    xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
+    assert a.dims == ("x", "y", "wavelength") and a.attrs["units"] == b.attrs["units"]
+    xr.testing.assert_identical(ds_a.drop_attrs(), ds_b.drop_attrs())
+    assert list(ds_a.data_vars) == [
+        "Det0D/temperature/T1",
+        "Det0D/temperature/T2",
+        "Det1D/spectrum/intensity",
+    ]
