@@ -150,6 +150,10 @@ def classify(
     return fallback[1] if fallback is not None else None
 
 
+def _name_text(name: str | bytes) -> str:
+    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+
+
 def _encoding_of(raw: Any) -> str:
     text = decode_raw(raw)
     if isinstance(text, str) and text.startswith('{"module": ') and '"data": ' in text:
@@ -194,7 +198,7 @@ class _Walker:
             names = [n for n in names if n in self.only]
         decoded: dict[str, Any] = {}
         for key in names:
-            text = key.decode("utf-8", "backslashreplace") if isinstance(key, bytes) else key
+            text = _name_text(key)
             try:
                 raw[text] = be.get_attr(obj, key)
             except Exception as exc:
@@ -245,8 +249,9 @@ class _Walker:
                 g_node.error = f"cannot list the group: {exc}"
                 continue
             pending = []
-            for name in sorted(children):
-                child_obj = children[name]
+            for raw_name in sorted(children, key=_name_text):
+                child_obj = children[raw_name]
+                name = _name_text(raw_name)  # h5py gives bytes for names not in UTF-8
                 path = f"{g_node.path.rstrip('/')}/{name}"
                 key = _identity(child_obj, path)
                 if key in self.seen:

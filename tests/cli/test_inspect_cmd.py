@@ -209,3 +209,18 @@ def test_pytables_reads_the_same_tree(golden_dir: Path, capsys: pytest.CaptureFi
         ]
 
     assert summary(docs["tables"]) == summary(docs["h5py"])
+
+
+def test_names_not_in_utf8_give_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from h5py import h5g
+
+    path = tmp_path / "names.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("ok")
+        h5g.create(g.id, b"bad\xff")
+        g.attrs.create(b"at\xfe", np.int64(3))
+    code, out, err = _run(capsys, str(path), "--attrs")
+    assert code == 0 and "Traceback" not in err
+    assert "@at\\xfe = np.int64(3) (native)" in out  # the name shown escaped, the value read
