@@ -252,6 +252,7 @@ def _fail(target: str, message: str, code: int = EXIT_FAIL) -> int:
 def run(args: argparse.Namespace) -> int:
     """Print the layout's node types or the file's tree."""
     from h5layout.runtime.errors import LayoutError
+    from h5layout.runtime.registry import LayoutNotFoundError
 
     target = Path(args.target)
     paint = stdout_paint(args.color)
@@ -280,6 +281,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("\n".join(layout_lines(layout, paint)))
         return EXIT_OK
+    except LayoutNotFoundError as exc:  # --layout names nothing: a usage error
+        return _fail(args.target, str(exc), EXIT_USAGE)
     except LayoutError as exc:
         return _fail(args.target, str(exc))
     except BrokenPipeError:

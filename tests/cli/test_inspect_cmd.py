@@ -174,6 +174,8 @@ def test_bad_inputs_exit_with_a_message_not_a_traceback(
     assert code == 1 and "no node '/RawData/Nope'" in err
     code, _, err = _run(capsys, "--bogus-option", str(garbage))
     assert code == 2
+    code, _, err = _run(capsys, str(golden_dir / "scan2d_h5py.h5"), "--layout", "no_such_one")
+    assert code == 2 and "no_such_one" in err
 
 
 def test_layout_shows_types_units_rules_and_descriptions(
