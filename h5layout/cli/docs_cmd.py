@@ -66,8 +66,9 @@ def _code(text: str) -> str:
 def attr_rows(node: NodeSpec) -> list[str]:
     """The attribute table of a node type (header included)."""
     rows = [
-        "| attribute | type | required | units | constraints | encoding | description |",
-        "|---|---|---|---|---|---|---|",
+        "| attribute | type | required | units | constraints | encoding | description "
+        "| declared at |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for a in node.attrs.values():
         rows.append(
@@ -81,6 +82,7 @@ def attr_rows(node: NodeSpec) -> list[str]:
                     _cell(attr_constraints(a)),
                     a.encoding,
                     _cell(a.description),
+                    _code(short_location(a.location)),
                 ]
             )
             + " |"

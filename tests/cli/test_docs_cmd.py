@@ -32,7 +32,8 @@ def test_derived_layout_docs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "- name: `Map{index:03d}`" in scan and "- declared at: `pymodaq.yaml:" in scan
     row = next(line for line in scan.splitlines() if line.startswith("| `temperature`"))
     assert row == (
-        "| `temperature` | `float` | yes | K | >= 0 | json | Sample temperature during the map. |"
+        "| `temperature` | `float` | yes | K | >= 0 | json | Sample temperature during the map. "
+        "| `raman_map.yaml:31` |"
     )
     assert "matches /^S[0-9]{4}$/" in scan
     assert "encoding: native" in out  # how to make attributes readable in any HDF5 tool
@@ -63,7 +64,7 @@ def test_layout_file_with_relative_extends(
     out = capsys.readouterr().out
     assert "## Changes from `base.yaml`" in out
     assert "- `scan`: attribute `operator` added" in out
-    assert "| `operator` | `str` | yes |  |  | native |" in out
+    assert "| `operator` | `str` | yes |  |  | native |  | `lab.yaml:7` |" in out
 
 
 def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
