@@ -84,14 +84,6 @@ examples:
 exit status: 0 every file valid, 1 errors (or warnings with --strict), 2 usage error,
 missing input or a check that failed inside h5layout.
 """,
-    "repair": """\
-examples:
-  h5layout repair run_crashed.h5           writes run_crashed.h5.bak first
-  h5layout repair run.h5 --layout my_lab.yaml --no-backup
-
-exit status: 0 clean afterwards, 1 problems repair cannot fix remain, 2 usage error,
-missing input or a layout that cannot load.
-""",
 }
 
 

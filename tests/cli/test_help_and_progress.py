@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 from h5layout.cli._progress import Bar, wanted
@@ -107,4 +108,27 @@ def test_copy_shows_progress_on_a_terminal(
     err = capsys.readouterr().err
     assert "\r[" in err and "kB a.h5" in err
     assert main(["copy", src, str(tmp_path / "b.h5"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_repair_shows_the_backup_growing_on_a_terminal(
+    golden_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from h5layout.cli import repair as cmd
+
+    path = tmp_path / "big.h5"
+    shutil.copy(golden_dir / "enlargeable_h5py.h5", path)
+    with h5py.File(path, "a") as f:  # big enough to take a few polls to back up
+        f.create_dataset("RawData/filler", data=np.zeros(20_000_000, dtype=np.uint8))
+    monkeypatch.setattr(cmd, "PROGRESS_FROM_BYTES", 0)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["repair", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "backup written" in captured.out
+    assert "\r[" in captured.err and "MB" in captured.err
+    assert (tmp_path / "big.h5.bak").stat().st_size == path.stat().st_size
+    assert main(["repair", str(path), "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
