@@ -126,8 +126,10 @@ def _look(pm: Any, scan_file: Path, path: str, out_dir: Path, backend: str) -> N
         else:
             print("  (xarray is not installed: pip install 'h5layout[xarray]')")
         if importlib.util.find_spec("matplotlib") is not None:
+            from h5layout.runtime.plot import plot_dwa
+
             png = out_dir / "scan_map.png"
-            loader.load_data(path).plot(png)
+            plot_dwa(loader.load_data(path), png)  # whichever data model the loader returns
             print(f"  wrote {png} (the navigation map)")
         else:
             print("  (matplotlib is not installed: pip install 'h5layout[plot]')")

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from h5layout.cli.main import main
-from h5layout.pymodaq import Axis, DataLoader, DataRaw
+from h5layout.pymodaq import DataLoader
+from h5layout.runtime.data import Axis, DataRaw  # h5layout's own model (.plot)
+from h5layout.runtime.plot import plot_dwa
 from tests.runtime.test_xarray import _scan
 
 mpl_image = pytest.importorskip("matplotlib.image")
@@ -50,7 +52,8 @@ def test_scan_navigation_map(backend: str, spread: bool, tmp_path: Path) -> None
     with DataLoader(path, backend=backend) as loader:
         dwa = loader.load_data("/RawData/Scan000/Detector000/Data1D/CH00/Data00")
     out = tmp_path / "map.png"
-    fig = dwa.plot(out, figsize=(5.0, 4.0), dpi=80)
+    # plot_dwa: the loader may return pymodaq_data's objects, whose own .plot needs Qt
+    fig = plot_dwa(dwa, out, figsize=(5.0, 4.0), dpi=80)
     check_png(out, (400, 320))
     ax = fig.axes[0]
     assert ax.get_xlabel() == "x (mm)" and ax.get_ylabel() == "y (um)"

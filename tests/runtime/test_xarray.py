@@ -16,6 +16,9 @@ from h5layout.pymodaq import (
     DataToExportExtendedSaver,
     H5SaverLowLevel,
 )
+from h5layout.runtime.data import Axis as OurAxis
+from h5layout.runtime.data import DataRaw as OurDataRaw
+from h5layout.runtime.data import DataToExport as OurDataToExport
 from h5layout.runtime.data import DataWithAxes, as_dwa
 from h5layout.runtime.xarray_ import dte_to_xarray, dwa_to_xarray
 
@@ -102,12 +105,12 @@ def test_spread_scan_is_a_points_dimension(backend: str, tmp_path: Path) -> None
 
 
 def test_channels_extra_attributes_and_dte() -> None:
-    dwa = DataRaw(
+    dwa = OurDataRaw(
         "cam",
         data=[np.ones((2, 3)), np.zeros((2, 3))],
         labels=["a", "b"],
         units="V",
-        axes=[Axis("row", "px", data=np.arange(2.0), index=0)],
+        axes=[OurAxis("row", "px", data=np.arange(2.0), index=0)],
         exposure=0.5,
     )
     arr = dwa.to_xarray()
@@ -115,8 +118,10 @@ def test_channels_extra_attributes_and_dte() -> None:
     assert list(arr["channel"].values) == ["a", "b"]
     assert arr.attrs["exposure"] == 0.5 and arr.attrs["units"] == "V"
     assert "dim_1" not in arr.coords  # no axis, no invented coordinate
-    other = DataRaw("line", data=[np.arange(4.0)], axes=[Axis("row", "px", data=np.arange(4.0))])
-    ds = DataToExport("dte", data=[dwa, other]).to_xarray()
+    other = OurDataRaw(
+        "line", data=[np.arange(4.0)], axes=[OurAxis("row", "px", data=np.arange(4.0))]
+    )
+    ds = OurDataToExport("dte", data=[dwa, other]).to_xarray()
     # variables are origin/name/label (a DataToExport gives its data its name as origin)
     assert set(ds.data_vars) == {"dte/cam/a", "dte/cam/b", "dte/line/CH00"}
     # 'row' of size 2 and 'row' of size 4 cannot share a dimension: the second is renamed
@@ -126,16 +131,16 @@ def test_channels_extra_attributes_and_dte() -> None:
 
 def test_pymodaq_data_objects_give_the_same_xarray() -> None:
     pytest.importorskip("pymodaq_data")
-    ours = DataRaw(
+    ours = OurDataRaw(
         "spread",
         data=[np.arange(8.0).reshape(4, 2)],
         distribution="spread",
         nav_indexes=(0,),
         units="counts",
         axes=[
-            Axis("x", "mm", data=np.array([0.0, 2.0, 1.0, 3.0]), index=0, spread_order=0),
-            Axis("y", "mm", data=np.array([1.0, 1.0, 0.0, 0.0]), index=0, spread_order=1),
-            Axis("sig", "eV", data=np.array([0.0, 1.0]), index=1),
+            OurAxis("x", "mm", data=np.array([0.0, 2.0, 1.0, 3.0]), index=0, spread_order=0),
+            OurAxis("y", "mm", data=np.array([1.0, 1.0, 0.0, 0.0]), index=0, spread_order=1),
+            OurAxis("sig", "eV", data=np.array([0.0, 1.0]), index=1),
         ],
     )
     theirs: Any = ours.to_pymodaq()
@@ -144,7 +149,7 @@ def test_pymodaq_data_objects_give_the_same_xarray() -> None:
     for key in ("units", "distribution", "nav_dims", "source"):
         assert a.attrs[key] == b.attrs[key]
     assert a["sig"].attrs["units"] == "eV" and a.dims == ("points", "sig")
-    ds = dte_to_xarray(DataToExport("d", data=[ours]).to_pymodaq())
+    ds = dte_to_xarray(OurDataToExport("d", data=[ours]).to_pymodaq())
     assert list(ds.data_vars) == ["d/spread/CH00"]
     assert isinstance(as_dwa(theirs), DataWithAxes)
 
@@ -163,7 +168,7 @@ def test_missing_xarray_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(builtins, "__import__", no_xarray)
     with pytest.raises(XarrayMissingError, match=r"h5layout\[xarray\]"):
-        DataRaw("d", data=[np.zeros(2)]).to_xarray()
+        OurDataRaw("d", data=[np.zeros(2)]).to_xarray()
 
 
 def test_load_xarray_with_pymodaq_datas_own_loader(golden_dir: Path) -> None:
