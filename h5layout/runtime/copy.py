@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +57,9 @@ class CopyResult:
     bytes: int = 0
     layout: str | None = None
     report: FileReport | None = None
-    notes: list[str] = field(default_factory=list)
 
 
-def _source_storage(be_name: str, obj: Any) -> Storage:
+def _source_storage(obj: Any) -> Storage:
     """Compression of a source array, read from the library object (duck typed)."""
     filters = getattr(obj, "filters", None)
     if filters is not None and hasattr(filters, "complib"):  # PyTables
@@ -201,7 +200,7 @@ class _Copier:
         kind = src.node_class(obj)
         shape = tuple(int(n) for n in src.shape(obj))
         dtype = np.dtype(src.dtype(obj))
-        source = _source_storage(src.name, obj)
+        source = _source_storage(obj)
         storage = _storage_for(spec, source, src.chunks(obj), kind, shape)
         rows = shape[0] if shape else 0
         if kind == "VLARRAY":
