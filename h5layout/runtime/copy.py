@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from h5layout.runtime.attrs import decode_json, decode_raw, encode_json
-from h5layout.runtime.errors import FileAccessError, LayoutError
+from h5layout.runtime.errors import CopyError, FileAccessError, LayoutError
 from h5layout.runtime.report import FileReport
 from h5layout.runtime.spec import LayoutSpec, NodeSpec, Storage
 
@@ -40,10 +40,6 @@ _COMPLIB = {"zlib": "gzip", "lzo": "lzo", "bzip2": "bzip2", "blosc": "blosc"}
 
 #: progress callback: (bytes copied so far, total bytes)
 Progress = Callable[[int, int], None]
-
-
-class CopyError(LayoutError):
-    """A copy failed; nothing was left at the destination."""
 
 
 @dataclass

@@ -20,15 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import LayoutError, PlotMissingError
 
 #: default figure size (inches) and resolution: 640 x 480 pixels
 FIGSIZE = (6.4, 4.8)
 DPI = 100
-
-
-class PlotMissingError(LayoutError, ImportError):
-    """matplotlib is not installed (``pip install h5layout[plot]``)."""
 
 
 def _mpl() -> tuple[Any, Any]:

@@ -26,16 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import LayoutError, XarrayMissingError
 
 #: name of the dimension of spread (scattered) navigation points
 POINTS_DIM = "points"
 #: name of the dimension stacking several channels
 CHANNEL_DIM = "channel"
-
-
-class XarrayMissingError(LayoutError, ImportError):
-    """xarray is not installed (``pip install h5layout[xarray]``)."""
 
 
 def _xr() -> Any:
