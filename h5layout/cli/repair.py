@@ -8,7 +8,8 @@
   ``swmr_active`` left true.
 
 A copy ``FILE.bak`` is written first (``--no-backup`` skips it). Exit status: 0 when the
-file is clean afterwards, 1 when problems remain that repair cannot fix, 2 on usage errors.
+file is clean afterwards, 1 when problems remain that repair cannot fix (or the file cannot
+be read), 2 on usage errors (missing file, a ``--layout`` that cannot load).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ examples:
   h5layout repair run_crashed.h5           writes run_crashed.h5.bak first
   h5layout repair run.h5 --layout my_lab.yaml --no-backup
 
-exit status: 0 clean afterwards, 1 problems repair cannot fix remain, 2 usage error,
-missing input or a layout that cannot load.
+exit status: 0 clean afterwards, 1 problems repair cannot fix remain (or the file cannot be
+read), 2 usage error, missing input or a --layout that cannot load.
 """
 
 T = TypeVar("T")
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
     from h5layout.cli._progress import wanted
+    from h5layout.runtime.errors import LayoutSpecError
+    from h5layout.runtime.registry import LayoutNotFoundError
     from h5layout.runtime.repair import RepairError, repair_file
 
     def work() -> tuple[list[str], Any]:
@@ -95,9 +98,12 @@ def run(args: argparse.Namespace) -> int:
     except RepairError as exc:
         print(f"h5layout repair: {path}: cannot repair: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    except Exception as exc:  # a layout that cannot load, an HDF5 error: say so
-        print(f"h5layout repair: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except (LayoutNotFoundError, LayoutSpecError) as exc:  # --layout names no usable layout
+        print(f"h5layout repair: {path}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # an HDF5 error of a damaged file: a problem of the input
+        print(f"h5layout repair: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     for line in changed:
         print(f"{path}: {line}")
     if len([c for c in changed if not c.startswith("backup")]) == 0:

@@ -132,3 +132,16 @@ def test_repair_shows_the_backup_growing_on_a_terminal(
     assert (tmp_path / "big.h5.bak").stat().st_size == path.stat().st_size
     assert main(["repair", str(path), "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_repair_exit_codes(
+    golden_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "f.h5"
+    shutil.copy(golden_dir / "scan2d_h5py.h5", path)
+    assert main(["repair", str(path), "--layout", "no_such_layout", "--no-backup"]) == 2
+    assert "no_such_layout" in capsys.readouterr().err
+    damaged = tmp_path / "damaged.h5"
+    damaged.write_bytes(path.read_bytes()[:3000])
+    assert main(["repair", str(damaged), "--no-backup"]) == 1  # the input's problem
+    assert "Traceback" not in capsys.readouterr().err
