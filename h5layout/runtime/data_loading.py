@@ -333,6 +333,14 @@ class DataLoader:
         dwa = load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
         return convert_dwa(dwa, self._data_model)
 
+    def load_xarray(self, where: Any) -> Any:
+        """The data at ``where`` as xarray: a ``DataArray`` for a data node, a ``Dataset`` of
+        every data object below a group (needs the ``xarray`` extra; see
+        :mod:`h5layout.runtime.xarray_`)."""
+        from h5layout.runtime.xarray_ import load_xarray
+
+        return load_xarray(self, where)
+
     def load_all(self, where: Any = "/", data: Any = None, with_bkg: bool = False) -> Any:
         """One DataWithAxes per group holding data, below ``where``, appended to ``data``.
 
