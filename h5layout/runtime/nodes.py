@@ -45,6 +45,11 @@ class Attributes:
         self._raw = node.node if isinstance(node, Node) else node
         self._backend = _backend_of(backend)
 
+    @property
+    def node(self) -> Node:
+        """The node these attributes belong to (a wrapper made on each call)."""
+        return wrap(self._raw, self._backend)
+
     @staticmethod
     def _key(key: str) -> str:
         return "TITLE" if key == "title" else key

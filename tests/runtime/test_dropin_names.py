@@ -106,11 +106,7 @@ def test_functions_take_the_same_parameters() -> None:
 
 
 #: (class, member) of pymodaq_data's h5modules classes that h5layout's lack on purpose
-MEMBER_EXCEPTIONS = {
-    # pymodaq_data's Attributes keeps the Node wrapper it was made from; h5layout's keep the
-    # library's node only (a wrapper <-> attributes cycle per node would slow every walk)
-    ("Attributes", "node"),
-}
+MEMBER_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _members(cls: type) -> set[str]:
@@ -153,6 +149,16 @@ def test_squeeze_matches_pymodaq() -> None:
         (np.float64(2.0), {}),
     ]:
         assert hp.squeeze(array, **kwargs).shape == squeeze(array, **kwargs).shape
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_attributes_know_their_node(tmp_path: Any, backend: str) -> None:
+    h5 = hp.H5Backend(backend)
+    h5.open_file(tmp_path / "a.h5", "w")
+    group = h5.get_set_group("/", "G")
+    node = group.attrs.node
+    assert isinstance(node, hp.GROUP) and node.path == "/G" and node == group
+    h5.close_file()
 
 
 def test_check_mandatory_attrs() -> None:
