@@ -391,6 +391,10 @@ class _Channel:
     errors: list[Any] = field(default_factory=list)
     axes: list[GrowingArray] = field(default_factory=list)
 
+    def all_arrays(self) -> list[GrowingArray]:
+        """The growing arrays of an enlargeable channel (data, errors, axes)."""
+        return [*self.arrays, *self.errors, *self.axes]
+
 
 def _signal_shape(dwa: DataWithAxes) -> tuple[int, ...]:
     shape = tuple(dwa.shape)
@@ -467,15 +471,22 @@ class DataEnlargeableSaver(DataSaverLoader):
         if channel is None:
             channel = self._create(self._group_of(where), dwa, axis_values is not None)
             self._channels[key] = channel
-        swmr = self._h5saver.is_swmr_active()
-        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr)
-        if dwa.errors is not None and channel.errors:
-            _append_rows(channel.errors, dwa.errors, dwa, swmr)
-        if axis_values is not None:
-            values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
-            for k, axis in enumerate(channel.axes):
-                value = values[k] if values.size > k else np.nan
-                axis.append(np.full((rows_added,), value, dtype=np.float64), swmr)
+        h5 = self._h5saver
+        swmr = h5.is_swmr_active()
+        mark = [(array, array.rows) for array in channel.all_arrays()]
+        try:
+            rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr)
+            if dwa.errors is not None and channel.errors:
+                _append_rows(channel.errors, dwa.errors, dwa, swmr)
+            if axis_values is not None:
+                values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+                for k, axis in enumerate(channel.axes):
+                    value = values[k] if values.size > k else np.nan
+                    axis.append(np.full((rows_added,), value, dtype=np.float64), swmr)
+        except BaseException:  # Ctrl-C or an error half-way: the row is wholly refused
+            for array, rows in mark:
+                array.rollback(rows)
+            raise
 
 
 def _append_rows(

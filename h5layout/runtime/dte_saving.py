@@ -216,16 +216,22 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         if axis_values is None and axis_value is not None:
             axis_values = [axis_value]
         dte = as_dte(data)
-        axes = self._get_nav_axes(where)
-        for group, dwa in self._channel_groups(where, dte):
-            self._enl_saver.add_data(group, dwa)
-        if axis_values is None:
-            axis_values = [float(axes[0].rows) if axes else 0.0] * len(axes)
-        values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
-        swmr = self._h5saver.is_swmr_active()
-        for k, axis in enumerate(axes):
-            axis.append(values[k : k + 1] if values.size > k else np.full(1, np.nan), swmr)
-        self._h5saver.tick_flush()
+        h5 = self._h5saver
+        mark = h5.mark_rows()
+        try:
+            axes = self._get_nav_axes(where)
+            for group, dwa in self._channel_groups(where, dte):
+                self._enl_saver.add_data(group, dwa)
+            if axis_values is None:
+                axis_values = [float(axes[0].rows) if axes else 0.0] * len(axes)
+            values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+            swmr = h5.is_swmr_active()
+            for k, axis in enumerate(axes):
+                axis.append(values[k : k + 1] if values.size > k else np.full(1, np.nan), swmr)
+        except BaseException:  # Ctrl-C or an error half-way: the row is wholly refused
+            h5.rollback_rows(mark)
+            raise
+        h5.tick_flush()
 
 
 class DataToExportTimedSaver(DataToExportEnlargeableSaver):

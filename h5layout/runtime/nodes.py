@@ -22,6 +22,7 @@ from h5layout.runtime.backends import (
     get_backend,
 )
 from h5layout.runtime.errors import DataValueError, NodeError
+from h5layout.runtime.growing import LIVE_ATTRS, PENDING, pending
 from h5layout.runtime.strings import decode_string_row, encode_string_row
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ class Attributes:
 
     def __getitem__(self, key: str) -> Any:
         key = self._key(key)
+        if PENDING and key in LIVE_ATTRS:  # bookkeeping of a writing session, not yet on disk
+            live = pending(self._raw)
+            if live is not None:
+                value = live.live_attr(key)
+                if value is not None:
+                    return value
         try:
             raw = self._backend.get_attr(self._raw, key)
         except KeyError:
@@ -235,19 +242,41 @@ class CARRAY(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Actual shape of the dataset."""
-        return self._backend.shape(self._node)
+        """Actual shape of the dataset (rows written so far while a saver grows it)."""
+        shape = self._backend.shape(self._node)
+        if PENDING and shape:
+            live = pending(self._node)
+            if live is not None:
+                return (live.rows, *shape[1:])
+        return shape
 
     @property
     def dtype(self) -> np.dtype:
         """Element dtype."""
         return self._backend.dtype(self._node)
 
+    def _reserved(self) -> int | None:
+        """Rows written so far when a saver holds rows reserved past them, else None.
+
+        Rows a saver still buffers are written first: what is read is what was appended.
+        """
+        live = pending(self._node) if PENDING else None
+        if live is None:
+            return None
+        if live.pending:
+            live.drain()
+        return live.rows if live.capacity > live.rows else None
+
     def read(self) -> Any:
         """The whole array."""
+        rows = self._reserved()
+        if rows is not None:
+            return self._backend.read(self._node, slice(0, rows))
         return self._backend.read(self._node)
 
     def __getitem__(self, item: Any) -> Any:
+        if self._reserved() is not None:
+            return self.read()[item]
         return self._backend.read(self._node, item)
 
     def __setitem__(self, key: Any, value: Any) -> None:

@@ -22,7 +22,7 @@ from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError
-from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, dataset_key
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
@@ -252,9 +252,21 @@ class H5SaverLowLevel(H5Backend):
 
     # -- flushing --------------------------------------------------------------------------
     def set_swmr_flush_interval(self, n: int) -> None:
-        """Flush every ``n`` calls of :meth:`tick_flush` (0: never)."""
+        """Flush every ``n`` calls of :meth:`tick_flush` (0: never).
+
+        Enlargeable arrays hold the rows of one interval in their row buffer (written as one
+        block at the flush); their buffered rows are written now.
+        """
         self._flush_interval = max(int(n), 0)
         self._flush_counter = 0
+        rows = self._buffer_rows()
+        for array in self._growing:
+            array.set_buffer_rows(rows)
+
+    def _buffer_rows(self) -> int:
+        """Rows an enlargeable array buffers between flushes: one interval's (one row per
+        point; more are written out as blocks), :data:`BLOCK_ROWS` without flushes."""
+        return self._flush_interval if self._flush_interval > 0 else BLOCK_ROWS
 
     def tick_flush(self) -> bool:
         """Count one point; flush when the interval is reached. True when it flushed."""
@@ -268,12 +280,32 @@ class H5SaverLowLevel(H5Backend):
         return False
 
     def register_growing(self, array: GrowingArray) -> GrowingArray:
-        """Keep an enlargeable array's bookkeeping synced at every flush and close."""
+        """Keep an enlargeable array's rows and bookkeeping written at every flush and close
+        (its rows are buffered between flushes)."""
+        array.set_buffer_rows(self._buffer_rows())
         self._growing.append(array)
+        PENDING[dataset_key(array.raw)] = array
         return array
 
+    def mark_rows(self) -> list[int]:
+        """The row counts of every enlargeable array, for :meth:`rollback_rows`."""
+        return [array.rows for array in self._growing]
+
+    def rollback_rows(self, mark: list[int]) -> None:
+        """Back to the rows of ``mark``: a point interrupted half-way (an exception, Ctrl-C)
+        is wholly refused. Arrays registered after the mark lose every row."""
+        for k, array in enumerate(self._growing):
+            array.rollback(mark[k] if k < len(mark) else 0)
+
+    def write_pending(self) -> None:
+        """Hand every buffered row to the library (no flush): reads see them."""
+        for array in self._growing:
+            if array.pending:
+                array.drain()
+
     def sync_bookkeeping(self) -> None:
-        """Trim enlargeable arrays to their rows and write their ``shape``/``size``."""
+        """Write enlargeable arrays' buffered rows, trim them to their rows and write their
+        ``shape``/``size``."""
         swmr = self.is_swmr_active()
         for array in self._growing:
             array.sync(swmr)
@@ -288,6 +320,10 @@ class H5SaverLowLevel(H5Backend):
         """Sync bookkeeping, flush and close."""
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        for array in self._growing:
+            key = dataset_key(array.raw)
+            if PENDING.get(key) is array:
+                del PENDING[key]
         self._growing = []
         super().close_file()
 
