@@ -81,6 +81,7 @@ class H5SaverLowLevel(H5Backend):
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._namings: dict[str, Naming] = {}
         self._growing: list[GrowingArray] = []
+        self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
     # -- layout lookups (computed once per saver) ------------------------------------------
     def _layout_node(self, role: str, group_type: str | None = None) -> NodeSpec | None:
@@ -310,11 +311,28 @@ class H5SaverLowLevel(H5Backend):
         for array in self._growing:
             array.sync(swmr)
 
+    def is_swmr_active(self) -> bool:
+        """Whether the writer has switched the file to SWMR mode.
+
+        Asked for every row a saver appends: the answer is kept per file object (it only
+        changes at :meth:`enable_swmr`, open and close; h5py asks HDF5 each time).
+        """
+        file = self._file
+        if file is None:
+            return False
+        if self._swmr_known[0] is not file:
+            self._swmr_known = (file, super().is_swmr_active())
+        return self._swmr_known[1]
+
     def enable_swmr(self) -> None:
         """Sync bookkeeping, then switch to SWMR writing."""
+        self._swmr_known = (None, False)
         if self.isopen() and not self.is_swmr_active():
             self.sync_bookkeeping()
-        super().enable_swmr()
+        try:
+            super().enable_swmr()
+        finally:
+            self._swmr_known = (None, False)
 
     def close_file(self) -> None:
         """Sync bookkeeping, flush and close."""
@@ -326,6 +344,7 @@ class H5SaverLowLevel(H5Backend):
                 del PENDING[key]
         self._growing = []
         super().close_file()
+        self._swmr_known = (None, False)
 
     def flush(self) -> None:
         """Sync bookkeeping and flush; fsync when the layout asks for durable flushes."""
