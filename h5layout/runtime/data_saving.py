@@ -23,7 +23,7 @@ from h5layout.runtime.data import (
 )
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType, SaveType
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
-from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.growing import GrowingArray, PointBlock
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
@@ -387,7 +387,7 @@ class _Channel:
     """What an extended or enlargeable saver holds for one channel group."""
 
     group: GROUP
-    arrays: list[Any] = field(default_factory=list)  # raw datasets or GrowingArrays
+    arrays: list[Any] = field(default_factory=list)  # PointBlocks or GrowingArrays
     errors: list[Any] = field(default_factory=list)
     axes: list[GrowingArray] = field(default_factory=list)
 
@@ -578,7 +578,7 @@ class DataExtendedSaver(DataSaverLoader):
                 dwa, i, self.data_type, nav_indexes=nav, distribution=distribution.name
             )
             _write_attrs(node, attrs)
-            channel.arrays.append(node.node)
+            channel.arrays.append(h5.register_growing(PointBlock(h5.backend_impl, node.node, k)))
         if dwa.errors is not None:
             error_saver = self._errors()
             for i, array in enumerate(dwa.errors):
@@ -596,7 +596,9 @@ class DataExtendedSaver(DataSaverLoader):
                 )
                 attrs["source"] = DataSource.calculated.name
                 _write_attrs(node, attrs)
-                channel.errors.append(node.node)
+                channel.errors.append(
+                    h5.register_growing(PointBlock(h5.backend_impl, node.node, k))
+                )
         for axis in dwa.axes:
             self._axis_saver.add_axis(group, axis, index=axis.index + k)  # a shifted copy
         return channel
@@ -617,10 +619,9 @@ class DataExtendedSaver(DataSaverLoader):
         if channel is None:
             channel = self._create(self._group_of(where), dwa, DataDistribution.parse(distribution))
             self._channels[key] = channel
-        impl = self._h5saver.backend_impl
         signal = _signal_shape(dwa)
-        for raw, values in zip(channel.arrays, dwa.data, strict=True):
-            impl.write(raw, index, np.asarray(values).reshape(signal))
+        for block, values in zip(channel.arrays, dwa.data, strict=True):
+            block.put(index, np.asarray(values).reshape(signal))
         if dwa.errors is not None:
-            for raw, values in zip(channel.errors, dwa.errors, strict=False):
-                impl.write(raw, index, np.asarray(values).reshape(signal))
+            for block, values in zip(channel.errors, dwa.errors, strict=False):
+                block.put(index, np.asarray(values).reshape(signal))

@@ -41,7 +41,7 @@ MIN_BUFFER_ROWS = 4
 
 
 #: growing arrays of the open writing sessions, by :func:`dataset_key` of their dataset
-PENDING: dict[Any, GrowingArray] = {}
+PENDING: dict[Any, GrowingArray | PointBlock] = {}
 
 #: attributes whose value a growing array knows better than the file between flushes
 LIVE_ATTRS = frozenset({"shape", "size"})
@@ -56,7 +56,7 @@ def dataset_key(raw: Any) -> Any:
     return raw
 
 
-def pending(raw: Any) -> GrowingArray | None:
+def pending(raw: Any) -> GrowingArray | PointBlock | None:
     """The growing array writing ``raw`` in an open session, or None."""
     if not PENDING:
         return None
@@ -245,3 +245,122 @@ class GrowingArray:
             if self.is_axis:
                 self._impl.set_attr(self._raw, "size", encode_json(self.rows))
             self._dirty = False
+
+
+class PointBlock:
+    """Points of a scan array buffered along the last scan dimension, written as one block.
+
+    A scan fills its arrays point after point, most often along the last scan dimension
+    (``(i, 0)``, ``(i, 1)``…). Points that continue the block (same leading indexes, next
+    last index) are copied into a preallocated block; the block is written as one
+    hyperslab when a point does not continue it, when it is full, and at every flush,
+    close and read through the API. Any other order still works: the block is written
+    first, then the new point starts one. Same protocol as :class:`GrowingArray` for the
+    saver's flushes and the node wrappers (``rows``/``capacity`` are the array's fixed
+    first dimension; there is no bookkeeping attribute to keep).
+    """
+
+    __slots__ = (
+        "_buf",
+        "_cap",
+        "_dtype",
+        "_impl",
+        "_last",
+        "_lead",
+        "_n",
+        "_point_bytes",
+        "_raw",
+        "_signal",
+        "_start",
+        "capacity",
+        "is_axis",
+        "rows",
+    )
+
+    def __init__(self, impl: Backend, raw: Any, scan_ndim: int, buffer_points: int = 0) -> None:
+        self._impl = impl
+        self._raw = raw
+        shape = impl.shape(raw)
+        self._signal = tuple(shape[scan_ndim:])
+        self._last = int(shape[scan_ndim - 1]) if scan_ndim else 1
+        self.rows = self.capacity = int(shape[0]) if shape else 0
+        self.is_axis = False
+        self._dtype = impl.dtype(raw)
+        self._point_bytes = max(
+            int(np.prod(self._signal, dtype=np.int64)) * self._dtype.itemsize, 1
+        )
+        self._buf: np.ndarray | None = None
+        self._cap = 0
+        self._n = 0
+        self._lead: tuple[int, ...] = ()
+        self._start = 0
+        self.set_buffer_rows(buffer_points)
+
+    @property
+    def raw(self) -> Any:
+        """The library's dataset."""
+        return self._raw
+
+    @property
+    def pending(self) -> int:
+        """Points held and not yet handed to the library."""
+        return self._n
+
+    @property
+    def buffer_rows(self) -> int:
+        """Points the block holds at most (0: points are written at once)."""
+        return self._cap
+
+    def set_buffer_rows(self, rows: int) -> None:
+        """Hold up to ``rows`` points (bounded by the last scan dimension and by
+        :data:`BUFFER_BYTES`); 0 writes every point at once."""
+        if self._n:
+            self.drain()
+        cap = min(max(int(rows), 0), self._last, BUFFER_BYTES // self._point_bytes)
+        self._cap = cap if cap >= MIN_BUFFER_ROWS else 0
+        self._buf = None
+
+    def put(self, index: tuple[int, ...], values: np.ndarray) -> None:
+        """Store ``values`` (shaped as one point) at scan ``index``."""
+        cap = self._cap
+        if not cap:
+            self._impl.write(self._raw, index, values)
+            return
+        n = self._n
+        if n and n < cap and index[-1] == self._start + n and index[:-1] == self._lead:
+            self._buf[n] = values  # type: ignore[index]
+            self._n = n + 1
+            return
+        if n:
+            self.drain()
+        if self._buf is None:
+            self._buf = np.empty((cap, *self._signal), self._dtype)
+        self._buf[0] = values
+        self._lead = index[:-1]
+        self._start = index[-1]
+        self._n = 1
+
+    def drain(self) -> None:
+        """Write the held points (one hyperslab)."""
+        n = self._n
+        if not n:
+            return
+        assert self._buf is not None
+        if n == 1:
+            self._impl.write(self._raw, (*self._lead, self._start), self._buf[0])
+        else:
+            sel = (*self._lead, slice(self._start, self._start + n))
+            self._impl.write(self._raw, sel, self._buf[:n])
+        self._n = 0
+
+    def rollback(self, rows: int) -> None:
+        """Nothing to undo: points are not counted (a point overwrites its place)."""
+
+    def live_attr(self, name: str) -> Any:
+        """None: a scan array's bookkeeping never changes while it fills."""
+        return None
+
+    def sync(self, swmr: bool = False) -> None:
+        """Write the held points."""
+        if self._n:
+            self.drain()

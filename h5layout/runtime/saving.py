@@ -12,7 +12,7 @@ import datetime
 import os
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError
-from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, dataset_key
+from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, PointBlock, dataset_key
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
@@ -41,6 +41,9 @@ DEFAULT_FLUSH_EVERY = 10
 GROUP_RUNTIME_ATTRS = frozenset(
     {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
 )
+
+#: an enlargeable array or a scan array's point block
+_G = TypeVar("_G", GrowingArray, PointBlock)
 
 #: incremental group type -> layout role
 _ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
@@ -80,7 +83,7 @@ class H5SaverLowLevel(H5Backend):
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._namings: dict[str, Naming] = {}
-        self._growing: list[GrowingArray] = []
+        self._growing: list[GrowingArray | PointBlock] = []
         self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
     # -- layout lookups (computed once per saver) ------------------------------------------
@@ -280,7 +283,7 @@ class H5SaverLowLevel(H5Backend):
             return True
         return False
 
-    def register_growing(self, array: GrowingArray) -> GrowingArray:
+    def register_growing(self, array: _G) -> _G:
         """Keep an enlargeable array's rows and bookkeeping written at every flush and close
         (its rows are buffered between flushes)."""
         array.set_buffer_rows(self._buffer_rows())

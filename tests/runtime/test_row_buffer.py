@@ -353,3 +353,55 @@ def test_swmr_reader_sees_complete_rows_in_order_then_writer_killed(tmp_path: Pa
             proc.kill()
         proc.communicate()
     _check_rows(_read_all(path, "h5py"), at_least=flushed)
+
+
+# -- scan points combined along the last scan dimension ----------------------------------
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_scan_points_go_out_as_one_block_per_line(tmp_path: Path, backend: str) -> None:
+    from h5layout.runtime.dte_saving import DataToExportExtendedSaver
+
+    path = tmp_path / "scan.h5"
+    h5 = H5SaverLowLevel(save_type="scan", backend=backend)
+    h5.init_file(path, new_file=True)
+    h5.set_swmr_flush_interval(100)
+    scan = h5.add_scan_group()
+    det = h5.add_det_group(scan)
+    saver = DataToExportExtendedSaver(h5, (4, 10))
+
+    def point(i: int, j: int, value: float) -> None:
+        dte = DataToExport("p", [DataRaw("s", data=[np.full(SIGNAL, value)]),
+                                 DataRaw("c", data=[np.array([value])])])  # fmt: skip
+        saver.add_data(det, dte, (i, j))
+
+    point(0, 0, 0.0)
+    counter = _Counting(h5, ("write",))
+    try:
+        for j in range(1, 10):  # the rest of line 0, then line 1: one block per array
+            point(0, j, float(j))
+        for j in range(10):
+            point(1, j, 10.0 + j)
+        calls = counter.calls["write"]
+    finally:
+        counter.restore()
+    assert calls == 2  # line 0 (two arrays) written when line 1 began; line 1 still held
+    data = f"{scan.path}/Detector000/Data1D/CH00/Data00"
+    # a read through the API sees every point, held ones included
+    read = h5.get_node(data).read()
+    assert np.array_equal(read[1, :, 0], 10.0 + np.arange(10))
+    # out of order, a point written again, a snake line: still every value where it belongs
+    point(2, 9, 29.0)
+    point(2, 8, 28.0)
+    point(0, 3, -3.0)
+    point(0, 3, 3.0)
+    h5.close_file()
+    if backend == "h5py":
+        with h5py.File(path, "r") as f:
+            values = f[data][:, :, 0]
+    else:
+        with tables.open_file(str(path), "r") as f:
+            values = f.get_node(data).read()[:, :, 0]
+    assert np.array_equal(values[:2], np.arange(20.0).reshape(2, 10))
+    assert values[2, 9] == 29.0 and values[2, 8] == 28.0
+    assert np.isnan(values[2, :8]).all() and np.isnan(values[3]).all()  # never written
