@@ -79,6 +79,7 @@ def writer(path: str, rate: float, seconds: float, flush: int, out: str) -> None
     sys.stdin.readline()  # the reader has opened the file
     flushes: list[tuple[float, int]] = []
     rss: list[int] = []
+    blocks: list[int] = []  # Python heap: allocated blocks
     t0 = time.monotonic()
     c0 = time.process_time()
     behind = 0.0
@@ -94,13 +95,14 @@ def writer(path: str, rate: float, seconds: float, flush: int, out: str) -> None
             flushes.append((time.monotonic(), k + 1))
             if len(flushes) in (max(1, int(0.1 * total / flush)), int(total / flush)):
                 rss.append(_rss())
+                blocks.append(sys.getallocatedblocks())
     wall = time.monotonic() - t0
     cpu = time.process_time() - c0
     h5.close_file()
     flushes.append((time.monotonic(), total))
     result = {
         "rows": total, "wall": wall, "cpu": cpu, "build_cpu": build_cpu, "flushes": flushes,
-        "rss": rss, "behind": behind, "t0": t0,
+        "rss": rss, "blocks": blocks, "behind": behind, "t0": t0,
     }  # fmt: skip
     Path(out).write_text(json.dumps(result))
 
@@ -209,7 +211,7 @@ def physical_limit(wd: Path, flush: int, repeats: int = 5) -> dict[str, float]:
     with h5py.File(wd / "limit.h5", "w", libver="latest") as f:
         ds = [
             f.create_dataset(f"d{i}", shape=(0, *buf.shape[1:]), maxshape=(None, *buf.shape[1:]),
-                             chunks=(4096, *buf.shape[1:]))
+                             chunks=(4096, *buf.shape[1:]), dtype=buf.dtype)
             for i, buf in enumerate(bufs)
         ]  # fmt: skip
         rows = 0
@@ -258,8 +260,8 @@ def run(opts: Options) -> list[Result]:
         note = (f"{seconds:.0f} s, flush every {res['flush']} rows; writer fell behind the "
                 f"clock by up to {w['behind'] * 1e3:.0f} ms")  # fmt: skip
         results += [
-            Result(NAME, "h5py", f"{label} rows written/s (sustained: >= 1)", "x",
-                   achieved / rate, target=1.0 if rate <= 10_000 else None, sense=">=",
+            Result(NAME, "h5py", f"{label} rows written/s / rate (sustained)", "x",
+                   achieved / rate, target=0.99 if rate <= 10_000 else None, sense=">=",
                    note=f"{achieved:.0f} rows/s; " + note),
             Result(NAME, "h5py", f"{label} rows seen by the SWMR reader", "rows",
                    float(r["seen"]), float(w["rows"]), target=1.0, sense=">=",
@@ -277,9 +279,13 @@ def run(opts: Options) -> list[Result]:
                    f"{limit['copy'] * 1e6:.2f} + block write {limit['block'] * 1e6:.2f} us/row"),
             Result(NAME, "h5py", f"{label} hand-written h5py row by row (per row)", "us",
                    limit["rowwise"] * 1e6, note=f"caps at {1 / limit['rowwise']:.0f} rows/s"),
+            Result(NAME, "h5py", f"{label} Python heap growth (allocated blocks)", "blocks",
+                   float(w["blocks"][-1] - w["blocks"][0]) if len(w["blocks"]) > 1
+                   else float("nan"), target=100.0,
+                   note="sys.getallocatedblocks(), after 10% of the rows to the end"),
             Result(NAME, "h5py", f"{label} RSS growth over the run", "MB",
                    (w["rss"][-1] - w["rss"][0]) / 2**20 if len(w["rss"]) > 1 else float("nan"),
-                   target=5.0, note="after 10% of the rows to the end"),
+                   note="after 10% of the rows to the end (the HDF5 library's memory included)"),
         ]  # fmt: skip
     return results
 
