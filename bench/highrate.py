@@ -1,4 +1,4 @@
-"""H. High-rate logging: a 0D detector (2 channels) at a sustained 10 kHz and 50 kHz.
+"""I. High-rate logging: a 0D detector (2 channels) at a sustained 10 kHz and 50 kHz.
 
 A writer process appends rows to a ``DataToExportTimedSaver`` on h5py in SWMR mode,
 timestamps from a simulated clock (row ``k`` at ``k / rate`` s), paced against the wall
@@ -32,7 +32,7 @@ import numpy as np
 
 from bench.common import Options, Result
 
-NAME = "H high rate"
+NAME = "I high rate"
 DATA0 = "/RawData/Detector000/Data0D/CH00/EnlData00"
 DATA1 = "/RawData/Detector000/Data0D/CH00/EnlData01"
 AXIS = "/RawData/Detector000/NavAxes/Axis00"
@@ -243,10 +243,10 @@ def physical_limit(wd: Path, flush: int, repeats: int = 5) -> dict[str, float]:
 
 
 def run(opts: Options) -> list[Result]:
-    """Scenario H (h5py, SWMR): 10 kHz and 50 kHz, against the physical limit."""
+    """Scenario I (h5py, SWMR): 10 kHz and 50 kHz, against the physical limit."""
     if "h5py" not in opts.backends:
         return []
-    seconds = float(os.environ.get("H5LAYOUT_BENCH_H_SECONDS", 5.0 if opts.quick else 60.0))
+    seconds = float(os.environ.get("H5LAYOUT_BENCH_I_SECONDS", 5.0 if opts.quick else 60.0))
     results: list[Result] = []
     for rate in (10_000.0, 50_000.0):
         res = run_pair(opts.workdir, rate, seconds)
