@@ -315,15 +315,20 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
             axis_values = [axis_value]
         dte = as_dte(data)
         values = self.require_row(where, dte, axis_values)
+        self._write_row(where, dte, values)
+
+    def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
+        """Append a checked row; interrupted half-way (Ctrl-C, an error from the library),
+        it is wholly refused: every enlargeable array goes back to its rows."""
         h5 = self._h5saver
         mark = h5.mark_rows()
         try:
-            self._write_row(where, dte, values)
-        except BaseException:  # Ctrl-C or an error half-way: the row is wholly refused
+            self._append_row(where, dte, values)
+        except BaseException:
             h5.rollback_rows(mark)
             raise
 
-    def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
+    def _append_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
         enl = self._enl_saver
         pairs = self._channel_groups(where, dte)
