@@ -20,6 +20,13 @@ written at every flush and close, when ``shape`` (and, for axes, ``size``) are w
 so readers and pymodaq_data always see exact shapes. During SWMR writing arrays grow by
 exact rows (readers see no reserved rows) and the attributes are left to
 :meth:`~h5layout.runtime.h5backend.H5Backend.finalize_swmr`.
+
+Between flushes the file lags behind; the API does not. Savers register their growing
+arrays (and scan point blocks) in :data:`PENDING` for the time of the writing session,
+and the node wrappers consult it: ``node.attrs['shape']``, ``size``, ``node.shape`` and
+``node.read()`` report the rows written so far (without reserved rows) at every moment; a
+read first writes the rows still buffered. The check costs one truthiness test of an
+empty dict outside writing sessions, and nothing on the append path.
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ def pending(raw: Any) -> GrowingArray | PointBlock | None:
         return None
     try:
         return PENDING.get(dataset_key(raw))
-    except TypeError:  # an unhashable foreign object
+    except (TypeError, ValueError, RuntimeError):  # unhashable, or a handle already closed
         return None
 
 

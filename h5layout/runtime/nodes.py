@@ -45,6 +45,11 @@ class Attributes:
         self._raw = node.node if isinstance(node, Node) else node
         self._backend = _backend_of(backend)
 
+    @property
+    def node(self) -> Node:
+        """The node these attributes belong to (a wrapper made on each call)."""
+        return wrap(self._raw, self._backend)
+
     @staticmethod
     def _key(key: str) -> str:
         return "TITLE" if key == "title" else key
@@ -113,11 +118,19 @@ class Attributes:
 
 
 class Node:
-    """Any node of a file."""
+    """Any node of a file.
 
-    def __init__(self, node: Any, backend: str | Backend = "h5py") -> None:
-        self._node = node
-        self._backend = _backend_of(backend)
+    ``Node(wrapper)`` wraps the wrapper's raw node again (``Node(Node(x)).node is x``), on
+    the wrapper's backend unless ``backend`` names another.
+    """
+
+    def __init__(self, node: Any, backend: str | Backend | None = None) -> None:
+        if isinstance(node, Node):
+            if backend is None:
+                backend = node.backend_impl
+            node = node.node
+        self._node: Any = node
+        self._backend: Backend = _backend_of("h5py" if backend is None else backend)
         self._attrs = Attributes(node, self._backend)
         self._path: str | None = None
 
