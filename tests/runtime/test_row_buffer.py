@@ -405,3 +405,28 @@ def test_scan_points_go_out_as_one_block_per_line(tmp_path: Path, backend: str) 
     assert np.array_equal(values[:2], np.arange(20.0).reshape(2, 10))
     assert values[2, 9] == 29.0 and values[2, 8] == 28.0
     assert np.isnan(values[2, :8]).all() and np.isnan(values[3]).all()  # never written
+
+
+def test_flush_interval_changed_mid_way(tmp_path: Path) -> None:
+    path = tmp_path / "i.h5"
+    h5 = H5SaverLowLevel(save_type="logger", backend="h5py")
+    h5.init_file(path, new_file=True)
+    h5.set_swmr_flush_interval(10)
+    det = h5.add_det_group(h5.raw_group)
+    saver = DataToExportTimedSaver(h5)
+    for k in range(15):
+        saver.add_data(det, _dte(k))
+    spectrum = next(a for a in h5._growing if a.row_shape == (SIGNAL,))
+    assert spectrum.pending == 5 and spectrum.buffer_rows == 10
+    h5.set_swmr_flush_interval(40)  # buffered rows written first, then 40-row buffers
+    assert spectrum.pending == 0 and spectrum.written == 15 and spectrum.buffer_rows == 40
+    for k in range(15, 70):
+        saver.add_data(det, _dte(k))
+    assert spectrum.written == 55 and spectrum.pending == 15
+    h5.set_swmr_flush_interval(1)  # a flush per row: rows written at once, as before
+    assert spectrum.buffer_rows == 0 and spectrum.written == 70
+    for k in range(70, 75):
+        saver.add_data(det, _dte(k))
+        assert spectrum.written == k + 1
+    h5.close_file()
+    assert _check_rows(_read_all(path, "h5py")) == 75
