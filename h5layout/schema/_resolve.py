@@ -58,21 +58,34 @@ class Merged:
     top_keys: set[str] = field(default_factory=set)
 
 
-def _drop_prefix(locs: dict[Path_, Loc], prefix: Path_) -> None:
-    n = len(prefix)
-    for p in [p for p in locs if p[:n] == prefix and len(p) > n]:
-        del locs[p]
+def _paths(value: Any, prefix: Path_) -> list[Path_]:
+    """``prefix`` and the path of everything below it in ``value`` (work ∝ its size)."""
+    out: list[Path_] = []
+    stack: list[tuple[Path_, Any]] = [(prefix, value)]
+    while stack:
+        path, v = stack.pop()
+        out.append(path)
+        if isinstance(v, dict):
+            stack.extend(((*path, k), c) for k, c in v.items())
+        elif isinstance(v, list):
+            stack.extend(((*path, i), c) for i, c in enumerate(v))
+    return out
 
 
-def _copy_prefix(dst: dict[Path_, Loc], src: dict[Path_, Loc], prefix: Path_) -> None:
-    n = len(prefix)
-    for p, loc in src.items():
-        if p[:n] == prefix:
-            dst[p] = loc
+def _forget(merged: Merged, value: Any, prefix: Path_) -> None:
+    """Drop the locations of ``value`` (found at ``prefix``) and of everything below it."""
+    for p in _paths(value, prefix):
+        merged.values.pop(p, None)
+        merged.keys.pop(p, None)
 
 
 def merge_into(base: Merged, doc: Document, data: dict[str, Any], path: Path_ = ()) -> None:
-    """Merge ``data`` (a mapping of ``doc`` at ``path``) onto ``base`` in place."""
+    """Merge ``data`` (a mapping of ``doc`` at ``path``) onto ``base`` in place.
+
+    Work is proportional to the size of ``data`` plus what it replaces: locations are
+    copied and dropped by walking the values themselves, never by scanning the whole
+    location tables (which made merging quadratic in the number of node types).
+    """
     target: Any = base.data
     for part in path:
         target = target[part]
@@ -84,11 +97,13 @@ def merge_into(base: Merged, doc: Document, data: dict[str, Any], path: Path_ = 
             merge_into(base, doc, value, child)
             continue
         if key in target:
-            _drop_prefix(base.values, child)
-            _drop_prefix(base.keys, child)
+            _forget(base, target[key], child)
         target[key] = _deep_copy(value)
-        _copy_prefix(base.values, doc.values, child)
-        _copy_prefix(base.keys, doc.keys, child)
+        for p in _paths(value, child):
+            if p in doc.values:
+                base.values[p] = doc.values[p]
+            if p in doc.keys:
+                base.keys[p] = doc.keys[p]
 
 
 def _deep_copy(value: Any) -> Any:
@@ -277,8 +292,4 @@ class Resolver:
             if not isinstance(parent, dict) or parts[-1] not in parent:
                 self.add(loc, ("remove", i), f"nothing to remove at {item!r}", "unknown-reference")
                 continue
-            del parent[parts[-1]]
-            _drop_prefix(out.values, parts)
-            _drop_prefix(out.keys, parts)
-            out.values.pop(parts, None)
-            out.keys.pop(parts, None)
+            _forget(out, parent.pop(parts[-1]), parts)
