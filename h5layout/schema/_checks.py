@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from h5layout.runtime.enums import DataType, GroupType
+from h5layout.runtime.patterns import PatternError, compile_pattern
 from h5layout.schema._yaml import Path_
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
@@ -21,6 +22,13 @@ PATTERN_RE = re.compile(
     r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$"
 )
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: Widest counter a naming pattern may ask for ({index:0Nd}); more would only pad zeros.
+MAX_NAME_WIDTH = 20
+#: HDF5's limits: dimensions of a dataset, and elements along one dimension of a chunk.
+MAX_RANK = 32
+MAX_CHUNK = 2**32 - 1
+#: Longest node name or naming pattern (characters).
+MAX_NAME_LENGTH = 255
 
 PLAIN = "string, finite number, boolean, null, list or mapping"
 Report = Callable[[Path_, str, str], None]
@@ -90,6 +98,65 @@ def check_attr_name(name: str) -> str | None:
         return f"attribute name {name!r} cannot contain control characters"
     if name in (".",):
         return f"attribute name {name!r} is reserved"
+    return None
+
+
+try:  # Python's own regex parser, used only to read a pattern's structure
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _sre_parse
+
+_REFUSED_OPS = {
+    "GROUPREF": "back-references such as \\1 or (?P=name) are not supported",
+    "GROUPREF_EXISTS": "conditional groups (?(1)...) are not supported",
+    "ASSERT": "look-ahead and look-behind ((?=...), (?<=...)) are not supported",
+    "ASSERT_NOT": "look-ahead and look-behind ((?!...), (?<!...)) are not supported",
+    "ATOMIC_GROUP": "atomic groups (?>...) are not supported",
+    "POSSESSIVE_REPEAT": "possessive quantifiers (a++, a*+) are not supported",
+}
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+NESTED_QUANTIFIERS = (
+    "nested quantifiers (a repeated group holding a repetition of varying length, "
+    "like '(a+)+' or '([a-z]+_)*') are refused: backtracking regex engines take "
+    "exponential time on them; repeat the inner part once (e.g. '^a+$')"
+)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be an attribute's ``pattern`` rule, or None.
+
+    Rules are matched with RE2 (linear time, :mod:`h5layout.runtime.patterns`); on top of
+    what RE2 refuses, nested quantifiers are refused too, so that a layout's patterns stay
+    safe in every engine that reads the layout (JSON Schema validators backtrack).
+    """
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    except (RecursionError, OverflowError):
+        return "invalid regular expression: nested too deeply"
+    # (items, inside a repetition of more than one)
+    stack: list[tuple[Any, bool]] = [(parsed, False)]
+    while stack:
+        items, repeated = stack.pop()
+        for op, arg in items:
+            name = str(op)
+            if name in _REFUSED_OPS:
+                return _REFUSED_OPS[name]
+            if name in _REPEATS:
+                lo, hi, body = arg
+                varying = hi != lo and hi > 1
+                if repeated and varying:
+                    return NESTED_QUANTIFIERS
+                stack.append((body, repeated or hi > 1))
+            elif name == "SUBPATTERN":
+                stack.append((arg[-1], repeated))
+            elif name == "BRANCH":
+                stack.extend((branch, repeated) for branch in arg[1])
+    try:
+        compile_pattern(pattern)
+    except PatternError as exc:
+        return f"invalid regular expression: {exc}"
     return None
 
 
@@ -193,10 +260,11 @@ class Checker:
                     f"pattern only applies to str attributes, not {type_!r}",
                     "invalid-value",
                 )
-            try:
-                regex = re.compile(pattern)
-            except re.error as exc:
-                self.report((*path, "pattern"), f"invalid regular expression: {exc}", "bad-pattern")
+            why = pattern_problem(pattern)
+            if why:
+                self.report((*path, "pattern"), why, "bad-pattern")
+            else:
+                regex = compile_pattern(pattern)
         lo, hi = a.get("minimum"), a.get("maximum")
         for key in ("minimum", "maximum"):
             if a.get(key) is not None and type_ not in ("int", "float", "any"):
@@ -322,6 +390,25 @@ class Checker:
                 self.report(
                     path, f"invalid naming pattern {name!r}: {{dim}} takes no width", "bad-pattern"
                 )
+            elif m.group("width") and (
+                len(m.group("width").lstrip("0")) > 3 or int(m.group("width")) > MAX_NAME_WIDTH
+            ):
+                digits = m.group("width").lstrip("0")
+                wide = (
+                    f"{int(digits):,}" if len(digits) <= 12 else f"a {len(digits)}-digit number of"
+                )
+                self.report(
+                    path,
+                    f"invalid naming pattern {name[:60]!r}: a counter {wide} digits wide; "
+                    f"at most {MAX_NAME_WIDTH} (an int64 counter has 19 digits)",
+                    "bad-pattern",
+                )
+        if len(name) > MAX_NAME_LENGTH:
+            self.report(
+                path,
+                f"node name is {len(name):,} characters long; at most {MAX_NAME_LENGTH}",
+                "invalid-name",
+            )
 
     def check_options(self, path: Path_, options: dict[str, Any]) -> None:
         """Options whose values h5layout knows."""
@@ -387,6 +474,8 @@ class Checker:
     def check_array(self, path: Path_, node: dict[str, Any]) -> None:
         """Shape and storage rules of an array type."""
         rank, lo, hi = node.get("rank"), node.get("min_rank"), node.get("max_rank")
+        if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank <= MAX_RANK:
+            rank = None  # a rank out of range is reported once, by the model
         if rank is not None and (lo is not None or hi is not None):
             self.report(
                 (*path, "rank"), "give either rank or min_rank/max_rank, not both", "invalid-value"
@@ -396,7 +485,13 @@ class Checker:
                 (*path, "min_rank"), f"min_rank {lo} is larger than max_rank {hi}", "invalid-value"
             )
         dims = node.get("dims")
-        if isinstance(dims, list):
+        if isinstance(dims, list) and len(dims) > MAX_RANK:
+            self.report(
+                (*path, "dims"),
+                f"dims has {len(dims)} entries; HDF5 arrays have at most {MAX_RANK} dimensions",
+                "invalid-value",
+            )
+        elif isinstance(dims, list):
             if isinstance(rank, int) and not isinstance(rank, bool) and len(dims) != rank:
                 self.report(
                     (*path, "dims"),
@@ -434,6 +529,12 @@ class Checker:
                         self.report(
                             (*path, "storage", "chunks", i),
                             "chunk sizes must be positive",
+                            "invalid-value",
+                        )
+                    elif isinstance(c, int) and c > MAX_CHUNK:
+                        self.report(
+                            (*path, "storage", "chunks", i),
+                            f"chunk sizes are at most {MAX_CHUNK} (HDF5's limit)",
                             "invalid-value",
                         )
                 if isinstance(rank, int) and not isinstance(rank, bool) and len(chunks) != rank:

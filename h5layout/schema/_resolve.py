@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,29 @@ LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 LAYOUTS_DISPLAY = "h5layout/layouts"
 
 DIRECTIVES = ("extends", "include", "remove")
+#: The top-level keys of a layout (a file with none of them is not a layout).
+LAYOUT_KEYS = frozenset(
+    (
+        *DIRECTIVES,
+        "layout",
+        "version",
+        "language",
+        "description",
+        "root",
+        "policy",
+        "attr_sets",
+        "groups",
+        "arrays",
+    )
+)
+#: Largest layout file read (bytes); a layout of 8,000 node types is about 2 MB.
+MAX_FILE_BYTES = 16 << 20
+#: Largest total of the files one layout reads (itself, what it extends and includes).
+MAX_TOTAL_BYTES = 32 << 20
+#: Most files one layout may read (includes of includes count).
+MAX_FILES = 256
+#: What ``extends``/``include`` paths must end with.
+LAYOUT_SUFFIXES = (".yaml", ".yml")
 
 
 def shipped_layouts() -> list[str]:
@@ -114,12 +138,22 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
+def _decode(raw: bytes) -> str | None:
+    """UTF-8 text (a leading byte-order mark is dropped), or None."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 class Resolver:
     """Reads a layout and everything it extends or includes, collecting problems."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.shown: dict[Path, str] = {}
+        self.files_read = 0
+        self.bytes_read = 0
 
     def add(self, loc: Loc, path: Path_, message: str, code: str) -> None:
         self.problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
@@ -161,32 +195,50 @@ class Resolver:
             chain = " -> ".join(self.shown.get(p, display_name(p)) for p in loop)
             self.add(origin, (), f"cycle in extends/include: {chain}", "cycle")
             return None
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            self.add(origin, (), f"cannot read {shown}: {exc.strerror or exc}", "missing-file")
+        raw = self._read_bytes(path, shown, origin)
+        if raw is None:
             return None
         out.digests.append(hashlib.sha256(raw).digest())
         out.files.append(real)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.add(Loc(shown, 1, 1), (), f"not UTF-8 text: {exc.reason}", "yaml-syntax")
+        # A file named by another layout may be anything (a typo, a system file): until it
+        # reads as a layout, its problems say what is wrong, never what it contains.
+        nested = bool(stack)
+        text = _decode(raw)
+        if text is None:
+            self.add(
+                origin if nested else Loc(shown, 1, 1),
+                (),
+                f"{shown} is not a layout: not UTF-8 text"
+                + ("" if nested else " (layouts are UTF-8 YAML files)"),
+                "yaml-syntax",
+            )
             return None
         doc, problems = parse_yaml(text, shown)
+        if nested and (doc.data is None or not isinstance(doc.data, dict)) and problems:
+            first = problems[0]
+            self.add(
+                origin,
+                (),
+                f"{shown} is not a layout: YAML syntax error at line {first.line}",
+                "yaml-syntax",
+            )
+            return None
         self.problems.extend(problems)
         if doc.data is None:
             if not problems:
                 self.add(Loc(shown, 1, 1), (), "empty layout file", "invalid-type")
             return doc
-        if not isinstance(doc.data, dict):
+        if not isinstance(doc.data, dict) or (nested and not LAYOUT_KEYS & set(doc.data)):
             self.add(
-                doc.values.get((), Loc(shown, 1, 1)),
+                origin if nested else doc.values.get((), Loc(shown, 1, 1)),
                 (),
-                "a layout must be a mapping",
+                f"{shown} is not a layout (a layout is a mapping with keys such as "
+                "layout, groups, arrays)"
+                if nested
+                else "a layout must be a mapping",
                 "invalid-type",
             )
-            return doc
+            return None if nested else doc
         data: dict[str, Any] = doc.data
         stack = (*stack, real)
         extends = data.get("extends")
@@ -216,6 +268,43 @@ class Resolver:
         merge_into(out, doc, own)
         return doc
 
+    def _read_bytes(self, path: Path, shown: str, origin: Loc) -> bytes | None:
+        """The bytes of a regular file within the size limits (None after a problem)."""
+        where = origin if origin.line else Loc(shown, 1, 1)
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a device, a FIFO, a folder: never read
+                self.add(where, (), f"{shown} is not a regular file", "missing-file")
+                return None
+            if info.st_size > MAX_FILE_BYTES:
+                self.add(
+                    where,
+                    (),
+                    f"{shown} is {info.st_size:,} bytes; a layout file is at most "
+                    f"{MAX_FILE_BYTES:,}",
+                    "too-large",
+                )
+                return None
+            self.files_read += 1
+            if self.files_read > MAX_FILES:
+                self.add(where, (), f"more than {MAX_FILES} files to read", "too-large")
+                return None
+            with path.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self.add(origin, (), f"cannot read {shown}: {exc.strerror or exc}", "missing-file")
+            return None
+        self.bytes_read += len(raw)
+        if len(raw) > MAX_FILE_BYTES or self.bytes_read > MAX_TOTAL_BYTES:
+            self.add(
+                where,
+                (),
+                f"the files of this layout exceed {MAX_TOTAL_BYTES:,} bytes",
+                "too-large",
+            )
+            return None
+        return raw
+
     def _follow(
         self,
         ref: str,
@@ -231,6 +320,19 @@ class Resolver:
             if kind == "layout"
             else (Path(ref) if Path(ref).is_absolute() else here.parent / ref)
         )
+        if (
+            target is not None
+            and target.suffix not in LAYOUT_SUFFIXES
+            and (kind == "fragment" or "/" in ref or "\\" in ref or target.exists())
+            and display_name(target) == str(target)
+        ):
+            self.add(
+                origin,
+                ("extends",) if kind == "layout" else ("include",),
+                f"{kind} {ref!r} is not a layout file (layout files end in .yaml or .yml)",
+                "invalid-value",
+            )
+            return
         if target is None or not target.is_file():
             hint = ""
             if kind == "layout" and "/" not in ref and not ref.endswith((".yaml", ".yml")):

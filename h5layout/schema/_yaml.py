@@ -391,6 +391,23 @@ def parse_yaml(text: str, file: str) -> tuple[Document, list[Problem]]:
         return Document(None), [exc.problem]
     except yaml.MarkedYAMLError as exc:
         return Document(None), [syntax_problem(exc, text, file)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: max(exc.position, 0)]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        return Document(None), [
+            Problem(
+                file,
+                line,
+                column,
+                "",
+                f"character U+{code:04X} is not allowed in YAML (a layout is plain text)",
+                "yaml-syntax",
+            )
+        ]
     except yaml.YAMLError as exc:
         return Document(None), [Problem(file, 1, 1, "", f"YAML syntax error: {exc}", "yaml-syntax")]
     if node is None:

@@ -22,6 +22,9 @@ from h5layout.runtime.spec import (
     UNDECLARED_POLICIES,
 )
 
+#: HDF5 datasets have at most 32 dimensions (H5S_MAX_RANK).
+MAX_RANK = 32
+
 #: Language versions this package understands.
 LANGUAGE_VERSIONS = ("1",)
 
@@ -131,9 +134,11 @@ class Array(_Node):
     role: ArrayRole = "array"
     kind: ArrayKind = "fixed"
     dtypes: list[Dtype] = Field(default_factory=list, description="Allowed dtypes; empty: any.")
-    rank: int | None = Field(default=None, ge=0, description="Exact number of dimensions.")
-    min_rank: int | None = Field(default=None, ge=0)
-    max_rank: int | None = Field(default=None, ge=0)
+    rank: int | None = Field(
+        default=None, ge=0, le=MAX_RANK, description="Exact number of dimensions."
+    )
+    min_rank: int | None = Field(default=None, ge=0, le=MAX_RANK)
+    max_rank: int | None = Field(default=None, ge=0, le=MAX_RANK)
     dims: list[int | None] | None = Field(
         default=None, description="Fixed sizes per dimension, null = free."
     )
