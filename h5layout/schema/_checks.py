@@ -34,6 +34,12 @@ PLAIN = "string, finite number, boolean, null, list or mapping"
 Report = Callable[[Path_, str, str], None]
 
 
+def short(value: Any) -> str:
+    """``repr(value)``, cut to a readable length for messages."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+
+
 def hint(name: str, choices: list[str] | tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` when a close name exists, else ``''``."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
@@ -295,17 +301,25 @@ class Checker:
                 return
             if not fits(value, type_, items):
                 what = f"{type_} of {items}" if items else type_
-                self.report(vpath, f"{key} {value!r} does not fit type {what}", "invalid-value")
+                self.report(
+                    vpath, f"{key} {short(value)} does not fit type {what}", "invalid-value"
+                )
                 return
             if regex is not None and isinstance(value, str) and not regex.search(value):
                 self.report(
-                    vpath, f"{key} {value!r} does not match pattern {pattern!r}", "invalid-value"
+                    vpath,
+                    f"{key} {short(value)} does not match pattern {pattern!r}",
+                    "invalid-value",
                 )
             if isinstance(value, numeric) and not isinstance(value, bool):
                 if isinstance(lo, numeric) and not isinstance(lo, bool) and value < lo:
-                    self.report(vpath, f"{key} {value!r} is below minimum {lo}", "invalid-value")
+                    self.report(
+                        vpath, f"{key} {short(value)} is below minimum {lo}", "invalid-value"
+                    )
                 if isinstance(hi, numeric) and not isinstance(hi, bool) and value > hi:
-                    self.report(vpath, f"{key} {value!r} is above maximum {hi}", "invalid-value")
+                    self.report(
+                        vpath, f"{key} {short(value)} is above maximum {hi}", "invalid-value"
+                    )
 
         for key in ("const", "default"):
             if key in a and a[key] is not None:
@@ -320,7 +334,7 @@ class Checker:
                 if a.get(key) is not None and is_literal(a[key]) and a[key] not in enum:
                     self.report(
                         (*path, key),
-                        f"{key} {a[key]!r} is not one of the enum values",
+                        f"{key} {short(a[key])} is not one of the enum values",
                         "invalid-value",
                     )
         if (
@@ -395,14 +409,17 @@ class Checker:
             ):
                 digits = m.group("width").lstrip("0")
                 wide = (
-                    f"{int(digits):,}" if len(digits) <= 12 else f"a {len(digits)}-digit number of"
+                    f"a counter {int(digits):,} digits wide"
+                    if len(digits) <= 12
+                    else f"a counter width written with {len(digits):,} digits"
                 )
                 self.report(
                     path,
-                    f"invalid naming pattern {name[:60]!r}: a counter {wide} digits wide; "
+                    f"invalid naming pattern {short(name)}: {wide}; "
                     f"at most {MAX_NAME_WIDTH} (an int64 counter has 19 digits)",
                     "bad-pattern",
                 )
+                return
         if len(name) > MAX_NAME_LENGTH:
             self.report(
                 path,

@@ -13,6 +13,7 @@ Merge rules (documented in the README, "Extension and merge rules"):
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import hashlib
 import os
@@ -146,6 +147,27 @@ def _decode(raw: bytes) -> str | None:
         return None
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """What to do about a file that is not UTF-8 (never quotes the file)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return f" ({name}); save it as UTF-8"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return f" (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
+    return ""
+
+
 class Resolver:
     """Reads a layout and everything it extends or includes, collecting problems."""
 
@@ -209,7 +231,7 @@ class Resolver:
                 origin if nested else Loc(shown, 1, 1),
                 (),
                 f"{shown} is not a layout: not UTF-8 text"
-                + ("" if nested else " (layouts are UTF-8 YAML files)"),
+                + ("" if nested else _encoding_hint(raw)),
                 "yaml-syntax",
             )
             return None
@@ -287,7 +309,14 @@ class Resolver:
                 return None
             self.files_read += 1
             if self.files_read > MAX_FILES:
-                self.add(where, (), f"more than {MAX_FILES} files to read", "too-large")
+                if self.files_read == MAX_FILES + 1:  # said once, at the first one refused
+                    self.add(
+                        where,
+                        (),
+                        f"this layout reads more than {MAX_FILES} files (extends and "
+                        "includes, counted with repeats); the rest are not read",
+                        "too-large",
+                    )
                 return None
             with path.open("rb") as f:
                 raw = f.read(MAX_FILE_BYTES + 1)
@@ -333,7 +362,7 @@ class Resolver:
                 "invalid-value",
             )
             return
-        if target is None or not target.is_file():
+        if target is None or not target.exists():  # special files are refused when read
             hint = ""
             if kind == "layout" and "/" not in ref and not ref.endswith((".yaml", ".yml")):
                 close = difflib.get_close_matches(ref, shipped_layouts(), n=1)

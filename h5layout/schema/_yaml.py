@@ -19,6 +19,8 @@ Path_ = tuple[Any, ...]
 
 #: Nesting deeper than this is refused (protects against alias bombs and recursion).
 MAX_DEPTH = 64
+#: Integers longer than this are refused (int64 and uint64 need at most 20 digits).
+MAX_INT_DIGITS = 40
 #: More values than this (after expanding aliases) are refused.
 MAX_NODES = 1_000_000
 
@@ -88,6 +90,15 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:int" and len(str(node.value)) > MAX_INT_DIGITS:
+            self.problem(
+                self.loc(node),
+                path,
+                f"an integer of {len(str(node.value)):,} characters; layout numbers have at "
+                f"most {MAX_INT_DIGITS} digits",
+                "invalid-value",
+            )
+            return None
         try:
             return self._constructor.construct_object(node, deep=True)
         except Exception as exc:  # bad timestamps, unknown tags, ...: a problem, never a crash
@@ -181,10 +192,11 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
         if tag is None or tag == "!":
             return str(resolver.resolve(kind, value, event.implicit))
         if tag not in SAFE_TAGS:
+            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
             raise stop(
                 event.start_mark,
-                f"YAML tags such as {str(tag)[:40]!r} are not allowed in a layout; "
-                "write the plain value",
+                f"YAML tags such as {shown!r} are not allowed in a layout; write the plain value",
             )
         return str(tag)
 
@@ -378,6 +390,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         )
     if context.startswith("while scanning a quoted scalar") and ctx is not None:
         return out(ctx.line, ctx.column, "the quote opened here is never closed")
+    if "maximum nesting depth" in problem:  # libyaml's own bound (1000 levels)
+        return out(line_no, col_no, f"the document is nested more than {MAX_DEPTH} levels deep")
     what = problem or context or "invalid YAML"
     return out(line_no, col_no, f"YAML syntax error: {what[:120]}")
 
