@@ -15,6 +15,7 @@ from typing import Any
 
 from h5layout.runtime.enums import DataType, GroupType
 from h5layout.runtime.patterns import PatternError, compile_pattern
+from h5layout.runtime.spec import ATTR_TYPES
 from h5layout.schema._yaml import Path_
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
@@ -248,6 +249,8 @@ class Checker:
         items = a.get("items")
         if not isinstance(type_, str):
             return
+        if type_ not in ATTR_TYPES:
+            type_ = "any"  # reported once by the model; nothing more follows from it
         if items is not None and type_ not in ("tuple", "list", "ndarray"):
             self.report(
                 (*path, "items"),
@@ -449,11 +452,11 @@ class Checker:
         children = node.get("children")
         if not isinstance(children, dict):
             return
-        known = list(self.groups) + list(self.arrays)
         seen: dict[tuple[str, str, str], str] = {}
         for child, spec in children.items():
             cpath = (*path, "children", child)
             if child not in self.groups and child not in self.arrays:
+                known = [*self.groups, *self.arrays]  # only on error: keeps checking linear
                 self.report(
                     cpath, f"unknown node type {child!r}{hint(child, known)}", "unknown-reference"
                 )

@@ -176,6 +176,11 @@ class Resolver:
         self.shown: dict[Path, str] = {}
         self.files_read = 0
         self.bytes_read = 0
+        #: An ``extends`` or ``include`` could not be read: what it held is missing, and
+        #: problems that follow from its absence are not reported.
+        self.incomplete = False
+        #: Inherited entries deleted by ``remove``: dotted path → where the entry was written.
+        self.removed: dict[Path_, Loc] = {}
 
     def add(self, loc: Loc, path: Path_, message: str, code: str) -> None:
         self.problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
@@ -361,6 +366,7 @@ class Resolver:
                 f"{kind} {ref!r} is not a layout file (layout files end in .yaml or .yml)",
                 "invalid-value",
             )
+            self.incomplete = True
             return
         if target is None or not target.exists():  # special files are refused when read
             hint = ""
@@ -377,6 +383,7 @@ class Resolver:
                 f"{kind} {ref!r} not found{hint}",
                 "missing-file",
             )
+            self.incomplete = True
             return
         if display_name(target) != str(target):
             shown = display_name(target)
@@ -385,6 +392,8 @@ class Resolver:
         else:
             shown = os.path.normpath(os.path.join(os.path.dirname(here_shown), ref))
         doc = self._read(target, shown, origin, stack, out)
+        if doc is None or not isinstance(doc.data, dict):
+            self.incomplete = True
         if kind == "fragment" and doc is not None and isinstance(doc.data, dict):
             for key in ("layout", "extends"):
                 if key in doc.data:
@@ -424,3 +433,4 @@ class Resolver:
                 self.add(loc, ("remove", i), f"nothing to remove at {item!r}", "unknown-reference")
                 continue
             _forget(out, parent.pop(parts[-1]), parts)
+            self.removed[parts] = loc

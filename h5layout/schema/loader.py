@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from h5layout.runtime.errors import LayoutSpecError, Problem
-from h5layout.runtime.spec import LayoutSpec
+from h5layout.runtime.spec import ATTR_TYPES, LayoutSpec
 from h5layout.schema import models as m
 from h5layout.schema._checks import Checker, hint
 from h5layout.schema._lower import lower
@@ -44,6 +44,57 @@ _FIELD_LABELS = {
     "strings": "string encoding",
     "attrs": "encoding",
 }
+
+
+#: How a model is named in messages, with an example of what it takes.
+_MODEL_WORDS = {
+    "Attr": ("an attribute", "{type: str, required: true}"),
+    "Child": ("a child entry", "{min: 1, max: 1} (or empty: {})"),
+    "Group": ("a group node type", "{name: Sample, attrs: {...}}"),
+    "Array": ("an array node type", "{kind: fixed, dtypes: [float64]}"),
+    "Storage": ("storage", "{compression: gzip, level: 4}"),
+    "Policy": ("policy", "{swmr: false, flush_every: 1}"),
+    "Encodings": ("policy.encodings", "{attrs: json}"),
+    "Layout": ("a layout", "{layout: name, version: '1', ...}"),
+}
+#: Type names from other languages, and the layout type they mean.
+_TYPE_SYNONYMS = {
+    "double": "float",
+    "float64": "float",
+    "float32": "float",
+    "number": "float",
+    "real": "float",
+    "string": "str",
+    "text": "str",
+    "integer": "int",
+    "int64": "int",
+    "long": "int",
+    "boolean": "bool",
+    "array": "ndarray",
+    "dictionary": "dict",
+    "mapping": "dict",
+    "object": "dict",
+    "date": "datetime",
+    "timestamp": "datetime",
+}
+
+
+def _model_named(msg: str) -> str:
+    """The model class a pydantic message names (``instance of Attr``), or ''."""
+    found = re.search(r"instance of (\w+)", msg)
+    return found.group(1) if found else ""
+
+
+def _section_hint(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    """For an unknown top-level key that names a node type: where it belongs."""
+    if len(loc) != 1:
+        return ""
+    key = str(loc[0])
+    for section in ("groups", "arrays"):
+        table = data.get(section)
+        if isinstance(table, dict) and key in table:
+            return f" (did you mean {section}.{key}?)"
+    return " (node types are declared under groups: or arrays:)"
 
 
 @dataclass
@@ -147,7 +198,7 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
         if kind == "extra_forbidden":
             key = str(loc[-1])
             fields = _model_fields(loc[:-1])
-            msg = f"unknown key {key!r}{hint(key, fields)}"
+            msg = f"unknown key {key!r}{hint(key, fields) or _section_hint(loc, merged.data)}"
             code, at_key = "unknown-key", True
         elif kind == "missing":
             msg, code = f"missing required key {loc[-1]!r}", "missing-key"
@@ -160,6 +211,8 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
             label = _FIELD_LABELS.get(label_key, "value")
             if isinstance(value, str):
                 close = hint(value, choices)
+                if label_key == "type" and value.lower() in _TYPE_SYNONYMS:
+                    close = f" (did you mean {_TYPE_SYNONYMS[value.lower()]!r}?)"
                 msg = f"unknown {label} {value!r}" + (
                     close or f" (expected one of {', '.join(choices)})"
                 )
@@ -187,12 +240,17 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
                 "model_type",
             ):
                 code = "invalid-type"
+                what = _MODEL_WORDS.get(_model_named(msg), "")
+                if what:  # never a class name: say what the layout expects, with an example
+                    msg = f"{what[0]} must be a mapping such as {what[1]}"
                 try:
                     value = _value_at(merged.data, path)
                     got = type(value).__name__ if value is not None else "null"
                     msg = f"{msg[0].lower()}{msg[1:]}, got {got} {value!r}"[:300]
                     if kind == "string_type" and isinstance(value, (int, float)):
                         msg += f" (quote it: '\"{value}\"')"
+                    if what and what[0] == "an attribute" and value in ATTR_TYPES:
+                        msg += f" (did you mean {{type: {value}}}?)"
                 except (KeyError, IndexError, TypeError):
                     msg = f"{msg[0].lower()}{msg[1:]}"
             else:
@@ -282,14 +340,46 @@ def _analyse_unguarded(source: str | Path) -> _Result:
 
         def report(path: Path_, message: str, code: str) -> None:
             loc = _locate(merged, path)
+            removed = _removed_target(resolver, path) if code == "unknown-reference" else None
+            if removed is not None and removed[1].file != loc.file:
+                # an inherited reference to what the user removed: say so where they removed it
+                section, at = removed
+                name = dotted(path)
+                problems.append(
+                    Problem(
+                        at.file,
+                        at.line,
+                        at.column,
+                        "remove",
+                        f"removing {section}.{path[-1]} leaves {name} (inherited from {loc}) "
+                        f"naming it; remove that too: add {name} to remove",
+                        code,
+                    )
+                )
+                return
             problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
 
         try:
             Checker(merged.data, report).run()
         except RecursionError:
             report((), "layout nested too deeply", "invalid-value")
+    if resolver.incomplete:
+        # a base or fragment could not be read: references to what it declared, and keys it
+        # would have given, are missing because of that one problem, already reported
+        problems = [p for p in problems if p.code not in ("unknown-reference", "missing-key")]
     problems = sorted(dict.fromkeys(problems), key=_order(merged))
     return _Result(model if not problems else None, merged, problems, given, shown)
+
+
+def _removed_target(resolver: Resolver, path: Path_) -> tuple[str, Loc] | None:
+    """(section, where it was removed) when ``path`` names a child type the user removed."""
+    if len(path) < 2 or path[-2] != "children":
+        return None
+    for section in ("groups", "arrays"):
+        at = resolver.removed.get((section, path[-1]))
+        if at is not None:
+            return section, at
+    return None
 
 
 def _order(merged: Merged) -> Any:
