@@ -57,6 +57,15 @@ _MODEL_WORDS = {
     "Encodings": ("policy.encodings", "{attrs: json}"),
     "Layout": ("a layout", "{layout: name, version: '1', ...}"),
 }
+#: What each pydantic type error expects, in the layout language's words.
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+}
 #: Type names from other languages, and the layout type they mean.
 _TYPE_SYNONYMS = {
     "double": "float",
@@ -243,6 +252,8 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
                 what = _MODEL_WORDS.get(_model_named(msg), "")
                 if what:  # never a class name: say what the layout expects, with an example
                     msg = f"{what[0]} must be a mapping such as {what[1]}"
+                elif kind in _EXPECTED:
+                    msg = f"expected {_EXPECTED[kind]}"
                 try:
                     value = _value_at(merged.data, path)
                     got = type(value).__name__ if value is not None else "null"
@@ -276,15 +287,15 @@ def _convert(exc: ValidationError, merged: Merged) -> list[Problem]:
         except (KeyError, IndexError, TypeError):
             value = None
         msgs = "; ".join(dict.fromkeys(i[0].split(", got ")[0] for i in items))
-        problems.append(
-            Problem(
-                where.file,
-                where.line,
-                where.column,
-                dotted(path),
-                f"invalid value {value!r}: {msgs}"[:400],
-                "invalid-value",
+        text = f"invalid value {value!r}: {msgs}"[:400]
+        if path and path[-1] == "chunks":  # the one union of the language: say it whole
+            text = (
+                "chunks must be 'auto', a list of chunk sizes such as [1, 1024], or null, "
+                f"not {value!r}"[:300]
+                + (hint(value, ["auto"]) if isinstance(value, str) else "")
             )
+        problems.append(
+            Problem(where.file, where.line, where.column, dotted(path), text, "invalid-value")
         )
     return problems
 

@@ -47,3 +47,12 @@ def test_files_that_are_not_layouts_are_never_quoted(monkeypatch: pytest.MonkeyP
         text = "\n".join(str(p) for p in check_layout(case))
         for secret in ("hunter2", "0123456789abcdef", "ELF", "saltsalt", "root:", "unterminated"):
             assert secret not in text, (case, secret)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_messages_use_the_layout_language(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no pydantic wording or model class names: what the layout expects, in its own words
+    monkeypatch.chdir(BROKEN)
+    for p in check_layout(case):
+        for word in ("instance of", "input should", "Attr", "Group", "Child", "Storage"):
+            assert word not in p.message, (case, p.message)
