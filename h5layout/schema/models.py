@@ -65,7 +65,9 @@ class Attr(_Model):
     enum: list[Any] | None = Field(default=None, description="The allowed values.")
     default: Any = Field(default=None, description="Value written when the caller gives none.")
     pattern: str | None = Field(
-        default=None, description="Regular expression a str value must match."
+        default=None,
+        description="Regular expression (RE2 syntax, no nested quantifiers) a str value "
+        "must match somewhere.",
     )
     minimum: float | None = Field(default=None, description="Smallest allowed number.")
     maximum: float | None = Field(default=None, description="Largest allowed number.")
