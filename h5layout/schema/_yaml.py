@@ -22,7 +22,9 @@ MAX_DEPTH = 64
 #: Integers longer than this are refused (int64 and uint64 need at most 20 digits).
 MAX_INT_DIGITS = 40
 #: More values than this (after expanding aliases) are refused.
-MAX_NODES = 1_000_000
+MAX_NODES = 2_000_000
+#: Values that aliases (``*x``) may add to a document, all aliases together.
+MAX_ALIAS_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
         self._nodes += 1
         self.values[path] = self.loc(node)
-        if depth > MAX_DEPTH or self._nodes > MAX_NODES:
+        if depth > MAX_DEPTH or self._nodes > MAX_NODES + MAX_ALIAS_VALUES:
             if not self._too_big:  # once is enough (alias bombs would repeat it)
                 self._too_big = True
                 self.problem(
@@ -179,7 +181,8 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
 
     PyYAML's composer recurses once per nesting level and expands nothing itself; this one
     refuses, as soon as it meets them: nesting deeper than :data:`MAX_DEPTH`, documents
-    whose aliases expand past :data:`MAX_NODES` values (alias bombs), aliases to a value
+    holding more than :data:`MAX_NODES` nodes, aliases that add more than
+    :data:`MAX_ALIAS_VALUES` values (alias bombs), aliases to a value
     that contains them, tags other than :data:`SAFE_TAGS` and a second document.
     """
 
@@ -201,10 +204,12 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
         return str(tag)
 
     anchors: dict[str, yaml.Node] = {}
-    sizes: dict[int, int] = {}  # id(node) -> values it expands to
+    sizes: dict[int, int] = {}  # id(anchored node) -> values it expands to, once complete
+    named: set[int] = set()  # ids of anchored collections
     open_: list[tuple[yaml.Node, int]] = []  # collections being built, with their size
     root: yaml.Node | None = None
-    total = 0
+    aliased = 0  # values added by aliases
+    composed = 0  # nodes written out in the file
     documents = 0
     events: Any = yaml.parse(text, Loader=_EventLoader)
     event: Any
@@ -245,6 +250,7 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
                 coll = yaml.MappingNode(tag, [], start, end, event.flow_style)
             if event.anchor is not None:
                 anchors[event.anchor] = coll
+                named.add(id(coll))
             if len(open_) >= MAX_DEPTH:
                 raise stop(
                     event.start_mark,
@@ -261,21 +267,31 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
             continue
         if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
             anchors[event.anchor] = node
-        sizes[id(node)] = size
+            sizes[id(node)] = 1
+        elif id(node) in named:
+            sizes[id(node)] = size  # complete: aliases to it may now be expanded
         if not open_:
             root = node
             continue
         parent, psize = open_[-1]
         parent.value.append(node)
-        psize += size
-        open_[-1] = (parent, psize)
-        total += size if isinstance(event, yaml.AliasEvent) else 0
-        if psize > MAX_NODES or total > MAX_NODES:
-            raise stop(
-                event.start_mark,
-                f"aliases expand this document past {MAX_NODES:,} values (an alias bomb?); "
-                "write the values out or use attr_sets",
-            )
+        open_[-1] = (parent, psize + size)
+        if isinstance(event, yaml.AliasEvent):
+            aliased += size
+            if aliased > MAX_ALIAS_VALUES:
+                raise stop(
+                    start,
+                    f"aliases add more than {MAX_ALIAS_VALUES:,} values to this document "
+                    "(an alias bomb?); write the values out, or share them with attr_sets",
+                )
+        else:
+            composed += 1
+            if composed > MAX_NODES:
+                raise stop(
+                    start,
+                    f"more than {MAX_NODES:,} keys and values in one file; "
+                    "split the layout with include",
+                )
     return root
 
 
