@@ -121,6 +121,7 @@ _REFUSED_OPS = {
     "ATOMIC_GROUP": "atomic groups (?>...) are not supported",
     "POSSESSIVE_REPEAT": "possessive quantifiers (a++, a*+) are not supported",
 }
+_UNICODE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\[pP](?:\{[^}]*\}|[A-Za-z])")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 NESTED_QUANTIFIERS = (
     "nested quantifiers (a repeated group holding a repetition of varying length, "
@@ -137,7 +138,8 @@ def pattern_problem(pattern: str) -> str | None:
     safe in every engine that reads the layout (JSON Schema validators backtrack).
     """
     try:
-        parsed = _sre_parse.parse(pattern)
+        # RE2's Unicode classes (\pL, \p{Greek}) are one character each to Python's parser
+        parsed = _sre_parse.parse(_UNICODE_CLASS.sub("x", pattern))
     except re.error as exc:
         return f"invalid regular expression: {exc}"
     except (RecursionError, OverflowError):

@@ -27,7 +27,7 @@ MAX_NODES = 2_000_000
 MAX_ALIAS_VALUES = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands per large layout
 class Loc:
     """A position in a layout file (1-based line and column)."""
 
