@@ -123,20 +123,13 @@ def merge_into(base: Merged, doc: Document, data: dict[str, Any], path: Path_ = 
             continue
         if key in target:
             _forget(base, target[key], child)
-        target[key] = _deep_copy(value)
+        # no copy: each file's data is built afresh (aliases included) and used only here
+        target[key] = value
         for p in _paths(value, child):
             if p in doc.values:
                 base.values[p] = doc.values[p]
             if p in doc.keys:
                 base.keys[p] = doc.keys[p]
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
-    return value
 
 
 def _decode(raw: bytes) -> str | None:

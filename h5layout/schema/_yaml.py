@@ -215,7 +215,7 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
     event: Any
     for event in events:
         start: Any = event.start_mark  # a C or Python mark, both have line/column
-        end: Any = event.end_mark
+        end = None  # never read: not keeping it halves the marks held
         node: yaml.Node | None = None
         size = 1
         if isinstance(event, yaml.DocumentStartEvent):
