@@ -295,9 +295,8 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
     return root
 
 
-def _line(text: str, n: int) -> str:
-    """Line ``n`` (0-based) of ``text``, or ''."""
-    lines = text.splitlines()
+def _line(lines: list[str], n: int) -> str:
+    """Line ``n`` (0-based), or ''."""
     return lines[n] if 0 <= n < len(lines) else ""
 
 
@@ -305,9 +304,8 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _previous_content_line(text: str, n: int) -> int:
+def _previous_content_line(lines: list[str], n: int) -> int:
     """Index of the last non-blank, non-comment line before line ``n`` (or -1)."""
-    lines = text.splitlines()
     for i in range(min(n, len(lines)) - 1, -1, -1):
         stripped = lines[i].strip()
         if stripped and not stripped.startswith("#"):
@@ -332,7 +330,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     ctx = exc.context_mark
     line_no = mark.line if mark is not None else 0
     col_no = mark.column if mark is not None else 0
-    here = _line(text, line_no)
+    lines = text.splitlines()  # once: the file may be megabytes long
+    here = _line(lines, line_no)
     char = here[col_no : col_no + 1]
 
     def out(line: int, col: int, message: str) -> Problem:
@@ -341,8 +340,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     if char == "\t" or (problem.startswith("found character") and "\t" in here[: col_no + 1]):
         return out(line_no, col_no, "a tab character: YAML indents with spaces only")
     if "mapping values are not allowed" in problem:
-        prev = _previous_content_line(text, line_no)
-        prev_line = _line(text, prev)
+        prev = _previous_content_line(lines, line_no)
+        prev_line = _line(lines, prev)
         if (
             prev >= 0
             and ":" not in prev_line
@@ -372,8 +371,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         )
     block = "block mapping" in context or "block collection" in context
     if block and ("expected <block end>" in problem or "did not find expected" in problem):
-        start = _line(text, ctx.line) if ctx is not None else ""
-        levels = sorted({_indent(_line(text, i)) for i in range(line_no) if _line(text, i).strip()})
+        start = _line(lines, ctx.line) if ctx is not None else ""
+        levels = sorted({_indent(x) for x in lines[:line_no] if x.strip()})
         where = f"line {ctx.line + 1}" if ctx is not None else "the lines above"
         if here.lstrip().startswith("-") != start.lstrip().startswith("-") and _indent(
             here
@@ -395,7 +394,7 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
             f"block (the lines above use {shown}): indent it like the keys it belongs with",
         )
     if context.startswith("while parsing a flow") and ctx is not None:
-        opener = _line(text, ctx.line)[ctx.column : ctx.column + 1]
+        opener = _line(lines, ctx.line)[ctx.column : ctx.column + 1]
         closer = _CLOSERS.get(opener, "")
         return out(
             ctx.line,

@@ -134,3 +134,13 @@ for pattern in ("[a-z]*[a-z]*[a-z]*x", "^(a+)+$", "(a|aa)*b"):
     print(len(check_value(spec, "a" * 200_000 + "!")))
 """
     assert run_limited(code, cwd=tmp_path) == ["1", "1", "1"]
+
+
+def test_syntax_error_at_the_end_of_a_large_file(tmp_path: Path) -> None:
+    # explaining the mistake reads the lines above it once, not once per line
+    body = "".join(f"  g{i}: {{}}\n" for i in range(200_000))
+    case = _write(tmp_path, "big.yaml", H + "groups:\n" + body + " bad: 1\n")
+    assert run_limited(CHECK, case, cwd=tmp_path) == [
+        "big.yaml:200005:2: this line is indented by 1 space, which matches no enclosing "
+        "block (the lines above use 0, 2): indent it like the keys it belongs with"
+    ]
