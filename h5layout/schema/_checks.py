@@ -10,7 +10,7 @@ import difflib
 import keyword
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from h5layout.runtime.enums import DataType, GroupType
@@ -28,6 +28,8 @@ MAX_NAME_WIDTH = 20
 #: HDF5's limits: dimensions of a dataset, and elements along one dimension of a chunk.
 MAX_RANK = 32
 MAX_CHUNK = 2**32 - 1
+#: "Did you mean" suggestions given per layout (each compares with every candidate).
+MAX_HINTS = 50
 #: Longest node name or naming pattern (characters).
 MAX_NAME_LENGTH = 255
 
@@ -181,6 +183,26 @@ class Checker:
         self.arrays: dict[str, Any] = arrays if isinstance(arrays, dict) else {}
         sets = data.get("attr_sets")
         self.sets: dict[str, Any] = sets if isinstance(sets, dict) else {}
+        self._node_types: list[str] | None = None
+        self._hints_left = MAX_HINTS
+
+    @property
+    def node_types(self) -> list[str]:
+        """Every declared node type name (built once, on the first unknown reference)."""
+        if self._node_types is None:
+            self._node_types = [*self.groups, *self.arrays]
+        return self._node_types
+
+    def hint(self, name: str, choices: Iterable[str]) -> str:
+        """:func:`hint`, for the first :data:`MAX_HINTS` unknown references only.
+
+        A "did you mean" compares a name with every candidate; thousands of unknown
+        references against thousands of node types would make checking quadratic.
+        """
+        if self._hints_left <= 0:
+            return ""
+        self._hints_left -= 1
+        return hint(name, list(choices))
 
     def run(self) -> None:
         """Every check, in document order."""
@@ -372,7 +394,7 @@ class Checker:
                 if isinstance(set_name, str) and set_name not in self.sets:
                     self.report(
                         (*path, "use_attrs", i),
-                        f"unknown attribute set {set_name!r}{hint(set_name, list(self.sets))}",
+                        f"unknown attribute set {set_name!r}{self.hint(set_name, self.sets)}",
                         "unknown-reference",
                     )
         attrs = node.get("attrs")
@@ -458,9 +480,10 @@ class Checker:
         for child, spec in children.items():
             cpath = (*path, "children", child)
             if child not in self.groups and child not in self.arrays:
-                known = [*self.groups, *self.arrays]  # only on error: keeps checking linear
                 self.report(
-                    cpath, f"unknown node type {child!r}{hint(child, known)}", "unknown-reference"
+                    cpath,
+                    f"unknown node type {child!r}{self.hint(child, self.node_types)}",
+                    "unknown-reference",
                 )
                 continue
             if isinstance(spec, dict):
