@@ -144,3 +144,14 @@ def test_syntax_error_at_the_end_of_a_large_file(tmp_path: Path) -> None:
         "big.yaml:200005:2: this line is indented by 1 space, which matches no enclosing "
         "block (the lines above use 0, 2): indent it like the keys it belongs with"
     ]
+
+
+def test_many_unknown_references_among_many_types(tmp_path: Path) -> None:
+    # each "did you mean" compares with every node type: only the first 50 are given
+    lines = ["groups:", "  raw:", "    children:"]
+    lines += [f"      zz{i}: {{}}" for i in range(5000)]
+    lines += [f"  g{i}: {{}}" for i in range(20_000)]
+    case = _write(tmp_path, "unk.yaml", H + "\n".join(lines) + "\n")
+    out = run_limited(CHECK, case, cwd=tmp_path)
+    assert len(out) == 5000
+    assert out[-1] == "unk.yaml:5006:15: groups.raw.children.zz4999: unknown node type 'zz4999'"
