@@ -223,6 +223,8 @@ class Resolver:
         # A file named by another layout may be anything (a typo, a system file): until it
         # reads as a layout, its problems say what is wrong, never what it contains.
         nested = bool(stack)
+        # the same care for a file given directly that is not named like a layout
+        guarded = nested or path.suffix not in LAYOUT_SUFFIXES
         text = _decode(raw)
         if text is None:
             self.add(
@@ -234,10 +236,10 @@ class Resolver:
             )
             return None
         doc, problems = parse_yaml(text, shown)
-        if nested and (doc.data is None or not isinstance(doc.data, dict)) and problems:
+        if guarded and (doc.data is None or not isinstance(doc.data, dict)) and problems:
             first = problems[0]
             self.add(
-                origin,
+                origin if nested else Loc(shown, first.line, 1),
                 (),
                 f"{shown} is not a layout: YAML syntax error at line {first.line}",
                 "yaml-syntax",
@@ -248,17 +250,18 @@ class Resolver:
             if not problems:
                 self.add(Loc(shown, 1, 1), (), "empty layout file", "invalid-type")
             return doc
-        if not isinstance(doc.data, dict) or (nested and not LAYOUT_KEYS & set(doc.data)):
+        if not isinstance(doc.data, dict) or not LAYOUT_KEYS & set(doc.data):
+            mapping = isinstance(doc.data, dict)
             self.add(
                 origin if nested else doc.values.get((), Loc(shown, 1, 1)),
                 (),
                 f"{shown} is not a layout (a layout is a mapping with keys such as "
                 "layout, groups, arrays)"
-                if nested
+                if nested or mapping
                 else "a layout must be a mapping",
                 "invalid-type",
             )
-            return None if nested else doc
+            return None if nested or mapping else doc
         data: dict[str, Any] = doc.data
         stack = (*stack, real)
         extends = data.get("extends")

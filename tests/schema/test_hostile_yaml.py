@@ -155,3 +155,16 @@ def test_many_unknown_references_among_many_types(tmp_path: Path) -> None:
     out = run_limited(CHECK, case, cwd=tmp_path)
     assert len(out) == 5000
     assert out[-1] == "unk.yaml:5006:15: groups.raw.children.zz4999: unknown node type 'zz4999'"
+
+
+def test_files_given_directly_that_are_not_layouts_are_not_quoted(tmp_path: Path) -> None:
+    (tmp_path / "shadow").write_text("root:$6$salt$hash:19000:0:99999:7:::\ndaemon:*:1:0:::::\n")
+    (tmp_path / "config.txt").write_text("Secret hunter2\n  Indented: x: y\n")
+    out = run_limited(CHECK, "shadow", cwd=tmp_path) + run_limited(
+        CHECK, "config.txt", cwd=tmp_path
+    )
+    assert out == [
+        "shadow:1:1: shadow is not a layout (a layout is a mapping with keys such as layout, "
+        "groups, arrays)",
+        "config.txt:1:1: config.txt is not a layout: YAML syntax error at line 1",
+    ]
