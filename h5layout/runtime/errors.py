@@ -92,11 +92,11 @@ class MissingAttributeError(DataValueError, TypeError):
     """A required layout attribute was not passed to a saver."""
 
 
-class InvalidExport(LayoutError):
+class InvalidExport(LayoutError, ValueError):
     """No exporter for the requested format."""
 
 
-class InvalidGroupType(LayoutError):
+class InvalidGroupType(LayoutError, ValueError):
     """Unknown group type."""
 
 
