@@ -430,3 +430,78 @@ def test_flush_interval_changed_mid_way(tmp_path: Path) -> None:
         assert spectrum.written == k + 1
     h5.close_file()
     assert _check_rows(_read_all(path, "h5py")) == 75
+
+
+SCAN_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    from h5layout.runtime.data import DataRaw, DataToExport
+    from h5layout.runtime.dte_saving import DataToExportExtendedSaver
+    from h5layout.runtime.saving import H5SaverLowLevel
+
+    path, lines, width, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    h5 = H5SaverLowLevel(save_type="scan", backend="h5py")
+    h5.init_file(path, new_file=True, swmr_mode=True)
+    h5.set_swmr_flush_interval(every)
+    scan = h5.add_scan_group()
+    det = h5.add_det_group(scan)
+    saver = DataToExportExtendedSaver(h5, (lines, width))
+    k = 0
+    for i in range(lines):
+        for j in range(width):
+            saver.add_data(det, DataToExport("p", [DataRaw("s", data=[np.full(64, float(k))])]),
+                           (i, j))
+            k += 1
+            if k % every == 0:
+                print(k, flush=True)  # every point up to k has been flushed
+            time.sleep(0.0005)
+    """
+)
+
+
+def test_swmr_scan_reader_and_killed_writer_with_line_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "scan_swmr.h5"
+    data = "/RawData/Scan000/Detector000/Data1D/CH00/Data00"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCAN_WRITER, str(path), "400", "16", "12"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def points(values: np.ndarray, at_least: int) -> int:
+        flat = values.reshape(-1, values.shape[-1])
+        done = ~np.isnan(flat).all(axis=1)
+        n = int(done.sum())
+        assert done[:n].all(), "a point missing before a later one"
+        assert np.array_equal(flat[:n], np.repeat(np.arange(n, dtype=float)[:, None], 64, 1))
+        assert n >= at_least, f"points lost: {n} < {at_least}"
+        return n
+
+    try:
+        assert proc.stdout is not None
+        first = int(proc.stdout.readline() or 0)
+        assert first == 12, proc.stderr.read() if proc.stderr else ""
+        f, is_swmr = open_h5_file_for_reading(path)
+        assert is_swmr
+        try:
+            seen = []
+            deadline = time.monotonic() + 60
+            while len(set(seen)) < 4 and time.monotonic() < deadline:
+                refresh_datasets(f)
+                seen.append(points(f[data][...], seen[-1] if seen else 0))
+                time.sleep(0.005)
+            assert len(set(seen)) >= 4
+            flushed = _kill_after(proc, 2)
+            refresh_datasets(f)
+            points(f[data][...], flushed)
+        finally:
+            f.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    f, _ = open_h5_file_for_reading(path)
+    try:
+        points(f[data][...], flushed)
+    finally:
+        f.close()
