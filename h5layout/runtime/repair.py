@@ -16,72 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from h5layout.runtime.errors import LayoutError
-
-_MASK = 0xFFFFFFFF
-
-
-# --------------------------------------------------------------------------------------
-# Jenkins lookup3 ``hashlittle`` (public domain algorithm, written from its description):
-# HDF5 checksums superblocks v2/v3 and other metadata with it, initial value 0.
-
-
-def _rot(x: int, k: int) -> int:
-    return ((x << k) | (x >> (32 - k))) & _MASK
-
-
-def lookup3(data: bytes, initval: int = 0) -> int:
-    """Bob Jenkins' lookup3 ``hashlittle`` of ``data`` (the byte-wise variant HDF5 uses)."""
-    length = len(data)
-    a = b = c = (0xDEADBEEF + length + initval) & _MASK
-    i = 0
-    while length > 12:
-        a = (a + int.from_bytes(data[i : i + 4], "little")) & _MASK
-        b = (b + int.from_bytes(data[i + 4 : i + 8], "little")) & _MASK
-        c = (c + int.from_bytes(data[i + 8 : i + 12], "little")) & _MASK
-        # mix(a, b, c)
-        a = (a - c) & _MASK
-        a ^= _rot(c, 4)
-        c = (c + b) & _MASK
-        b = (b - a) & _MASK
-        b ^= _rot(a, 6)
-        a = (a + c) & _MASK
-        c = (c - b) & _MASK
-        c ^= _rot(b, 8)
-        b = (b + a) & _MASK
-        a = (a - c) & _MASK
-        a ^= _rot(c, 16)
-        c = (c + b) & _MASK
-        b = (b - a) & _MASK
-        b ^= _rot(a, 19)
-        a = (a + c) & _MASK
-        c = (c - b) & _MASK
-        c ^= _rot(b, 4)
-        b = (b + a) & _MASK
-        length -= 12
-        i += 12
-    if length == 0:
-        return c
-    tail = data[i:] + b"\0" * (12 - length)
-    a = (a + int.from_bytes(tail[0:4], "little")) & _MASK
-    b = (b + int.from_bytes(tail[4:8], "little")) & _MASK
-    c = (c + int.from_bytes(tail[8:12], "little")) & _MASK
-    # final(a, b, c)
-    c ^= b
-    c = (c - _rot(b, 14)) & _MASK
-    a ^= c
-    a = (a - _rot(c, 11)) & _MASK
-    b ^= a
-    b = (b - _rot(a, 25)) & _MASK
-    c ^= b
-    c = (c - _rot(b, 16)) & _MASK
-    a ^= c
-    a = (a - _rot(c, 4)) & _MASK
-    b ^= a
-    b = (b - _rot(a, 14)) & _MASK
-    c ^= b
-    c = (c - _rot(b, 24)) & _MASK
-    return c
-
+from h5layout.runtime.probe import lookup3
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags

@@ -35,6 +35,7 @@ RULES: dict[str, tuple[str, str]] = {
     "empty-file": ("error", "the file is empty (0 bytes)"),
     "truncated-file": ("error", "the file is shorter than its superblock says"),
     "unreadable-file": ("error", "the file could not be opened or read"),
+    "bad-superblock": ("error", "the superblock checksum does not match: a damaged header"),
     "locked-by-writer": ("error", "a writer has the file open, or crashed without closing it"),
     "swmr-writer-open": (
         "error",

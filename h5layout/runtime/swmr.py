@@ -85,6 +85,8 @@ def open_h5_file_for_reading(
     probe = probe_file(path)
     if not probe.exists:
         raise FileAccessError(f"{path}: no such file")
+    if probe.checksum_ok is False:  # a SWMR reader would retry it for minutes
+        raise FileAccessError(f"{path}: {probe.problem()}")
     if swmr is True or swmr is False:
         try:
             return _open(path, bool(swmr), locking), bool(swmr)

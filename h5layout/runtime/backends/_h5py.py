@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
@@ -13,8 +15,11 @@ from h5layout.runtime.backends._base import (
     EARRAY_CLASS,
     GROUP_CLASS,
     VLARRAY_CLASS,
+    library_error,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
+from h5layout.runtime.errors import FileAccessError, LayoutError
+from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
 
 #: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
@@ -145,6 +150,25 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
+
+
+def _mapped(fn: _F) -> _F:
+    """h5py's errors on a damaged file become :class:`FileAccessError` (read-side calls)."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (LayoutError, RecursionError):
+            raise
+        except _LIBRARY_ERRORS as exc:
+            raise FileAccessError(library_error(fn.__name__, exc)) from exc
+
+    return call  # type: ignore[return-value]
+
+
 class H5pyBackend(H5LikeBackend):
     """Files through h5py."""
 
@@ -159,12 +183,23 @@ class H5pyBackend(H5LikeBackend):
         return h5py.vlen_dtype(dtype)
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+        if mode != "w":
+            probe = probe_file(path)
+            if probe.checksum_ok is False:
+                # A SWMR reader would retry the bad checksum for minutes before failing.
+                raise FileAccessError(f"{path}: {probe.problem()}")
         if swmr_mode:
             if mode == "r":
                 kwargs.setdefault("swmr", True)
             else:
-                kwargs.setdefault("libver", "latest")
-        return h5py.File(path, mode, **kwargs)
+                # The oldest format SWMR allows: with 'latest' as the low bound, HDF5 2.0
+                # encodes enum/compound types in its own new format, which PyTables' HDF5
+                # (1.14) crashes on.
+                kwargs.setdefault("libver", ("v110", "latest"))
+        try:
+            return h5py.File(path, mode, **kwargs)
+        except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
+            raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
         if file.id.valid:
@@ -182,6 +217,7 @@ class H5pyBackend(H5LikeBackend):
     def filename(self, file: Any) -> str:
         return str(file.filename)
 
+    @_mapped
     def root(self, file: Any) -> Any:
         return file["/"]
 
@@ -191,6 +227,7 @@ class H5pyBackend(H5LikeBackend):
     def is_writable(self, file: Any) -> bool:
         return bool(file.mode != "r")
 
+    @_mapped
     def get(self, file: Any, path: str) -> Any:
         try:
             return _open(file.id, path, _readonly(file.id))
@@ -200,14 +237,20 @@ class H5pyBackend(H5LikeBackend):
     def is_group(self, node: Any) -> bool:
         return isinstance(node, h5py.Group)
 
+    @_mapped
     def parent(self, node: Any) -> Any:
         return node.parent
 
+    @_mapped
     def children(self, group: Any) -> dict[str, Any]:
         gid = group.id
         readonly = _readonly(gid)
         out: dict[str, Any] = {}
         for name in group:
+            if isinstance(name, bytes):
+                # h5py gives names that are not UTF-8 as bytes; they round-trip through
+                # _open's surrogateescape encoding.
+                name = name.decode("utf-8", "surrogateescape")
             try:
                 out[name] = _open(gid, name, readonly)
             except KeyError:  # a dangling soft or external link: no node behind it
@@ -217,9 +260,11 @@ class H5pyBackend(H5LikeBackend):
     def remove(self, node: Any) -> None:
         del node.parent[self.node_name(node)]
 
+    @_mapped
     def attr_names(self, node: Any) -> list[str]:
         return list(node.attrs.keys())
 
+    @_mapped
     def get_attr(self, node: Any, name: str) -> Any:
         return read_attribute(node, name)
 
@@ -229,12 +274,14 @@ class H5pyBackend(H5LikeBackend):
         else:
             node.attrs[name] = value
 
+    @_mapped
     def has_attr(self, node: Any, name: str) -> bool:
         return name in node.attrs
 
     def del_attr(self, node: Any, name: str) -> None:
         del node.attrs[name]
 
+    @_mapped
     def node_class(self, node: Any) -> str:
         if isinstance(node, h5py.Group):
             return GROUP_CLASS
@@ -252,19 +299,24 @@ class H5pyBackend(H5LikeBackend):
                 return EARRAY_CLASS
         return CARRAY_CLASS
 
+    @_mapped
     def shape(self, array: Any) -> tuple[int, ...]:
         return tuple(array.shape)
 
+    @_mapped
     def dtype(self, array: Any) -> np.dtype:
         base = h5py.check_vlen_dtype(array.dtype)
         return np.dtype(base if base is not None else array.dtype)
 
+    @_mapped
     def maxshape(self, array: Any) -> tuple[int | None, ...]:
         return tuple(array.maxshape) if array.maxshape is not None else tuple(array.shape)
 
+    @_mapped
     def chunks(self, array: Any) -> tuple[int, ...] | None:
         return tuple(array.chunks) if array.chunks is not None else None
 
+    @_mapped
     def read(self, array: Any, selection: Any = Ellipsis) -> Any:
         if h5py.check_vlen_dtype(array.dtype) is not None:
             rows = array[selection]

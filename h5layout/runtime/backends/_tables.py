@@ -20,8 +20,9 @@ from h5layout.runtime.backends._base import (
     GROUP_CLASS,
     VLARRAY_CLASS,
     Backend,
+    library_error,
 )
-from h5layout.runtime.errors import FileAccessError, UnsafeContentError
+from h5layout.runtime.errors import FileAccessError, LayoutError, UnsafeContentError
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
 
@@ -115,12 +116,23 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _MISSING = object()
 
 
+#: what PyTables and its HDF5 raise on a damaged or foreign file (HDF5ExtError is a
+#: RuntimeError; SystemError and MemoryError come from its extension on absurd metadata)
+_LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
+
+
 def _no_pickles(fn: _F) -> _F:
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         token = _REFUSING.set(True)
         try:
             return fn(*args, **kwargs)
+        except LayoutError:
+            raise
+        except RecursionError:
+            raise
+        except _LIBRARY_ERRORS as exc:
+            raise FileAccessError(library_error(fn.__name__, exc)) from exc
         finally:
             _REFUSING.reset(token)
 
@@ -128,12 +140,51 @@ def _no_pickles(fn: _F) -> _F:
 
 
 def _refusing_pickles(cls: type) -> type:
-    """Wrap every public method of ``cls`` (they are where PyTables loads nodes)."""
+    """Wrap every public method of ``cls`` (they are where PyTables loads nodes); the
+    library's errors on a damaged file become :class:`FileAccessError`."""
     for name, value in list(vars(cls).items()):
         # plain functions only: a staticmethod or property wrapped here would change kind
         if isinstance(value, types.FunctionType) and not name.startswith("__"):
             setattr(cls, name, _no_pickles(value))
     return cls
+
+
+def _refuse_unsafe(path: str) -> None:
+    """Raise :class:`FileAccessError` for a file PyTables cannot open, or would crash on.
+
+    Decided from verified facts (see :mod:`h5layout.runtime.probe` and
+    :mod:`h5layout.runtime.backends._tables_safety`): a damaged superblock; a version 3
+    superblock flagged open by a writer (HDF5 refuses it; earlier versions carry the flag
+    harmlessly and open); names and attribute encodings that crash PyTables.
+    """
+    probe = probe_file(path)
+    if not probe.exists or not probe.is_hdf5:
+        return  # PyTables' own error (no such file, not HDF5) is mapped by the caller
+    if probe.checksum_ok is False:
+        raise FileAccessError(f"{path}: {probe.problem()}")
+    if probe.refused_by_plain_readers:
+        flags = f"0x{probe.consistency_flags:02x}"
+        if probe.swmr_writer:
+            raise FileAccessError(
+                f"{path}: a SWMR writer has the file open, or crashed without closing it "
+                f"(superblock consistency flags {flags}); HDF5 lets only SWMR readers in, and "
+                "PyTables has none. Read it with the h5py backend as a SWMR reader "
+                "(H5Backend('h5py').open_file(path, 'r', swmr_mode=True); DataLoader does it "
+                "by itself). Once no writer holds it, 'h5layout repair' copies it to a backup "
+                f"and clears the flags {flags} in the superblock; PyTables then opens it"
+            )
+        raise FileAccessError(
+            f"{path}: a writer has the file open, or crashed without closing it (superblock "
+            f"consistency flags {flags}, version 3 superblock): HDF5 refuses to read it. Once "
+            "no writer holds it, 'h5layout repair' copies it to a backup and clears the flags "
+            "in the superblock; the file then opens with every reader"
+        )
+    if probe.problem() is None:
+        from h5layout.runtime.backends._tables_safety import tables_hazard
+
+        hazard = tables_hazard(path, probe)
+        if hazard is not None:
+            raise FileAccessError(f"{path}: {hazard}")
 
 
 @_refusing_pickles
@@ -145,20 +196,18 @@ class TablesBackend(Backend):
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if mode in ("r", "a", "r+"):
-            probe = probe_file(path)
-            if probe.exists and probe.is_hdf5 and probe.open_for_write:
-                who = "a SWMR writer" if probe.swmr_writer else "a writer"
-                raise FileAccessError(
-                    f"{path}: the file is open in {who}, or was left open by one that crashed; "
-                    "PyTables cannot open such a file safely. Read it with the h5py backend as a "
-                    "SWMR reader (H5Backend('h5py').open_file(path, 'r', swmr_mode=True)), or run "
-                    "'h5layout repair' on it once no writer holds it."
-                )
+            _refuse_unsafe(path)
         kwargs.pop("locking", None)
-        with _quiet_types():
-            if mode == "w":
-                return tables.open_file(path, mode, title=title, **kwargs)
-            return tables.open_file(path, mode, **kwargs)
+        try:
+            with _quiet_types():
+                if mode == "w":
+                    return tables.open_file(path, mode, title=title, **kwargs)
+                return tables.open_file(path, mode, **kwargs)
+        except (FileAccessError, UnsafeContentError):
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
+            # HDF5ExtError (a RuntimeError) and friends: a damaged or foreign file
+            raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
         if file.isopen:
