@@ -42,22 +42,18 @@ def layout_lines(spec: Any) -> list[str]:
 
 def tree_lines(h5: Any) -> list[str]:
     """One line per node of an open file, depth first: name, wrapper, title, shape, type."""
-    from h5layout.runtime.nodes import CARRAY, GROUP, Node
+    from h5layout.runtime.nodes import CARRAY, iter_tree
 
     lines: list[str] = []
-
-    def visit(node: Node, depth: int) -> None:
+    for depth, node, repeated in iter_tree(h5.root()):
         extra = f" shape={node.shape} dtype={node.dtype}" if isinstance(node, CARRAY) else ""
         tag = node.attrs.get("data_type") or node.attrs.get("type")
         if tag:
             extra += f" [{tag}]"
+        if repeated:
+            extra += " (a link to a group shown above: not followed again)"
         label = "/" if node.path == "/" else node.name
         lines.append(f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}")
-        if isinstance(node, GROUP):
-            for child in node.children().values():
-                visit(child, depth + 1)
-
-    visit(h5.root(), 0)
     return lines
 
 

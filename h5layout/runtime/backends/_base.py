@@ -101,7 +101,16 @@ class Backend(ABC):
 
     @abstractmethod
     def children(self, group: Any) -> dict[str, Any]:
-        """Children of a group, by name, sorted by name."""
+        """Children of a group, by name, sorted by name.
+
+        Hard links and soft links that resolve; never a dangling or looping soft link, and
+        never an external link unless the file was opened with ``external_links=True``.
+        """
+
+    def object_key(self, node: Any) -> Any:
+        """A hashable identity of the object behind ``node`` (file and address): two
+        links to one object give equal keys, which is how walks notice cycles."""
+        return self.node_path(node)
 
     @abstractmethod
     def remove(self, node: Any) -> None:

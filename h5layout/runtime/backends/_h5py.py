@@ -182,7 +182,12 @@ class H5pyBackend(H5LikeBackend):
     def _vlen_dtype(self, dtype: np.dtype) -> Any:
         return h5py.vlen_dtype(dtype)
 
+    def __init__(self) -> None:
+        #: names of the open files whose external links are followed (opted in)
+        self._external_ok: set[bytes] = set()
+
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+        external = bool(kwargs.pop("external_links", False))
         if mode != "w":
             probe = probe_file(path)
             if probe.checksum_ok is False:
@@ -197,12 +202,17 @@ class H5pyBackend(H5LikeBackend):
                 # (1.14) crashes on.
                 kwargs.setdefault("libver", ("v110", "latest"))
         try:
-            return h5py.File(path, mode, **kwargs)
+            file = h5py.File(path, mode, **kwargs)
+            if external:
+                self._external_ok.add(h5f.get_name(file.id))
+            return file
         except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
             raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
         if file.id.valid:
+            if self._external_ok:
+                self._external_ok.discard(h5f.get_name(file.id))
             if file.mode != "r":
                 file.flush()
             file.close()
@@ -245,17 +255,30 @@ class H5pyBackend(H5LikeBackend):
     def children(self, group: Any) -> dict[str, Any]:
         gid = group.id
         readonly = _readonly(gid)
+        links: list[tuple[bytes, int]] = []
+
+        def on_link(name: bytes, info: Any) -> None:
+            links.append((name, info.type))
+
+        gid.links.iterate(on_link, info=True)
         out: dict[str, Any] = {}
-        for name in group:
-            if isinstance(name, bytes):
-                # h5py gives names that are not UTF-8 as bytes; they round-trip through
-                # _open's surrogateescape encoding.
-                name = name.decode("utf-8", "surrogateescape")
+        for bname, kind in links:
+            if kind == h5l.TYPE_EXTERNAL and not self._follows_external(gid):
+                continue  # another file: only when asked for (open_file(external_links=True))
+            # names that are not UTF-8 round-trip through _open's surrogateescape encoding
+            name = bname.decode("utf-8", "surrogateescape")
             try:
                 out[name] = _open(gid, name, readonly)
-            except KeyError:  # a dangling soft or external link: no node behind it
+            except (KeyError, ValueError, RuntimeError):
+                # a dangling or looping soft link, an unreachable external file: no node
                 continue
-        return out
+        return dict(sorted(out.items()))
+
+    def _follows_external(self, gid: Any) -> bool:
+        return bool(self._external_ok) and h5f.get_name(gid) in self._external_ok
+
+    def object_key(self, node: Any) -> Any:
+        return hash(node.id)  # h5py hashes (file number, object address)
 
     def remove(self, node: Any) -> None:
         del node.parent[self.node_name(node)]

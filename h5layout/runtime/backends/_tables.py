@@ -194,15 +194,24 @@ class TablesBackend(Backend):
     name = "tables"
     swmr_capable = False
 
+    def __init__(self) -> None:
+        #: ids of the open files whose external links are followed (opted in)
+        self._external_ok: set[int] = set()
+
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if mode in ("r", "a", "r+"):
             _refuse_unsafe(path)
         kwargs.pop("locking", None)
+        external = bool(kwargs.pop("external_links", False))
         try:
             with _quiet_types():
                 if mode == "w":
-                    return tables.open_file(path, mode, title=title, **kwargs)
-                return tables.open_file(path, mode, **kwargs)
+                    file = tables.open_file(path, mode, title=title, **kwargs)
+                else:
+                    file = tables.open_file(path, mode, **kwargs)
+            if external:
+                self._external_ok.add(id(file))
+            return file
         except (FileAccessError, UnsafeContentError):
             raise
         except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
@@ -210,6 +219,7 @@ class TablesBackend(Backend):
             raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
+        self._external_ok.discard(id(file))
         if file.isopen:
             file.close()
 
@@ -253,7 +263,38 @@ class TablesBackend(Backend):
 
     def children(self, group: Any) -> dict[str, Any]:
         kids = group._v_children
-        return {name: kids[name] for name in sorted(kids)}
+        out: dict[str, Any] = {}
+        for name in sorted(kids):
+            node = kids[name]
+            if isinstance(node, tables.link.Link):
+                node = self._resolve(node)
+                if node is None:
+                    continue
+            out[name] = node
+        return out
+
+    def _resolve(self, link: Any) -> Any:
+        """The node a soft link points to (None when dangling or looping); external links
+        only when the file was opened with ``external_links=True``."""
+        if isinstance(link, tables.link.ExternalLink):
+            if id(link._v_file) not in self._external_ok:
+                return None
+            target = str(link.target)
+            filename = target.split(":", 1)[0]
+            _refuse_unsafe(filename)
+            try:
+                node = link(mode="r")
+            except Exception:  # an unreachable or unreadable target file
+                return None
+        else:
+            try:
+                node = link()
+            except Exception:  # dangling, or a target PyTables cannot load
+                return None
+        return node if isinstance(node, tables.Group | tables.Leaf) else None
+
+    def object_key(self, node: Any) -> Any:
+        return (id(node._v_file), node._get_obj_info().addr)
 
     def remove(self, node: Any) -> None:
         node._f_remove(recursive=True)
