@@ -7,8 +7,10 @@
 * stale bookkeeping attributes: ``shape`` of arrays, ``size`` of axes, and a root
   ``swmr_active`` left true.
 
-A copy ``FILE.bak`` is written first (``--no-backup`` skips it). Exit status: 0 when the
-file is clean afterwards, 1 when problems remain that repair cannot fix, 2 on usage errors.
+A backup ``FILE.bak`` (``FILE.bak.1``… when taken; never overwritten, never through a
+symlink) is written first when something will change (``--no-backup`` skips it). Exit
+status: 0 when the file is clean afterwards, 1 when problems remain that repair cannot fix,
+2 on usage errors.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``FILE``, ``--layout`` and ``--no-backup``."""
     parser.add_argument("file", metavar="FILE", help="HDF5 file to repair in place")
     parser.add_argument("--layout", metavar="NAME|PATH", help="layout (default: detected)")
-    parser.add_argument("--no-backup", action="store_true", help="do not write FILE.bak first")
+    parser.add_argument("--no-backup", action="store_true", help="do not write a backup first")
 
 
 def run(args: argparse.Namespace) -> int:

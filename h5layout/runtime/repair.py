@@ -149,13 +149,48 @@ def repair_file(
     if probe.problem() is not None:
         raise RepairError(probe.problem() or "")
     changed: list[str] = []
-    if backup:
-        bak = path + ".bak"
-        shutil.copy2(path, bak)
-        changed.append(f"backup written: {bak}")
-    if probe.consistency_flags and probe.superblock_version in (2, 3):
+    flags_set = bool(probe.consistency_flags) and probe.superblock_version in (2, 3)
+    report = validate_file(path, spec)
+    todo = flags_set or any(f.repairable and f.attribute for f in report.findings)
+    if backup and todo:
+        # only when something will change: a second run must not add a copy of the
+        # already-repaired file (the first backup, the original, is kept either way)
+        changed.append(f"backup written: {write_backup(path)}")
+    if flags_set:
         flags = clear_consistency_flags(path)
         changed.append(f"/: superblock consistency flags 0x{flags:02x} cleared")
-    report = validate_file(path, spec)
+        report = validate_file(path, spec)
     changed.extend(fix_attributes(path, report.findings))
     return changed, validate_file(path, spec)
+
+
+def write_backup(path: str) -> str:
+    """Copy ``path`` to a new file ``PATH.bak`` (``PATH.bak.1``, ``.2``… when taken).
+
+    The name is claimed with ``O_CREAT | O_EXCL | O_NOFOLLOW``: an existing backup is never
+    overwritten and a symlink planted at the name is never followed. The copy is flushed
+    to disk before the original is touched, keeps the original's mode and times, and stays
+    until the user removes it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    st = os.stat(path)
+    for i in range(1000):
+        name = f"{path}.bak" if i == 0 else f"{path}.bak.{i}"
+        try:
+            fd = os.open(name, flags, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+                if hasattr(os, "fchmod"):
+                    os.fchmod(out.fileno(), st.st_mode & 0o7777)
+            os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        except BaseException:
+            os.unlink(name)  # ours (created exclusively above), incomplete
+            raise
+        return name
+    raise RepairError(f"{path}: 1000 backups exist already; remove some first")
