@@ -145,3 +145,24 @@ def test_external_links_are_not_followed_unless_asked(tmp_path: Path, backend: s
         np.testing.assert_array_equal(ext[0].read(), np.arange(3))
     finally:
         h5.close_file()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_external_link_paths_and_dataloader(tmp_path: Path, backend: str) -> None:
+    from h5layout.runtime.errors import NodeError
+
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["g/secret"] = np.arange(3)
+    path = tmp_path / "links.h5"
+    with h5py.File(path, "w") as f:
+        f["ext"] = h5py.ExternalLink(str(other), "/g")
+    h5 = H5Backend(backend)
+    h5.open_file(path, "r")
+    try:
+        with pytest.raises(NodeError):
+            h5.get_node("/ext")
+        with pytest.raises(NodeError):
+            h5.get_node("/ext/secret")
+    finally:
+        h5.close_file()

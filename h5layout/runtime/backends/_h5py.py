@@ -240,9 +240,15 @@ class H5pyBackend(H5LikeBackend):
     @_mapped
     def get(self, file: Any, path: str) -> Any:
         try:
-            return _open(file.id, path, _readonly(file.id))
+            node = _open(file.id, path, _readonly(file.id))
         except (KeyError, ValueError):  # absent, a dangling link, or a bad name
             raise KeyError(path) from None
+        if self._external_ok and h5f.get_name(file.id) in self._external_ok:
+            return node
+        if h5f.get_name(node.id) != h5f.get_name(file.id):
+            # the path went through an external link into another file: not followed
+            raise KeyError(path)
+        return node
 
     def is_group(self, node: Any) -> bool:
         return isinstance(node, h5py.Group)

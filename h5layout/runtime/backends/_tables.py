@@ -187,6 +187,21 @@ def _refuse_unsafe(path: str) -> None:
             raise FileAccessError(f"{path}: {hazard}")
 
 
+def _through_external_link(file: Any, path: str) -> bool:
+    """Whether a group on the way to ``path`` is an external link (PyTables lets HDF5
+    follow it and gives the node as if it were in this file)."""
+    parts = [p for p in path.split("/") if p]
+    where = ""
+    for part in parts[:-1]:
+        where += "/" + part
+        try:
+            if isinstance(file.get_node(where), tables.link.ExternalLink):
+                return True
+        except tables.NoSuchNodeError:
+            return False
+    return False
+
+
 @_refusing_pickles
 class TablesBackend(Backend):
     """Files through PyTables."""
@@ -244,9 +259,17 @@ class TablesBackend(Backend):
 
     def get(self, file: Any, path: str) -> Any:
         try:
-            return file.get_node(path)
+            node = file.get_node(path)
         except tables.NoSuchNodeError as exc:
             raise KeyError(path) from exc
+        if isinstance(node, tables.link.Link):
+            node = self._resolve(node)
+            if node is None:  # dangling, looping, or external and not opted in
+                raise KeyError(path)
+        elif id(file) not in self._external_ok and _through_external_link(file, path):
+            # HDF5 went through an external link in the path, into another file
+            raise KeyError(path)
+        return node
 
     def is_group(self, node: Any) -> bool:
         return isinstance(node, tables.Group)
