@@ -42,7 +42,7 @@ def layout_lines(spec: Any) -> list[str]:
 
 def tree_lines(h5: Any) -> list[str]:
     """One line per node of an open file, depth first: name, wrapper, title, shape, type."""
-    from h5layout.runtime.nodes import CARRAY, iter_tree
+    from h5layout.runtime.nodes import CARRAY, iter_tree, printable
 
     lines: list[str] = []
     for depth, node, repeated in iter_tree(h5.root()):
@@ -53,7 +53,8 @@ def tree_lines(h5: Any) -> list[str]:
         if repeated:
             extra += " (a link to a group shown above: not followed again)"
         label = "/" if node.path == "/" else node.name
-        lines.append(f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}")
+        line = f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}"
+        lines.append(printable(line))
     return lines
 
 

@@ -390,3 +390,9 @@ def iter_tree(root: GROUP) -> Iterator[tuple[int, Node, bool]]:
                 seen.add(key)
             items.append((depth + 1, kid, again))
         stack.extend(reversed(items))
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on any terminal: names that are not UTF-8 (kept as lone
+    surrogates) are shown escaped, ``\\udcff``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

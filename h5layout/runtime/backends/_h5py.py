@@ -291,11 +291,18 @@ class H5pyBackend(H5LikeBackend):
 
     @_mapped
     def attr_names(self, node: Any) -> list[str]:
-        return list(node.attrs.keys())
+        # names that are not UTF-8 come as bytes: surrogateescape round-trips them
+        return [
+            k.decode("utf-8", "surrogateescape") if isinstance(k, bytes) else k
+            for k in node.attrs.keys()
+        ]
 
     @_mapped
     def get_attr(self, node: Any, name: str) -> Any:
-        return read_attribute(node, name)
+        try:
+            return read_attribute(node, name)
+        except UnicodeEncodeError:
+            return node.attrs[name.encode("utf-8", "surrogateescape")]
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
         if type(value) is str:
