@@ -88,5 +88,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"h5layout inspect: {args.target}: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug in h5layout: a report, not a traceback
+        print(f"h5layout inspect: {args.target}: internal error: {type(exc).__name__}: {exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     print("\n".join(lines))
     return 0

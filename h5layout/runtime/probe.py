@@ -133,6 +133,31 @@ class FileProbe:
         # h5py/HDF5 2.0: base 512, EOF == file size), so it compares to the size as is.
         return self.end_of_file_address is not None and self.size < self.end_of_file_address
 
+    def writer_left_message(self, *, swmr_reader_available: bool) -> str:
+        """What to tell a reader of a file :attr:`refused_by_plain_readers`, and what
+        ``h5layout repair`` will do about it."""
+        flags = f"0x{self.consistency_flags:02x}"
+        repair = (
+            "Once no writer holds it, 'h5layout repair' copies it to a backup and clears the "
+            f"flags {flags} in the superblock (rewriting its checksum); every reader then "
+            "opens it"
+        )
+        if self.swmr_writer:
+            how = (
+                "it is read as a SWMR reader (the h5py backend does so by itself)"
+                if swmr_reader_available
+                else "PyTables has no SWMR reader: read it with the h5py backend "
+                "(H5Backend('h5py'), DataLoader(path, backend='h5py'))"
+            )
+            return (
+                "a SWMR writer has the file open, or crashed without closing it (superblock "
+                f"consistency flags {flags}); HDF5 lets only SWMR readers in, and {how}. " + repair
+            )
+        return (
+            "a writer has the file open, or crashed without closing it (superblock "
+            f"consistency flags {flags}, version 3 superblock): HDF5 refuses to read it. " + repair
+        )
+
     def problem(self) -> str | None:
         """A sentence saying why the file cannot be read normally, or None."""
         if not self.exists:

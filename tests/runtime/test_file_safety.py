@@ -138,6 +138,16 @@ def test_crashed_swmr_file(tmp_path: Path) -> None:
     out = _child(_OPEN, "tables", str(path)).stdout
     assert out.startswith("REFUSED FileAccessError")
     assert "SWMR reader" in out and "repair" in out and "0x05" in out
+    # the h5py backend reads it as a SWMR reader by itself (H5BrowserUtil, inspect, ...)
+    out = _child(_OPEN, "h5py", str(path)).stdout
+    assert "DATA [0.0, 1.0, 2.0, 3.0, 4.0]" in out, out
+    done = subprocess.run(
+        [sys.executable, "-m", "h5layout", "inspect", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "x (EARRAY)" in done.stdout, done.stderr
     from h5layout.pymodaq import H5Backend
 
     h5 = H5Backend("h5py")

@@ -193,6 +193,14 @@ class H5pyBackend(H5LikeBackend):
             if probe.checksum_ok is False:
                 # A SWMR reader would retry the bad checksum for minutes before failing.
                 raise FileAccessError(f"{path}: {probe.problem()}")
+            if probe.refused_by_plain_readers:
+                if mode == "r" and probe.swmr_writer:
+                    # a plain read would be refused; a SWMR reader reads what is there
+                    swmr_mode = True
+                elif not (mode == "r" and swmr_mode):
+                    raise FileAccessError(
+                        f"{path}: {probe.writer_left_message(swmr_reader_available=True)}"
+                    )
         if swmr_mode:
             if mode == "r":
                 kwargs.setdefault("swmr", True)

@@ -163,22 +163,7 @@ def _refuse_unsafe(path: str) -> None:
     if probe.checksum_ok is False:
         raise FileAccessError(f"{path}: {probe.problem()}")
     if probe.refused_by_plain_readers:
-        flags = f"0x{probe.consistency_flags:02x}"
-        if probe.swmr_writer:
-            raise FileAccessError(
-                f"{path}: a SWMR writer has the file open, or crashed without closing it "
-                f"(superblock consistency flags {flags}); HDF5 lets only SWMR readers in, and "
-                "PyTables has none. Read it with the h5py backend as a SWMR reader "
-                "(H5Backend('h5py').open_file(path, 'r', swmr_mode=True); DataLoader does it "
-                "by itself). Once no writer holds it, 'h5layout repair' copies it to a backup "
-                f"and clears the flags {flags} in the superblock; PyTables then opens it"
-            )
-        raise FileAccessError(
-            f"{path}: a writer has the file open, or crashed without closing it (superblock "
-            f"consistency flags {flags}, version 3 superblock): HDF5 refuses to read it. Once "
-            "no writer holds it, 'h5layout repair' copies it to a backup and clears the flags "
-            "in the superblock; the file then opens with every reader"
-        )
+        raise FileAccessError(f"{path}: {probe.writer_left_message(swmr_reader_available=False)}")
     if probe.problem() is None:
         from h5layout.runtime.backends._tables_safety import tables_hazard
 
