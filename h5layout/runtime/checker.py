@@ -121,6 +121,14 @@ class Checker:
                 )
                 continue
             text = _name_text(key)
+            if isinstance(key, bytes):
+                self.add(
+                    "non-utf8-name",
+                    path,
+                    f"attribute name {text!r} is not valid UTF-8: PyTables (pymodaq_data's "
+                    "default backend) crashes on it; h5layout reads the file with h5py only",
+                    attribute=text,
+                )
             raw[text] = value
             try:
                 dec[text] = read_attr(value)
@@ -175,6 +183,13 @@ class Checker:
             return
         for name in names:
             path = f"{node.path.rstrip('/')}/{_name_text(name)}"
+            if isinstance(name, bytes):
+                self.add(
+                    "non-utf8-name",
+                    path,
+                    "the link name is not valid UTF-8: PyTables (pymodaq_data's default "
+                    "backend) crashes on it; h5layout reads the file with h5py only",
+                )
             try:
                 hard = self._is_hard_link(node.obj, name)
                 if not hard:

@@ -69,6 +69,7 @@ RULES: dict[str, tuple[str, str]] = {
         "an attribute the layout does not declare (severity from the layout's policy)",
     ),
     "link-not-followed": ("info", "a soft or external link, not followed"),
+    "non-utf8-name": ("error", "a link or attribute name that is not valid UTF-8"),
     "link-cycle": ("error", "a hard link to one of its own ancestors: the file holds a cycle"),
     "stale-shape": ("error", "the `shape` attribute differs from the array's real shape"),
     "stale-size": ("warning", "an axis `size` attribute differs from the axis length"),

@@ -60,6 +60,7 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     for x, y in zip(a, b, strict=True):
         # the same nodes, attributes, shapes and types (savers stamp the date and time)
         assert _structure(x) == _structure(y)
-        assert x.with_suffix(".expected.json").read_text() == y.with_suffix(
-            ".expected.json"
-        ).read_text()
+        assert (
+            x.with_suffix(".expected.json").read_text()
+            == y.with_suffix(".expected.json").read_text()
+        )

@@ -262,6 +262,8 @@ def test_non_utf8_names_never_reach_pytables(tmp_path: Path, where: str) -> None
     assert out.startswith("REFUSED FileAccessError") and "not valid UTF-8" in out, out
     out = _child(_OPEN, "h5py", str(path)).stdout
     assert out.startswith("OPENED"), out
+    codes = {f.code for f in validate_file(path).findings}
+    assert "non-utf8-name" in codes
 
 
 def test_h5layout_swmr_files_stay_readable_by_pytables(tmp_path: Path) -> None:
