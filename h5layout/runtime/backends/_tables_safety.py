@@ -73,6 +73,9 @@ def _decide(path: str, probe: FileProbe) -> str | None:
         suspect_classes.add(h5t.COMPLEX)
     bad_link: list[bytes] = []
     bad_attr: list[tuple[bytes, bytes]] = []
+    # attribute types matter only where HDF5 2.0 encodings can be (version 3 superblocks)
+    # and PyTables' HDF5 cannot read them
+    check_types = (probe.superblock_version or 0) >= 3 and _tables_hdf5_older_than_2()
     suspect: list[bool] = [False]
 
     def on_link(name: bytes) -> int | None:
@@ -96,7 +99,7 @@ def _decide(path: str, probe: FileProbe) -> str | None:
                     except UnicodeDecodeError:
                         bad_attr.append((name, aname))
                         return 1
-                    if not suspect[0]:
+                    if check_types and not suspect[0]:
                         aid = h5a.open(oid, aname)
                         if aid.get_type().get_class() in suspect_classes:
                             suspect[0] = True
@@ -129,7 +132,7 @@ def _decide(path: str, probe: FileProbe) -> str | None:
             "the process on such names, so h5layout does not let it open the file (the h5py "
             "backend reads it)"
         )
-    if suspect[0] and (probe.superblock_version or 0) >= 3 and _tables_hdf5_older_than_2():
+    if suspect[0]:
         return _child_verdict(path)
     return None
 
