@@ -5074,6 +5074,18 @@ class H5BrowserUtil(_rt.H5BrowserUtil):
     LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
 
 
+class H5SaverBase(_rt.H5SaverBase):
+    """H5SaverBase of the tiny_log layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
+class H5Saver(_rt.H5Saver):
+    """H5Saver of the tiny_log layout."""
+
+    LAYOUT_SPEC: ClassVar[_rt.LayoutSpec | None] = LAYOUT_SPEC
+
+
 def validate(path: Any) -> FileReport:
     """Check the file at ``path`` against this layout (never raises for a bad file)."""
     return _rt.validate_file(path, LAYOUT_SPEC)
@@ -5124,6 +5136,8 @@ __all__ = [
     "GroupType",
     "H5Backend",
     "H5BrowserUtil",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "InvalidDataDimension",
     "InvalidDataType",
