@@ -64,3 +64,26 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
             x.with_suffix(".expected.json").read_text()
             == y.with_suffix(".expected.json").read_text()
         )
+
+
+def test_a_payload_that_runs_is_seen(corpus: tuple[Path, dict[str, Any]]) -> None:
+    # Raw PyTables unpickles the planted attribute: the harness must notice (the rule
+    # "no payload ran" can fail).
+    import subprocess
+    import sys
+
+    from tests.hostile.corpus import CANARY
+
+    folder, _results = corpus
+    work = folder / "work" / "raw_tables"
+    work.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import sys, tables\nwith tables.open_file(sys.argv[1]) as f:\n    f.root._v_attrs.evil\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(folder / "malicious_pickles.h5")],
+        cwd=work,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (work / CANARY).exists()
