@@ -149,7 +149,9 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
                     repairable=True,
                 )
             )
-            return h5py.File(path, "r", swmr=True, locking=False)
+            from h5layout.runtime.backends._swmr_read import open_swmr_reader
+
+            return open_swmr_reader(path, locking=False)
         return h5py.File(path, "r", locking=False)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -289,3 +289,22 @@ def test_validate_reports_non_utf8_names(tmp_path: Path) -> None:
             assert found[0].node == "/RawData/bad\\xff\\xfe"
         else:
             assert (found[0].node, found[0].attribute) == ("/RawData", "bad\\xff\\xfe")
+
+
+def test_damaged_swmr_files_fail_fast(tmp_path: Path) -> None:
+    # A SWMR reader retries bad checksums (HDF5's default: 100 attempts, minutes per
+    # damaged object): h5layout's readers bound the attempts, and refuse a file cut short.
+    crashed = _crashed(tmp_path, "swmr")
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(crashed.read_bytes()[:179])
+    damaged = tmp_path / "damaged.h5"
+    raw = bytearray(crashed.read_bytes())
+    raw[200:260] = bytes(60)  # object headers after the superblock
+    damaged.write_bytes(bytes(raw))
+    out = _child(_LOAD, str(cut), "h5py", timeout=60).stdout
+    assert out.startswith("REFUSED") and "truncated" in out, out
+    # before: more than 120 s; now it ends, with the data that can be read or an error
+    out = _child(_OPEN, "h5py", str(damaged), timeout=60).stdout
+    assert out.startswith(("REFUSED FileAccessError", "OPENED")), out
+    assert {"truncated-file"} <= {f.code for f in validate_file(cut).findings}
+    assert "internal-error" not in {f.code for f in validate_file(damaged).findings}

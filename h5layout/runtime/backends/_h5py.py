@@ -18,6 +18,7 @@ from h5layout.runtime.backends._base import (
     library_error,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
+from h5layout.runtime.backends._swmr_read import open_swmr_reader
 from h5layout.runtime.errors import FileAccessError, LayoutError
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
@@ -150,6 +151,12 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
+def _held_open(path: str) -> bool:
+    from h5layout.runtime.repair import _in_use
+
+    return _in_use(path)
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 _LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
 
@@ -193,6 +200,10 @@ class H5pyBackend(H5LikeBackend):
             if probe.checksum_ok is False:
                 # A SWMR reader would retry the bad checksum for minutes before failing.
                 raise FileAccessError(f"{path}: {probe.problem()}")
+            if probe.truncated and not (probe.swmr_writer and _held_open(path)):
+                # (a live SWMR writer's file may be shorter than its superblock says for a
+                # moment; a file nobody writes is cut short, and SWMR readers would retry)
+                raise FileAccessError(f"{path}: {probe.problem()}")
             if probe.refused_by_plain_readers:
                 if mode == "r" and probe.swmr_writer:
                     # a plain read would be refused; a SWMR reader reads what is there
@@ -210,7 +221,10 @@ class H5pyBackend(H5LikeBackend):
                 # (1.14) crashes on.
                 kwargs.setdefault("libver", ("v110", "latest"))
         try:
-            file = h5py.File(path, mode, **kwargs)
+            if mode == "r" and kwargs.get("swmr") and set(kwargs) <= {"swmr", "locking"}:
+                file = open_swmr_reader(path, kwargs.get("locking"))
+            else:
+                file = h5py.File(path, mode, **kwargs)
             if external:
                 self._external_ok.add(h5f.get_name(file.id))
             return file

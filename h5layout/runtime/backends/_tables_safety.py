@@ -31,6 +31,7 @@ import sys
 import threading
 from pathlib import Path
 
+from h5layout.runtime.backends._swmr_read import open_swmr_reader
 from h5layout.runtime.probe import FileProbe
 
 #: seconds the child process may take to open and walk a file with PyTables
@@ -87,7 +88,12 @@ def _decide(path: str, probe: FileProbe) -> str | None:
         return None
 
     try:
-        with h5py.File(path, "r", locking=False, swmr=probe.swmr_writer) as f:
+        opened = (
+            open_swmr_reader(path, locking=False)
+            if probe.swmr_writer
+            else h5py.File(path, "r", locking=False)
+        )
+        with opened as f:
             root = f.id
 
             def on_object(name: bytes) -> int | None:
