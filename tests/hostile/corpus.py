@@ -273,13 +273,17 @@ _CRASH = textwrap.dedent(
 )
 
 
-def _crashed(kind: str, flip_checksum: bool = False) -> Callable[[Path, Path], None]:
+def _crashed(kind: str, damage: str = "") -> Callable[[Path, Path], None]:
     def write(path: Path, folder: Path) -> None:
         subprocess.run([sys.executable, "-c", _CRASH, kind, str(path)], check=True, timeout=60)
-        if flip_checksum:
-            data = bytearray(path.read_bytes())
-            data[44] ^= 0xFF
-            path.write_bytes(bytes(data))
+        data = bytearray(path.read_bytes())
+        if damage == "checksum":
+            data[44] ^= 0xFF  # the superblock checksum
+        elif damage == "headers":
+            data[200:260] = bytes(60)  # object headers after the superblock
+        elif damage == "cut":
+            data = data[:179]
+        path.write_bytes(bytes(data))
 
     return write
 
@@ -335,7 +339,9 @@ CASES: list[Case] = [
     Case("crashed_plain_v0", _crashed("v0"), [], "ok"),
     Case("crashed_plain_v3", _crashed("v3"), ["locked-by-writer"], "FileAccessError"),
     Case("crashed_swmr", _crashed("swmr"), ["swmr-writer-open"], "any"),
-    Case("swmr_bad_checksum", _crashed("swmr", True), ["bad-superblock"], "FileAccessError"),
+    Case("swmr_bad_checksum", _crashed("swmr", "checksum"), ["bad-superblock"], "FileAccessError"),
+    Case("swmr_cut_179_bytes", _crashed("swmr", "cut"), ["truncated-file"], "FileAccessError"),
+    Case("swmr_damaged_headers", _crashed("swmr", "headers"), ["swmr-writer-open"], "any"),
     Case("pymodaq_swmr_not_finalized", _pymodaq_swmr, ["swmr-active-left-set"], "any"),
     Case(
         "names_system_file_as_layout",
