@@ -166,3 +166,21 @@ def test_external_link_paths_and_dataloader(tmp_path: Path, backend: str) -> Non
             h5.get_node("/ext/secret")
     finally:
         h5.close_file()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_h5_export_of_a_cycle_ends(tmp_path: Path, backend: str) -> None:
+    from h5layout.runtime.browsing import H5BrowserUtil
+
+    path = _cycle(tmp_path / "cycle.h5")
+    browser = H5BrowserUtil(backend)
+    browser.open_file(path, "r")
+    try:
+        out = browser.export_data("/a", tmp_path / "out.h5")
+    finally:
+        browser.close_file()
+    with h5py.File(out, "r") as f:
+        names: list[str] = []
+        f.visit(names.append)
+    assert any(n.endswith("b/d") for n in names)
+    assert not any("loop" in n for n in names)  # the link back is left out
