@@ -298,7 +298,7 @@ class DataWithAxes:
             )
         self.dim: DataDim = self._resolve_dim(dim)
         self.labels: list[str] = self._resolve_labels(labels)
-        self.axes: list[Axis] = [as_axis(ax) for ax in (axes or [])]
+        self.axes: list[Axis] = [self._sized(as_axis(ax)) for ax in (axes or [])]
         self.errors: list[np.ndarray] | None = None
         if errors is not None:
             self.errors = self._check_arrays(errors, "errors")
@@ -335,6 +335,16 @@ class DataWithAxes:
             return inferred
         given = DataDim.parse(dim)
         return given if _dim_fits(given, self.shape, self.nav_indexes) else inferred
+
+    def _sized(self, axis: Axis) -> Axis:
+        """An offset/scaling axis given no size takes its dimension's (as in PyMoDAQ), on a
+        copy: the caller's axis is left alone."""
+        if axis.data is None and axis.size == 0 and axis.offset is not None:
+            shape = self.shape
+            if 0 <= axis.index < len(shape):
+                axis = axis.copy()
+                axis.size = shape[axis.index]
+        return axis
 
     def _resolve_labels(self, labels: Sequence[str] | None) -> list[str]:
         given = [str(label) for label in (labels or [])][: self.length]
@@ -473,6 +483,20 @@ class DataWithAxes:
             f"<{type(self).__name__}: {self.name} <u: {self.units}> <len:{self.length}> "
             f"{self.dim.name} {self.shape}>"
         )
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.DataArray``: named dims, axes as coordinates, units in ``attrs``
+        (needs the ``xarray`` extra; see :mod:`h5layout.runtime.xarray_`)."""
+        from h5layout.runtime.xarray_ import dwa_to_xarray
+
+        return dwa_to_xarray(self)
+
+    def plot(self, output: Any = None, **kwargs: Any) -> Any:
+        """A matplotlib figure of the data, saved to ``output`` when given (needs the
+        ``plot`` extra; see :mod:`h5layout.runtime.plot`)."""
+        from h5layout.runtime.plot import plot_dwa
+
+        return plot_dwa(self, output, **kwargs)
 
     def to_pymodaq(self) -> Any:
         """The equivalent pymodaq_data DataRaw / DataCalculated (needs pymodaq_data)."""
@@ -664,6 +688,12 @@ class DataToExport:
     def copy(self) -> DataToExport:
         """An independent copy."""
         return DataToExport(self.name, [d.copy() for d in self._data], self.timestamp)
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.Dataset``, one variable per channel (needs the ``xarray`` extra)."""
+        from h5layout.runtime.xarray_ import dte_to_xarray
+
+        return dte_to_xarray(self)
 
     def to_pymodaq(self) -> Any:
         """The equivalent ``pymodaq_data.data.DataToExport`` (needs pymodaq_data)."""

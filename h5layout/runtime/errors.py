@@ -13,7 +13,11 @@
     ├── InvalidExport, InvalidGroupType, InvalidSave, InvalidGroupDataType,
     │   InvalidDataType, InvalidDataDimension, InvalidScanType   (pymodaq_data names)
     ├── AxisError, DataDimError
-    └── RuntimeVersionError        a generated module needs another runtime
+    ├── RuntimeVersionError        a generated module needs another runtime
+    ├── CopyError                  a copy between backends failed (nothing left behind)
+    └── ExtraMissingError (ImportError)   an optional extra is not installed
+        ├── XarrayMissingError          h5layout[xarray]
+        └── PlotMissingError            h5layout[plot]
 """
 
 from __future__ import annotations
@@ -88,11 +92,11 @@ class MissingAttributeError(DataValueError, TypeError):
     """A required layout attribute was not passed to a saver."""
 
 
-class InvalidExport(LayoutError):
+class InvalidExport(LayoutError, ValueError):
     """No exporter for the requested format."""
 
 
-class InvalidGroupType(LayoutError):
+class InvalidGroupType(LayoutError, ValueError):
     """Unknown group type."""
 
 
@@ -126,3 +130,19 @@ class DataDimError(LayoutError, ValueError):
 
 class RuntimeVersionError(LayoutError, ImportError):
     """A generated module was made for another version of the h5layout runtime."""
+
+
+class CopyError(LayoutError):
+    """A copy between backends failed; nothing was left at the destination."""
+
+
+class ExtraMissingError(LayoutError, ImportError):
+    """An optional extra (a library h5layout does not require) is not installed."""
+
+
+class XarrayMissingError(ExtraMissingError):
+    """xarray is not installed (``pip install h5layout[xarray]``)."""
+
+
+class PlotMissingError(ExtraMissingError):
+    """matplotlib is not installed (``pip install h5layout[plot]``)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,15 +21,24 @@ from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError
-from h5layout.runtime.growing import GrowingArray
-from h5layout.runtime.h5backend import H5Backend, capitalize
+from h5layout.runtime.growing import PENDING, GrowingArray, dataset_key
+from h5layout.runtime.h5backend import (
+    PYMODAQ_DATA_FORMAT_VERSION,
+    H5Backend,
+    capitalize,
+    installed_version,
+    pymodaq_version,
+    writable_group_type,
+)
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
+from h5layout.runtime.point_checks import (
+    parse_shape,
+    require_attrs,
+    require_exact,
+    require_numeric,
+    require_title,
+)
 from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
-
-#: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
-PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
-#: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
-PYMODAQ_FORMAT_VERSION = "5.0.0"
 
 #: points/rows between flushes without a layout: a writer killed after a flush keeps
 #: everything written up to it, and files never flushed do not open at all
@@ -44,13 +52,6 @@ GROUP_RUNTIME_ATTRS = frozenset(
 
 #: incremental group type -> layout role
 _ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
-
-
-def _installed_version(dist: str, fallback: str) -> str:
-    try:
-        return importlib_metadata.version(dist)
-    except importlib_metadata.PackageNotFoundError:
-        return fallback
 
 
 def group_type_name(group_type: Any) -> str:
@@ -230,8 +231,8 @@ class H5SaverLowLevel(H5Backend):
 
     def _write_root_attrs(self, path: Path, now: datetime.datetime) -> None:
         root = self.root()
-        root.attrs["pymodaq_version"] = _installed_version("pymodaq", PYMODAQ_FORMAT_VERSION)
-        root.attrs["pymodaq_data_version"] = _installed_version(
+        root.attrs["pymodaq_version"] = pymodaq_version()
+        root.attrs["pymodaq_data_version"] = installed_version(
             "pymodaq_data", PYMODAQ_DATA_FORMAT_VERSION
         )
         root.attrs["file"] = path.name
@@ -268,8 +269,10 @@ class H5SaverLowLevel(H5Backend):
         return False
 
     def register_growing(self, array: GrowingArray) -> GrowingArray:
-        """Keep an enlargeable array's bookkeeping synced at every flush and close."""
+        """Keep an enlargeable array's bookkeeping synced at every flush and close, and
+        reported live by the node wrappers until the file closes."""
         self._growing.append(array)
+        PENDING[dataset_key(array.raw)] = array
         return array
 
     def sync_bookkeeping(self) -> None:
@@ -288,6 +291,10 @@ class H5SaverLowLevel(H5Backend):
         """Sync bookkeeping, flush and close."""
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        for array in self._growing:
+            key = dataset_key(array.raw)
+            if PENDING.get(key) is array:
+                del PENDING[key]
         self._growing = []
         super().close_file()
 
@@ -369,6 +376,7 @@ class H5SaverLowLevel(H5Backend):
             raise DataValueError(
                 f"add_array({name!r}): dtype {dtype.name} not allowed (allowed: {dtype_names})"
             )
+        self._require_array(name, dtype, array_to_save, data_shape, scan_shape, title, metadata)
         name = capitalize(name)
         dt_name = DataType.parse(data_type).name
         if data_dimension is None:
@@ -407,6 +415,30 @@ class H5SaverLowLevel(H5Backend):
         for key, value in (metadata or {}).items():
             node.attrs[key] = value
         return node
+
+    def _require_array(
+        self,
+        name: str,
+        dtype: np.dtype,
+        array_to_save: Any,
+        data_shape: Any,
+        scan_shape: Any,
+        title: str,
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """What ``add_array`` checks before creating the node (``DataValueError``): numbers
+        stored exactly in ``dtype``, shapes of exact integers, a storable title and
+        attributes."""
+        what = f"add_array({name!r})"
+        require_numeric(dtype, what)
+        if array_to_save is not None:
+            require_exact(np.asarray(array_to_save), dtype, what)
+        for shape in (data_shape, scan_shape):
+            if shape is not None and not all(type(n) is int and n >= 0 for n in shape):
+                parse_shape(shape, what)
+        limit = self._impl.max_attr_bytes
+        require_title(title, limit, what)
+        require_attrs(dict(metadata or {}), limit, what)
 
     def _allowed_dtypes(self, data_type: Any) -> tuple[str, ...]:
         spec = self.LAYOUT_SPEC
@@ -498,12 +530,16 @@ class H5SaverLowLevel(H5Backend):
     ) -> GROUP:
         """The next numbered group of a type (``Detector000``, ``Detector001``…).
 
-        Foreign child names are ignored and numbering goes on past 999.
+        Foreign child names are ignored and numbering goes on past 999. An unknown
+        ``group_type`` raises :class:`InvalidGroupType` before anything is written.
         """
-        type_name = group_type_name(group_type)
+        type_name = writable_group_type(group_type)
         parent = self.get_node(where)
         attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
         name = self.next_incremental_name(parent, type_name)
+        what, limit = f"{parent.path}/{name}", self._impl.max_attr_bytes
+        require_title(title, limit, what)  # checked before the group exists
+        require_attrs({"settings": settings_as_xml, **attrs}, limit, what)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
         group.attrs["settings"] = settings_as_xml
         group.attrs["type"] = "" if type_name == "ch" else type_name
