@@ -8,7 +8,7 @@
   ``swmr_active`` left true.
 
 A backup ``FILE.bak`` (``FILE.bak.1``… when taken; never overwritten, never through a
-symlink) is written first when something will change (``--no-backup`` skips it). Exit
+symlink) is written first (``--no-backup`` skips it). Exit
 status: 0 when the file is clean afterwards, 1 when problems remain that repair cannot fix
 (or the file cannot be read), 2 on usage errors (missing file, a ``--layout`` that cannot
 load).

@@ -151,10 +151,8 @@ def repair_file(
     changed: list[str] = []
     flags_set = bool(probe.consistency_flags) and probe.superblock_version in (2, 3)
     report = validate_file(path, spec)
-    todo = flags_set or any(f.repairable and f.attribute for f in report.findings)
-    if backup and todo:
-        # only when something will change: a second run must not add a copy of the
-        # already-repaired file (the first backup, the original, is kept either way)
+    if backup:
+        # a new name each time: a second run never replaces the first backup (the original)
         changed.append(f"backup written: {write_backup(path)}")
     if flags_set:
         flags = clear_consistency_flags(path)

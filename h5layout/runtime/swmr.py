@@ -89,7 +89,7 @@ def open_h5_file_for_reading(
     if not probe.exists:
         raise FileAccessError(f"{path}: no such file")
     if probe.checksum_ok is False:  # a SWMR reader would retry it for minutes
-        raise FileAccessError(f"{path}: {probe.problem()}")
+        raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
     if swmr is True or swmr is False:
         try:
             return _open(path, bool(swmr), locking), bool(swmr)

@@ -151,7 +151,10 @@ def classify(
 
 
 def _name_text(name: str | bytes) -> str:
-    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+    if isinstance(name, str):
+        # the backends give names that are not UTF-8 with lone surrogates (round-trip)
+        name = name.encode("utf-8", "surrogateescape")
+    return name.decode("utf-8", "backslashreplace")
 
 
 def _encoding_of(raw: Any) -> str:

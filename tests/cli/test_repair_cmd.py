@@ -131,9 +131,10 @@ def test_repair_backup_never_loses_the_original(
     assert f"backup written: {first}" in out
     assert first.read_bytes() == original and not first.is_symlink()
     repaired = path.read_bytes()
-    # a second run: nothing to repair, no new backup, the original still there
+    # a second run: nothing to repair; its backup takes a new name, the original stays
     assert main(["repair", str(path)]) == 0
-    assert "nothing to repair" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "nothing to repair" in out and ".bak.2" in out
     assert path.read_bytes() == repaired
     assert first.read_bytes() == original
-    assert not Path(str(path) + ".bak.2").exists()
+    assert Path(str(path) + ".bak.2").read_bytes() == repaired

@@ -497,6 +497,7 @@ def run_tools(
                 cmd,
                 capture_output=True,
                 text=True,
+                errors="replace",  # names that are not UTF-8 may be printed as they are
                 timeout=timeout,
                 cwd=work,
                 env=env,

@@ -199,11 +199,11 @@ class H5pyBackend(H5LikeBackend):
             probe = probe_file(path)
             if probe.checksum_ok is False:
                 # A SWMR reader would retry the bad checksum for minutes before failing.
-                raise FileAccessError(f"{path}: {probe.problem()}")
+                raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
             if probe.truncated and not (probe.swmr_writer and _held_open(path)):
                 # (a live SWMR writer's file may be shorter than its superblock says for a
                 # moment; a file nobody writes is cut short, and SWMR readers would retry)
-                raise FileAccessError(f"{path}: {probe.problem()}")
+                raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
             if probe.refused_by_plain_readers:
                 if mode == "r" and probe.swmr_writer:
                     # a plain read would be refused; a SWMR reader reads what is there

@@ -185,7 +185,7 @@ def _refuse_unsafe(path: str) -> None:
     if not probe.exists or not probe.is_hdf5:
         return  # PyTables' own error (no such file, not HDF5) is mapped by the caller
     if probe.checksum_ok is False:
-        raise FileAccessError(f"{path}: {probe.problem()}")
+        raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
     if probe.refused_by_plain_readers:
         raise FileAccessError(f"{path}: {probe.writer_left_message(swmr_reader_available=False)}")
     if probe.problem() is None:
