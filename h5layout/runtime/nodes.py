@@ -269,9 +269,16 @@ class CARRAY(Node):
         return self._backend.dtype(self._node)
 
     def _reserved(self) -> int | None:
-        """Rows written so far when a saver holds rows reserved past them, else None."""
+        """Rows written so far when a saver holds rows reserved past them, else None.
+
+        Rows a saver still buffers are written first: what is read is what was appended.
+        """
         live = pending(self._node) if PENDING else None
-        return live.rows if live is not None and live.capacity > live.rows else None
+        if live is None:
+            return None
+        if live.pending:
+            live.drain()
+        return live.rows if live.capacity > live.rows else None
 
     def read(self) -> Any:
         """The whole array."""

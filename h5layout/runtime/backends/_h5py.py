@@ -413,6 +413,13 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
         index: tuple[int, ...] = (selection,)
     elif type(selection) is tuple and all(type(i) is int for i in selection):
         index = selection
+    elif type(selection) is slice or (
+        type(selection) is tuple
+        and selection
+        and type(selection[-1]) is slice
+        and all(type(i) is int for i in selection[:-1])
+    ):
+        return _write_block_at(array, selection, value)
     else:
         return False
     if type(value) is not np.ndarray or value.dtype.kind not in "biufc":
@@ -435,4 +442,39 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
     if not data.flags.c_contiguous:
         data = np.ascontiguousarray(data)
     dsid.write(h5py.h5s.create_simple(mshape), fspace, data)
+    return True
+
+
+def _write_block_at(array: Any, selection: Any, value: Any) -> bool:
+    """Write a block of consecutive rows or points (``[start:stop]``, or ``[i, j0:j1]``
+    after integer indexes) through the low-level API; False to fall back to h5py.
+
+    Row buffers and scan point blocks are written this way at every flush: h5py's
+    ``__setitem__`` builds selection objects per call (and keeps some of them alive).
+    """
+    lead: tuple[int, ...] = selection[:-1] if type(selection) is tuple else ()
+    sl: slice = selection[-1] if type(selection) is tuple else selection
+    if sl.step not in (None, 1) or type(sl.start) is not int or type(sl.stop) is not int:
+        return False
+    if type(value) is not np.ndarray or value.dtype.kind not in "biufc":
+        return False
+    dsid = array.id
+    if value.dtype != dsid.dtype:
+        return False
+    fspace = dsid.get_space()
+    shape = fspace.shape
+    k = len(lead)
+    start, stop = sl.start, sl.stop
+    n = stop - start
+    rest = shape[k + 1 :]
+    if k >= len(shape) or n <= 0 or value.shape != (n, *rest):
+        return False
+    if not 0 <= start < stop <= shape[k]:
+        return False
+    for i, m in zip(lead, shape, strict=False):
+        if not 0 <= i < m:
+            return False
+    fspace.select_hyperslab((*lead, start, *(0,) * len(rest)), (*(1,) * k, n, *rest))
+    data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
+    dsid.write(h5py.h5s.create_simple(value.shape), fspace, data)
     return True
