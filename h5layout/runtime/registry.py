@@ -410,7 +410,15 @@ def _claim_of_file(file: str | os.PathLike[str]) -> LayoutClaim | None:
     try:
         import h5py
 
-        with h5py.File(os.fspath(file), "r", locking=False, swmr=probe.swmr_writer) as h5:
+        from h5layout.runtime.backends._swmr_read import open_swmr_reader
+
+        # a SWMR reader with bounded metadata read attempts (a damaged file fails fast)
+        opened = (
+            open_swmr_reader(os.fspath(file), locking=False)
+            if probe.swmr_writer
+            else h5py.File(os.fspath(file), "r", locking=False)
+        )
+        with opened as h5:
             return claim_of(read_root_attrs(h5), h5)
     except Exception:
         return None
