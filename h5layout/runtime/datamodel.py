@@ -134,6 +134,8 @@ def _new_axis(
         out.offset, out.scaling, out.size = linear
     else:
         out.data = data
+        if out.scaling is not None:  # equally spaced after all: reduced as its constructor does
+            out.get_scale_offset_from_data()
     return out
 
 
@@ -146,8 +148,10 @@ def _pymodaq_axis(axis: Axis, module: Any) -> Any:
         if values.size == 1:
             return _new_axis(module, axis, linear=(values[0], 1, 1))
         steps = np.diff(values)
-        scaling = np.mean(steps)
-        if np.allclose(steps, scaling):
+        scaling = steps.mean()
+        # np.allclose(steps, scaling) (its default tolerances) in one pass, without its
+        # per-call overhead; anything else (non-finite values…) goes to pymodaq_data's check
+        if np.isfinite(scaling) and np.abs(steps - scaling).max() <= 1e-8 + 1e-5 * abs(scaling):
             return _new_axis(module, axis, linear=(values[0], scaling, int(values.size)))
     elif axis.data is None and axis.offset is not None:
         linear = (float(axis.offset), float(axis.scaling or 0.0), axis.size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,30 @@ def test_axes_equal_those_pymodaq_data_builds(units: str) -> None:
         again.label, again.offset = "changed", 7.0
         assert got.label == "w" and got.offset == 400.0
         assert got.iaxis[2:5].get_data().tolist() == lin[2:5].tolist()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.linspace(0.0, 1.0, 7) + np.array([0, 1e-9, 0, -1e-9, 0, 0, 0]),  # within tolerance
+        np.linspace(0.0, 1.0, 7) + np.array([0, 1e-3, 0, 0, 0, 0, 0]),  # outside it
+        np.arange(0, 40, 4),  # integers
+        np.array([2.0, np.nan, 4.0]),
+        np.array([5.0]),
+        np.array([1.0, np.inf]),
+    ],
+)
+def test_equal_spacing_decided_as_pymodaq_data_decides(values: np.ndarray) -> None:
+    got = convert_axis(hd.Axis("t", "s", data=values, index=0), "pymodaq")
+    with warnings.catch_warnings():  # pymodaq_data warns on a single value (mean of nothing)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = pd.Axis("t", "s", data=values, index=0)
+    assert (got.data is None) == (want.data is None)
+    with np.errstate(invalid="ignore"):  # an infinite step: pymodaq_data computes 0 * inf
+        assert np.array_equal(got.get_data(), want.get_data(), equal_nan=True)
+    if want.data is None:
+        assert (got.offset, got.size) == (want.offset, want.size)
+        assert got.scaling == pytest.approx(want.scaling)
 
 
 def test_an_unknown_unit_is_refused_as_pymodaq_data_does() -> None:
