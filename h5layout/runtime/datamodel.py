@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import threading
 import warnings
 from functools import lru_cache
 from typing import Any, Final
@@ -99,6 +100,8 @@ def prepare_data_model(data_model: str) -> None:
 _AXIS_TEMPLATES: dict[tuple[str, str, int, int], Any] = {}
 #: bound on the templates kept (the oldest goes first)
 _MAX_AXIS_TEMPLATES: Final = 256
+#: taken only to add a template (loaders may run in several threads)
+_TEMPLATES_LOCK: Final = threading.Lock()
 
 
 def _new_axis(
@@ -126,9 +129,10 @@ def _new_axis(
             label=axis.label, units=axis.units, index=axis.index, spread_order=axis.spread_order
         )
         if template.units == axis.units:
-            if len(_AXIS_TEMPLATES) >= _MAX_AXIS_TEMPLATES:
-                del _AXIS_TEMPLATES[next(iter(_AXIS_TEMPLATES))]
-            _AXIS_TEMPLATES[key] = template
+            with _TEMPLATES_LOCK:
+                if len(_AXIS_TEMPLATES) >= _MAX_AXIS_TEMPLATES:
+                    del _AXIS_TEMPLATES[next(iter(_AXIS_TEMPLATES))]
+                _AXIS_TEMPLATES[key] = template
     out = copy.deepcopy(template)
     if linear is not None:
         out.offset, out.scaling, out.size = linear

@@ -152,3 +152,12 @@ def test_pymodaq_data_is_imported_when_the_loader_is_built(tmp_path: Path) -> No
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_templates_are_bounded() -> None:
+    from h5layout.runtime import datamodel
+
+    for i in range(datamodel._MAX_AXIS_TEMPLATES + 10):
+        axis = convert_axis(hd.Axis(f"a{i}", "mm", data=np.arange(3.0)), "pymodaq")
+        assert axis.label == f"a{i}" and axis.units == "mm"
+    assert len(datamodel._AXIS_TEMPLATES) == datamodel._MAX_AXIS_TEMPLATES
