@@ -125,8 +125,13 @@ class _Copier:
         self.total = total
         self.done = 0
         self.nodes = 0
+        # a client that buffers writes until a flush (h5pyd keeps up to 128 MiB) is
+        # flushed after each block, so memory stays bounded by the block size
+        self.flush_dst: Callable[[], None] | None = None
 
     def _tick(self, nbytes: int) -> None:
+        if self.flush_dst is not None:
+            self.flush_dst()
         self.done += nbytes
         if self.progress is not None:
             self.progress(self.done, self.total)
@@ -363,6 +368,9 @@ def copy_file(
         if backend != "tables" and "TITLE" in root_names:
             dst_be.set_attr(dst_root, "TITLE", encode_json(title) if encoding == "json" else title)
         copier = _Copier(src_be, dst_be, layout, block_bytes, progress, total)
+        if not dst_be.local_files:
+            opened = dst_file
+            copier.flush_dst = lambda: dst_be.flush(opened)
         root_spec = layout.nodes.get(layout.root) if layout is not None else None
         copier.attrs(src_root, dst_root, root_spec)
         copier.group(src_root, dst_root, root_spec)

@@ -183,3 +183,41 @@ def test_failed_copy_into_a_domain_is_removed(
             progress=interrupt,
         )
     assert not exists(target)
+
+
+def test_copy_into_a_domain_streams_in_bounded_memory(
+    hs_env: str, hsds_domain: str, tmp_path: Path
+) -> None:
+    """A file 16× the block size goes up and down with memory bounded by a few blocks
+    (h5pyd would otherwise keep every written block until its 128 MiB auto-flush)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.domains import backend_for
+
+    backend_for(parse_target(hs_env + hsds_domain))
+    src = tmp_path / "big.h5"
+    rows = np.arange(2_000_000, dtype=np.float64).reshape(-1, 1000)  # 16 MB
+    with h5py.File(src, "w") as f:
+        f.create_dataset("fixed", data=rows, chunks=(100, 1000))
+    del rows
+    back = tmp_path / "back.h5"
+    peaks = []
+    for args, kw in (
+        ((src, hsds_domain), {"backend": "h5pyd"}),
+        ((hsds_domain, back), {"source_backend": "h5pyd"}),
+    ):
+        tracemalloc.start()
+        try:
+            result = copy_file(*args, block_bytes=1_000_000, **kw)  # type: ignore[arg-type]
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert result.bytes == 16_000_000
+        peaks.append(peak)
+    print("copy peaks (bytes):", peaks)
+    assert max(peaks) < 8_000_000, peaks  # half the file: blocks are not all kept
+    # no layout declares chunks here, and HSDS picks its own chunk shape for the domain
+    assert_same(src, back, chunks=False)
