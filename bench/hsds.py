@@ -3,9 +3,10 @@
 Starts its own loopback HSDS servers (``tests/hsds_server.py``: 1 and 4 data nodes) and
 measures, in one run:
 
-1. logger appends (0D + 1D of 256 float64 per append, the generated pymodaq savers) on
-   local h5py vs HSDS (h5layout's h5pyd backend) vs naive h5pyd (one resize + write per
-   row), flushing every 10 and every 100 appends: ms per append;
+1. logger appends (0D + 1D of 256 float64 per append, the generated pymodaq savers) and
+   scenario A's 20×20 scan (bench/scan.py) on local h5py vs HSDS (h5layout's h5pyd
+   backend) vs naive h5pyd (one resize + write per row; one write per scan point),
+   flushing every 10 and every 100 appends/points: mean ms per append/point;
 2. 1, 2 and 4 writer processes (``bench.hsds_workers``) on 1 and 4 data nodes: aggregate
    appends/s, and the lag of a reader process following writer 0 (time from a flush to
    the reader seeing its rows, median);
@@ -100,6 +101,34 @@ def logger_naive_h5pyd(domain: str, server: Any, n: int, flush_every: int) -> fl
             f.flush()
     f.close()
     return (time.perf_counter() - t0) / n * 1e3
+
+
+def scan_h5layout(target: str, backend: str, flush_every: int) -> float:
+    """ms per point of scenario A's 20×20 scan (bench/scan.py) flushing every N points."""
+    from bench import scan
+
+    saved = scan.FLUSH_EVERY
+    scan.FLUSH_EVERY = flush_every
+    try:
+        samples = scan.run_library("h5layout", backend, Path(target), (20, 20))
+    finally:
+        scan.FLUSH_EVERY = saved
+    return float(np.mean(samples)) * 1e3
+
+
+def scan_naive_h5pyd(domain: str, server: Any, flush_every: int) -> float:
+    """ms per point: h5pyd used directly, one preallocated array, one write per point."""
+    import h5pyd
+
+    f = h5pyd.File(domain, "w", **server.h5pyd_kwargs)
+    ds = f.create_dataset("d", (20, 20, SIGNAL), dtype="f8", chunks=(1, 20, SIGNAL))
+    t0 = time.perf_counter()
+    for k in range(400):
+        ds[k // 20, k % 20] = np.arange(SIGNAL) + k
+        if (k + 1) % flush_every == 0:
+            f.flush()
+    f.close()
+    return (time.perf_counter() - t0) / 400 * 1e3
 
 
 # -- 2. several writers -------------------------------------------------------------------
@@ -290,6 +319,22 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         print(json.dumps(rows[-1]), flush=True)
                     out["logger"] = rows
+                    srows = []
+                    for every in (10, 100):
+                        local = scan_h5layout(str(tmp / f"s{every}.h5"), "h5py", every)
+                        hsds = scan_h5layout(_domain(f"s{every}"), "h5pyd", every)
+                        naive = scan_naive_h5pyd(_domain(f"sn{every}"), server, every)
+                        srows.append(
+                            {
+                                "flush_every": every,
+                                "local_h5py_ms": local,
+                                "hsds_h5layout_ms": hsds,
+                                "naive_h5pyd_ms": naive,
+                                "hsds_over_local": hsds / local,
+                            }
+                        )
+                        print(json.dumps({"scan": srows[-1]}), flush=True)
+                    out["scan"] = srows
                     out["copy"] = copy_figures(server, tmp, 20 if args.quick else 100)
                     print(json.dumps(out["copy"]), flush=True)
                     out["background_flush"] = background_flush_probe(server, n)
