@@ -297,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     except OSError as exc:
         return _fail(args.target, str(exc))
+    except Exception as exc:  # a bug in h5layout: a report, not a traceback
+        return _fail(args.target, f"internal error: {type(exc).__name__}: {exc}", EXIT_USAGE)
 
 
 def _show_tree(tree: FileTree, args: argparse.Namespace, paint: Paint) -> None:
