@@ -320,6 +320,7 @@ def _show_tree(tree: FileTree, args: argparse.Namespace, paint: Paint) -> None:
 
 def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
     """The tree of an HSDS domain (same lines and JSON as a local file's)."""
+    from h5layout.finder import find_layout_spec
     from h5layout.runtime.domains import (
         DomainURLError,
         backend_for,
@@ -328,7 +329,6 @@ def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
         parse_target,
         redact,
     )
-    from h5layout.finder import find_layout_spec
     from h5layout.runtime.errors import LayoutError
     from h5layout.runtime.registry import LayoutNotFoundError
     from h5layout.runtime.tree import load_tree
