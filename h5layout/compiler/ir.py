@@ -60,6 +60,7 @@ class ModuleIR:
     runtime_api_version: int
     typing_names: tuple[str, ...]
     layout_code: str  # ``LAYOUT`` as a formatted literal
+    special_names_code: str  # ``SPECIAL_GROUP_NAMES`` (from the bindings) as a literal
     reexports: tuple[str, ...]  # sorted the way ruff's isort sorts them
     classes: tuple[BoundClass, ...]
     all_names: tuple[str, ...]  # ``__all__``, sorted the way ruff wants

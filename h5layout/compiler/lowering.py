@@ -10,6 +10,7 @@ and docstrings and comments get :func:`safe_text`.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import keyword
 import re
 import textwrap
@@ -22,7 +23,8 @@ from h5layout.compiler.errors import CompileError
 from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, Param
 from h5layout.compiler.literals import is_scalar, py_literal, py_scalar, py_str
 from h5layout.runtime import api
-from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.enums import DataType, GroupType
+from h5layout.runtime.spec import AttrSpec, Bindings, LayoutSpec, Naming, NodeBinding, NodeSpec
 
 #: Layout attribute type -> annotation of the keyword argument.
 ANNOTATIONS = {
@@ -54,16 +56,16 @@ class _Role:
     where_default: str | None
 
 
-#: Group methods of ``H5SaverLowLevel`` and the layout node type each one creates. The
-#: node type is found exactly as the runtime finds it (``H5SaverLowLevel._layout_node``),
-#: so the arguments offered are the attributes the runtime checks.
+#: Group methods of ``H5SaverLowLevel`` and the layout node type each one creates: the
+#: one the layout's bindings give for the group type, which the runtime reads, so the
+#: arguments offered are the attributes the runtime checks.
 GROUP_ROLES = (
-    _Role("add_scan_group", "scan", "scan", '"/RawData"'),
+    _Role("add_scan_group", "scan", "scan", "None"),
     _Role("add_det_group", "detector", "detector", None),
     _Role("add_act_group", "actuator", "actuator", None),
     _Role("add_move_group", "actuator", "actuator", None),
     _Role("add_ch_group", "incremental", "ch", None),
-    _Role("add_generic_group", "generic", None, '"/RawData"'),
+    _Role("add_generic_group", "generic", None, "None"),
 )
 
 #: ruff's line length (pyproject) and the indent of parameters in generated methods
@@ -112,9 +114,107 @@ def _check_identifier(name: str, what: str) -> str:
     return name
 
 
+#: Names savers use for a role the layout does not name (the runtime's API is PyMoDAQ's,
+#: so are its defaults). Only the compiler reads these; the runtime reads the bindings.
+DEFAULT_NAMES = {
+    "raw": Naming(fixed="RawData"),
+    "logger": Naming(fixed="Logger"),
+    "channel": Naming(pattern="CH{index:02d}"),
+    "dim": Naming(pattern="Data{dim}"),
+    "nav_axes": Naming(fixed="NavAxes"),
+}
+
+#: incremental group type -> the role of its node type (other types: ``incremental``)
+ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
+
+
+def _incremental_default(group_type: str) -> Naming:
+    """``Detector{index:03d}`` for ``detector``: the first letter upper-cased."""
+    return Naming(pattern=group_type[:1].upper() + group_type[1:] + "{index:03d}")
+
+
+def _role_binding(spec: LayoutSpec, role: str) -> NodeBinding:
+    """The group role ``channel``/``dim``/``nav_axes``: the last node type of that role
+    that names the way the role needs (a pattern with the same field, or a fixed name).
+
+    A node type with a fixed name where a pattern is needed (a layout's ``Data2D`` group
+    only) describes one such group, not the rule for all of them.
+    """
+    default = DEFAULT_NAMES[role]
+    for node in reversed([n for n in spec.nodes.values() if n.kind == "group"]):
+        if node.role != role:
+            continue
+        naming = node.naming
+        if default.pattern is not None and naming.pattern and naming.field == default.field:
+            return NodeBinding(node.name, naming)
+        if default.fixed is not None and naming.fixed:
+            return NodeBinding(node.name, naming)
+    return NodeBinding(None, default)
+
+
+def _fixed_binding(node: NodeSpec | None, role: str) -> NodeBinding:
+    if node is not None and node.naming.fixed:
+        return NodeBinding(node.name, node.naming)
+    return NodeBinding(node.name if node is not None else None, DEFAULT_NAMES[role])
+
+
+def group_types(spec: LayoutSpec) -> list[str]:
+    """Incremental group types savers accept: PyMoDAQ's, then the layout's own."""
+    names = list(GroupType.names())
+    for node in spec.nodes.values():
+        value = node.options.get("group_type")
+        if node.kind == "group" and isinstance(value, str) and value not in names:
+            names.append(value)
+    return names
+
+
+def resolve_bindings(spec: LayoutSpec) -> Bindings:
+    """Decide, once, which node type and naming every saver role uses.
+
+    * incremental groups of a type: the node types of that ``group_type`` and role come
+      first, then any of that ``group_type``, then any of that role; among equals the one
+      declared last wins (a derived layout declares its own node types last, so its
+      ``camera`` is used instead of PyMoDAQ's ``detector``). Named by the node type's
+      pattern, else the type with its first letter upper-cased and three digits;
+    * arrays of a data type: the last array node type of that ``data_type`` option, named
+      by its pattern, else the data type's word and two digits (``Data00``).
+    """
+    groups = {}
+    for type_name in group_types(spec):
+        node = spec.group_for(ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+        numbered = node is not None and node.naming.field == "index"
+        naming = node.naming if node is not None and numbered else _incremental_default(type_name)
+        groups[type_name] = NodeBinding(node.name if node is not None else None, naming)
+    arrays = {}
+    for data_type in DataType:
+        node = spec.array_for(data_type.name)
+        default = Naming(pattern=f"{data_type.value}{{index:02d}}")
+        naming = node.naming if node is not None and node.naming.pattern else default
+        arrays[data_type.name] = NodeBinding(node.name if node is not None else None, naming)
+    loggers = spec.by_role("logger")
+    return Bindings(
+        raw=_fixed_binding(spec.group_for("raw"), "raw"),
+        logger=_fixed_binding(loggers[-1] if loggers else None, "logger"),
+        channel=_role_binding(spec, "channel"),
+        dim=_role_binding(spec, "dim"),
+        nav_axes=_role_binding(spec, "nav_axes"),
+        groups=groups,
+        arrays=arrays,
+    )
+
+
+def bind(spec: LayoutSpec) -> LayoutSpec:
+    """``spec`` carrying its :func:`resolve_bindings` (what compiled modules hold)."""
+    return dataclasses.replace(spec, bindings=resolve_bindings(spec))
+
+
 def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
-    """The node type the runtime uses for a group method (``LayoutSpec.group_for``)."""
-    return spec.group_for(role.role, role.group_type)
+    """The node type a group method creates: the one its bindings name."""
+    if role.group_type is None:
+        return spec.group_for(role.role)
+    bindings = spec.bindings or resolve_bindings(spec)
+    name = bindings.groups[role.group_type].node
+    return spec.nodes[name] if name is not None else None
 
 
 def width(text: str) -> int:
@@ -232,10 +332,21 @@ def lower_methods(
 
 def lower(spec: LayoutSpec) -> ModuleIR:
     """Take every decision about the module of ``spec``."""
+    if spec.bindings is None:
+        spec = bind(spec)
     name = _check_identifier(spec.layout, "layout name")
     bound = tuple(api.LAYOUT_BOUND_CLASSES)
     reexports = tuple(sorted(api.REEXPORTS, key=isort_key))
-    module_names = {"LAYOUT", "LAYOUT_SPEC", "validate", "_rt", "Any", "ClassVar", "Literal"}
+    module_names = {
+        "LAYOUT",
+        "LAYOUT_SPEC",
+        "SPECIAL_GROUP_NAMES",
+        "validate",
+        "_rt",
+        "Any",
+        "ClassVar",
+        "Literal",
+    }
     reserved = frozenset(_METHOD_NAMES | module_names | set(bound) | set(reexports))
     methods, uses_literal = lower_methods(spec, reserved)
     classes = []
@@ -258,7 +369,10 @@ def lower(spec: LayoutSpec) -> ModuleIR:
     if spec.description:
         doc_lines += ["", *wrap(spec.description, 88)]
     typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
-    all_names = sorted({"LAYOUT", "LAYOUT_SPEC", "validate", *bound, *reexports}, key=isort_key)
+    own_names = {"LAYOUT", "LAYOUT_SPEC", "SPECIAL_GROUP_NAMES", "validate"}
+    all_names = sorted({*own_names, *bound, *reexports}, key=isort_key)
+    assert spec.bindings is not None
+    special = {"nav_axes": spec.bindings.nav_axes.naming.format()}
     return ModuleIR(
         generator=generator,
         layout_name=name,
@@ -267,6 +381,7 @@ def lower(spec: LayoutSpec) -> ModuleIR:
         runtime_api_version=int(api.RUNTIME_API_VERSION),
         typing_names=typing_names,
         layout_code=py_literal(spec.to_dict()),
+        special_names_code=py_literal(special),
         reexports=reexports,
         classes=tuple(classes),
         all_names=tuple(all_names),

@@ -28,7 +28,6 @@ from h5layout.runtime.data import (
 )
 from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.data_saving import (
-    SPECIAL_GROUP_NAMES,
     AxisSaverLoader,
     BkgSaver,
     DataEnlargeableSaver,
@@ -162,7 +161,6 @@ REEXPORTS: tuple[str, ...] = (
     "UnsafeContentError",
     # saving helpers
     "DataBundle",
-    "SPECIAL_GROUP_NAMES",
     "backends_available",
     # SWMR helpers
     "collect_datasets",
@@ -198,7 +196,6 @@ __all__ = [
     "LAYOUT_BOUND_CLASSES",
     "REEXPORTS",
     "RUNTIME_API_VERSION",
-    "SPECIAL_GROUP_NAMES",
     "VLARRAY",
     "ActuatorSaver",
     "Attributes",

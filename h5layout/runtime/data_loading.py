@@ -19,7 +19,6 @@ from h5layout.runtime.errors import DataValueError, NodeError
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.saving import H5SaverLowLevel
-from h5layout.runtime.spec import Naming
 
 #: attributes of data nodes that are not extra attributes
 RESERVED_ATTRS = frozenset(
@@ -265,7 +264,7 @@ class DataLoader:
             raise DataValueError(
                 f"expected an H5SaverLowLevel or a file path, got {type(h5saver).__name__}"
             )
-        self._naming = Naming(pattern="Data{index:02d}")
+        self._naming = self._h5saver.bindings.arrays[DataType.data.name].naming
 
     @property
     def h5saver(self) -> H5SaverLowLevel:

@@ -28,9 +28,6 @@ from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
 
-#: the group holding navigation axes
-SPECIAL_GROUP_NAMES = {"nav_axes": "NavAxes"}
-
 
 def where_path(where: Any) -> str:
     return where.path if isinstance(where, Node) else str(where)
@@ -58,37 +55,8 @@ def open_saver(
 
 
 def array_naming(h5saver: H5SaverLowLevel, data_type: DataType) -> Naming:
-    """Naming rule of arrays of a data type (layout's, else PyMoDAQ's ``Data00``…)."""
-    spec = h5saver.LAYOUT_SPEC
-    node = spec.array_for(data_type.name) if spec is not None else None
-    if node is not None and node.naming.pattern:
-        return node.naming
-    return Naming(pattern=f"{data_type.value}{{index:02d}}")
-
-
-def group_naming(h5saver: H5SaverLowLevel, role: str, default: Naming) -> Naming:
-    """Naming rule of a group role (``channel``, ``dim``, ``nav_axes``).
-
-    The layout's rule is used when it names the same way as the default: a pattern with
-    the same field (``CH{index:02d}``, ``Data{dim}``) or a fixed name. A node type with
-    a fixed name where a pattern is needed (a layout's ``Data2D`` group only) describes
-    one such group, not the rule for all of them.
-    """
-    spec = h5saver.LAYOUT_SPEC
-    candidates = [] if spec is None else [
-        n for n in spec.nodes.values() if n.kind == "group" and n.role == role
-    ]  # fmt: skip
-    for node in reversed(candidates):
-        naming = node.naming
-        if (
-            default.pattern is not None
-            and naming.pattern is not None
-            and naming.field == default.field
-        ):
-            return naming
-        if default.fixed is not None and naming.fixed:
-            return naming
-    return default
+    """Naming rule of arrays of a data type (the layout's bindings)."""
+    return h5saver.bindings.arrays[data_type.name].naming
 
 
 class DataManagement:
@@ -185,7 +153,7 @@ class DataManagement:
         spec = self._h5saver.LAYOUT_SPEC
         if spec is None:
             return
-        node = spec.array_for(self.data_type.name)
+        node = self._h5saver.bound_node(self._h5saver.bindings.arrays[self.data_type.name])
         allowed = node.array.dtypes if node is not None and node.array is not None else ()
         if node is not None and allowed and dtype.name not in allowed:
             raise DataValueError(
@@ -272,7 +240,7 @@ def data_attrs(dwa: DataWithAxes, index: int, data_type: DataType, **extra: Any)
         "data_type": data_type.name,
         "data_dimension": dwa.dim.name,
         "distribution": dwa.distribution.name,
-        "label": dwa.labels[index] if index < len(dwa.labels) else f"CH{index:02d}",
+        "label": dwa.labels[index],  # the data model pads labels to the data's length
         "source": dwa.source.name,
         "origin": dwa.origin,
         "timestamp": float(dwa.timestamp),

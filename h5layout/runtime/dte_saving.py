@@ -15,14 +15,12 @@ import numpy as np
 
 from h5layout.runtime.data import Axis, DataToExport, DataWithAxes, as_axis, as_dte
 from h5layout.runtime.data_saving import (
-    SPECIAL_GROUP_NAMES,
     AxisSaverLoader,
     BkgSaver,
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
-    group_naming,
     open_saver,
     where_path,
 )
@@ -30,7 +28,6 @@ from h5layout.runtime.enums import DataDistribution, SaveType
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import GROUP
 from h5layout.runtime.saving import H5SaverLowLevel
-from h5layout.runtime.spec import Naming
 
 
 @dataclass
@@ -73,8 +70,8 @@ class DataToExportSaver:
         self._data_saver = DataSaverLoader(h5)
         self._bkg_saver = BkgSaver(h5)
         self._error_saver = ErrorSaverLoader(h5)
-        self._channel_naming = group_naming(h5, "channel", Naming(pattern="CH{index:02d}"))
-        self._dim_naming = group_naming(h5, "dim", Naming(pattern="Data{dim}"))
+        self._channel_naming = h5.bindings.channel.naming
+        self._dim_naming = h5.bindings.dim.naming
         self._groups: dict[tuple[str, str, int], GROUP] = {}
 
     @property
@@ -181,9 +178,7 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         super()._bind()
         self._enl_saver = DataEnlargeableSaver(self._h5saver, (), ())
         self._nav_axes: dict[str, list[GrowingArray]] = {}
-        self._nav_naming = group_naming(
-            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
-        )
+        self._nav_naming = self._h5saver.bindings.nav_axes.naming
 
     def _get_nav_axes(self, where: Any) -> list[GrowingArray]:
         key = where_path(where)
@@ -257,9 +252,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     def _bind(self) -> None:
         super()._bind()
         self._ext_saver = DataExtendedSaver(self._h5saver, self.extended_shape, self._fill_value)
-        self._nav_naming = group_naming(
-            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
-        )
+        self._nav_naming = self._h5saver.bindings.nav_axes.naming
         self._structure_done = False
 
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:

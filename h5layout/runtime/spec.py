@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 #: Version of the resolved-layout format (``LAYOUT["format"]``).
 SPEC_FORMAT = 1
@@ -421,6 +421,80 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class NodeBinding:
+    """What savers create for one role: the layout node type (None when the layout
+    declares none: no attributes to check) and the naming rule of the nodes."""
+
+    node: str | None
+    naming: Naming
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals (``node`` omitted when None)."""
+        d: dict[str, Any] = {} if self.node is None else {"node": self.node}
+        d.update(_naming_dict(self.naming))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NodeBinding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(node=d.get("node"), naming=Naming.from_dict(d))
+
+
+def _naming_dict(naming: Naming) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if naming.fixed is not None:
+        d["fixed"] = naming.fixed
+    if naming.pattern is not None:
+        d["pattern"] = naming.pattern
+    if naming.overflow != "grow":
+        d["overflow"] = naming.overflow
+    return d
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Every decision savers and loaders need, taken once by the compiler.
+
+    :func:`h5layout.compiler.lowering.resolve_bindings` fills this from a layout and the
+    compiled module carries it (``LAYOUT["bindings"]``); the runtime only reads it.
+
+    * ``raw``, ``logger``: the raw group and its log array;
+    * ``channel``, ``dim``, ``nav_axes``: groups of the DataToExport savers;
+    * ``groups``: incremental group type (``'scan'``, ``'detector'``, ``'ch'`` ...) ->
+      the node type ``add_incremental_group`` creates and its naming;
+    * ``arrays``: data type name (``'data'``, ``'axis'`` ...) -> the node type of arrays
+      of that type and their naming.
+    """
+
+    raw: NodeBinding
+    logger: NodeBinding
+    channel: NodeBinding
+    dim: NodeBinding
+    nav_axes: NodeBinding
+    groups: Mapping[str, NodeBinding] = field(default_factory=dict)
+    arrays: Mapping[str, NodeBinding] = field(default_factory=dict)
+
+    _SINGLE: ClassVar[tuple[str, ...]] = ("raw", "logger", "channel", "dim", "nav_axes")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        d: dict[str, Any] = {k: getattr(self, k).to_dict() for k in self._SINGLE}
+        d["groups"] = {k: v.to_dict() for k, v in self.groups.items()}
+        d["arrays"] = {k: v.to_dict() for k, v in self.arrays.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Bindings:
+        """Inverse of :meth:`to_dict`."""
+        single = {k: NodeBinding.from_dict(d[k]) for k in cls._SINGLE}
+        return cls(
+            groups={k: NodeBinding.from_dict(v) for k, v in d["groups"].items()},
+            arrays={k: NodeBinding.from_dict(v) for k, v in d["arrays"].items()},
+            **single,
+        )
+
+
+@dataclass(frozen=True)
 class LayoutSpec:
     """A whole resolved layout."""
 
@@ -433,6 +507,8 @@ class LayoutSpec:
     root: str = "root"
     policy: Policy = field(default_factory=Policy)
     nodes: Mapping[str, NodeSpec] = field(default_factory=dict)
+    #: the savers' decisions (set by the compiler; None for a layout not compiled)
+    bindings: Bindings | None = None
 
     def node(self, name: str) -> NodeSpec:
         """The node type called ``name`` (``KeyError`` if absent)."""
@@ -487,6 +563,7 @@ class LayoutSpec:
             "root": self.root,
             "policy": self.policy.to_dict(),
             "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
+            **({} if self.bindings is None else {"bindings": self.bindings.to_dict()}),
         }
 
     @classmethod
@@ -502,4 +579,5 @@ class LayoutSpec:
             root=d.get("root", "root"),
             policy=Policy.from_dict(d.get("policy")),
             nodes={k: NodeSpec.from_dict(k, v) for k, v in (d.get("nodes") or {}).items()},
+            bindings=Bindings.from_dict(d["bindings"]) if "bindings" in d else None,
         )

@@ -20,7 +20,6 @@ from h5layout.runtime.api import (
     CARRAY,
     EARRAY,
     GROUP,
-    SPECIAL_GROUP_NAMES,
     VLARRAY,
     ActuatorSaver,
     Attributes,
@@ -5597,10 +5596,104 @@ LAYOUT: dict[str, Any] = {
             "location": "h5layout/layouts/camera_logger.yaml:64:3",
         },
     },
+    "bindings": {
+        "raw": {
+            "node": "raw",
+            "fixed": "RawData",
+        },
+        "logger": {
+            "node": "logger",
+            "fixed": "Logger",
+        },
+        "channel": {
+            "node": "sensor",
+            "pattern": "CH{index:02d}",
+            "overflow": "error",
+        },
+        "dim": {
+            "node": "dim",
+            "pattern": "Data{dim}",
+        },
+        "nav_axes": {
+            "node": "nav_axes",
+            "fixed": "NavAxes",
+        },
+        "groups": {
+            "detector": {
+                "node": "camera",
+                "pattern": "Camera{index:03d}",
+            },
+            "actuator": {
+                "node": "actuator",
+                "pattern": "Actuator{index:03d}",
+            },
+            "data": {
+                "node": "data_group",
+                "pattern": "Data{index:03d}",
+            },
+            "ch": {
+                "node": "ch",
+                "pattern": "Ch{index:03d}",
+            },
+            "scan": {
+                "node": "scan",
+                "pattern": "Scan{index:03d}",
+            },
+            "external_h5": {
+                "node": "external_h5",
+                "pattern": "External_h5{index:03d}",
+            },
+            "data_dim": {
+                "node": "data_logger",
+                "pattern": "Data_logger{index:03d}",
+            },
+            "data_logger": {
+                "node": "data_logger",
+                "pattern": "Data_logger{index:03d}",
+            },
+        },
+        "arrays": {
+            "data": {
+                "node": "data",
+                "pattern": "Data{index:02d}",
+            },
+            "axis": {
+                "node": "enl_axis",
+                "pattern": "Axis{index:02d}",
+            },
+            "live_scan": {
+                "pattern": "Live{index:02d}",
+            },
+            "external_h5": {
+                "pattern": "ExtData{index:02d}",
+            },
+            "strings": {
+                "node": "strings",
+                "pattern": "Strings{index:02d}",
+            },
+            "bkg": {
+                "node": "bkg",
+                "pattern": "Bkg{index:02d}",
+            },
+            "data_enlargeable": {
+                "node": "frames",
+                "pattern": "EnlData{index:02d}",
+            },
+            "error": {
+                "node": "enl_error",
+                "pattern": "ErrorBar{index:02d}",
+            },
+        },
+    },
 }
 
 #: The layout every class below is bound to.
 LAYOUT_SPEC: _rt.LayoutSpec = _rt.LayoutSpec.from_dict(LAYOUT)
+
+#: Names of the layout's special groups (from its bindings).
+SPECIAL_GROUP_NAMES: dict[str, str] = {
+    "nav_axes": "NavAxes",
+}
 
 
 class H5SaverLowLevel(_rt.H5SaverLowLevel):
