@@ -13,6 +13,8 @@ from h5layout.compiler.render import render
 from h5layout.runtime.layout_cache import atomic_write
 from h5layout.runtime.spec import LayoutSpec
 
+#: The folder of shipped layouts
+LAYOUTS_DIR = Path(__file__).resolve().parents[1] / "layouts"
 #: How shipped layouts are named in locations (kept as is: the same on every machine).
 _SHIPPED_PREFIX = "h5layout/layouts/"
 
@@ -24,6 +26,24 @@ def _portable_location(location: str) -> str:
     if not sep or not sep2 or file.startswith(_SHIPPED_PREFIX):
         return location
     return f"{Path(file).name}:{line}:{rest}"
+
+
+def portable_source(source: str) -> str:
+    """How a compiled module names its layout file, whatever it was called by.
+
+    A shipped layout is its shipped name (``pymodaq``), whether given by that name or by
+    any path to its file (relative, absolute, with ``..``); another file is its file
+    name. ``h5layout compile PATH --check`` and ``python -m h5layout.compiler.regen``
+    then produce the same bytes.
+    """
+    if "/" not in source and os.sep not in source and not source.endswith((".yaml", ".yml")):
+        return source  # a shipped name (the loader accepts no other bare word)
+    path = Path(source)
+    try:
+        shipped = path.resolve().parent == LAYOUTS_DIR and path.suffix == ".yaml"
+    except OSError:
+        shipped = False
+    return path.stem if shipped else path.name
 
 
 def portable_spec(spec: LayoutSpec) -> LayoutSpec:
@@ -41,10 +61,7 @@ def portable_spec(spec: LayoutSpec) -> LayoutSpec:
         nodes[name] = dataclasses.replace(
             node, attrs=attrs, location=_portable_location(node.location)
         )
-    source = spec.source
-    if "/" in source or os.sep in source:
-        source = Path(source).name
-    return dataclasses.replace(spec, source=source, nodes=nodes)
+    return dataclasses.replace(spec, source=portable_source(spec.source), nodes=nodes)
 
 
 def compile_spec(spec: LayoutSpec) -> str:
