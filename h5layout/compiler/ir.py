@@ -20,7 +20,7 @@ class Param:
     annotation: str  # Python annotation source
     default_code: str | None  # default value source; None: the argument is required
     skip_if_none: bool  # ``None`` means "not given": only set the attribute otherwise
-    doc: str  # one safe line for the docstring
+    doc: tuple[str, ...]  # safe docstring lines (wrapped)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class GroupMethod:
     extra_head: tuple[str, ...]  # further positional parameters after ``metadata``
     call_args: str  # arguments of the call to the runtime method
     params: tuple[Param, ...]
-    doc: str  # safe one-line summary
+    doc: tuple[str, ...]  # safe summary lines (wrapped)
     #: required keyword arguments narrow the base signature: mypy must be told it is meant
     ignore_override: bool
 
@@ -59,7 +59,9 @@ class ModuleIR:
     docstring: str  # made safe
     runtime_api_version: int
     typing_names: tuple[str, ...]
-    layout_code: str  # ``LAYOUT`` as a formatted literal
+    #: the data section: (comment lines, statement source) for shared attribute
+    #: declarations, then ``LAYOUT``
+    data_section: tuple[tuple[tuple[str, ...], str], ...]
     special_names_code: str  # ``SPECIAL_GROUP_NAMES`` (from the bindings) as a literal
     reexports: tuple[str, ...]  # sorted the way ruff's isort sorts them
     classes: tuple[BoundClass, ...]
