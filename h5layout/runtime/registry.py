@@ -15,15 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import LayoutNotFoundError
 from h5layout.runtime.layout_cache import layout_of, lookup
 from h5layout.runtime.spec import LayoutSpec
 
 __all__ = ["LayoutNotFoundError", "detect_layout", "find_layout_spec", "shipped_layouts"]
-
-
-class LayoutNotFoundError(LayoutError, LookupError):
-    """No layout of that name or path, or a file that does not say which layout it follows."""
 
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

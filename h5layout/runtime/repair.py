@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import RepairError
 
 _MASK = 0xFFFFFFFF
 
@@ -85,10 +85,6 @@ def lookup3(data: bytes, initval: int = 0) -> int:
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
-
-
-class RepairError(LayoutError):
-    """A file repair cannot do safely."""
 
 
 def _superblock(path: str) -> tuple[int, int, bytes]:
