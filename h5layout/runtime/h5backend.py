@@ -10,6 +10,7 @@ import numpy as np
 
 from h5layout.runtime.attrs import encode_json, read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND, Backend, get_backend
+from h5layout.runtime.bookkeeping import reconcile
 from h5layout.runtime.errors import BackendError, FileAccessError, NodeError
 from h5layout.runtime.nodes import (
     CARRAY,
@@ -432,8 +433,6 @@ class H5Backend:
 
         Returns the paths whose attributes changed.
         """
-        from h5layout.runtime.bookkeeping import reconcile
-
         return reconcile(self)
 
     def finalize_swmr(self, keep_open: bool = False) -> None:
