@@ -159,6 +159,38 @@ def _fixed_binding(node: NodeSpec | None, role: str) -> NodeBinding:
     return NodeBinding(node.name if node is not None else None, DEFAULT_NAMES[role])
 
 
+def group_for(spec: LayoutSpec, role: str, group_type: str | None = None) -> NodeSpec | None:
+    """The group node type savers create for a role (and incremental group type).
+
+    Node types of that ``group_type`` and that role come first, then any of that
+    ``group_type``, then any of that role. Among equals the one declared last wins: a
+    layout that extends another declares its own node types after the inherited ones, so
+    its ``camera`` (role detector, ``group_type: detector``) is used instead of PyMoDAQ's
+    ``detector``.
+    """
+    groups = [n for n in spec.nodes.values() if n.kind == "group"]
+    typed = [
+        n for n in groups if group_type is not None and n.options.get("group_type") == group_type
+    ]
+    for candidates in (
+        [n for n in typed if n.role == role],
+        typed,
+        [n for n in groups if n.role == role],
+    ):
+        if candidates:
+            return candidates[-1]
+    return None
+
+
+def array_for(spec: LayoutSpec, data_type: str) -> NodeSpec | None:
+    """The array node type savers create for a data type (declared last wins)."""
+    found = None
+    for node in spec.nodes.values():
+        if node.kind == "array" and node.options.get("data_type") == data_type:
+            found = node
+    return found
+
+
 def group_types(spec: LayoutSpec) -> list[str]:
     """Incremental group types savers accept: PyMoDAQ's, then the layout's own."""
     names = list(GroupType.names())
@@ -182,19 +214,19 @@ def resolve_bindings(spec: LayoutSpec) -> Bindings:
     """
     groups = {}
     for type_name in group_types(spec):
-        node = spec.group_for(ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+        node = group_for(spec, ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
         numbered = node is not None and node.naming.field == "index"
         naming = node.naming if node is not None and numbered else _incremental_default(type_name)
         groups[type_name] = NodeBinding(node.name if node is not None else None, naming)
     arrays = {}
     for data_type in DataType:
-        node = spec.array_for(data_type.name)
+        node = array_for(spec, data_type.name)
         default = Naming(pattern=f"{data_type.value}{{index:02d}}")
         naming = node.naming if node is not None and node.naming.pattern else default
         arrays[data_type.name] = NodeBinding(node.name if node is not None else None, naming)
     loggers = spec.by_role("logger")
     return Bindings(
-        raw=_fixed_binding(spec.group_for("raw"), "raw"),
+        raw=_fixed_binding(group_for(spec, "raw"), "raw"),
         logger=_fixed_binding(loggers[-1] if loggers else None, "logger"),
         channel=_role_binding(spec, "channel"),
         dim=_role_binding(spec, "dim"),
@@ -212,7 +244,7 @@ def bind(spec: LayoutSpec) -> LayoutSpec:
 def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
     """The node type a group method creates: the one its bindings name."""
     if role.group_type is None:
-        return spec.group_for(role.role)
+        return group_for(spec, role.role)
     bindings = spec.bindings or resolve_bindings(spec)
     name = bindings.groups[role.group_type].node
     return spec.nodes[name] if name is not None else None

@@ -580,38 +580,6 @@ class LayoutSpec:
         """Every node type with this role, in declaration order."""
         return [n for n in self.nodes.values() if n.role == role]
 
-    def group_for(self, role: str, group_type: str | None = None) -> NodeSpec | None:
-        """The group node type savers create for a role (and incremental group type).
-
-        Node types of that ``group_type`` and that role come first, then any of that
-        ``group_type``, then any of that role. Among equals the one declared last wins:
-        a layout that extends another declares its own node types after the inherited
-        ones, so its ``camera`` (role detector, ``group_type: detector``) is used instead
-        of PyMoDAQ's ``detector``.
-        """
-        groups = [n for n in self.nodes.values() if n.kind == "group"]
-        typed = [
-            n
-            for n in groups
-            if group_type is not None and n.options.get("group_type") == group_type
-        ]
-        for candidates in (
-            [n for n in typed if n.role == role],
-            typed,
-            [n for n in groups if n.role == role],
-        ):
-            if candidates:
-                return candidates[-1]
-        return None
-
-    def array_for(self, data_type: str) -> NodeSpec | None:
-        """The array node type savers create for a data type (declared last wins)."""
-        found = None
-        for node in self.nodes.values():
-            if node.kind == "array" and node.options.get("data_type") == data_type:
-                found = node
-        return found
-
     def to_dict(self) -> dict[str, Any]:
         """Plain literals (what a compiled module stores as ``LAYOUT``)."""
         d = {
