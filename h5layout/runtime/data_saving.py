@@ -25,6 +25,7 @@ from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataTy
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
+from h5layout.runtime.saver_access import LowLevelAccess
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
 
@@ -59,8 +60,12 @@ def array_naming(h5saver: H5SaverLowLevel, data_type: DataType) -> Naming:
     return h5saver.bindings.arrays[data_type.name].naming
 
 
-class DataManagement:
-    """Base of the savers: naming and counting of one data type's arrays."""
+class DataManagement(LowLevelAccess):
+    """Base of the savers: naming and counting of one data type's arrays.
+
+    The low-level saver's API is available on every saver, as in pymodaq_data
+    (:class:`~h5layout.runtime.saver_access.LowLevelAccess`).
+    """
 
     data_type: DataType = DataType.data
     #: saver class used to open paths (a compiled layout binds its own)
@@ -81,12 +86,6 @@ class DataManagement:
         self._h5saver = saver
         self._naming = array_naming(saver, self.data_type)
         self._counters.clear()
-
-    def __getattr__(self, name: str) -> Any:
-        # Unknown attributes are the low-level saver's (as in pymodaq_data).
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._h5saver, name)
 
     def __enter__(self) -> DataManagement:
         return self
