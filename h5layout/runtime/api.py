@@ -95,7 +95,7 @@ from h5layout.runtime.swmr import (
 from h5layout.runtime.validate import validate_file
 
 #: Version of this facade; generated modules refuse to run against another one.
-RUNTIME_API_VERSION: Final = 1
+RUNTIME_API_VERSION: Final = 2  # 2: savers read the bindings LAYOUT carries
 
 
 #: Classes a compiled module subclasses with its layout bound, base classes first.

@@ -105,9 +105,9 @@ from h5layout.runtime.api import (
     write_settings,
 )
 
-if _rt.RUNTIME_API_VERSION != 1:
+if _rt.RUNTIME_API_VERSION != 2:
     raise RuntimeVersionError(
-        "this module was compiled for version 1 of the h5layout runtime API, "
+        "this module was compiled for version 2 of the h5layout runtime API, "
         f"the installed runtime has version {_rt.RUNTIME_API_VERSION}: compile the layout again"
     )
 
