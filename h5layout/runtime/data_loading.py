@@ -29,7 +29,6 @@ RESERVED_ATTRS = frozenset(
     }
 )  # fmt: skip
 
-_NAV_AXES = "navaxes"
 _ABSENT = object()
 
 
@@ -140,12 +139,14 @@ def _axes_in(group: GROUP) -> list[Axis]:
 
 
 def get_nav_group(h5: H5SaverLowLevel, where: Any) -> GROUP | None:
-    """The first ``NavAxes`` group found going up from ``where``."""
+    """The first navigation-axes group (``NavAxes``, as the layout's bindings name it, in
+    any case) found going up from ``where``."""
+    wanted = h5.bindings.nav_axes.naming.format().lower()
     node: Node | None = h5.get_node(where)
     while node is not None:
         if isinstance(node, GROUP):
             for name, child in node.children().items():
-                if name.lower() == _NAV_AXES and isinstance(child, GROUP):
+                if name.lower() == wanted and isinstance(child, GROUP):
                     return child
         node = node.parent_node
     return None

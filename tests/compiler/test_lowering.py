@@ -14,6 +14,7 @@ from h5layout.compiler import lower
 from h5layout.compiler.lowering import GROUP_ROLES, bind, keyword_attrs, resolve_bindings
 from h5layout.compiler.regen import targets
 from h5layout.runtime.data import Axis, DataToExport, DataWithAxes
+from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.dte_saving import DataToExportExtendedSaver
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming, NodeBinding
@@ -64,6 +65,12 @@ def test_savers_read_the_bindings_and_decide_nothing(tmp_path: Path) -> None:
     assert {"/Acquired", "/Acquired/Journal", "/Acquired/Run00"} <= paths
     assert "/Acquired/Run00/Detector000/Dim1D/Sensor0/Frame0000" in paths
     assert "/Acquired/Run00/Detector000/Navigation/Axis00" in paths
+    loader_cls = type("BoundLoader", (DataLoader,), {"SAVER_CLASS": bound})
+    with loader_cls(tmp_path / "bound.h5") as loader:
+        data = "/Acquired/Run00/Detector000/Dim1D/Sensor0/Frame0000"
+        nav = loader.get_nav_group(data)
+        assert nav is not None and nav.path == "/Acquired/Run00/Detector000/Navigation"
+        assert loader.get_node(data).attrs["shape"] == (2, 3)
 
 
 def test_a_layout_never_compiled_is_refused() -> None:

@@ -17,7 +17,7 @@ RUNTIME_DIR = Path(h5layout.runtime.__file__).parent
 
 #: node names and naming patterns of the pymodaq layout
 NAMES = re.compile(
-    r"\{index:0\d+d\}|\{dim\}|^(CH|Ch)\d|CH\{|^NavAxes$|^/?RawData(/|$)|^Logger$"
+    r"\{index:0\d+d\}|\{dim\}|^(CH|Ch)\d|CH\{|^(?i:navaxes)$|^/?(?i:rawdata)(/|$)|^Logger$"
     r"|^(Scan|Detector|Actuator|Ch|Data|Axis|Bkg|ErrorBar|EnlData)\d{2,3}$|^Data[0-2N]D$"
 )
 
@@ -73,7 +73,8 @@ def test_the_runtime_holds_no_layout_names() -> None:
 
 
 def test_the_search_finds_what_it_looks_for(tmp_path: Path) -> None:
-    for text in ('"CH{index:02d}"', 'f"CH{index:02d}"', '"NavAxes"', 'x + "{index:03d}"'):
+    texts = ('"CH{index:02d}"', 'f"CH{index:02d}"', '"NavAxes"', '"navaxes"', 'x + "{index:03d}"')
+    for text in texts:
         tree = ast.parse(f"def f(x, index):\n    return {text}\n")
         values = [
             ast.unparse(n)[2:-1] if isinstance(n, ast.JoinedStr) else n.value
