@@ -46,6 +46,9 @@ class BoundClass:
     doc: str
     binds_layout: bool  # sets ``LAYOUT_SPEC`` (the low-level saver)
     binds_saver: bool  # sets ``SAVER_CLASS`` (classes that open paths)
+    #: classes of this module it also derives from (a settings-driven saver is this
+    #: layout's ``H5SaverLowLevel`` too: its typed group methods, ``isinstance``)
+    extra_bases: tuple[str, ...]
     methods: tuple[GroupMethod, ...]
 
 

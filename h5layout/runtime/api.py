@@ -70,6 +70,7 @@ from h5layout.runtime.errors import (
     UnsafeContentError,
 )
 from h5layout.runtime.h5backend import H5Backend
+from h5layout.runtime.h5saver import H5Saver, H5SaverBase
 from h5layout.runtime.module_saving import (
     ActuatorSaver,
     DetectorEnlargeableSaver,
@@ -113,6 +114,9 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     "DataToExportExtendedSaver",
     "DataLoader",
     "H5BrowserUtil",
+    # settings-driven savers (H5Saver imports Qt at its first instantiation only)
+    "H5SaverBase",
+    "H5Saver",
 )
 
 #: Names a compiled module re-exports unchanged.
@@ -234,6 +238,8 @@ __all__ = [
     "GroupType",
     "H5Backend",
     "H5BrowserUtil",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "InvalidDataDimension",
     "InvalidDataType",

@@ -30,6 +30,8 @@ KNOWN = {
     ("validate.py", "RawData"),
     # default labels of the data model's channels (DataWithAxes), not node names
     ("data.py", "CH{i:02d}"),
+    # file names of the settings-driven saver's datasets (Dataset_20240101_000.h5), not nodes
+    ("h5saver.py", "{prefix}_{index:03d}.h5"),
 }
 
 

@@ -189,8 +189,16 @@ class DataLoader(_rt.DataLoader):
     SAVER_CLASS: ClassVar[type[_rt.H5SaverLowLevel]] = H5SaverLowLevel
 
 
-class H5BrowserUtil(_rt.H5BrowserUtil):
+class H5BrowserUtil(_rt.H5BrowserUtil, H5SaverLowLevel):
     """H5BrowserUtil of the camera_logger layout (bound to ``LAYOUT_SPEC`` at the end)."""
+
+
+class H5SaverBase(_rt.H5SaverBase, H5SaverLowLevel):
+    """H5SaverBase of the camera_logger layout (bound to ``LAYOUT_SPEC`` at the end)."""
+
+
+class H5Saver(_rt.H5Saver, H5SaverLowLevel):
+    """H5Saver of the camera_logger layout (bound to ``LAYOUT_SPEC`` at the end)."""
 
 
 def validate(path: str | PathLike[str]) -> FileReport:
@@ -243,6 +251,8 @@ __all__ = [
     "GroupType",
     "H5Backend",
     "H5BrowserUtil",
+    "H5Saver",
+    "H5SaverBase",
     "H5SaverLowLevel",
     "InvalidDataDimension",
     "InvalidDataType",
@@ -1788,6 +1798,8 @@ LAYOUT: dict[str, Any] = {
 LAYOUT_SPEC: _rt.LayoutSpec = _rt.LayoutSpec.from_dict(LAYOUT)
 H5SaverLowLevel.LAYOUT_SPEC = LAYOUT_SPEC
 H5BrowserUtil.LAYOUT_SPEC = LAYOUT_SPEC
+H5SaverBase.LAYOUT_SPEC = LAYOUT_SPEC
+H5Saver.LAYOUT_SPEC = LAYOUT_SPEC
 
 #: Names of the layout's special groups (from its bindings).
 SPECIAL_GROUP_NAMES: dict[str, str] = {
