@@ -64,9 +64,29 @@ def portable_spec(spec: LayoutSpec) -> LayoutSpec:
     return dataclasses.replace(spec, source=portable_source(spec.source), nodes=nodes)
 
 
+def shipped_base(spec: LayoutSpec) -> LayoutSpec | None:
+    """The shipped layout ``spec`` extends, when its node types come from exactly one other
+    file and that file is a shipped layout (None otherwise, and for shipped layouts)."""
+    files = {
+        loc.rpartition(":")[0].rpartition(":")[0]
+        for node in spec.nodes.values()
+        for loc in (node.location, *(a.location for a in node.attrs.values()))
+    }
+    others = {f for f in files if f.startswith(_SHIPPED_PREFIX)}
+    own = f"{_SHIPPED_PREFIX}{spec.source}.yaml"
+    others.discard(own)
+    if len(others) != 1 or len(files - others) > 1:
+        return None  # not derived, or from more than one layout: no single base to show
+    from h5layout.schema import load_layout_spec
+
+    name = Path(others.pop()).stem
+    return portable_spec(load_layout_spec(name)) if name != spec.layout else None
+
+
 def compile_spec(spec: LayoutSpec) -> str:
-    """The module source of a resolved layout (pure: same spec, same text)."""
-    return render(lower(spec))
+    """The module source of a resolved layout (pure: same spec and shipped layouts, same
+    text)."""
+    return render(lower(spec, shipped_base(spec)))
 
 
 def compile_default_bindings(spec: LayoutSpec) -> str:

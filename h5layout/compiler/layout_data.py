@@ -10,6 +10,7 @@ refer to, so :meth:`LayoutSpec.from_dict` reads each of them once too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import textwrap
@@ -54,17 +55,64 @@ def _cell(text: str, cols: int) -> str:
     return text.ljust(cols - 1) + " " if len(text) < cols else text + "  "
 
 
-def node_table(spec: LayoutSpec, clean: Any) -> list[str]:
+def _comparable(node: NodeSpec, policy_undeclared: str) -> dict[str, Any]:
+    """A node type's plain form without source locations (what a layout says, not where),
+    with what follows the layout's ``undeclared`` policy marked as such."""
+    d = node.to_dict()
+    d.pop("location", None)
+    if node.undeclared == policy_undeclared:
+        d["undeclared"] = "(policy)"
+    options = dict(d.get("options") or {})
+    if options.get("undeclared_attrs") == policy_undeclared:
+        options["undeclared_attrs"] = "(policy)"
+        d["options"] = options
+    attrs = d.get("attrs") or {}
+    d["attrs"] = {k: {f: v for f, v in a.items() if f != "location"} for k, a in attrs.items()}
+    return d
+
+
+def _changes(node: NodeSpec, base: NodeSpec, clean: Any, policies: tuple[str, str]) -> list[str]:
+    """What ``node`` changes from the node type of the same name in the base layout
+    (``policies``: the ``undeclared`` policy of the layout and of its base)."""
+    mine, theirs = _comparable(node, policies[0]), _comparable(base, policies[1])
+    out = [
+        f
+        for f in ("role", "naming", "match", "children", "undeclared", "array", "options")
+        if mine.get(f) != theirs.get(f)
+    ]
+    new_attrs, old_attrs = mine["attrs"], theirs["attrs"]
+    changed = [clean(k) for k, v in new_attrs.items() if old_attrs.get(k) != v]
+    removed = [clean(k) for k in old_attrs if k not in new_attrs]
+    if changed:
+        out.append("attrs " + ", ".join(changed))
+    if removed:
+        out.append("removes attrs " + ", ".join(removed))
+    return out
+
+
+def _policy_changes(spec: LayoutSpec, base: LayoutSpec) -> list[str]:
+    out = []
+    for f in dataclasses.fields(spec.policy):
+        mine, theirs = getattr(spec.policy, f.name), getattr(base.policy, f.name)
+        if mine != theirs:
+            out.append(f"{f.name} {mine!r} (was {theirs!r})")
+    return out
+
+
+def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> list[str]:
     """Docstring lines: one per node type (``clean`` makes layout text docstring-safe).
 
-    A layout that extends another lists the node types its own file declares or changes
-    first (with the attributes it declares), then names the inherited ones on one line.
+    A layout that extends another lists first the node types it declares or changes, then
+    names the inherited ones. With ``base`` (the layout it extends) every change is named
+    (naming, children, attributes, policy ...); without, the attributes its own file
+    declares.
     """
     mine = own_file(spec)
     files = {_file_line(n.location)[0] for n in spec.nodes.values()}
-    derived = mine is not None and files != {mine}
+    derived = base is not None or (mine is not None and files != {mine})
     own: list[str] = []
     inherited: list[str] = []
+    inherited_files: set[str] = set()
     for node in spec.nodes.values():
         file, line = _file_line(node.location)
         where = f"{file.rsplit('/', 1)[-1]}:{line}" if line else "-"
@@ -72,15 +120,31 @@ def node_table(spec: LayoutSpec, clean: Any) -> list[str]:
         if not derived:
             own.append(row + where)
             continue
-        declared = [a.name for a in node.attrs.values() if _file_line(a.location)[0] == mine]
-        if file != mine and not declared:
-            inherited.append(clean(node.name))
-            continue
-        names = ", ".join(clean(a) for a in declared)
-        if file == mine:  # first declared in this file: a node type of its own
-            change = f"new: {names}" if names else "new"
+        if base is not None:
+            if node.name not in base.nodes:
+                declared = ", ".join(clean(a) for a in node.attrs)
+                change = f"new: {declared}" if declared else "new"
+            else:
+                policies = (spec.policy.undeclared, base.policy.undeclared)
+                what = _changes(node, base.nodes[node.name], clean, policies)
+                if not what:
+                    inherited.append(clean(node.name))
+                    inherited_files.add(file)
+                    continue
+                change = "changes " + "; ".join(what)
         else:
-            change = f"changes {names}"
+            declared_here = [
+                a.name for a in node.attrs.values() if _file_line(a.location)[0] == mine
+            ]
+            if file != mine and not declared_here:
+                inherited.append(clean(node.name))
+                inherited_files.add(file)
+                continue
+            names = ", ".join(clean(a) for a in declared_here)
+            if file == mine:  # first declared in this file: a node type of its own
+                change = f"new: {names}" if names else "new"
+            else:
+                change = f"changes {names}"
         own.append(f"{row}{_cell(where, _WHERE_COLS)}{change}")
     head = "Node types (name, naming, declared at):"
     if derived:
@@ -90,9 +154,15 @@ def node_table(spec: LayoutSpec, clean: Any) -> list[str]:
         lines += textwrap.wrap(
             row, 96, initial_indent="    ", subsequent_indent=" " * 8, break_on_hyphens=False
         )
+    if base is not None:
+        removed = [clean(n) for n in base.nodes if n not in spec.nodes]
+        if removed:
+            lines += ["", "Removed: " + ", ".join(removed)]
+        policy = _policy_changes(spec, base)
+        if policy:
+            lines += ["", *textwrap.wrap("Policy: " + "; ".join(clean(p) for p in policy), 92)]
     if inherited:
-        base = sorted({_file_line(spec.nodes[n].location)[0] for n in inherited if n})
-        lines += ["", f"Inherited unchanged (from {', '.join(base)}):", ""]
+        lines += ["", f"Inherited unchanged (from {', '.join(sorted(inherited_files))}):", ""]
         lines += _wrap_names(inherited, 84)
     return lines
 

@@ -104,3 +104,31 @@ def test_runtime_written_attributes_are_not_arguments() -> None:
             assert not names & {"type", "settings", "CLASS", "TITLE", "description"}
     ir = lower(spec)
     assert all(not c.methods for c in ir.classes)  # PyMoDAQ itself requires nothing extra
+
+
+def test_module_docstring_tables_the_node_types() -> None:
+    import h5layout.pymodaq as pm
+
+    doc = pm.__doc__ or ""
+    for name, node in pm.LAYOUT_SPEC.nodes.items():
+        pattern = node.naming.pattern or node.naming.fixed or "(any name)"
+        rows = [line.split(maxsplit=1) for line in doc.splitlines() if line.strip()]
+        assert any(r[0] == name and r[1].startswith(pattern) for r in rows if len(r) == 2), name
+
+
+def test_a_derived_module_shows_what_it_changes_first() -> None:
+    from h5layout.compiler import compile_layout
+
+    first_screen = compile_layout("camera_logger").splitlines()[:50]
+    text = "\n".join(first_screen)
+    assert "camera            Camera{index:03d}       camera_logger.yaml:26   new:" in text
+    assert (
+        "raw               RawData                 pymodaq.yaml:97         changes children" in text
+    )
+    assert "Policy: swmr True (was False); undeclared 'error' (was 'warn')" in text
+    assert "Inherited unchanged (from h5layout/layouts/pymodaq.yaml):" in text
+    tiny = compile_layout(Path(__file__).parent / "layouts" / "tiny_log.yaml")
+    assert (
+        "scan              Take{index:02d}         pymodaq.yaml:121        changes naming" in tiny
+    )
+    assert "Policy: flush_every 5 (was 10)" in tiny

@@ -11,11 +11,18 @@ watched live.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    raw               RawData                 pymodaq.yaml:97         changes operator
-    camera            Camera{index:03d}       camera_logger.yaml:26   new: type, exposure, gain
-    frames_dim        Data2D                  camera_logger.yaml:42   new
-    sensor            CH{index:02d}           camera_logger.yaml:50   new: origin
-    frames            EnlData{index:02d}      camera_logger.yaml:64   new: CLASS, data_type
+    raw               RawData                 pymodaq.yaml:97         changes children; attrs
+        type, operator
+    camera            Camera{index:03d}       camera_logger.yaml:26   new: CLASS, TITLE,
+        VERSION, settings, type, exposure, gain
+    frames_dim        Data2D                  camera_logger.yaml:42   new: CLASS, TITLE, VERSION
+    sensor            CH{index:02d}           camera_logger.yaml:50   new: CLASS, TITLE,
+        VERSION, origin
+    frames            EnlData{index:02d}      camera_logger.yaml:64   new: CLASS, TITLE,
+        VERSION, EXTDIM, shape, dtype, subdtype, backend, data_type, data_dimension,
+        distribution, label, source, origin, timestamp, nav_indexes, units, settings]
+
+Policy: swmr True (was False); undeclared 'error' (was 'warn')
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 

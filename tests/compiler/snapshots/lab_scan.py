@@ -7,9 +7,9 @@ Test layout with required 'quoted' attributes of many types.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    scan              Run{index:04d}          pymodaq.yaml:121        changes sample_id,
-        repeats, cooled, positions, mode, id, comment, power
-    detector          Detector{index:03d}     pymodaq.yaml:146        changes serial
+    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; attrs
+        sample_id, repeats, cooled, positions, mode, id, comment, power
+    detector          Detector{index:03d}     pymodaq.yaml:146        changes attrs serial
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 

@@ -9,14 +9,17 @@ are stored as uint16 or float32, gzip-compressed.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    scan              Map{index:03d}          pymodaq.yaml:121        changes sample_id,
-        operator, temperature
+    raw               RawData                 pymodaq.yaml:97         changes children
+    scan              Map{index:03d}          pymodaq.yaml:121        changes naming; children;
+        attrs sample_id, operator, temperature
+    data              Data{index:02d}         pymodaq.yaml:295        changes array
+    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 
-    root, raw, detector, actuator, ch, external_h5, data_logger, generic, data_group,
-    dim, channel, nav_axes, logger, data, bkg, error, axis, enl_data, enl_error,
-    enl_axis, strings, array, enl_array, vlarray
+    root, detector, actuator, ch, external_h5, data_logger, generic, data_group, dim,
+    channel, nav_axes, logger, error, axis, enl_data, enl_error, enl_axis, strings,
+    array, enl_array, vlarray
 
 Below: the layout's savers and loaders (each bound to this layout), ``validate``,
 then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).

@@ -8,33 +8,17 @@ savers): a raw group with a logger, incremental scan/detector/actuator groups, d
 and channel groups, data/axis/background/error arrays with the pymodaq JSON attribute
 envelope.
 
-Node types (name, naming, declared at):
+Node types this layout declares or changes (name, naming, declared at, what):
 
-    root              /                       pymodaq.yaml:73
-    raw               RawData                 pymodaq.yaml:97
-    scan              Take{index:02d}         pymodaq.yaml:121
-    detector          Detector{index:03d}     pymodaq.yaml:146
-    actuator          Actuator{index:03d}     pymodaq.yaml:158
-    ch                Ch{index:03d}           pymodaq.yaml:170
-    external_h5       External_h5{index:03d}  pymodaq.yaml:183
-    data_logger       Data_logger{index:03d}  pymodaq.yaml:195
-    generic           (any name)              pymodaq.yaml:207
-    data_group        Data{dim}               pymodaq.yaml:217
-    dim               Data{dim}               pymodaq.yaml:244
-    channel           CH{index:02d}           pymodaq.yaml:252
-    nav_axes          NavAxes                 pymodaq.yaml:268
-    logger            Logger                  pymodaq.yaml:278
-    data              Data{index:02d}         pymodaq.yaml:295
-    bkg               Bkg{index:02d}          pymodaq.yaml:307
-    error             ErrorBar{index:02d}     pymodaq.yaml:319
-    axis              Axis{index:02d}         pymodaq.yaml:331
-    enl_data          EnlData{index:02d}      pymodaq.yaml:342
-    enl_error         ErrorBar{index:02d}     pymodaq.yaml:354
-    enl_axis          Axis{index:02d}         pymodaq.yaml:366
-    strings           (any name)              pymodaq.yaml:377
-    array             (any name)              pymodaq.yaml:393
-    enl_array         (any name)              pymodaq.yaml:403
-    vlarray           (any name)              pymodaq.yaml:413
+    scan              Take{index:02d}         pymodaq.yaml:121        changes naming
+
+Policy: flush_every 5 (was 10)
+
+Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
+
+    root, raw, detector, actuator, ch, external_h5, data_logger, generic, data_group,
+    dim, channel, nav_axes, logger, data, bkg, error, axis, enl_data, enl_error,
+    enl_axis, strings, array, enl_array, vlarray
 
 Below: the layout's savers and loaders (each bound to this layout), ``validate``,
 then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).
