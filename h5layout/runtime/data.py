@@ -298,7 +298,7 @@ class DataWithAxes:
             )
         self.dim: DataDim = self._resolve_dim(dim)
         self.labels: list[str] = self._resolve_labels(labels)
-        self.axes: list[Axis] = [as_axis(ax) for ax in (axes or [])]
+        self.axes: list[Axis] = [self._sized(as_axis(ax)) for ax in (axes or [])]
         self.errors: list[np.ndarray] | None = None
         if errors is not None:
             self.errors = self._check_arrays(errors, "errors")
@@ -335,6 +335,16 @@ class DataWithAxes:
             return inferred
         given = DataDim.parse(dim)
         return given if _dim_fits(given, self.shape, self.nav_indexes) else inferred
+
+    def _sized(self, axis: Axis) -> Axis:
+        """An offset/scaling axis given no size takes its dimension's (as in PyMoDAQ), on a
+        copy: the caller's axis is left alone."""
+        if axis.data is None and axis.size == 0 and axis.offset is not None:
+            shape = self.shape
+            if 0 <= axis.index < len(shape):
+                axis = axis.copy()
+                axis.size = shape[axis.index]
+        return axis
 
     def _resolve_labels(self, labels: Sequence[str] | None) -> list[str]:
         given = [str(label) for label in (labels or [])][: self.length]

@@ -25,6 +25,19 @@ from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataTy
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
+from h5layout.runtime.point_checks import (
+    parse_axis_values,
+    parse_indexes,
+    parse_shape,
+    require_attrs,
+    require_axes_fit,
+    require_channels,
+    require_exact,
+    require_numeric,
+    require_same_shape,
+    require_title,
+    show,
+)
 from h5layout.runtime.saver_access import LowLevelAccess
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
@@ -32,6 +45,14 @@ from h5layout.runtime.spec import Naming
 
 def where_path(where: Any) -> str:
     return where.path if isinstance(where, Node) else str(where)
+
+
+def parse_distribution(distribution: Any) -> DataDistribution:
+    """A DataDistribution from a member or a name (``DataValueError`` if neither)."""
+    try:
+        return DataDistribution.parse(distribution)
+    except ValueError as exc:
+        raise DataValueError(f"distribution {distribution!r}: {exc}; nothing written") from None
 
 
 def open_saver(
@@ -148,6 +169,15 @@ class DataManagement(LowLevelAccess):
         assert parent is not None
         return parent
 
+    @property
+    def _attr_limit(self) -> int | None:
+        return self._h5saver.backend_impl.max_attr_bytes
+
+    def _require_new_array(self, dtype: np.dtype, what: str) -> None:
+        """A new array of this type may have ``dtype`` (numbers, and the layout's dtypes)."""
+        require_numeric(dtype, what)
+        self._check_dtype(dtype, what)
+
     def _check_dtype(self, dtype: np.dtype, what: str) -> None:
         spec = self._h5saver.LAYOUT_SPEC
         if spec is None:
@@ -197,6 +227,7 @@ class AxisSaverLoader(DataManagement):
         """Write an axis in ``where`` (its full values; empty and growing when enlargeable)."""
         axis = as_axis(axis)
         group = self._group_of(where)
+        self.require_axis(group.path, axis)
         name = self._next_name(group)
         h5 = self._h5saver
         if enlargeable:
@@ -212,6 +243,15 @@ class AxisSaverLoader(DataManagement):
             attrs = axis_attrs(axis, index)
         _write_attrs(node, attrs)
         return node
+
+    def require_axis(self, where: str, axis: Axis) -> None:
+        """What ``add_axis`` checks before writing: numeric values, storable texts."""
+        what = f"{where}: axis {show(axis.label)}"
+        if axis.data is not None:
+            require_numeric(axis.data.dtype, what)
+        limit = self._attr_limit
+        require_title(axis.label, limit, what)
+        require_attrs({"label": axis.label, "units": axis.units}, limit, what)
 
     def load_axis(self, where: Any) -> Axis:
         """The Axis stored at a node (``AxisError`` when it is not an axis)."""
@@ -295,11 +335,44 @@ class DataSaverLoader(DataManagement):
     def add_data(
         self, where: Any, data: Any, save_axes: bool = True, **kwargs: Any
     ) -> list[CARRAY]:
-        """Write every channel of a DataWithAxes as one array, then its axes and errors."""
+        """Write every channel of a DataWithAxes as one array, then its axes and errors.
+
+        Everything is checked first (:meth:`require_data`): a refused call writes nothing.
+        """
         dwa = as_dwa(data)
         group = self._group_of(where)
+        self.require_data(group.path, dwa, kwargs, save_axes)
+        return self._write_data(group, dwa, save_axes, kwargs)
+
+    def require_data(
+        self, where: str, dwa: DataWithAxes, attrs: dict[str, Any], save_axes: bool = True
+    ) -> None:
+        """What ``add_data`` checks before writing (``DataValueError`` on the first problem):
+        dtypes, axes against the data, error arrays, attribute names and sizes."""
+        what = f"{where}: {show(dwa.name)}"
+        self.require_new_arrays(what, dwa, self.data_type, attrs)
+        if save_axes:
+            require_axes_fit(dwa.axes, dwa.shape, what)
+            for axis in dwa.axes:
+                self._axis_saver.require_axis(where, axis)
+        if dwa.errors is not None and self.data_type == DataType.data:
+            self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})
+
+    def require_new_arrays(
+        self, what: str, dwa: DataWithAxes, data_type: DataType, attrs: dict[str, Any]
+    ) -> None:
+        """The arrays of ``dwa``'s channels may be created: numbers of an allowed dtype,
+        a storable title and attributes."""
         for array in dwa.data:
-            self._check_dtype(np.asarray(array).dtype, f"{group.path}: {dwa.name!r}")
+            self._require_new_array(array.dtype, what)
+        limit = self._attr_limit
+        require_title(dwa.name, limit, what)
+        for i in range(dwa.length):
+            require_attrs(data_attrs(dwa, i, data_type, **attrs), limit, what)
+
+    def _write_data(
+        self, group: GROUP, dwa: DataWithAxes, save_axes: bool, kwargs: dict[str, Any]
+    ) -> list[CARRAY]:
         nodes = []
         h5 = self._h5saver
         for i, array in enumerate(dwa.data):
@@ -311,7 +384,7 @@ class DataSaverLoader(DataManagement):
             for axis in dwa.axes:
                 self._axis_saver.add_axis(group, axis)
         if dwa.errors is not None and self.data_type == DataType.data:
-            self._errors().add_data(group, dwa.errors_as_dwa(), save_axes=False)
+            self._errors()._write_data(group, dwa.errors_as_dwa(), False, {})
         return nodes
 
     def get_axes(self, where: Any) -> list[Axis]:
@@ -357,11 +430,72 @@ class _Channel:
     arrays: list[Any] = field(default_factory=list)  # raw datasets or GrowingArrays
     errors: list[Any] = field(default_factory=list)
     axes: list[GrowingArray] = field(default_factory=list)
+    #: what every later point must have (checked before it is written): the shape of its
+    #: channels (enlargeable: of one row) and the dtypes of the arrays
+    shape: tuple[int, ...] = ()
+    group_nav: tuple[int, ...] = ()  # the first point's navigation indexes
+    dtypes: list[np.dtype] = field(default_factory=list)
+    error_dtypes: list[np.dtype] = field(default_factory=list)
 
 
 def _signal_shape(dwa: DataWithAxes) -> tuple[int, ...]:
     shape = tuple(dwa.shape)
     return () if shape == (1,) else shape
+
+
+def _row_shape(dwa: DataWithAxes) -> tuple[int, ...]:
+    """Shape of one enlargeable row: the data's (0D keeps its (1,)), less a navigation
+    dimension (whose points become rows)."""
+    shape = tuple(dwa.shape)
+    if not dwa.nav_indexes:
+        return shape
+    nav = dwa.nav_indexes[0]
+    return shape[:nav] + shape[nav + 1 :]
+
+
+def require_same_point(
+    channel: _Channel, dwa: DataWithAxes, where: str, shape: tuple[int, ...] | None = None
+) -> None:
+    """A later point of a channel: the first point's channels, shape (``shape``, by default
+    the data's), errors and dtypes.
+
+    Runs on every point of acquisition loops: the usual case (same shape, same dtypes,
+    no error bars) is decided by a few comparisons, the rest by :func:`_require_same_point`.
+    """
+    arrays = dwa.data
+    dtypes = channel.dtypes
+    if (
+        (arrays[0].shape if shape is None else shape) == channel.shape
+        and len(arrays) == len(dtypes)
+        and dwa.errors is None
+        and not channel.error_dtypes
+    ):
+        for values, dtype in zip(arrays, dtypes):  # noqa: B905 (lengths compared above)
+            if values.dtype is not dtype and values.dtype != dtype:
+                break
+        else:
+            return
+    what = f"{where}: {show(dwa.name)}"
+    _require_same_point(channel, dwa, dwa.shape if shape is None else shape, what)
+
+
+def _require_same_point(
+    channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...], what: str
+) -> None:
+    arrays = dwa.data
+    require_channels(len(arrays), len(channel.dtypes), what)
+    require_same_shape(shape, channel.shape, what)
+    for values, dtype in zip(arrays, channel.dtypes, strict=True):
+        require_exact(values, dtype, what)
+    errors = dwa.errors
+    if errors is None:
+        if channel.error_dtypes:
+            raise DataValueError(f"{what}: no error bars where the first point had them; "
+                                 "nothing written")  # fmt: skip
+    else:
+        require_channels(len(errors), len(channel.error_dtypes), what, "error array")
+        for values, dtype in zip(errors, channel.error_dtypes, strict=True):
+            require_exact(values, dtype, f"{what} (error bars)")
 
 
 class DataEnlargeableSaver(DataSaverLoader):
@@ -380,13 +514,62 @@ class DataEnlargeableSaver(DataSaverLoader):
         self._enl_axis_units = tuple(enl_axis_units or ("",) * len(self._enl_axis_names))
         self._channels: dict[str, _Channel] = {}
 
+    def require_row(self, where: str, dwa: DataWithAxes, axis_values: Any) -> np.ndarray | None:
+        """What ``add_data`` checks before writing a row (``DataValueError`` on the first
+        problem); returns the enlargeable axes' values as float64 (None when not given)."""
+        if len(dwa.nav_indexes) > 1:
+            raise DataDimError(f"{dwa.name!r}: enlargeable data take at most one navigation index")
+        channel = self._channels.get(where)
+        if channel is not None and not dwa.nav_indexes and not channel.group_nav:
+            require_same_point(channel, dwa, where)  # the usual row: no nav index
+            count = len(channel.axes)
+            if (axis_values is None) == (count == 0):
+                return None if axis_values is None else parse_axis_values(axis_values, count, where)
+        what = f"{where}: {show(dwa.name)}"
+        if channel is None:
+            self.require_new_arrays(what, dwa, self.data_type, {})
+            if dwa.errors is not None:
+                self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})
+            require_axes_fit(
+                [ax for ax in dwa.axes if ax.index not in dwa.nav_indexes], dwa.shape, what
+            )
+            for axis in dwa.axes:
+                self._axis_saver.require_axis(where, axis)
+            limit = self._attr_limit
+            for label, units in zip(self._enl_axis_names, self._enl_axis_units, strict=False):
+                require_title(label, limit, f"{where}: enlargeable axis")
+                require_attrs({"label": label, "units": units}, limit, f"{where}: enlargeable axis")
+            count = len(self._enl_axis_names)
+        else:
+            if dwa.nav_indexes != channel.group_nav:
+                raise DataValueError(
+                    f"{what}: navigation indexes {dwa.nav_indexes} where the first row had "
+                    f"{channel.group_nav}; nothing written"
+                )
+            require_same_point(channel, dwa, where, _row_shape(dwa))
+            count = len(channel.axes)
+            if axis_values is not None and not count:
+                raise DataValueError(
+                    f"{what}: axis values given, but the arrays were created without "
+                    "enlargeable axes (no axis_values at the first row); nothing written"
+                )
+            if axis_values is None and count:
+                raise DataValueError(
+                    f"{what}: no axis values for the {count} enlargeable axis/axes created "
+                    "at the first row; nothing written"
+                )
+        if axis_values is None:
+            return None
+        return parse_axis_values(axis_values, count, what)
+
     def _create(self, group: GROUP, dwa: DataWithAxes, with_axes: bool) -> _Channel:
         h5 = self._h5saver
-        for array in dwa.data:
-            self._check_dtype(np.asarray(array).dtype, f"{group.path}: {dwa.name!r}")
-        row_shape = tuple(dwa.shape)  # 0D rows keep their (1,)
-        nav = (0, *(i + 1 for i in dwa.nav_indexes))
-        channel = _Channel(group)
+        row_shape = _row_shape(dwa)  # 0D rows keep their (1,)
+        nav = (0,)  # rows: a navigation index's points, or one row per call
+        channel = _Channel(group, shape=row_shape, group_nav=dwa.nav_indexes)
+        channel.dtypes = [a.dtype for a in dwa.data]
+        if dwa.errors is not None:
+            channel.error_dtypes = [a.dtype for a in dwa.errors]
         error_saver = self._errors()
         for i, array in enumerate(dwa.data):
             node = h5.create_earray(
@@ -409,9 +592,12 @@ class DataEnlargeableSaver(DataSaverLoader):
                 attrs["distribution"] = DataDistribution.spread.name
                 _write_attrs(node, attrs)
                 channel.errors.append(h5.register_growing(GrowingArray(h5.backend_impl, node.node)))
+        skipped = dwa.nav_indexes[0] if dwa.nav_indexes else len(dwa.shape)
         for axis in dwa.axes:
             if axis.index not in dwa.nav_indexes:
-                self._axis_saver.add_axis(group, axis, index=axis.index + 1)
+                # the rows' dimension comes first; a navigation dimension is gone
+                index = axis.index + (1 if axis.index < skipped else 0)
+                self._axis_saver.add_axis(group, axis, index=index)
         if with_axes:
             for k, label in enumerate(self._enl_axis_names):
                 units = self._enl_axis_units[k] if k < len(self._enl_axis_units) else ""
@@ -425,32 +611,50 @@ class DataEnlargeableSaver(DataSaverLoader):
     def add_data(  # type: ignore[override]
         self, where: Any, data: Any, axis_values: Any = None, **kwargs: Any
     ) -> None:
-        """Append one row per channel (``axis_values``: one value per enlargeable axis)."""
+        """Append one row per channel (``axis_values``: one value per enlargeable axis).
+
+        Everything is checked first (:meth:`require_row`): a refused row writes nothing.
+        """
         dwa = as_dwa(data)
-        if len(dwa.nav_indexes) > 1:
-            raise DataDimError(f"{dwa.name!r}: enlargeable data take at most one navigation index")
         key = where_path(where)
+        values = self.require_row(key, dwa, axis_values)
+        self._write_row(where, key, dwa, values)
+
+    def _write_row(self, where: Any, key: str, dwa: DataWithAxes, values: Any) -> None:
         channel = self._channels.get(key)
         if channel is None:
-            channel = self._create(self._group_of(where), dwa, axis_values is not None)
+            channel = self._create(self._group_of(where), dwa, values is not None)
             self._channels[key] = channel
         swmr = self._h5saver.is_swmr_active()
-        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr)
+        rows_added = _append_rows(channel.arrays, dwa.data, dwa, swmr, channel.dtypes)
         if dwa.errors is not None and channel.errors:
-            _append_rows(channel.errors, dwa.errors, dwa, swmr)
-        if axis_values is not None:
-            values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+            _append_rows(channel.errors, dwa.errors, dwa, swmr, channel.error_dtypes)
+        if values is not None:
             for k, axis in enumerate(channel.axes):
-                value = values[k] if values.size > k else np.nan
-                axis.append(np.full((rows_added,), value, dtype=np.float64), swmr)
+                axis.append(np.full((rows_added,), values[k], dtype=np.float64), swmr)
+
+
+def _as_stored(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    # Values of another dtype were checked to be exact in ``dtype``: converted here, not
+    # by the library (h5py has no conversion from complex to float, for one).
+    if values.dtype == dtype:
+        return values
+    if values.dtype.kind == "c" and dtype.kind != "c":
+        values = values.real  # the imaginary parts were checked to be 0
+    return values.astype(dtype)
 
 
 def _append_rows(
-    arrays: list[GrowingArray], data: list[np.ndarray], dwa: DataWithAxes, swmr: bool
+    arrays: list[GrowingArray],
+    data: list[np.ndarray],
+    dwa: DataWithAxes,
+    swmr: bool,
+    dtypes: list[np.dtype],
 ) -> int:
     rows = 1
-    for array, values in zip(arrays, data, strict=True):
-        values = np.asarray(values)
+    for array, values, dtype in zip(arrays, data, dtypes, strict=True):
+        if values.dtype is not dtype:
+            values = _as_stored(values, dtype)
         if dwa.nav_indexes:
             # ND data with one navigation index: its points become rows.
             moved = np.moveaxis(values, dwa.nav_indexes[0], 0)
@@ -470,26 +674,37 @@ class DataExtendedSaver(DataSaverLoader):
         self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
     ) -> None:
         super().__init__(h5saver)
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self.fill_value = fill_value
         self._channels: dict[str, _Channel] = {}
 
     def check_indexes(self, indexes: Any) -> tuple[int, ...]:
-        """``indexes`` as a tuple of ints inside the scan shape (``DataValueError`` if not)."""
-        if isinstance(indexes, tuple | list):  # the usual case: no array round trip
-            index = tuple(int(i) for i in indexes)
-        else:
-            index = tuple(int(i) for i in np.atleast_1d(np.asarray(indexes)))
-        if len(index) != len(self.extended_shape) or any(
-            not 0 <= i < n for i, n in zip(index, self.extended_shape, strict=False)
-        ):
-            raise DataValueError(f"indexes {index} out of the scan shape {self.extended_shape}")
-        return index
+        """``indexes`` as a tuple of ints inside the scan shape (``DataValueError`` if not:
+        bools, strings, fractions, a wrong count or a value outside the shape)."""
+        return parse_indexes(indexes, self.extended_shape)
+
+    def require_point(self, where: str, dwa: DataWithAxes) -> None:
+        """What ``add_data`` checks before writing a point (``DataValueError`` on the first
+        problem): the first point's channels, shape, errors and dtypes, or, for the first
+        point, dtypes, axes and attributes of the arrays to create."""
+        channel = self._channels.get(where)
+        if channel is not None:
+            require_same_point(channel, dwa, where)
+            return
+        what = f"{where}: {show(dwa.name)}"
+        self.require_new_arrays(what, dwa, self.data_type, {})
+        if dwa.errors is not None:
+            self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})
+        require_axes_fit(dwa.axes, dwa.shape, what)
+        for axis in dwa.axes:
+            self._axis_saver.require_axis(where, axis)
 
     def _fill(self, dtype: np.dtype) -> Any:
         fill = self._h5saver.fill_value if self.fill_value is None else self.fill_value
         if dtype.kind in "iub" and isinstance(fill, float) and not np.isfinite(fill):
             return 0  # integers have no NaN
+        if dtype.kind == "c" and isinstance(fill, float):
+            return dtype.type(fill)  # h5py has no conversion from a float fill to complex
         return fill
 
     def _chunks(self, signal: tuple[int, ...], dtype: np.dtype) -> tuple[int, ...]:
@@ -511,10 +726,12 @@ class DataExtendedSaver(DataSaverLoader):
         signal = _signal_shape(dwa)
         shape = self.extended_shape + signal
         nav = (*range(k), *(i + k for i in dwa.nav_indexes))
-        channel = _Channel(group)
+        channel = _Channel(group, shape=dwa.shape)
+        channel.dtypes = [a.dtype for a in dwa.data]
+        if dwa.errors is not None:
+            channel.error_dtypes = [a.dtype for a in dwa.errors]
         for i, array in enumerate(dwa.data):
             dtype = np.asarray(array).dtype
-            self._check_dtype(dtype, f"{group.path}: {dwa.name!r}")
             store = h5.storage
             store = (
                 replace(store, chunks=self._chunks(signal, dtype))
@@ -565,18 +782,36 @@ class DataExtendedSaver(DataSaverLoader):
         distribution: Any = DataDistribution.uniform,
         **kwargs: Any,
     ) -> None:
-        """Write every channel at ``indexes`` of the scan arrays (created on first call)."""
+        """Write every channel at ``indexes`` of the scan arrays (created on first call).
+
+        Everything is checked first (:meth:`require_point`): a refused point writes nothing.
+        """
         dwa = as_dwa(data)
         index = self.check_indexes(indexes)
         key = where_path(where)
+        self.require_point(key, dwa)
+        self._write_point(where, key, dwa, index, parse_distribution(distribution))
+
+    def _write_point(
+        self,
+        where: Any,
+        key: str,
+        dwa: DataWithAxes,
+        index: tuple[int, ...],
+        distribution: DataDistribution,
+    ) -> None:
         channel = self._channels.get(key)
         if channel is None:
-            channel = self._create(self._group_of(where), dwa, DataDistribution.parse(distribution))
+            channel = self._create(self._group_of(where), dwa, distribution)
             self._channels[key] = channel
         impl = self._h5saver.backend_impl
         signal = _signal_shape(dwa)
-        for raw, values in zip(channel.arrays, dwa.data, strict=True):
-            impl.write(raw, index, np.asarray(values).reshape(signal))
+        for raw, values, dtype in zip(channel.arrays, dwa.data, channel.dtypes, strict=True):
+            if values.dtype is not dtype:
+                values = _as_stored(values, dtype)
+            impl.write(raw, index, values.reshape(signal))
         if dwa.errors is not None:
-            for raw, values in zip(channel.errors, dwa.errors, strict=False):
-                impl.write(raw, index, np.asarray(values).reshape(signal))
+            for raw, values, dtype in zip(
+                channel.errors, dwa.errors, channel.error_dtypes, strict=True
+            ):
+                impl.write(raw, index, _as_stored(values, dtype).reshape(signal))

@@ -21,12 +21,25 @@ from h5layout.runtime.data_saving import (
     DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
+    _Channel,
     open_saver,
+    parse_distribution,
+    require_same_point,
     where_path,
 )
-from h5layout.runtime.enums import DataDistribution, SaveType
+from h5layout.runtime.enums import DataDim, DataDistribution, SaveType
+from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.nodes import GROUP
+from h5layout.runtime.point_checks import (
+    parse_axis_values,
+    parse_shape,
+    require_attr_size,
+    require_axes_fit,
+    require_text,
+    require_title,
+    show,
+)
 from h5layout.runtime.saving import H5SaverLowLevel
 
 
@@ -73,6 +86,11 @@ class DataToExportSaver:
         self._channel_naming = h5.bindings.channel.naming
         self._dim_naming = h5.bindings.dim.naming
         self._groups: dict[tuple[str, str, int], GROUP] = {}
+        #: items of the first point under each parent (enlargeable and scan savers)
+        self._point_items: dict[str, tuple[tuple[str, str, int], ...]] = {}
+        #: the same, as (dimension, channel path, channel) in item order: a point whose items
+        #: come in the same order is checked with no key built and no group looked up
+        self._point_channels: dict[str, list[tuple[DataDim, str, _Channel]]] = {}
 
     @property
     def h5saver(self) -> H5SaverLowLevel:
@@ -132,23 +150,100 @@ class DataToExportSaver:
             out.append((group, dwa))
         return out
 
+    def _item_keys(self, parent: str, dte: DataToExport) -> list[tuple[str, str, int]]:
+        """The channel-group key of each item, as :meth:`_channel_groups` finds them."""
+        counts: dict[str, int] = {}
+        keys = []
+        for dwa in dte:
+            dim = dwa.dim.name
+            pos = counts.get(dim, 0)
+            counts[dim] = pos + 1
+            keys.append((parent, dim, pos))
+        return keys
+
+    def _require_groups(self, parent: str, dte: DataToExport) -> list[tuple[str, str, int]]:
+        """Channel groups not created yet can be (their title and ``origin``); the keys."""
+        keys = self._item_keys(parent, dte)
+        limit = self._h5saver.backend_impl.max_attr_bytes
+        for key, dwa in zip(keys, dte, strict=True):
+            if key not in self._groups:
+                what = f"{parent}: {show(dwa.name)}"
+                require_title(dwa.name, limit, what)
+                require_text(dwa.origin, f"{what}: origin")
+                require_attr_size("origin", dwa.origin, limit, what)
+        return keys
+
+    def require_data(self, where: Any, data: Any, attrs: dict[str, Any], saver: Any = None) -> None:
+        """What ``add_data`` (``add_bkg``/``add_error`` with their saver) checks before
+        writing: every item, before the first byte of any (``DataValueError``)."""
+        dte = as_dte(data)
+        parent = where_path(where)
+        saver = self._data_saver if saver is None else saver
+        self._require_groups(parent, dte)
+        for dwa in dte:
+            saver.require_data(parent, dwa, attrs, save_axes=saver is self._data_saver)
+
     def add_data(self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any) -> None:
-        """Write every item of a DataToExport under ``where``."""
+        """Write every item of a DataToExport under ``where`` (all checked first: a refused
+        item writes nothing of any)."""
         dte = as_dte(data)
         if settings_as_xml:
             kwargs["settings"] = settings_as_xml
+        self.require_data(where, dte, kwargs)
+        self._write_data(where, dte, kwargs)
+
+    def _write_data(self, where: Any, dte: DataToExport, attrs: dict[str, Any]) -> None:
         for group, dwa in self._channel_groups(where, dte):
-            self._data_saver.add_data(group, dwa, **kwargs)
+            self._data_saver._write_data(group, dwa, True, attrs)
 
     def add_bkg(self, where: Any, data: Any) -> None:
         """Write backgrounds next to the data of the same dimension and position."""
-        for group, dwa in self._channel_groups(where, as_dte(data)):
-            self._bkg_saver.add_data(group, dwa, save_axes=False)
+        dte = as_dte(data)
+        self.require_data(where, dte, {}, self._bkg_saver)
+        for group, dwa in self._channel_groups(where, dte):
+            self._bkg_saver._write_data(group, dwa, False, {})
 
     def add_error(self, where: Any, data: Any) -> None:
         """Write error bars (``ErrorBar00``…) next to the matching data."""
-        for group, dwa in self._channel_groups(where, as_dte(data)):
-            self._error_saver.add_data(group, dwa, save_axes=False)
+        dte = as_dte(data)
+        self.require_data(where, dte, {}, self._error_saver)
+        for group, dwa in self._channel_groups(where, dte):
+            self._error_saver._write_data(group, dwa, False, {})
+
+    def _require_same_items(self, parent: str, keys: list[tuple[str, str, int]]) -> None:
+        """A later point under ``parent`` has the first point's items (by dimension and
+        position): a missing item would leave its arrays behind, a new one start mid-way."""
+        expected = self._point_items.get(parent)
+        if expected is None or tuple(keys) == expected or set(keys) == set(expected):
+            return
+        names = lambda ks: ", ".join(sorted(f"{d}[{p}]" for _, d, p in ks)) or "none"  # noqa: E731
+        raise DataValueError(
+            f"{parent}: a point with items {names(keys)} where the first point had "
+            f"{names(expected)} (dimension[position]); nothing written"
+        )
+
+    def _require_known_items(self, parent: str, dte: DataToExport) -> bool:
+        """Check a point whose items come as the first point's did under ``parent`` (same
+        count, same dimensions in the same order, no navigation index) and return True;
+        False for any other point, left to the full checks."""
+        first = self._point_channels.get(parent)
+        items = dte.data
+        if first is None or len(first) != len(items):
+            return False
+        for (dim, path, channel), dwa in zip(first, items):  # noqa: B905 (same length)
+            if dwa.dim is not dim or dwa.nav_indexes or channel.group_nav:
+                return False
+            require_same_point(channel, dwa, path)
+        return True
+
+    def _remember_items(
+        self, parent: str, dte: DataToExport, pairs: list[tuple[GROUP, Any]], channels: Any
+    ) -> None:
+        """After a parent's first point: its items, for the checks of the next points."""
+        self._point_items[parent] = tuple(self._item_keys(parent, dte))
+        self._point_channels[parent] = [
+            (dwa.dim, group.path, channels[group.path]) for group, dwa in pairs
+        ]
 
     def add_data_bundle(self, bundle: DataBundle) -> None:
         """Save a :class:`DataBundle`."""
@@ -207,20 +302,56 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         settings_as_xml: str = "",
         **kwargs: Any,
     ) -> None:
-        """Append one row per channel and one value per navigation axis."""
+        """Append one row per channel and one value per navigation axis.
+
+        Everything is checked first (:meth:`require_row`): a refused row writes nothing.
+        """
         if axis_values is None and axis_value is not None:
             axis_values = [axis_value]
         dte = as_dte(data)
+        values = self.require_row(where, dte, axis_values)
+        self._write_row(where, dte, values)
+
+    def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
-        for group, dwa in self._channel_groups(where, dte):
-            self._enl_saver.add_data(group, dwa)
-        if axis_values is None:
-            axis_values = [float(axes[0].rows) if axes else 0.0] * len(axes)
-        values = np.atleast_1d(np.asarray(axis_values, dtype=np.float64))
+        enl = self._enl_saver
+        pairs = self._channel_groups(where, dte)
+        for group, dwa in pairs:
+            enl._write_row(group, group.path, dwa, None)
+        parent = where_path(where)
+        if parent not in self._point_items:
+            self._remember_items(parent, dte, pairs, enl._channels)
+        if values is None:
+            values = np.full(len(axes), float(axes[0].rows) if axes else 0.0)
         swmr = self._h5saver.is_swmr_active()
         for k, axis in enumerate(axes):
-            axis.append(values[k : k + 1] if values.size > k else np.full(1, np.nan), swmr)
+            axis.append(values[k : k + 1], swmr)
         self._h5saver.tick_flush()
+
+    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+        """What ``add_data`` checks before writing a row (``DataValueError`` on the first
+        problem): every item, the first row's items, one exact value per navigation axis.
+        Returns the axis values as float64 (None when not given)."""
+        dte = as_dte(data)
+        parent = where_path(where)
+        if not self._require_known_items(parent, dte):  # else: the acquisition-loop case
+            self._require_items(parent, dte)
+        if axis_values is None:
+            return None
+        return parse_axis_values(axis_values, len(self._enl_axis_names), parent)
+
+    def _require_items(self, parent: str, dte: DataToExport) -> None:
+        keys = self._require_groups(parent, dte)
+        self._require_same_items(parent, keys)
+        enl = self._enl_saver
+        for key, dwa in zip(keys, dte, strict=True):
+            group = self._groups.get(key)
+            path = group.path if group is not None else f"{parent}/<new {key[1]} channel>"
+            enl.require_row(path, dwa, None)
+        if parent not in self._nav_axes:
+            limit = self._h5saver.backend_impl.max_attr_bytes
+            for label in self._enl_axis_names:
+                require_title(label, limit, f"{parent}: navigation axis")
 
 
 class DataToExportTimedSaver(DataToExportEnlargeableSaver):
@@ -238,6 +369,13 @@ class DataToExportTimedSaver(DataToExportEnlargeableSaver):
             where, dte, axis_values=[dte.timestamp], settings_as_xml=settings_as_xml, **kwargs
         )
 
+    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+        """As the enlargeable saver's, the time axis value being the timestamp."""
+        dte = as_dte(data)
+        return super().require_row(
+            where, dte, [dte.timestamp] if axis_values is None else axis_values
+        )
+
 
 class DataToExportExtendedSaver(DataToExportSaver):
     """Saves scans: each DataToExport at ``indexes`` of arrays of ``extended_shape``."""
@@ -245,7 +383,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     def __init__(
         self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
     ) -> None:
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self._fill_value = fill_value
         super().__init__(h5saver)
 
@@ -255,15 +393,45 @@ class DataToExportExtendedSaver(DataToExportSaver):
         self._nav_naming = self._h5saver.bindings.nav_axes.naming
         self._structure_done = False
 
+    def require_point(self, where: Any, data: Any, indexes: Any) -> tuple[int, ...]:
+        """What ``add_data`` checks before writing a point (``DataValueError`` on the first
+        problem): the indexes, every item, the first point's items. Returns the indexes."""
+        index = self._ext_saver.check_indexes(indexes)
+        dte = as_dte(data)
+        parent = where_path(where)
+        if self._require_known_items(parent, dte):  # the acquisition-loop case
+            return index
+        keys = self._require_groups(parent, dte)
+        self._require_same_items(parent, keys)
+        ext = self._ext_saver
+        for key, dwa in zip(keys, dte, strict=True):
+            group = self._groups.get(key)
+            path = group.path if group is not None else f"{parent}/<new {key[1]} channel>"
+            ext.require_point(path, dwa)
+        return index
+
+    def require_nav_axes(self, where: Any, axes: list[Any]) -> list[Axis]:
+        """What ``add_nav_axes`` checks before writing: each axis describes a scan dimension
+        and has as many values, numbers, storable texts. Returns the axes."""
+        parsed = [as_axis(axis) for axis in axes]
+        what = f"{where_path(where)}: navigation axes"
+        require_axes_fit(parsed, self.extended_shape, what, of="the scan")
+        saver = AxisSaverLoader(self._h5saver)
+        for axis in parsed:
+            saver.require_axis(what, axis)
+        return parsed
+
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
-        """Write the scan's navigation axes in ``where/NavAxes`` (once)."""
+        """Write the scan's navigation axes in ``where/NavAxes`` (once); each must describe
+        a scan dimension and have as many values (checked before writing)."""
+        parsed = self.require_nav_axes(where, axes)
         h5 = self._h5saver
-        nav = h5.get_set_group(where, self._nav_naming.format())
         saver = AxisSaverLoader(h5)
+        nav = h5.get_set_group(where, self._nav_naming.format())
         if saver._get_nodes(nav):
             return
-        for axis in axes:
-            saver.add_axis(nav, as_axis(axis))
+        for axis in parsed:
+            saver.add_axis(nav, axis)
 
     def add_data(  # type: ignore[override]
         self,
@@ -274,11 +442,24 @@ class DataToExportExtendedSaver(DataToExportSaver):
         settings_as_xml: str = "",
         **kwargs: Any,
     ) -> None:
-        """Write one scan point of every item."""
-        index = self._ext_saver.check_indexes(indexes)  # before any group is created
+        """Write one scan point of every item.
+
+        Everything is checked first (:meth:`require_point`): a refused point writes nothing.
+        """
         dte = as_dte(data)
-        for group, dwa in self._channel_groups(where, dte):
-            self._ext_saver.add_data(group, dwa, index, distribution)
+        index = self.require_point(where, dte, indexes)
+        self._write_point(where, dte, index, parse_distribution(distribution))
+
+    def _write_point(
+        self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
+    ) -> None:
+        ext = self._ext_saver
+        pairs = self._channel_groups(where, dte)
+        for group, dwa in pairs:
+            ext._write_point(group, group.path, dwa, index, dist)
+        parent = where_path(where)
+        if parent not in self._point_items:
+            self._remember_items(parent, dte, pairs, ext._channels)
         h5 = self._h5saver
         if not self._structure_done:
             self._structure_done = True

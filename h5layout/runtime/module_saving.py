@@ -16,6 +16,7 @@ import numpy as np
 
 from h5layout.runtime.attrs import decode_raw, read_attr
 from h5layout.runtime.data import as_dte
+from h5layout.runtime.data_saving import parse_distribution
 from h5layout.runtime.dte_saving import (
     DataToExportExtendedSaver,
     DataToExportSaver,
@@ -25,6 +26,7 @@ from h5layout.runtime.enums import DataDistribution, GroupType
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import GROUP, Node, StringARRAY
+from h5layout.runtime.point_checks import parse_indexes, parse_shape
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.settings import (
     MAX_ATTRIBUTE_BYTES,
@@ -184,17 +186,36 @@ class DetectorSaver(ModuleSaver):
         self._dte_saver = DataToExportSaver(saver)
 
     def add_data(self, where: Any, data: Any, **kwargs: Any) -> None:
-        """Write a DataToExport in ``where`` (the module's group when None)."""
-        self._dte_saver.add_data(self._node(where), as_dte(data), **kwargs)
+        """Write a DataToExport in ``where`` (the module's group when None); checked before
+        the module's group is created."""
+        dte = as_dte(data)
+        attrs = dict(kwargs)
+        settings = attrs.pop("settings_as_xml", "")
+        if settings:
+            attrs["settings"] = settings
+        self._dte_saver.require_data(self._checked_where(where), dte, attrs)
+        self._dte_saver._write_data(self._node(where), dte, attrs)
 
     def add_bkg(self, where: Any, data_bkg: Any) -> None:
-        """Write backgrounds next to the data."""
-        self._dte_saver.add_bkg(self._node(where), as_dte(data_bkg))
+        """Write backgrounds next to the data (checked before the module's group is created)."""
+        dte = as_dte(data_bkg)
+        saver = self._dte_saver
+        saver.require_data(self._checked_where(where), dte, {}, saver._bkg_saver)
+        saver.add_bkg(self._node(where), dte)
 
     def _node(self, where: Any) -> Any:
         if where is not None:
             return where
         return self._module_group if self._module_group is not None else self.get_set_node()
+
+    def _checked_where(self, where: Any) -> Any:
+        """What :meth:`_node` will give, without creating the module's group: checks of a
+        point for a group not created yet find no channel of it (everything is new)."""
+        if where is not None:
+            return where
+        if self._module_group is not None:
+            return self._module_group
+        return f"<new {self.group_type.name} group {self._module.title!r}>"
 
     def add_external_h5(self, other_h5data: Any) -> GROUP:
         """Copy another file's tree (an open H5Backend or a path) under an ``External_h5`` group."""
@@ -225,18 +246,21 @@ class DetectorEnlargeableSaver(DetectorSaver):
     """A detector's timed data (one row per call, ``time`` navigation axis)."""
 
     def _bind(self, saver: H5SaverLowLevel) -> None:
-        self._dte_saver = DataToExportTimedSaver(saver)
+        self._timed_saver = DataToExportTimedSaver(saver)
+        self._dte_saver = self._timed_saver
 
     def add_data(self, where: Any, data: Any, **kwargs: Any) -> None:
-        """Append a DataToExport at its timestamp."""
-        self._dte_saver.add_data(self._node(where), as_dte(data))
+        """Append a DataToExport at its timestamp (checked before anything is created)."""
+        dte = as_dte(data)
+        values = self._timed_saver.require_row(self._checked_where(where), dte)
+        self._timed_saver._write_row(self._node(where), dte, values)
 
 
 class DetectorExtendedSaver(DetectorSaver):
     """A detector inside a scan: data at scan indexes."""
 
     def __init__(self, module: Any, extended_shape: tuple[int, ...]) -> None:
-        self.extended_shape = tuple(int(n) for n in extended_shape)
+        self.extended_shape = parse_shape(extended_shape, "extended_shape")
         super().__init__(module)
 
     def _bind(self, saver: H5SaverLowLevel) -> None:
@@ -246,11 +270,17 @@ class DetectorExtendedSaver(DetectorSaver):
     def add_data(  # type: ignore[override]
         self, where: Any, data: Any, indexes: Any, distribution: Any = DataDistribution.uniform
     ) -> None:
-        """Write one scan point."""
-        self._ext_saver.add_data(self._node(where), as_dte(data), indexes, distribution)
+        """Write one scan point (checked before anything is created)."""
+        dte = as_dte(data)
+        index = self._ext_saver.require_point(self._checked_where(where), dte, indexes)
+        self._ext_saver._write_point(
+            self._node(where), dte, index, parse_distribution(distribution)
+        )
 
     def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
-        """Write the scan's navigation axes under ``where``."""
+        """Write the scan's navigation axes under ``where`` (checked before the module's
+        group is created)."""
+        self._ext_saver.require_nav_axes(self._checked_where(where), axes)
         self._ext_saver.add_nav_axes(self._node(where), axes)
 
 
@@ -274,7 +304,7 @@ class ScanSaver(ModuleSaver):
             raise DataValueError(
                 "ScanSaver needs the scan shape (extended_shape or module.scan_shape)"
             )
-        self.extended_shape = tuple(int(n) for n in shape)
+        self.extended_shape = parse_shape(shape, "extended_shape")
         self._detectors = [
             DetectorExtendedSaver(m, self.extended_shape) for m in _modules(module, "detectors")
         ]
@@ -306,7 +336,9 @@ class ScanSaver(ModuleSaver):
         return self._module_group
 
     def add_nav_axes(self, axes: list[Any]) -> None:
-        """Write the scan's navigation axes in its ``NavAxes`` group."""
+        """Write the scan's navigation axes in its ``NavAxes`` group (checked before the
+        scan's group is created)."""
+        self._nav_saver.require_nav_axes(self._module_group or "<new scan group>", axes)
         self._nav_saver.add_nav_axes(self._scan(), axes)
 
     def _scan(self) -> GROUP:
@@ -326,19 +358,32 @@ class ScanSaver(ModuleSaver):
                 f"scan {self._module.title!r}: no detector of the scan for {', '.join(strays)} "
                 f"(detectors: {', '.join(sorted(titles)) or 'none'}); nothing written"
             )
-        scan = self._scan()
+        # Every detector's part is checked before the first byte of any.
+        dist = parse_distribution(distribution)
+        index = parse_indexes(indexes, self.extended_shape)
+        parts = []
         for saver in self._detectors:
             title = str(saver.module.title)
             items = [d for d in data if d.origin == title]
+            group = self._detector_groups.get(title)
             if not items:
+                if group is not None:
+                    raise DataValueError(
+                        f"scan {self._module.title!r}: no data of detector {title!r}, which "
+                        "the scan's first point had; nothing written"
+                    )
                 continue
+            part = data.__class__(title, items, data.timestamp)
+            where = group if group is not None else f"<new detector group {title!r}>"
+            saver._ext_saver.require_point(where, part, index)
+            parts.append((saver, title, part))
+        scan = self._scan()
+        for saver, title, part in parts:
             group = self._detector_groups.get(title)
             if group is None:
                 group = saver.get_set_node(scan)
                 self._detector_groups[title] = group
-            saver.add_data(
-                group, data.__class__(title, items, data.timestamp), indexes, distribution
-            )
+            saver._ext_saver._write_point(group, part, index, dist)
         self.h5saver.tick_flush()
 
 
@@ -379,11 +424,14 @@ class LoggerSaver(ModuleSaver):
         saver = self._savers.get(data.name)
         if saver is None:
             raise DataValueError(f"no detector or actuator called {data.name!r} in this logger")
+        values = saver._timed_saver.require_row(
+            saver._checked_where(None), data
+        )  # before any group
         if saver.module_group is None:
             saver.get_set_node(
                 self.get_set_node() if self._module_group is None else self._module_group
             )
-        saver.add_data(None, data)
+        saver._timed_saver._write_row(saver._node(None), data, values)
         self.h5saver.tick_flush()
 
 

@@ -28,6 +28,13 @@ from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidGrou
 from h5layout.runtime.growing import GrowingArray
 from h5layout.runtime.h5backend import H5Backend, capitalize
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
+from h5layout.runtime.point_checks import (
+    parse_shape,
+    require_attrs,
+    require_exact,
+    require_numeric,
+    require_title,
+)
 from h5layout.runtime.spec import Bindings, LayoutSpec, NodeBinding, NodeSpec, Storage
 
 #: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
@@ -376,6 +383,7 @@ class H5SaverLowLevel(H5Backend):
             raise DataValueError(
                 f"add_array({name!r}): dtype {dtype.name} not allowed (allowed: {dtype_names})"
             )
+        self._require_array(name, dtype, array_to_save, data_shape, scan_shape, title, metadata)
         name = capitalize(name)
         dt_name = DataType.parse(data_type).name
         if data_dimension is None:
@@ -414,6 +422,30 @@ class H5SaverLowLevel(H5Backend):
         for key, value in (metadata or {}).items():
             node.attrs[key] = value
         return node
+
+    def _require_array(
+        self,
+        name: str,
+        dtype: np.dtype,
+        array_to_save: Any,
+        data_shape: Any,
+        scan_shape: Any,
+        title: str,
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """What ``add_array`` checks before creating the node (``DataValueError``): numbers
+        stored exactly in ``dtype``, shapes of exact integers, a storable title and
+        attributes."""
+        what = f"add_array({name!r})"
+        require_numeric(dtype, what)
+        if array_to_save is not None:
+            require_exact(np.asarray(array_to_save), dtype, what)
+        for shape in (data_shape, scan_shape):
+            if shape is not None and not all(type(n) is int and n >= 0 for n in shape):
+                parse_shape(shape, what)
+        limit = self._impl.max_attr_bytes
+        require_title(title, limit, what)
+        require_attrs(dict(metadata or {}), limit, what)
 
     def _allowed_dtypes(self, data_type: Any) -> tuple[str, ...]:
         spec = self.LAYOUT_SPEC
@@ -512,6 +544,9 @@ class H5SaverLowLevel(H5Backend):
         parent = self.get_node(where)
         attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
         name = self.next_incremental_name(parent, type_name)
+        what, limit = f"{parent.path}/{name}", self._impl.max_attr_bytes
+        require_title(title, limit, what)  # checked before the group exists
+        require_attrs({"settings": settings_as_xml, **attrs}, limit, what)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
         group.attrs["settings"] = settings_as_xml
         group.attrs["type"] = "" if type_name == "ch" else type_name

@@ -30,6 +30,9 @@ class Backend(ABC):
     supports_block_growth: bool = False
     #: whether files are local paths (False for a server's domains: no fsync, no probing)
     local_files: bool = True
+    #: bytes an attribute's UTF-8 value and name may take together (None: no limit the
+    #: savers need to check before writing)
+    max_attr_bytes: int | None = None
 
     # -- files -------------------------------------------------------------------------
     @abstractmethod

@@ -142,6 +142,11 @@ class TablesBackend(Backend):
 
     name = "tables"
     swmr_capable = False
+    # Without dense attribute storage (PyTables' files) HDF5 keeps each attribute in one
+    # object header message of at most 64 KiB: value and name may take 65,511 bytes
+    # (measured, PyTables 3.10 / HDF5 1.14); the savers refuse more, with a margin, before
+    # writing. h5py stores str attributes as variable-length strings: no such limit.
+    max_attr_bytes = 65_000
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if mode in ("r", "a", "r+"):
