@@ -3,7 +3,7 @@
 Without ``-o`` the module is printed. With ``-o`` the file is written only when its
 content changes. ``--check`` writes nothing: exit 1 with a unified diff when the file is
 stale (or missing), 0 when it is current. Exit 1 also for a wrong layout (every problem
-is printed), 2 for usage errors.
+is printed), 2 for usage errors and a missing layout.
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ def run(args: argparse.Namespace) -> int:
     if args.check and not args.output:
         print("h5layout compile: --check needs -o MODULE", file=sys.stderr)
         return 2
+    from h5layout.runtime.registry import shipped_layouts
+
+    if not Path(args.layout).is_file() and args.layout not in shipped_layouts():
+        print(f"h5layout compile: {args.layout}: no such file or shipped layout", file=sys.stderr)
+        return 2  # a missing input is a usage error, as in every command
     try:
         text = compile_layout(args.layout)
     except LayoutSpecError as exc:

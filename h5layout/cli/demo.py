@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend", default="h5py", choices=["h5py", "tables"], help="storage backend"
     )
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
 def _point(pm: Any, i: int, j: int, np: Any) -> Any:
@@ -45,7 +46,9 @@ def _point(pm: Any, i: int, j: int, np: Any) -> Any:
     )  # fmt: skip
 
 
-def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any) -> None:
+def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any, progress: bool) -> None:
+    from h5layout.cli._progress import Bar
+
     shape = (6, 4)
     h5 = pm.H5SaverLowLevel(save_type="scan", backend=backend)
     h5.init_file(path, new_file=True, metadata={"operator": "demo"})
@@ -59,12 +62,15 @@ def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any) -> None:
         "powermeter": h5.add_det_group(scan, title="powermeter"),
         "spectrometer": h5.add_det_group(scan, title="spectrometer"),
     }
+    bar = Bar(shape[0] * shape[1], "scan points", enabled=progress)
     for i in range(shape[0]):
         for j in range(shape[1]):
             point = _point(pm, i, j, np)
             for origin, group in detectors.items():
                 items = [d for d in point if d.origin == origin]
                 saver.add_data(group, pm.DataToExport(origin, data=items), indexes=(i, j))
+            bar.update(i * shape[1] + j + 1)
+    bar.close()
     h5.add_log("scan finished")
     h5.close_file()
 
@@ -107,13 +113,37 @@ def _write_raman_map(path: Path, backend: str, np: Any) -> list[str]:
     return out
 
 
+def _look(pm: Any, scan_file: Path, path: str, out_dir: Path, backend: str) -> None:
+    """Step 6: the scan point as xarray and as a picture (when the extras are installed)."""
+    import importlib.util
+
+    print("6. look at it (optional extras: h5layout[xarray], h5layout[plot])")
+    with pm.DataLoader(scan_file, backend=backend) as loader:
+        if importlib.util.find_spec("xarray") is not None:
+            arr = loader.load_xarray(path)
+            dims = ", ".join(f"{d}: {n}" for d, n in arr.sizes.items())
+            print(f"  xarray: {arr.name!r} ({dims}), units {arr.attrs['units']!r}")
+        else:
+            print("  (xarray is not installed: pip install 'h5layout[xarray]')")
+        if importlib.util.find_spec("matplotlib") is not None:
+            from h5layout.runtime.plot import plot_dwa
+
+            png = out_dir / "scan_map.png"
+            plot_dwa(loader.load_data(path), png)  # whichever data model the loader returns
+            print(f"  wrote {png} (the navigation map)")
+        else:
+            print("  (matplotlib is not installed: pip install 'h5layout[plot]')")
+
+
 def run(args: argparse.Namespace) -> int:
     """Write the demo files, show one, validate all, read a point back."""
     import numpy as np
 
     import h5layout
     import h5layout.pymodaq as pm
-    from h5layout.cli.inspect_cmd import tree_lines
+    from h5layout.cli.inspect_cmd import tree_text
+    from h5layout.runtime.registry import find_layout_spec
+    from h5layout.runtime.tree import load_tree
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -121,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
     scan_file, log_file, map_file = (out_dir / f"{n}_{be}.h5" for n in ("scan", "log", "raman_map"))
 
     print(f"1. PyMoDAQ layout (h5layout.pymodaq, {be}): a 6x4 scan and a 50-point timed log")
-    _write_pymodaq_scan(pm, scan_file, be, np)
+    from h5layout.cli._progress import wanted
+
+    _write_pymodaq_scan(pm, scan_file, be, np, wanted(args.no_progress))
     _write_pymodaq_log(pm, log_file, be, np)
     print(f"  wrote {scan_file}\n  wrote {log_file}")
 
@@ -133,11 +165,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  wrote {map_file}")
 
     print(f"3. the tree of {scan_file.name}")
-    h5 = pm.H5BrowserUtil(backend=be)
-    h5.open_file(scan_file)
-    for line in tree_lines(h5):
+    tree = load_tree(scan_file, layout=find_layout_spec(file=scan_file), backend=be)
+    for line in tree_text(tree)[1:]:
         print("  " + line)
-    h5.close_file()
 
     print("4. validate")
     report = h5layout.validate(out_dir)
@@ -166,4 +196,5 @@ def run(args: argparse.Namespace) -> int:
             ref.close_file()
     except ImportError:
         print("  (pymodaq_data is not installed: its loader is skipped)")
+    _look(pm, scan_file, path, out_dir, be)
     return 0 if report.summary()["errors"] == 0 else 1

@@ -1,22 +1,77 @@
-"""``h5layout inspect LAYOUT_OR_FILE``: the node types of a layout, or the tree of a file.
+"""``h5layout inspect FILE [NODE]`` / ``h5layout inspect LAYOUT``.
 
-An HDF5 file prints one line per node (indented path name, node class, ``type`` /
-``data_type`` attribute and shape of arrays). Anything else is read as a layout (file
-or shipped name) and prints one line per node type (name, kind, role, naming, required
-attributes, children). Exit 1 when the layout or file cannot be read.
+A file prints as a tree, one line per node: its name, the layout node type it is, and
+for groups their title, for arrays their class, shape, dtype, data dimension, label and
+units (the way PyMoDAQ's H5Browser shows scans, detectors, channels and data).
+``--attrs`` adds every attribute decoded (JSON envelope or native), with the units the
+layout declares; ``--json`` prints the same for scripts (the JSON Schema is
+``h5layout/cli/inspect.schema.json``). Only attributes and array metadata are read.
+
+A layout (a file or a shipped name) prints every node type: naming, attributes (type,
+required, units, constraints, description), array rules and children.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from h5layout.cli._describe import (
+    Paint,
+    array_text,
+    attr_constraints,
+    attr_type,
+    children_text,
+    naming_text,
+    short_location,
+    stdout_paint,
+    value_text,
+)
+
+if TYPE_CHECKING:
+    from h5layout.runtime.spec import LayoutSpec
+    from h5layout.runtime.tree import FileTree, TreeNode
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\
+examples:
+  h5layout inspect run1.h5                         the tree, with node types
+  h5layout inspect run1.h5 /RawData/Scan000 --attrs
+  h5layout inspect run1.h5 --json | jq '.tree.children[0].name'
+  h5layout inspect raman_map                       every node type of a layout
+  h5layout inspect my_lab.yaml
+
+exit status: 0 shown, 1 the file or layout cannot be read (a report, no traceback),
+2 usage error or missing input.
+"""
+
+#: attributes shown on a node's own line (the rest with --attrs)
+_ARRAY_KEYS = ("data_dimension", "distribution", "label", "units", "nav_indexes")
+_HDF5_FILE_SUFFIXES = (".h5", ".hdf5", ".he5", ".hdf")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``LAYOUT_OR_FILE``."""
-    parser.add_argument("target", metavar="LAYOUT_OR_FILE", help="HDF5 file, layout or name")
+    """``TARGET [NODE] [--attrs] [--json] [--layout L] [--color WHEN]``."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument("target", metavar="FILE_OR_LAYOUT", help="HDF5 file, layout file or name")
+    parser.add_argument("node", nargs="?", default="/", help="only this node and below (files)")
+    parser.add_argument("--attrs", action="store_true", help="every attribute, decoded")
+    parser.add_argument("--json", action="store_true", help="JSON for scripts")
+    parser.add_argument("--layout", help="layout to read the file against (default: detected)")
+    parser.add_argument(
+        "--backend", default="h5py", choices=("h5py", "tables"), help="library reading the file"
+    )
+    parser.add_argument(
+        "--color",
+        default="auto",
+        choices=("auto", "always", "never"),
+        help="colour (default: on a terminal, unless NO_COLOR is set)",
+    )
 
 
 def is_hdf5(path: Path) -> bool:
@@ -26,70 +81,211 @@ def is_hdf5(path: Path) -> bool:
     return path.is_file() and probe_file(path).is_hdf5
 
 
-def layout_lines(spec: Any) -> list[str]:
-    """One line per node type of a :class:`LayoutSpec`."""
-    lines = [f"layout {spec.layout} {spec.version} ({len(spec.nodes)} node types)"]
-    for node in spec.nodes.values():
-        naming = node.naming.pattern or node.naming.fixed or "-"
-        required = ",".join(a.name for a in node.required_attrs) or "-"
-        children = ",".join(node.children) or "-"
-        lines.append(
-            f"  {node.name}: {node.kind} role={node.role} name={naming} "
-            f"required={required} children={children}"
+# ------------------------------------------------------------------------------ layouts
+
+
+def layout_lines(spec: LayoutSpec, paint: Paint | None = None) -> list[str]:
+    """Every node type of a layout: naming, attributes, array rules, children."""
+    p = paint or Paint(False)
+    lines = [
+        p.bold(f"layout {spec.layout} {spec.version}") + f" ({len(spec.nodes)} node types)",
+    ]
+    if spec.description:
+        lines.append(f"  {spec.description}")
+    pol = spec.policy
+    lines.append(
+        p.dim(
+            f"  policy: flush_every={pol.flush_every} swmr={pol.swmr} undeclared={pol.undeclared}"
         )
+    )
+    for node in spec.nodes.values():
+        lines.append("")
+        where = short_location(node.location)
+        lines.append(
+            f"{p.type(node.name)}: {node.kind} role={node.role} name={naming_text(node)}"
+            + (p.dim(f"  ({where})") if where else "")
+        )
+        if node.description:
+            lines.append(f"  {node.description}")
+        if node.match:
+            lines.append(
+                "  recognised by: " + ", ".join(f"{k}={v!r}" for k, v in node.match.items())
+            )
+        if node.array is not None:
+            lines.append(f"  array: {array_text(node.array)}")
+        lines.append(f"  children: {children_text(node)}")
+        for a in node.attrs.values():
+            flags = "required" if a.required else "optional"
+            bits = [attr_type(a), flags]
+            if a.units:
+                bits.append(f"units {a.units}")
+            if a.encoding != "json":
+                bits.append(f"encoding {a.encoding}")
+            rule = attr_constraints(a)
+            if rule:
+                bits.append(rule)
+            line = f"  @{a.name}: " + ", ".join(bits)
+            if a.description:
+                line += p.dim(f" — {a.description}")
+            lines.append(line)
     return lines
 
 
-def tree_lines(h5: Any) -> list[str]:
-    """One line per node of an open file, depth first: name, wrapper, title, shape, type."""
-    from h5layout.runtime.nodes import CARRAY, GROUP, Node
+# ------------------------------------------------------------------------------ files
 
-    lines: list[str] = []
 
-    def visit(node: Node, depth: int) -> None:
-        extra = f" shape={node.shape} dtype={node.dtype}" if isinstance(node, CARRAY) else ""
-        tag = node.attrs.get("data_type") or node.attrs.get("type")
-        if tag:
-            extra += f" [{tag}]"
-        label = "/" if node.path == "/" else node.name
-        lines.append(f"{'  ' * depth}{label} ({type(node).__name__}) {node.title!r}{extra}")
-        if isinstance(node, GROUP):
-            for child in node.children().values():
-                visit(child, depth + 1)
+def _node_line(node: TreeNode, p: Paint) -> str:
+    label = "/" if node.path == "/" else node.name
+    parts = [p.bold(label)]
+    if node.node_type:
+        parts.append(p.type(f"[{node.node_type}]"))
+    else:
+        parts.append(p.dim("[?]"))
+    title = node.title
+    if node.kind == "group":
+        if title:
+            parts.append(repr(title))
+        gtype = node.value("type")
+        if isinstance(gtype, str) and gtype:
+            parts.append(p.dim(f"type={gtype}"))
+    else:
+        parts.append(node.node_class)
+        if node.shape is not None:
+            parts.append(p.shape(f"{node.dtype} {node.shape}"))
+        for key in _ARRAY_KEYS:
+            value = node.value(key)
+            if value not in (None, "", ()):
+                if key == "distribution" and value == "uniform":
+                    continue
+                parts.append(f"{key}={value_text(value, 40)}")
+        if title and title != node.value("label"):
+            parts.append(repr(title))
+    if node.error:
+        parts.append(p.bad(f"! {node.error}"))
+    return " ".join(parts)
 
-    visit(h5.root(), 0)
+
+def tree_text(tree: FileTree, *, attrs: bool = False, paint: Paint | None = None) -> list[str]:
+    """The tree of a file, one line per node (and per attribute with ``attrs``)."""
+    p = paint or Paint(False)
+    layout = tree.layout
+    head = f"{tree.file} ({tree.backend})"
+    head += f" — layout {layout.layout} {layout.version}" if layout else " — no known layout"
+    lines = [p.dim(head)]
+    stack: list[tuple[TreeNode, int]] = [(tree.root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        pad = "  " * depth
+        lines.append(pad + _node_line(node, p))
+        if attrs:
+            for name in sorted(node.attrs):
+                a = node.attrs[name]
+                extra = f" {a.units}" if a.units else ""
+                enc = p.dim(" (native)") if a.encoding == "native" else ""
+                lines.append(f"{pad}    @{name} = {value_text(a.value)}{extra}{enc}")
+        stack.extend((c, depth + 1) for c in reversed(node.children))
     return lines
 
 
-def file_lines(path: Path) -> list[str]:
-    """The tree of an HDF5 file (opened read-only)."""
-    from h5layout.runtime.h5backend import H5Backend
+def node_json(node: TreeNode) -> dict[str, Any]:
+    """One node (and its subtree) as JSON-ready data."""
+    from h5layout.runtime.tree import jsonable
 
-    h5 = H5Backend()
-    h5.open_file(path, "r")
+    return {
+        "path": node.path,
+        "name": node.name,
+        "kind": node.kind,
+        "class": node.node_class,
+        "node_type": node.node_type,
+        "role": node.role,
+        "title": node.title,
+        "shape": list(node.shape) if node.shape is not None else None,
+        "dtype": node.dtype,
+        "chunks": list(node.chunks) if node.chunks is not None else None,
+        "error": node.error,
+        "attrs": {
+            name: {
+                "value": jsonable(a.value),
+                "encoding": a.encoding,
+                "units": a.units,
+                "declared": a.declared,
+            }
+            for name, a in sorted(node.attrs.items())
+        },
+        "children": [node_json(c) for c in node.children],
+    }
+
+
+def tree_json(tree: FileTree) -> dict[str, Any]:
+    """The document ``inspect --json`` prints (see ``inspect.schema.json``)."""
+    layout = tree.layout
+    return {
+        "format": 1,
+        "file": tree.file,
+        "backend": tree.backend,
+        "layout": {"name": layout.layout, "version": layout.version} if layout else None,
+        "tree": node_json(tree.root),
+    }
+
+
+def _layout_for(path: Path, name: str | None) -> LayoutSpec | None:
+    from h5layout.runtime.registry import LayoutNotFoundError, find_layout_spec
+
     try:
-        return tree_lines(h5)
-    finally:
-        h5.close_file()
+        return find_layout_spec(name, file=path)
+    except LayoutNotFoundError:
+        if name is not None:
+            raise
+        return None
+
+
+# ------------------------------------------------------------------------------ run
+
+
+def _fail(target: str, message: str, code: int = EXIT_FAIL) -> int:
+    if not message.startswith(target):
+        message = f"{target}: {message}"
+    print(f"h5layout inspect: {message}", file=sys.stderr)
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the layout's node types or the file's tree."""
     from h5layout.runtime.errors import LayoutError
+    from h5layout.runtime.registry import LayoutNotFoundError
 
     target = Path(args.target)
+    paint = stdout_paint(args.color)
     try:
         if is_hdf5(target):
-            lines = file_lines(target)
-        else:
-            from h5layout.schema import load_layout_spec
+            from h5layout.runtime.tree import load_tree
 
-            lines = layout_lines(load_layout_spec(args.target))
+            spec = _layout_for(target, args.layout)
+            full = args.attrs or args.json  # a plain tree reads only what its lines show
+            tree = load_tree(target, layout=spec, node=args.node, backend=args.backend, full=full)
+            if args.json:
+                print(json.dumps(tree_json(tree), indent=1, ensure_ascii=False))
+            else:
+                print("\n".join(tree_text(tree, attrs=args.attrs, paint=paint)))
+            return EXIT_OK
+        if target.is_file() and target.suffix.lower() in _HDF5_FILE_SUFFIXES:
+            return _fail(args.target, "not an HDF5 file (no HDF5 signature)")
+        from h5layout.runtime.registry import shipped_layouts
+        from h5layout.schema import load_layout_spec
+
+        if not target.exists() and args.target not in shipped_layouts():
+            return _fail(args.target, "no such file or shipped layout", EXIT_USAGE)
+        layout = load_layout_spec(args.target)
+        if args.json:
+            print(json.dumps(layout.to_dict(), indent=1, ensure_ascii=False, default=str))
+        else:
+            print("\n".join(layout_lines(layout, paint)))
+        return EXIT_OK
+    except LayoutNotFoundError as exc:  # --layout names nothing: a usage error
+        return _fail(args.target, str(exc), EXIT_USAGE)
     except LayoutError as exc:
-        print(f"h5layout inspect: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args.target, str(exc))
+    except BrokenPipeError:
+        raise
     except OSError as exc:
-        print(f"h5layout inspect: {args.target}: {exc}", file=sys.stderr)
-        return 1
-    print("\n".join(lines))
-    return 0
+        return _fail(args.target, str(exc))

@@ -29,9 +29,62 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("h5layout.cli.validate", "check HDF5 files against a layout"),
     "repair": ("h5layout.cli.repair", "fix what validate marks as repairable, in place"),
     "inspect": ("h5layout.cli.inspect_cmd", "show the node tree of a file or a layout"),
+    "docs": ("h5layout.cli.docs_cmd", "write Markdown documentation of a layout"),
+    "plot": ("h5layout.cli.plot_cmd", "draw one data node of a file as a PNG"),
+    "copy": ("h5layout.cli.copy_cmd", "copy a file between backends, then validate the copy"),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+#: the exit-code rule every command follows (shown by ``h5layout --help``)
+EXIT_RULE = """\
+exit status (every command): 0 success, 1 the input has problems (invalid file or layout,
+stale output, a copy or plot that failed: a report, never a traceback), 2 usage errors
+and missing inputs (no such file, unknown layout, bad option), 130 interrupted.
+"""
+
+#: examples and exit codes of commands whose module gives no ``EPILOG`` of its own
+EPILOGS: dict[str, str] = {
+    "demo": """\
+examples:
+  h5layout demo                      files in a temporary folder
+  h5layout demo --backend tables -o demo_files/
+
+exit status: 0 every step worked, 1 a step failed.
+""",
+    "check": """\
+examples:
+  h5layout check my_lab.yaml
+  h5layout check pymodaq raman_map --format json
+
+exit status: 0 every layout valid, 1 problems (each as file:line:col: path: message),
+2 usage error or no such layout.
+""",
+    "schema": """\
+examples:
+  h5layout schema -o layout.schema.json    for editors (yaml-language-server)
+
+exit status: 0 written, 2 the output cannot be written.
+""",
+    "compile": """\
+examples:
+  h5layout compile my_lab.yaml -o my_lab.py
+  h5layout compile my_lab.yaml -o my_lab.py --check     in CI: is the module current?
+
+exit status: 0 written or current, 1 layout problems or a stale module (--check),
+2 usage error or no such layout.
+""",
+    "validate": """\
+examples:
+  h5layout validate data/                          every *.h5 / *.hdf5 below data/
+  h5layout validate run1.h5 --layout my_lab.yaml --strict
+  h5layout validate data/ --quiet -j 2             only files with findings, 2 processes
+  h5layout validate data/ --format sarif > validate.sarif
+
+exit status: 0 every file valid, 1 errors (or warnings with --strict), 2 usage error,
+missing input or a check that failed inside h5layout.
+""",
+}
 
 
 def _available() -> dict[str, tuple[str, str]]:
@@ -49,13 +102,21 @@ def build_parser(
     parser = argparse.ArgumentParser(
         prog="h5layout",
         description="Declarative, schema-driven compiler for HDF5 file layouts.",
+        epilog=EXIT_RULE + "\n'h5layout COMMAND --help' shows each command's examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"h5layout {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (modname, helptext) in commands.items():
         if chosen is not None and name != chosen:
             continue  # a parser per command costs ~1 ms at every start; --help builds them all
-        p = sub.add_parser(name, help=helptext, description=helptext)
+        p = sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext,
+            epilog=EPILOGS.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == chosen:
             importlib.import_module(modname).add_arguments(p)
     return parser

@@ -8,16 +8,34 @@
   ``swmr_active`` left true.
 
 A copy ``FILE.bak`` is written first (``--no-backup`` skips it). Exit status: 0 when the
-file is clean afterwards, 1 when problems remain that repair cannot fix, 2 on usage errors.
+file is clean afterwards, 1 when problems remain that repair cannot fix (or the file cannot
+be read), 2 on usage errors (missing file, a ``--layout`` that cannot load).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+#: files from this size on get a progress bar (on a terminal): the backup copy is the long part
+PROGRESS_FROM_BYTES = 64 * 1024 * 1024
+
+EPILOG = """\
+examples:
+  h5layout repair run_crashed.h5           writes run_crashed.h5.bak first
+  h5layout repair run.h5 --layout my_lab.yaml --no-backup
+
+exit status: 0 clean afterwards, 1 problems repair cannot fix remain (or the file cannot be
+read), 2 usage error, missing input or a --layout that cannot load.
+"""
+
+T = TypeVar("T")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +43,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="HDF5 file to repair in place")
     parser.add_argument("--layout", metavar="NAME|PATH", help="layout (default: detected)")
     parser.add_argument("--no-backup", action="store_true", help="do not write FILE.bak first")
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+
+
+def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread while a bar follows the backup copy growing, then the
+    checks (nothing of the repair itself is touched: only file sizes are read here)."""
+    from h5layout.cli._progress import Bar
+
+    total = os.path.getsize(path)
+    bar = Bar(total, f"backup of {os.path.basename(path)}", unit="bytes")
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    bak = path + ".bak"
+    while worker.is_alive():
+        worker.join(0.2)
+        if backup and os.path.exists(bak):
+            done = os.path.getsize(bak)
+            bar.label = f"backup of {os.path.basename(path)}" if done < total else "checking"
+            bar.update(min(done, total))
+    bar.close()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,16 +84,26 @@ def run(args: argparse.Namespace) -> int:
     if not Path(path).is_file():
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
+    from h5layout.cli._progress import wanted
+    from h5layout.runtime.errors import LayoutSpecError
+    from h5layout.runtime.registry import LayoutNotFoundError
     from h5layout.runtime.repair import RepairError, repair_file
 
+    def work() -> tuple[list[str], Any]:
+        return repair_file(path, args.layout, backup=not args.no_backup)
+
+    show = wanted(args.no_progress) and Path(path).stat().st_size >= PROGRESS_FROM_BYTES
     try:
-        changed, report = repair_file(path, args.layout, backup=not args.no_backup)
+        changed, report = _with_progress(path, not args.no_backup, work) if show else work()
     except RepairError as exc:
         print(f"h5layout repair: {path}: cannot repair: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    except Exception as exc:  # a layout that cannot load, an HDF5 error: say so
-        print(f"h5layout repair: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except (LayoutNotFoundError, LayoutSpecError) as exc:  # --layout names no usable layout
+        print(f"h5layout repair: {path}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # an HDF5 error of a damaged file: a problem of the input
+        print(f"h5layout repair: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     for line in changed:
         print(f"{path}: {line}")
     if len([c for c in changed if not c.startswith("backup")]) == 0:

@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jobs", "-j", type=int, default=1, metavar="N", help="check N files in parallel"
     )
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="text: print only files with findings"
+    )
 
 
 def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
@@ -128,13 +131,20 @@ def run(args: argparse.Namespace) -> int:
             layout = str(Path(layout).resolve())  # workers may not share our cwd
         del spec
     show = not args.no_progress and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    stream = args.format == "text"  # text streams file by file; the others are one document
     report = Report()
     for i, fr in enumerate(_run_all(files, layout, args.jobs), 1):
         report.files.append(fr)
+        if stream and (fr.findings or not args.quiet):
+            if show:
+                sys.stderr.write("\r" + " " * 60 + "\r")
+            text = format_report(Report([fr]), "text", color=color, strict=args.strict)
+            print("\n".join(text.splitlines()[:-1]), flush=True)  # all but the summary
         if show:
             _progress(i, len(files))
-    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    print(format_report(report, args.format, color=color, strict=args.strict))
+    text = format_report(report, args.format, color=color, strict=args.strict)
+    print(text.splitlines()[-1] if stream else text)
     if any(f.code == "internal-error" for fr in report.files for f in fr.findings):
         return EXIT_USAGE
     return report.exit_code(strict=args.strict)

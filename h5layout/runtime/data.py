@@ -484,6 +484,20 @@ class DataWithAxes:
             f"{self.dim.name} {self.shape}>"
         )
 
+    def to_xarray(self) -> Any:
+        """An ``xarray.DataArray``: named dims, axes as coordinates, units in ``attrs``
+        (needs the ``xarray`` extra; see :mod:`h5layout.runtime.xarray_`)."""
+        from h5layout.runtime.xarray_ import dwa_to_xarray
+
+        return dwa_to_xarray(self)
+
+    def plot(self, output: Any = None, **kwargs: Any) -> Any:
+        """A matplotlib figure of the data, saved to ``output`` when given (needs the
+        ``plot`` extra; see :mod:`h5layout.runtime.plot`)."""
+        from h5layout.runtime.plot import plot_dwa
+
+        return plot_dwa(self, output, **kwargs)
+
     def to_pymodaq(self) -> Any:
         """The equivalent pymodaq_data DataRaw / DataCalculated (needs pymodaq_data)."""
         module = _pymodaq_data()
@@ -674,6 +688,12 @@ class DataToExport:
     def copy(self) -> DataToExport:
         """An independent copy."""
         return DataToExport(self.name, [d.copy() for d in self._data], self.timestamp)
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.Dataset``, one variable per channel (needs the ``xarray`` extra)."""
+        from h5layout.runtime.xarray_ import dte_to_xarray
+
+        return dte_to_xarray(self)
 
     def to_pymodaq(self) -> Any:
         """The equivalent ``pymodaq_data.data.DataToExport`` (needs pymodaq_data)."""

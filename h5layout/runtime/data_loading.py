@@ -307,6 +307,14 @@ class DataLoader:
         """The DataWithAxes at ``where`` (all channels of its group with ``load_all``)."""
         return load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
 
+    def load_xarray(self, where: Any) -> Any:
+        """The data at ``where`` as xarray: a ``DataArray`` for a data node, a ``Dataset`` of
+        every data object below a group (needs the ``xarray`` extra; see
+        :mod:`h5layout.runtime.xarray_`)."""
+        from h5layout.runtime.xarray_ import load_xarray
+
+        return load_xarray(self, where)
+
     def load_all(
         self, where: Any = "/", data: DataToExport | None = None, with_bkg: bool = False
     ) -> DataToExport:

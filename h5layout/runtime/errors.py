@@ -29,7 +29,11 @@ carries a list of :class:`Problem` (a layout file's location, a stable code) and
     ├── InvalidScanType                  /
     ├── AxisError                        a node is not an axis, or an axis does not fit
     ├── DataDimError (ValueError)        data of a dimensionality the saver cannot handle
-    └── RuntimeVersionError (ImportError)   a generated module needs another runtime
+    ├── RuntimeVersionError (ImportError)   a generated module needs another runtime
+    ├── CopyError                        a copy between backends failed (nothing left behind)
+    └── ExtraMissingError (ImportError)  an optional extra is not installed
+        ├── XarrayMissingError           h5layout[xarray]
+        └── PlotMissingError             h5layout[plot]
 """
 
 from __future__ import annotations
@@ -184,3 +188,19 @@ class DataDimError(LayoutError, ValueError):
 
 class RuntimeVersionError(LayoutError, ImportError):
     """A generated module was made for another version of the h5layout runtime."""
+
+
+class CopyError(LayoutError):
+    """A copy between backends failed; nothing was left at the destination."""
+
+
+class ExtraMissingError(LayoutError, ImportError):
+    """An optional extra (a library h5layout does not require) is not installed."""
+
+
+class XarrayMissingError(ExtraMissingError):
+    """xarray is not installed (``pip install h5layout[xarray]``)."""
+
+
+class PlotMissingError(ExtraMissingError):
+    """matplotlib is not installed (``pip install h5layout[plot]``)."""

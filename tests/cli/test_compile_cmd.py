@@ -70,9 +70,10 @@ def test_inspect_layout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", "raman_map"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("layout raman_map 1.0")
-    assert (
-        "  scan: group role=scan name=Map{index:03d} required=sample_id,operator,temperature" in out
-    )
+    scan = out.split("\nscan: group role=scan name=Map{index:03d}", 1)[1].split("\n\n")[0]
+    for name in ("sample_id", "operator", "temperature"):
+        line = next(x for x in scan.splitlines() if x.startswith(f"  @{name}: "))
+        assert ", required" in line
 
 
 def test_inspect_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,14 +86,15 @@ def test_inspect_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         saver.add_data(det, pm.DataToExport("d", data=[dwa]))
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "/ (GROUP) 'PyMoDAQ file'"
-    assert out[1].startswith("  RawData (GROUP) 'Data from PyMoDAQ modules'")
+    assert out[0].endswith("(h5py) — layout pymodaq 5.3.0")
+    assert out[1] == "/ [root] 'PyMoDAQ file'"
+    assert out[2].startswith("  RawData [raw] 'Data from PyMoDAQ modules'")
     # depth first: the channel group, then its array one level deeper
-    i = next(i for i, line in enumerate(out) if line.strip().startswith("CH00 (GROUP) 'sig'"))
-    assert out[i + 1].strip() == "Data00 (CARRAY) 'sig' shape=(3,) dtype=float64 [data]"
+    i = next(i for i, line in enumerate(out) if line.strip().startswith("CH00 [channel] 'sig'"))
+    assert out[i + 1].strip().startswith("Data00 [data] CARRAY float64 (3,) data_dimension=")
     assert len(out[i + 1]) - len(out[i + 1].lstrip()) == len(out[i]) - len(out[i].lstrip()) + 2
 
 
 def test_inspect_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["inspect", str(tmp_path / "nope.yaml")]) == 1
+    assert main(["inspect", str(tmp_path / "nope.yaml")]) == 2  # missing input: usage
     assert "nope.yaml" in capsys.readouterr().err

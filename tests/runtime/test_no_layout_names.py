@@ -28,8 +28,11 @@ KNOWN = {
     # runtime/validate.py are being reworked in parallel)
     ("registry.py", "RawData"),
     ("validate.py", "RawData"),
-    # default labels of the data model's channels (DataWithAxes), not node names
+    # default labels of the data model's channels (DataWithAxes), not node names; the plot
+    # and xarray views label unlabelled channels the same way
     ("data.py", "CH{i:02d}"),
+    ("plot.py", "CH{k:02d}"),
+    ("xarray_.py", "CH{k:02d}"),
     # file names of the settings-driven saver's datasets (Dataset_20240101_000.h5), not nodes
     ("h5saver.py", "{prefix}_{index:03d}.h5"),
 }

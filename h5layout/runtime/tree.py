@@ -1,0 +1,362 @@
+"""The node tree of a file as a reader sees it: what ``h5layout inspect`` prints.
+
+:func:`load_tree` walks a file through the :class:`~h5layout.runtime.backends.Backend`
+interface (so h5py, PyTables and h5pyd files read the same way), reads every node's
+attributes and array metadata — never the data — and names each node's layout node type
+the way the file checker recognises it (candidates from the parent's type, a name that
+fits the naming rule, ``match`` values; the most specific wins). The walk visits each HDF5
+object once, so hard-link cycles end, and a node that cannot be read is reported in
+:attr:`TreeNode.error` instead of stopping the walk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from h5layout.runtime.attrs import decode_raw, read_attr
+from h5layout.runtime.errors import FileAccessError, NodeError
+from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+
+#: deepest nesting the walk follows (a guard against pathological files)
+MAX_DEPTH = 256
+#: attributes a tree line shows; ``load_tree(full=False)`` reads only these (and the
+#: layout's ``match`` keys), about half of a PyMoDAQ array's attributes
+SUMMARY_ATTRS = frozenset(
+    {"TITLE", "type", "data_type", "data_dimension", "distribution", "label", "units",
+     "nav_indexes"}
+)  # fmt: skip
+
+
+@dataclass
+class TreeAttr:
+    """One attribute: its decoded value, how it is stored, and what the layout says."""
+
+    value: Any
+    encoding: str  # 'json' (pymodaq envelope) | 'native'
+    units: str | None = None  # from the layout's attribute declaration
+    declared: bool = False
+
+
+@dataclass
+class TreeNode:
+    """One node of a file, with the layout node type it was recognised as."""
+
+    path: str
+    name: str
+    kind: str  # 'group' | 'array'
+    node_class: str  # GROUP | CARRAY | EARRAY | VLARRAY
+    node_type: str | None = None
+    role: str | None = None
+    attrs: dict[str, TreeAttr] = field(default_factory=dict)
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+    chunks: tuple[int, ...] | None = None
+    children: list[TreeNode] = field(default_factory=list)
+    error: str | None = None
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """The decoded value of an attribute, or ``default``."""
+        attr = self.attrs.get(name)
+        return default if attr is None else attr.value
+
+    @property
+    def title(self) -> str:
+        """The ``TITLE`` attribute as text ('' when absent)."""
+        value = self.value("TITLE", "")
+        return value if isinstance(value, str) else str(value)
+
+    def walk(self) -> Iterator[TreeNode]:
+        """This node and every node below it, depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def find(self, path: str) -> TreeNode | None:
+        """The node at an absolute path below this one, or None."""
+        for node in self.walk():
+            if node.path == path:
+                return node
+        return None
+
+
+@dataclass
+class FileTree:
+    """A file's tree with the layout it was read against."""
+
+    file: str
+    backend: str
+    layout: LayoutSpec | None
+    root: TreeNode
+
+
+_ABSENT: Any = object()
+
+
+def _name_score(spec: NodeSpec, name: str) -> int:
+    naming = spec.naming
+    if naming.fixed is None and naming.pattern is None:
+        return 0
+    if naming.fixed == "/":
+        return -1
+    if naming.counter_text(name) is not None:
+        return 2 if naming.pattern is None else 1
+    return -1
+
+
+def _equal(value: Any, want: Any) -> bool:
+    if value is _ABSENT:
+        return False
+    try:
+        return bool(value == want)
+    except (TypeError, ValueError):
+        return False
+
+
+def classify(
+    spec: LayoutSpec, parent: NodeSpec | None, name: str, kind: str, attrs: Mapping[str, Any]
+) -> NodeSpec | None:
+    """The node type a child called ``name`` of a ``parent``-typed group is, or None.
+
+    ``attrs`` are the child's decoded attribute values. Among the parent's child types of
+    the right kind whose naming fits, the one whose ``match`` values all hold and which is
+    most specific wins; a node named like a type whose ``match`` fails is still that type.
+    """
+    if parent is None:
+        return None
+    best: tuple[int, NodeSpec] | None = None
+    fallback: tuple[int, NodeSpec] | None = None
+    for type_name in parent.children:
+        cand = spec.nodes.get(type_name)
+        if cand is None or cand.kind != kind:
+            continue
+        score = _name_score(cand, name)
+        if score < 0:
+            continue
+        if all(_equal(attrs.get(k, _ABSENT), v) for k, v in cand.match.items()):
+            total = score + len(cand.match)
+            if best is None or total > best[0]:
+                best = (total, cand)
+        elif score > 0 and (fallback is None or score > fallback[0]):
+            fallback = (score, cand)
+    if best is not None:
+        return best[1]
+    return fallback[1] if fallback is not None else None
+
+
+def _name_text(name: str | bytes) -> str:
+    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+
+
+def _encoding_of(raw: Any) -> str:
+    text = decode_raw(raw)
+    if isinstance(text, str) and text.startswith('{"module": ') and '"data": ' in text:
+        return "json"
+    return "native"
+
+
+def _identity(obj: Any, path: str) -> Any:
+    try:
+        return hash(obj.id)  # h5py and h5pyd hash (file, object address)
+    except (AttributeError, TypeError, ValueError, OSError, RuntimeError):
+        pass
+    try:
+        return ("tables", obj._v_pathname)  # PyTables follows no hard-link cycles
+    except AttributeError:
+        return path
+
+
+class _Walker:
+    def __init__(self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None) -> None:
+        self.be = backend
+        self.spec = spec
+        self.only = only
+        self.seen: set[Any] = set()
+
+    def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
+        be = self.be
+        try:
+            is_group = be.is_group(obj)
+            node_class = be.node_class(obj)
+        except Exception as exc:
+            return TreeNode(path, name, "array", "?", error=f"cannot read the node: {exc}")
+        kind = "group" if is_group else "array"
+        node = TreeNode(path, name, kind, node_class)
+        raw: dict[str, Any] = {}
+        try:
+            names = be.attr_names(obj)
+        except Exception as exc:
+            node.error = f"cannot list attributes: {exc}"
+            names = []
+        if self.only is not None:
+            names = [n for n in names if n in self.only]
+        decoded: dict[str, Any] = {}
+        for key in names:
+            text = _name_text(key)
+            try:
+                raw[text] = be.get_attr(obj, key)
+            except Exception as exc:
+                node.error = f"cannot read attribute {text!r}: {exc}"
+                continue
+            try:
+                decoded[text] = read_attr(raw[text])
+            except Exception:
+                decoded[text] = decode_raw(raw[text])
+        spec = self.spec
+        node_spec: NodeSpec | None = None
+        if spec is not None:
+            if path == "/":
+                node_spec = spec.nodes.get(spec.root)
+            else:
+                node_spec = classify(spec, parent, name, kind, decoded)
+        declared: Mapping[str, AttrSpec] = node_spec.attrs if node_spec is not None else {}
+        for text, value in decoded.items():
+            aspec = declared.get(text)
+            node.attrs[text] = TreeAttr(
+                value=value,
+                encoding=_encoding_of(raw[text]),
+                units=aspec.units if aspec is not None else None,
+                declared=aspec is not None,
+            )
+        if node_spec is not None:
+            node.node_type, node.role = node_spec.name, node_spec.role
+        if not is_group:
+            try:
+                node.shape = tuple(int(n) for n in be.shape(obj))
+                node.dtype = str(be.dtype(obj))
+                node.chunks = be.chunks(obj)
+            except Exception as exc:
+                node.error = f"cannot read the array's metadata: {exc}"
+        return node
+
+    def walk(self, obj: Any, node: TreeNode, node_spec: NodeSpec | None, depth: int) -> None:
+        """Load the children of a group node, depth first, each object once."""
+        stack: list[tuple[Any, TreeNode, NodeSpec | None, int]] = [(obj, node, node_spec, depth)]
+        while stack:
+            g_obj, g_node, g_spec, d = stack.pop()
+            if d >= MAX_DEPTH:
+                g_node.error = f"deeper than {MAX_DEPTH} levels: not followed"
+                continue
+            try:
+                children = self.be.children(g_obj)
+            except Exception as exc:
+                g_node.error = f"cannot list the group: {exc}"
+                continue
+            pending = []
+            for raw_name in sorted(children, key=_name_text):
+                child_obj = children[raw_name]
+                name = _name_text(raw_name)  # h5py gives bytes for names not in UTF-8
+                path = f"{g_node.path.rstrip('/')}/{name}"
+                key = _identity(child_obj, path)
+                if key in self.seen:
+                    continue  # a second hard link to an object already shown (or a cycle)
+                self.seen.add(key)
+                child = self.load(child_obj, path, name, g_spec, False)
+                g_node.children.append(child)
+                if child.kind == "group":
+                    child_spec = (
+                        self.spec.nodes.get(child.node_type)
+                        if (self.spec is not None and child.node_type is not None)
+                        else None
+                    )
+                    pending.append((child_obj, child, child_spec, d + 1))
+            stack.extend(reversed(pending))
+
+
+def _open(path: str, backend: str) -> tuple[Any, Any]:
+    from h5layout.runtime.backends import get_backend
+
+    be = get_backend(backend)
+    if be.local_files and not os.path.isfile(path):
+        raise FileAccessError(f"{path}: no such file")
+    try:
+        kwargs: dict[str, Any] = {"locking": False} if backend == "h5py" else {}
+        file = be.open(path, "r", title="", swmr_mode=False, **kwargs)
+    except FileAccessError:
+        raise
+    except Exception as exc:  # each library has its own exceptions for a bad file
+        raise FileAccessError(f"{path}: cannot open: {exc}") from exc
+    return be, file
+
+
+def load_tree(
+    path: str | os.PathLike[str],
+    *,
+    layout: LayoutSpec | None = None,
+    node: str = "/",
+    backend: str = "h5py",
+    full: bool = True,
+) -> FileTree:
+    """Read the tree of a file (attributes and array metadata only) below ``node``.
+
+    ``layout`` names each node's type; None leaves node types empty. ``full=False`` reads
+    only the attributes a tree line shows (:data:`SUMMARY_ATTRS` and the layout's
+    ``match`` keys), which halves the reads on PyMoDAQ files. Raises
+    :class:`FileAccessError` when the file cannot be opened and :class:`NodeError` when
+    ``node`` is not in it.
+    """
+    text = os.fspath(path)
+    be, file = _open(text, backend)
+    try:
+        only = None
+        if not full:
+            keys = {k for n in layout.nodes.values() for k in n.match} if layout else set()
+            only = SUMMARY_ATTRS | keys
+        walker = _Walker(be, layout, only)
+        root_obj = be.root(file)
+        current = walker.load(root_obj, "/", "/", None, True)
+        walker.seen.add(_identity(root_obj, "/"))
+        obj = root_obj
+        parts = [p for p in node.strip("/").split("/") if p]
+        for part in parts:
+            # Follow the path from the root so each ancestor's node type is known.
+            if current.kind != "group":
+                raise NodeError(f"{text}: {node}: {current.path} is not a group")
+            try:
+                children = be.children(obj)
+            except Exception as exc:
+                raise NodeError(f"{text}: {node}: cannot list {current.path}: {exc}") from exc
+            if part not in children:
+                raise NodeError(f"{text}: no node {node!r} in the file")
+            parent_spec = _spec(layout, current)
+            obj = children[part]
+            path_here = f"{current.path.rstrip('/')}/{part}"
+            current = walker.load(obj, path_here, part, parent_spec, False)
+            walker.seen.add(_identity(obj, path_here))
+        if current.kind == "group":
+            walker.walk(obj, current, _spec(layout, current), len(parts))
+        return FileTree(file=text, backend=be.name, layout=layout, root=current)
+    finally:
+        try:
+            be.close(file)
+        except Exception:
+            pass
+
+
+def _spec(layout: LayoutSpec | None, node: TreeNode) -> NodeSpec | None:
+    if layout is None or node.node_type is None:
+        return None
+    return layout.nodes.get(node.node_type)
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready form of a decoded attribute value (arrays as lists, others as text)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and not np.isfinite(value):
+            return repr(value)
+        return value
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()] if value.ndim else jsonable(value.item())
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
