@@ -109,6 +109,13 @@ def isort_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
+def import_sort_key(name: str) -> tuple[int, str, str]:
+    """Order of imported names in ruff's isort: as :func:`isort_key`, but case-insensitive
+    within each kind (``H5asciiExporter`` before ``H5Backend``)."""
+    kind = isort_key(name)[0]
+    return (kind, name.lower(), name)
+
+
 def _check_identifier(name: str, what: str) -> str:
     if not name.isidentifier() or keyword.iskeyword(name):
         raise CompileError(f"{what} {name!r} is not a Python identifier")
@@ -383,7 +390,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         spec = bind(spec)
     name = _check_identifier(spec.layout, "layout name")
     bound = tuple(api.LAYOUT_BOUND_CLASSES)
-    reexports = tuple(sorted(api.REEXPORTS, key=isort_key))
+    reexports = tuple(sorted(api.REEXPORTS, key=import_sort_key))
     module_names = {
         "LAYOUT",
         "LAYOUT_SPEC",

@@ -7,14 +7,13 @@ written, and the file checker checks what it reads from a file.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from h5layout.runtime.errors import DataValueError, MissingAttributeError, ValueProblem
+from h5layout.runtime.patterns import search as pattern_search
 from h5layout.runtime.spec import AttrSpec
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -28,11 +27,6 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "datetime": (datetime.datetime, datetime.date, datetime.time, str),
     "dict": (dict,),
 }
-
-
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def type_name(value: Any) -> str:
@@ -74,7 +68,7 @@ def check_value(spec: AttrSpec, value: Any) -> list[tuple[str, str]]:
     if (
         spec.pattern is not None
         and isinstance(value, str)
-        and not _regex(spec.pattern).search(value)
+        and not pattern_search(spec.pattern, value)  # RE2: linear time on any value
     ):
         out.append(
             ("bad-attribute-value", f"{value!r} does not match the pattern {spec.pattern!r}")

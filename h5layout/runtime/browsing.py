@@ -18,8 +18,9 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from h5layout.runtime.data import DataToExport, DataWithAxes, as_dwa
 from h5layout.runtime.enums import DataType
-from h5layout.runtime.errors import FileAccessError, InvalidExport, NodeError
+from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidExport, NodeError
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
 from h5layout.runtime.saving import DEFAULT_BINDINGS, H5SaverLowLevel
@@ -29,6 +30,7 @@ __all__ = [
     "ExporterFactory",
     "H5BrowserUtil",
     "H5Exporter",
+    "H5asciiExporter",
     "H5h5Exporter",
     "H5npyExporter",
     "H5txtExporter",
@@ -47,7 +49,12 @@ E = TypeVar("E", bound="type[H5Exporter]")
 
 
 class H5Exporter:
-    """Writes one node of an open file to another file format."""
+    """Writes one node of an open file to another file format.
+
+    The shipped exporters also take data instead of a node: a DataWithAxes, h5layout's
+    or pymodaq_data's (its channels, stacked along a first dimension when there are
+    several; the ``h5`` exporter saves it whole, with its axes).
+    """
 
     #: file extension, without the dot
     FORMAT_EXTENSION: ClassVar[str] = ""
@@ -55,7 +62,7 @@ class H5Exporter:
     FORMAT_DESCRIPTION: ClassVar[str] = ""
 
     def export_data(self, node: Node, filename: str | Path) -> None:
-        """Write ``node`` to ``filename``."""
+        """Write ``node`` (or data, for the shipped exporters) to ``filename``."""
         raise NotImplementedError
 
     @classmethod
@@ -68,6 +75,8 @@ class ExporterFactory:
     """Registry of exporters, by extension then description."""
 
     exporters_registry: ClassVar[dict[str, dict[str, type[H5Exporter]]]] = {}
+    #: kept for programs written for pymodaq_data, which declares it (and leaves it empty)
+    file_filters: ClassVar[dict[str, str]] = {}
     _entry_points_loaded: ClassVar[bool] = False
 
     @classmethod
@@ -162,7 +171,20 @@ def load_entry_point_exporters() -> list[str]:
     return loaded
 
 
-def _array_values(node: Node) -> np.ndarray:
+def _as_data(obj: Any) -> DataWithAxes:
+    """A DataWithAxes from anything that is not a node (``InvalidExport`` otherwise)."""
+    try:
+        return as_dwa(obj)
+    except DataValueError as exc:
+        raise InvalidExport(
+            f"cannot export a {type(obj).__name__}: expected a node or a DataWithAxes"
+        ) from exc
+
+
+def _array_values(node: Any) -> np.ndarray:
+    if not isinstance(node, Node):
+        dwa = _as_data(node)
+        return np.asarray(dwa.data[0]) if dwa.length == 1 else np.stack(dwa.data)
     if isinstance(node, StringARRAY):
         return np.asarray(node.read(), dtype=str)
     if isinstance(node, VLARRAY):
@@ -172,15 +194,49 @@ def _array_values(node: Node) -> np.ndarray:
     return np.asarray(node.read())
 
 
+def _export_columns(group: GROUP, filename: str | Path) -> None:
+    """The 1D arrays of ``group`` as tab-separated columns, named in a ``#`` header line.
+
+    As PyMoDAQ's text exporters write a group; arrays of different lengths are refused
+    (PyMoDAQ cuts every column to the shortest).
+    """
+    names, columns = [], []
+    for name, child in group.children().items():
+        if isinstance(child, CARRAY) and (isinstance(child, StringARRAY) or len(child.shape) == 1):
+            values = _array_values(child)
+            if values.ndim == 1:
+                names.append(name)
+                columns.append(values)
+    if not columns:
+        raise InvalidExport(f"{group.path}: no 1D array to export as columns")
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        raise InvalidExport(
+            f"{group.path}: 1D arrays of different lengths ({sorted(lengths)}) cannot be columns"
+        )
+    table = np.empty(
+        (lengths.pop(),), dtype=[(n, c.dtype) for n, c in zip(names, columns, strict=True)]
+    )
+    for n, c in zip(names, columns, strict=True):
+        table[n] = c
+    fmts = ["%s" if c.dtype.kind in "US" else "%d" if c.dtype.kind in "iub" else "%.6f"
+            for c in columns]  # fmt: skip
+    np.savetxt(filename, table, fmt=fmts, delimiter="\t", header="#" + "\t".join(names))
+
+
 @ExporterFactory.register_exporter()
 class H5txtExporter(H5Exporter):
-    """An array as tab-separated text (arrays of more than 2 dims flattened per row)."""
+    """An array as tab-separated text (arrays of more than 2 dims flattened per row); a
+    group as the columns of its 1D arrays."""
 
     FORMAT_EXTENSION = "txt"
     FORMAT_DESCRIPTION = "Text files"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
         """Write the array of ``node`` with ``numpy.savetxt``."""
+        if isinstance(node, GROUP):
+            _export_columns(node, filename)
+            return
         data = _array_values(node)
         if data.dtype.kind in "US":
             Path(filename).write_text("\n".join(str(s) for s in data.reshape(-1)) + "\n")
@@ -203,6 +259,27 @@ class H5npyExporter(H5Exporter):
     def export_data(self, node: Node, filename: str | Path) -> None:
         """Write the array of ``node`` with ``numpy.save`` (no pickles)."""
         np.save(filename, _array_values(node), allow_pickle=False)
+
+
+@ExporterFactory.register_exporter()
+class H5asciiExporter(H5Exporter):
+    """An array as tab-separated text, transposed (one column per row of the array), the
+    ASCII layout FLIMJ reads; a group as the columns of its 1D arrays."""
+
+    FORMAT_EXTENSION = "ascii"
+    FORMAT_DESCRIPTION = "Ascii flimj file"
+
+    def export_data(self, node: Node, filename: str | Path) -> None:
+        """Write the array of ``node`` transposed (a 1D array as one line)."""
+        if isinstance(node, GROUP):
+            _export_columns(node, filename)
+            return
+        data = _array_values(node)
+        table: np.ndarray = data.T if data.ndim > 1 else data.reshape((1, -1))
+        if table.ndim > 2:
+            table = table.reshape((len(table), -1))
+        fmt = "%s" if data.dtype.kind in "US" else "%.6e"
+        np.savetxt(filename, table, fmt=fmt, delimiter="\t")
 
 
 def _copy_attrs(source: Node, target_raw: Any, target: H5Backend) -> None:
@@ -257,7 +334,11 @@ class H5h5Exporter(H5Exporter):
     FORMAT_DESCRIPTION = "Single node h5 file"
 
     def export_data(self, node: Node, filename: str | Path) -> None:
-        """Write ``node`` (and its companions) at the root of a new file ``filename``."""
+        """Write ``node`` (and its companions) at the root of a new file ``filename``; data
+        (a DataWithAxes) is saved as one detector's data in a new h5layout file."""
+        if not isinstance(node, Node):
+            self._export_dwa(_as_data(node), Path(filename))
+            return
         target_path = Path(filename)
         source_file = node.backend_impl.filename(node.backend_impl.file_of(node.node))
         if target_path.exists() and target_path.resolve() == Path(source_file).resolve():
@@ -270,6 +351,18 @@ class H5h5Exporter(H5Exporter):
                 _copy_node(item, root, target)
         finally:
             target.close_file()
+
+    @staticmethod
+    def _export_dwa(dwa: DataWithAxes, target_path: Path) -> None:
+        from h5layout.runtime.dte_saving import DataToExportSaver
+
+        saver = H5SaverLowLevel(save_type="detector")
+        saver.init_file(target_path, new_file=True)
+        try:
+            det = saver.add_det_group(saver.raw_group, title=dwa.origin or dwa.name)
+            DataToExportSaver(saver).add_data(det, DataToExport(dwa.origin or "export", [dwa]))
+        finally:
+            saver.close_file()
 
     @staticmethod
     def _companions(node: Node) -> list[Node]:

@@ -14,6 +14,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from h5layout.runtime.data import Axis, DataToExport, DataWithAxes
+from h5layout.runtime.datamodel import (
+    convert_dte,
+    convert_dwa,
+    is_pymodaq_dte,
+    resolve_data_model,
+)
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType
 from h5layout.runtime.errors import DataValueError, NodeError
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
@@ -242,14 +248,27 @@ def load_dwa(
 
 
 class DataLoader:
-    """Reads data saved in the PyMoDAQ layout (by h5layout or pymodaq_data)."""
+    """Reads data saved in the PyMoDAQ layout (by h5layout or pymodaq_data).
+
+    ``data_model`` chooses the objects returned: ``'pymodaq'`` (pymodaq_data's own
+    ``DataRaw``/``Axis``/``DataToExport``), ``'h5layout'`` (h5layout's data model) or
+    ``'auto'`` (the environment variable ``H5LAYOUT_DATA_MODEL`` if set, else ``'pymodaq'``
+    when pymodaq_data is installed); see :mod:`h5layout.runtime.datamodel`.
+    """
 
     #: saver class used to open paths (a compiled layout binds its own)
     SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
 
-    def __init__(self, h5saver: Any, swmr_mode: bool = False, backend: str | None = None) -> None:
+    def __init__(
+        self,
+        h5saver: Any,
+        swmr_mode: bool = False,
+        backend: str | None = None,
+        data_model: str = "auto",
+    ) -> None:
         """Read ``h5saver``'s file, or open a path read-only (as a SWMR reader when
         ``swmr_mode`` is True or a SWMR writer holds the file, h5py backend)."""
+        self._data_model = resolve_data_model(data_model)  # refused before any file opens
         if isinstance(h5saver, H5SaverLowLevel):
             self._h5saver = h5saver
             self._owns_file = False
@@ -266,6 +285,11 @@ class DataLoader:
                 f"expected an H5SaverLowLevel or a file path, got {type(h5saver).__name__}"
             )
         self._naming = self._h5saver.bindings.arrays[DataType.data.name].naming
+
+    @property
+    def data_model(self) -> str:
+        """``'pymodaq'`` or ``'h5layout'``: the objects the loading methods return."""
+        return self._data_model
 
     @property
     def h5saver(self) -> H5SaverLowLevel:
@@ -303,9 +327,11 @@ class DataLoader:
         """The ``NavAxes`` group that applies to ``where``, or None."""
         return get_nav_group(self._h5saver, where)
 
-    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> DataWithAxes:
-        """The DataWithAxes at ``where`` (all channels of its group with ``load_all``)."""
-        return load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> Any:
+        """The DataWithAxes at ``where`` (all channels of its group with ``load_all``), in
+        the loader's :attr:`data_model`."""
+        dwa = load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+        return convert_dwa(dwa, self._data_model)
 
     def load_xarray(self, where: Any) -> Any:
         """The data at ``where`` as xarray: a ``DataArray`` for a data node, a ``Dataset`` of
@@ -315,15 +341,26 @@ class DataLoader:
 
         return load_xarray(self, where)
 
-    def load_all(
-        self, where: Any = "/", data: DataToExport | None = None, with_bkg: bool = False
-    ) -> DataToExport:
-        """One DataWithAxes per group holding data, below ``where``."""
-        dte = data if data is not None else DataToExport("All")
+    def load_all(self, where: Any = "/", data: Any = None, with_bkg: bool = False) -> Any:
+        """One DataWithAxes per group holding data, below ``where``, appended to ``data``.
+
+        ``data`` may be h5layout's or pymodaq_data's ``DataToExport`` (each gets its own
+        kind of objects); without it, a new one named ``'Loaded data'`` in the loader's
+        :attr:`data_model` is returned.
+        """
+        if data is None:
+            model = self._data_model
+            dte = convert_dte(DataToExport("Loaded data"), model)
+        else:
+            dte = data
+            model = "pymodaq" if is_pymodaq_dte(data) else "h5layout"
+            if not isinstance(data, DataToExport) and model == "h5layout":
+                model = self._data_model  # some other container: the loader's objects
         for group in self._h5saver.walk_groups(where):
             for child in group.children().values():
                 if isinstance(child, CARRAY) and "data" in str(child.attrs.get("data_type", "")):
-                    dte.append(self.load_data(child, with_bkg=with_bkg, load_all=True))
+                    dwa = load_dwa(self._h5saver, child, with_bkg=with_bkg, load_all=True)
+                    dte.append(convert_dwa(dwa, model))
                     break
         return dte
 
@@ -334,7 +371,7 @@ class DataLoader:
         where: Any = None,
         with_bkg: bool = False,
         load_all: bool = False,
-    ) -> DataWithAxes:
+    ) -> Any:
         """The first data node titled ``name`` with that ``origin`` (``NameError`` otherwise)."""
         start = self.raw_group if where is None else where
         for node in self._h5saver.walk_nodes(start):

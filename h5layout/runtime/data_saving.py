@@ -106,6 +106,15 @@ class DataManagement(LowLevelAccess):
     def h5saver(self, saver: H5SaverLowLevel) -> None:
         self._h5saver = saver
         self._naming = array_naming(saver, self.data_type)
+
+    @property
+    def raw_group(self) -> GROUP:
+        """The raw-data group of the file."""
+        return self._h5saver.raw_group
+
+    def close(self) -> None:
+        """Close the file (as :meth:`close_file`)."""
+        self.close_file()
         self._counters.clear()
 
     def __enter__(self) -> DataManagement:
@@ -253,8 +262,14 @@ class AxisSaverLoader(DataManagement):
         require_title(axis.label, limit, what)
         require_attrs({"label": axis.label, "units": axis.units}, limit, what)
 
-    def load_axis(self, where: Any) -> Axis:
-        """The Axis stored at a node (``AxisError`` when it is not an axis)."""
+    def load_axis(self, where: Any, data_model: str = "auto") -> Any:
+        """The Axis stored at a node (``AxisError`` when it is not an axis), in
+        ``data_model`` (as ``DataLoader``'s: pymodaq_data's Axis when it is installed)."""
+        from h5layout.runtime.datamodel import convert_axis, resolve_data_model
+
+        return convert_axis(self._load_axis(where), resolve_data_model(data_model))
+
+    def _load_axis(self, where: Any) -> Axis:
         node = self._h5saver.get_node(where)
         attrs = node.attrs
         if attrs.get("data_type") != DataType.axis.name or not isinstance(node, CARRAY):
@@ -268,9 +283,12 @@ class AxisSaverLoader(DataManagement):
             spread_order=int(attrs.get("spread_order", 0) or 0),
         )
 
-    def get_axes(self, where: Any) -> list[Axis]:
-        """Every axis in the group of ``where``."""
-        return [self.load_axis(n) for n in self._get_nodes(where)]
+    def get_axes(self, where: Any, data_model: str = "auto") -> list[Any]:
+        """Every axis in the group of ``where``, in ``data_model``."""
+        from h5layout.runtime.datamodel import convert_axis, resolve_data_model
+
+        model = resolve_data_model(data_model)
+        return [convert_axis(self._load_axis(n), model) for n in self._get_nodes(where)]
 
 
 def data_attrs(dwa: DataWithAxes, index: int, data_type: DataType, **extra: Any) -> dict[str, Any]:
@@ -387,9 +405,9 @@ class DataSaverLoader(DataManagement):
             self._errors()._write_data(group, dwa.errors_as_dwa(), False, {})
         return nodes
 
-    def get_axes(self, where: Any) -> list[Axis]:
-        """Axes stored next to ``where``."""
-        return self._axis_saver.get_axes(where)
+    def get_axes(self, where: Any, data_model: str = "auto") -> list[Any]:
+        """Axes stored next to ``where``, in ``data_model``."""
+        return self._axis_saver.get_axes(where, data_model)
 
     def get_bkg_nodes(self, where: Any) -> list[CARRAY]:
         """Background arrays next to ``where``."""
@@ -403,11 +421,19 @@ class DataSaverLoader(DataManagement):
 
         return read_data_arrays(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
 
-    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> DataWithAxes:
-        """The DataWithAxes stored at ``where``."""
+    def load_data(
+        self,
+        where: Any,
+        with_bkg: bool = False,
+        load_all: bool = False,
+        data_model: str = "auto",
+    ) -> Any:
+        """The DataWithAxes stored at ``where``, in ``data_model`` (as ``DataLoader``'s)."""
         from h5layout.runtime.data_loading import load_dwa
+        from h5layout.runtime.datamodel import convert_dwa, resolve_data_model
 
-        return load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
+        model = resolve_data_model(data_model)
+        return convert_dwa(load_dwa(self._h5saver, where, with_bkg, load_all), model)
 
 
 class BkgSaver(DataSaverLoader):

@@ -11,6 +11,7 @@ carries a list of :class:`Problem` (a layout file's location, a stable code) and
     LayoutError
     ├── LayoutSpecError                  a layout (YAML) is wrong; .problems: list[Problem]
     ├── LayoutNotFoundError (LookupError)   no layout of that name or path
+    ├── PatternError (ValueError)        a layout pattern RE2 cannot compile
     ├── CompileError                     a checked layout that cannot become Python code
     ├── BackendError (ValueError)        unknown or unavailable backend
     ├── FileAccessError (OSError)        a file cannot be opened as asked (crashed SWMR writer)
@@ -125,6 +126,10 @@ class LayoutNotFoundError(LayoutError, LookupError):
     """No layout of that name or path, or a file that does not say which layout it follows."""
 
 
+class PatternError(LayoutError, ValueError):
+    """A pattern RE2 cannot compile, with the reason in the layout language's words."""
+
+
 class CompileError(LayoutError):
     """A checked layout that cannot become a Python module (a name that cannot be a
     parameter, a value with no literal form, ...)."""
@@ -150,11 +155,11 @@ class MissingAttributeError(DataValueError, TypeError):
     """A required layout attribute was not passed to a saver."""
 
 
-class InvalidExport(LayoutError):
+class InvalidExport(LayoutError, ValueError):
     """No exporter for the requested format."""
 
 
-class InvalidGroupType(LayoutError):
+class InvalidGroupType(LayoutError, ValueError):
     """Unknown group type."""
 
 

@@ -6,6 +6,13 @@ really written at every flush and close, when it also writes the ``shape`` (and,
 axes, ``size``) attributes, so readers and pymodaq_data always see exact shapes. During
 SWMR writing it grows by exact rows (readers see no reserved rows) and leaves the
 attributes to :meth:`~h5layout.runtime.h5backend.H5Backend.finalize_swmr`.
+
+Between flushes the file lags behind; the API does not. Savers register their growing
+arrays in :data:`PENDING` for the time of the writing session, and the node wrappers
+consult it: ``node.attrs['shape']``, ``size``, ``node.shape`` and ``node.read()`` report
+the rows written so far (without reserved rows) at every moment, while the disk write of
+the bookkeeping stays deferred to the next flush. The check costs one truthiness test of
+an empty dict outside writing sessions, and nothing on the append path.
 """
 
 from __future__ import annotations
@@ -20,6 +27,32 @@ from h5layout.runtime.backends import Backend
 #: rows reserved at once (at most ~4 MiB of rows)
 BLOCK_ROWS = 256
 _BLOCK_BYTES = 4 * 1024 * 1024
+
+
+#: growing arrays of the open writing sessions, by :func:`dataset_key` of their dataset
+PENDING: dict[Any, GrowingArray] = {}
+
+#: attributes whose value a growing array knows better than the file between flushes
+LIVE_ATTRS = frozenset({"shape", "size"})
+
+
+def dataset_key(raw: Any) -> Any:
+    """A key equal for every handle of one dataset (PyTables: its file and path; h5py and
+    h5pyd objects hash and compare by HDF5 object)."""
+    pathname = getattr(raw, "_v_pathname", None)
+    if pathname is not None:
+        return (id(raw._v_file), pathname)
+    return raw
+
+
+def pending(raw: Any) -> GrowingArray | None:
+    """The growing array writing ``raw`` in an open session, or None."""
+    if not PENDING:
+        return None
+    try:
+        return PENDING.get(dataset_key(raw))
+    except (TypeError, ValueError, RuntimeError):  # unhashable, or a handle already closed
+        return None
 
 
 class GrowingArray:
@@ -70,6 +103,15 @@ class GrowingArray:
                 impl.write(self._raw, slice(self.rows, end), rows)
             self.rows = end
         self._dirty = True
+
+    def live_attr(self, name: str) -> Any:
+        """The current value of bookkeeping attribute ``name`` (``shape``; ``size`` of
+        axes), or None when this array does not keep it."""
+        if name == "shape":
+            return (self.rows, *self._row_shape)
+        if name == "size" and self.is_axis:
+            return self.rows
+        return None
 
     def sync(self, swmr: bool = False) -> None:
         """Trim reserved rows and write ``shape`` (and ``size``) when they changed."""

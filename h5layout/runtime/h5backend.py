@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ import numpy as np
 from h5layout.runtime.attrs import encode_json, read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND, Backend, get_backend
 from h5layout.runtime.bookkeeping import reconcile
-from h5layout.runtime.errors import BackendError, FileAccessError, NodeError
+from h5layout.runtime.enums import GroupType
+from h5layout.runtime.errors import BackendError, FileAccessError, InvalidGroupType, NodeError
 from h5layout.runtime.nodes import (
     CARRAY,
     EARRAY,
@@ -22,6 +25,45 @@ from h5layout.runtime.nodes import (
     wrap,
 )
 from h5layout.runtime.spec import Storage
+
+#: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
+PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
+#: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
+PYMODAQ_FORMAT_VERSION = "5.0.0"
+
+_GROUP_TYPES = frozenset(GroupType.names())
+
+
+@cache
+def installed_version(dist: str, fallback: str) -> str:
+    """The installed version of ``dist``, ``fallback`` when it is not installed."""
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return fallback
+
+
+def pymodaq_version() -> str:
+    """The ``pymodaq_version`` root attribute: PyMoDAQ's version, never below 4.0 (PyMoDAQ's
+    browser refuses such files; pymodaq_data writes ``0.0.0`` without PyMoDAQ)."""
+    version = installed_version("pymodaq", PYMODAQ_FORMAT_VERSION)
+    major = version.split(".", 1)[0]
+    return version if major.isdigit() and int(major) >= 4 else PYMODAQ_FORMAT_VERSION
+
+
+def writable_group_type(group_type: Any) -> str:
+    """The ``type`` name of a group about to be written (``'detector'`` from
+    ``GroupType.detector``, ``'detector'`` or ``'Detector'``).
+
+    Raises :class:`InvalidGroupType` (also a ``ValueError``) for any other type: writers
+    only create the group types readers know. Files holding foreign types still read.
+    """
+    name = getattr(group_type, "name", group_type)
+    if not isinstance(name, str) or name.lower() not in _GROUP_TYPES:
+        raise InvalidGroupType(
+            f"unknown group type {group_type!r}; known: {', '.join(GroupType.names())}"
+        )
+    return name.lower()
 
 
 def capitalize(name: str) -> str:
@@ -87,7 +129,8 @@ class H5Backend:
         swmr_mode: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """Open a file (``'r'``, ``'a'``, ``'w'``); a new file gets its root attributes."""
+        """Open a file (``'r'``, ``'a'``, ``'w'``); a new file gets its root attributes
+        (``TITLE``, ``pymodaq_version``, ``pymodaq_data_version``, as pymodaq_data's)."""
         if swmr_mode and not self._impl.swmr_capable:
             swmr_mode = False  # PyTables ignores SWMR, as the reference does
         path = str(fullpathname)
@@ -104,6 +147,12 @@ class H5Backend:
                 # PyTables writes these natively when it creates the file.
                 self._impl.set_attr(root, "CLASS", "GROUP")
                 self._impl.set_attr(root, "TITLE", encode_json(title))
+            self._impl.set_attr(root, "pymodaq_version", encode_json(pymodaq_version()))
+            self._impl.set_attr(
+                root,
+                "pymodaq_data_version",
+                encode_json(installed_version("pymodaq_data", PYMODAQ_DATA_FORMAT_VERSION)),
+            )
             if swmr_mode:
                 self._impl.set_attr(root, "swmr_compatible", encode_json(True))
         return self._file
@@ -382,16 +431,17 @@ class H5Backend:
     ) -> GROUP:
         """A group ``capitalize(name)`` with ``type``, ``backend`` and metadata attributes.
 
-        An existing group of that name is returned as is.
+        An existing group of that name is returned as is. An unknown ``group_type`` raises
+        :class:`InvalidGroupType` before anything is written.
         """
+        type_name = writable_group_type(group_type)
         parent = self.get_node(where)
         name = capitalize(name)
         kids = self._impl.children(parent.node)
         if name in kids:
             return GROUP(kids[name], self._impl)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
-        type_name = getattr(group_type, "name", group_type)
-        group.attrs["type"] = str(type_name).lower()
+        group.attrs["type"] = type_name
         for key, value in (metadata or {}).items():
             group.attrs[key] = value
         group.attrs["backend"] = self._impl.name

@@ -22,6 +22,7 @@ from h5layout.runtime.backends import (
     get_backend,
 )
 from h5layout.runtime.errors import DataValueError, NodeError
+from h5layout.runtime.growing import LIVE_ATTRS, PENDING, pending
 from h5layout.runtime.strings import decode_string_row, encode_string_row
 
 if TYPE_CHECKING:
@@ -44,12 +45,23 @@ class Attributes:
         self._raw = node.node if isinstance(node, Node) else node
         self._backend = _backend_of(backend)
 
+    @property
+    def node(self) -> Node:
+        """The node these attributes belong to (a wrapper made on each call)."""
+        return wrap(self._raw, self._backend)
+
     @staticmethod
     def _key(key: str) -> str:
         return "TITLE" if key == "title" else key
 
     def __getitem__(self, key: str) -> Any:
         key = self._key(key)
+        if PENDING and key in LIVE_ATTRS:  # bookkeeping of a writing session, not yet on disk
+            live = pending(self._raw)
+            if live is not None:
+                value = live.live_attr(key)
+                if value is not None:
+                    return value
         try:
             raw = self._backend.get_attr(self._raw, key)
         except KeyError:
@@ -106,11 +118,19 @@ class Attributes:
 
 
 class Node:
-    """Any node of a file."""
+    """Any node of a file.
 
-    def __init__(self, node: Any, backend: str | Backend = "h5py") -> None:
-        self._node = node
-        self._backend = _backend_of(backend)
+    ``Node(wrapper)`` wraps the wrapper's raw node again (``Node(Node(x)).node is x``), on
+    the wrapper's backend unless ``backend`` names another.
+    """
+
+    def __init__(self, node: Any, backend: str | Backend | None = None) -> None:
+        if isinstance(node, Node):
+            if backend is None:
+                backend = node.backend_impl
+            node = node.node
+        self._node: Any = node
+        self._backend: Backend = _backend_of("h5py" if backend is None else backend)
         self._attrs = Attributes(node, self._backend)
         self._path: str | None = None
 
@@ -235,19 +255,34 @@ class CARRAY(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Actual shape of the dataset."""
-        return self._backend.shape(self._node)
+        """Actual shape of the dataset (rows written so far while a saver grows it)."""
+        shape = self._backend.shape(self._node)
+        if PENDING and shape:
+            live = pending(self._node)
+            if live is not None:
+                return (live.rows, *shape[1:])
+        return shape
 
     @property
     def dtype(self) -> np.dtype:
         """Element dtype."""
         return self._backend.dtype(self._node)
 
+    def _reserved(self) -> int | None:
+        """Rows written so far when a saver holds rows reserved past them, else None."""
+        live = pending(self._node) if PENDING else None
+        return live.rows if live is not None and live.capacity > live.rows else None
+
     def read(self) -> Any:
         """The whole array."""
+        rows = self._reserved()
+        if rows is not None:
+            return self._backend.read(self._node, slice(0, rows))
         return self._backend.read(self._node)
 
     def __getitem__(self, item: Any) -> Any:
+        if self._reserved() is not None:
+            return self.read()[item]
         return self._backend.read(self._node, item)
 
     def __setitem__(self, key: Any, value: Any) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,8 +24,15 @@ from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.default_bindings import BINDINGS
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidGroupType, LayoutError
-from h5layout.runtime.growing import GrowingArray
-from h5layout.runtime.h5backend import H5Backend, capitalize
+from h5layout.runtime.growing import PENDING, GrowingArray, dataset_key
+from h5layout.runtime.h5backend import (
+    PYMODAQ_DATA_FORMAT_VERSION,
+    H5Backend,
+    capitalize,
+    installed_version,
+    pymodaq_version,
+    writable_group_type,
+)
 from h5layout.runtime.nodes import CARRAY, GROUP, Node, StringARRAY
 from h5layout.runtime.point_checks import (
     parse_shape,
@@ -36,11 +42,6 @@ from h5layout.runtime.point_checks import (
     require_title,
 )
 from h5layout.runtime.spec import Bindings, LayoutSpec, NodeBinding, NodeSpec, Storage
-
-#: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
-PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
-#: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
-PYMODAQ_FORMAT_VERSION = "5.0.0"
 
 #: points/rows between flushes without a layout: a writer killed after a flush keeps
 #: everything written up to it, and files never flushed do not open at all
@@ -67,13 +68,6 @@ def bindings_of(spec: LayoutSpec | None) -> Bindings:
             "or h5layout.compiler.lowering.bind for a LayoutSpec)"
         )
     return spec.bindings
-
-
-def _installed_version(dist: str, fallback: str) -> str:
-    try:
-        return importlib_metadata.version(dist)
-    except importlib_metadata.PackageNotFoundError:
-        return fallback
 
 
 def group_type_name(group_type: Any) -> str:
@@ -249,8 +243,8 @@ class H5SaverLowLevel(H5Backend):
 
     def _write_root_attrs(self, path: Path, now: datetime.datetime) -> None:
         root = self.root()
-        root.attrs["pymodaq_version"] = _installed_version("pymodaq", PYMODAQ_FORMAT_VERSION)
-        root.attrs["pymodaq_data_version"] = _installed_version(
+        root.attrs["pymodaq_version"] = pymodaq_version()
+        root.attrs["pymodaq_data_version"] = installed_version(
             "pymodaq_data", PYMODAQ_DATA_FORMAT_VERSION
         )
         root.attrs["file"] = path.name
@@ -287,8 +281,10 @@ class H5SaverLowLevel(H5Backend):
         return False
 
     def register_growing(self, array: GrowingArray) -> GrowingArray:
-        """Keep an enlargeable array's bookkeeping synced at every flush and close."""
+        """Keep an enlargeable array's bookkeeping synced at every flush and close, and
+        reported live by the node wrappers until the file closes."""
         self._growing.append(array)
+        PENDING[dataset_key(array.raw)] = array
         return array
 
     def sync_bookkeeping(self) -> None:
@@ -307,6 +303,10 @@ class H5SaverLowLevel(H5Backend):
         """Sync bookkeeping, flush and close."""
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        for array in self._growing:
+            key = dataset_key(array.raw)
+            if PENDING.get(key) is array:
+                del PENDING[key]
         self._growing = []
         super().close_file()
 
@@ -538,9 +538,10 @@ class H5SaverLowLevel(H5Backend):
     ) -> GROUP:
         """The next numbered group of a type (``Detector000``, ``Detector001``…).
 
-        Foreign child names are ignored and numbering goes on past 999.
+        Foreign child names are ignored and numbering goes on past 999. An unknown
+        ``group_type`` raises :class:`InvalidGroupType` before anything is written.
         """
-        type_name = group_type_name(group_type)
+        type_name = writable_group_type(group_type)
         parent = self.get_node(where)
         attrs = self._group_attrs(type_name, dict(metadata or {}), parent.path)
         name = self.next_incremental_name(parent, type_name)

@@ -10,10 +10,12 @@ import difflib
 import keyword
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from h5layout.runtime.enums import DataType, GroupType
+from h5layout.runtime.patterns import PatternError, compile_pattern
+from h5layout.runtime.spec import ATTR_TYPES
 from h5layout.schema._yaml import Path_
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
@@ -21,9 +23,24 @@ PATTERN_RE = re.compile(
     r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$"
 )
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: Widest counter a naming pattern may ask for ({index:0Nd}); more would only pad zeros.
+MAX_NAME_WIDTH = 20
+#: HDF5's limits: dimensions of a dataset, and elements along one dimension of a chunk.
+MAX_RANK = 32
+MAX_CHUNK = 2**32 - 1
+#: "Did you mean" suggestions given per layout (each compares with every candidate).
+MAX_HINTS = 50
+#: Longest node name or naming pattern (characters).
+MAX_NAME_LENGTH = 255
 
 PLAIN = "string, finite number, boolean, null, list or mapping"
 Report = Callable[[Path_, str, str], None]
+
+
+def short(value: Any) -> str:
+    """``repr(value)``, cut to a readable length for messages."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def hint(name: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -93,6 +110,67 @@ def check_attr_name(name: str) -> str | None:
     return None
 
 
+try:  # Python's own regex parser, used only to read a pattern's structure
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _sre_parse
+
+_REFUSED_OPS = {
+    "GROUPREF": "back-references such as \\1 or (?P=name) are not supported",
+    "GROUPREF_EXISTS": "conditional groups (?(1)...) are not supported",
+    "ASSERT": "look-ahead and look-behind ((?=...), (?<=...)) are not supported",
+    "ASSERT_NOT": "look-ahead and look-behind ((?!...), (?<!...)) are not supported",
+    "ATOMIC_GROUP": "atomic groups (?>...) are not supported",
+    "POSSESSIVE_REPEAT": "possessive quantifiers (a++, a*+) are not supported",
+}
+_UNICODE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\[pP](?:\{[^}]*\}|[A-Za-z])")
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+NESTED_QUANTIFIERS = (
+    "nested quantifiers (a repeated group holding a repetition of varying length, "
+    "like '(a+)+' or '([a-z]+_)*') are refused: backtracking regex engines take "
+    "exponential time on them; repeat the inner part once (e.g. '^a+$')"
+)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be an attribute's ``pattern`` rule, or None.
+
+    Rules are matched with RE2 (linear time, :mod:`h5layout.runtime.patterns`); on top of
+    what RE2 refuses, nested quantifiers are refused too, so that a layout's patterns stay
+    safe in every engine that reads the layout (JSON Schema validators backtrack).
+    """
+    try:
+        # RE2's Unicode classes (\pL, \p{Greek}) are one character each to Python's parser
+        parsed = _sre_parse.parse(_UNICODE_CLASS.sub("x", pattern))
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    except (RecursionError, OverflowError):
+        return "invalid regular expression: nested too deeply"
+    # (items, inside a repetition of more than one)
+    stack: list[tuple[Any, bool]] = [(parsed, False)]
+    while stack:
+        items, repeated = stack.pop()
+        for op, arg in items:
+            name = str(op)
+            if name in _REFUSED_OPS:
+                return _REFUSED_OPS[name]
+            if name in _REPEATS:
+                lo, hi, body = arg
+                varying = hi != lo and hi > 1
+                if repeated and varying:
+                    return NESTED_QUANTIFIERS
+                stack.append((body, repeated or hi > 1))
+            elif name == "SUBPATTERN":
+                stack.append((arg[-1], repeated))
+            elif name == "BRANCH":
+                stack.extend((branch, repeated) for branch in arg[1])
+    try:
+        compile_pattern(pattern)
+    except PatternError as exc:
+        return f"invalid regular expression: {exc}"
+    return None
+
+
 class Checker:
     """Runs every semantic check, reporting through ``report(path, message, code)``."""
 
@@ -105,6 +183,26 @@ class Checker:
         self.arrays: dict[str, Any] = arrays if isinstance(arrays, dict) else {}
         sets = data.get("attr_sets")
         self.sets: dict[str, Any] = sets if isinstance(sets, dict) else {}
+        self._node_types: list[str] | None = None
+        self._hints_left = MAX_HINTS
+
+    @property
+    def node_types(self) -> list[str]:
+        """Every declared node type name (built once, on the first unknown reference)."""
+        if self._node_types is None:
+            self._node_types = [*self.groups, *self.arrays]
+        return self._node_types
+
+    def hint(self, name: str, choices: Iterable[str]) -> str:
+        """:func:`hint`, for the first :data:`MAX_HINTS` unknown references only.
+
+        A "did you mean" compares a name with every candidate; thousands of unknown
+        references against thousands of node types would make checking quadratic.
+        """
+        if self._hints_left <= 0:
+            return ""
+        self._hints_left -= 1
+        return hint(name, list(choices))
 
     def run(self) -> None:
         """Every check, in document order."""
@@ -175,6 +273,8 @@ class Checker:
         items = a.get("items")
         if not isinstance(type_, str):
             return
+        if type_ not in ATTR_TYPES:
+            type_ = "any"  # reported once by the model; nothing more follows from it
         if items is not None and type_ not in ("tuple", "list", "ndarray"):
             self.report(
                 (*path, "items"),
@@ -193,10 +293,11 @@ class Checker:
                     f"pattern only applies to str attributes, not {type_!r}",
                     "invalid-value",
                 )
-            try:
-                regex = re.compile(pattern)
-            except re.error as exc:
-                self.report((*path, "pattern"), f"invalid regular expression: {exc}", "bad-pattern")
+            why = pattern_problem(pattern)
+            if why:
+                self.report((*path, "pattern"), why, "bad-pattern")
+            else:
+                regex = compile_pattern(pattern)
         lo, hi = a.get("minimum"), a.get("maximum")
         for key in ("minimum", "maximum"):
             if a.get(key) is not None and type_ not in ("int", "float", "any"):
@@ -227,17 +328,25 @@ class Checker:
                 return
             if not fits(value, type_, items):
                 what = f"{type_} of {items}" if items else type_
-                self.report(vpath, f"{key} {value!r} does not fit type {what}", "invalid-value")
+                self.report(
+                    vpath, f"{key} {short(value)} does not fit type {what}", "invalid-value"
+                )
                 return
             if regex is not None and isinstance(value, str) and not regex.search(value):
                 self.report(
-                    vpath, f"{key} {value!r} does not match pattern {pattern!r}", "invalid-value"
+                    vpath,
+                    f"{key} {short(value)} does not match pattern {pattern!r}",
+                    "invalid-value",
                 )
             if isinstance(value, numeric) and not isinstance(value, bool):
                 if isinstance(lo, numeric) and not isinstance(lo, bool) and value < lo:
-                    self.report(vpath, f"{key} {value!r} is below minimum {lo}", "invalid-value")
+                    self.report(
+                        vpath, f"{key} {short(value)} is below minimum {lo}", "invalid-value"
+                    )
                 if isinstance(hi, numeric) and not isinstance(hi, bool) and value > hi:
-                    self.report(vpath, f"{key} {value!r} is above maximum {hi}", "invalid-value")
+                    self.report(
+                        vpath, f"{key} {short(value)} is above maximum {hi}", "invalid-value"
+                    )
 
         for key in ("const", "default"):
             if key in a and a[key] is not None:
@@ -252,7 +361,7 @@ class Checker:
                 if a.get(key) is not None and is_literal(a[key]) and a[key] not in enum:
                     self.report(
                         (*path, key),
-                        f"{key} {a[key]!r} is not one of the enum values",
+                        f"{key} {short(a[key])} is not one of the enum values",
                         "invalid-value",
                     )
         if (
@@ -285,7 +394,7 @@ class Checker:
                 if isinstance(set_name, str) and set_name not in self.sets:
                     self.report(
                         (*path, "use_attrs", i),
-                        f"unknown attribute set {set_name!r}{hint(set_name, list(self.sets))}",
+                        f"unknown attribute set {set_name!r}{self.hint(set_name, self.sets)}",
                         "unknown-reference",
                     )
         attrs = node.get("attrs")
@@ -322,6 +431,28 @@ class Checker:
                 self.report(
                     path, f"invalid naming pattern {name!r}: {{dim}} takes no width", "bad-pattern"
                 )
+            elif m.group("width") and (
+                len(m.group("width").lstrip("0")) > 3 or int(m.group("width")) > MAX_NAME_WIDTH
+            ):
+                digits = m.group("width").lstrip("0")
+                wide = (
+                    f"a counter {int(digits):,} digits wide"
+                    if len(digits) <= 12
+                    else f"a counter width written with {len(digits):,} digits"
+                )
+                self.report(
+                    path,
+                    f"invalid naming pattern {short(name)}: {wide}; "
+                    f"at most {MAX_NAME_WIDTH} (an int64 counter has 19 digits)",
+                    "bad-pattern",
+                )
+                return
+        if len(name) > MAX_NAME_LENGTH:
+            self.report(
+                path,
+                f"node name is {len(name):,} characters long; at most {MAX_NAME_LENGTH}",
+                "invalid-name",
+            )
 
     def check_options(self, path: Path_, options: dict[str, Any]) -> None:
         """Options whose values h5layout knows."""
@@ -345,13 +476,14 @@ class Checker:
         children = node.get("children")
         if not isinstance(children, dict):
             return
-        known = list(self.groups) + list(self.arrays)
         seen: dict[tuple[str, str, str], str] = {}
         for child, spec in children.items():
             cpath = (*path, "children", child)
             if child not in self.groups and child not in self.arrays:
                 self.report(
-                    cpath, f"unknown node type {child!r}{hint(child, known)}", "unknown-reference"
+                    cpath,
+                    f"unknown node type {child!r}{self.hint(child, self.node_types)}",
+                    "unknown-reference",
                 )
                 continue
             if isinstance(spec, dict):
@@ -387,6 +519,8 @@ class Checker:
     def check_array(self, path: Path_, node: dict[str, Any]) -> None:
         """Shape and storage rules of an array type."""
         rank, lo, hi = node.get("rank"), node.get("min_rank"), node.get("max_rank")
+        if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank <= MAX_RANK:
+            rank = None  # a rank out of range is reported once, by the model
         if rank is not None and (lo is not None or hi is not None):
             self.report(
                 (*path, "rank"), "give either rank or min_rank/max_rank, not both", "invalid-value"
@@ -396,7 +530,13 @@ class Checker:
                 (*path, "min_rank"), f"min_rank {lo} is larger than max_rank {hi}", "invalid-value"
             )
         dims = node.get("dims")
-        if isinstance(dims, list):
+        if isinstance(dims, list) and len(dims) > MAX_RANK:
+            self.report(
+                (*path, "dims"),
+                f"dims has {len(dims)} entries; HDF5 arrays have at most {MAX_RANK} dimensions",
+                "invalid-value",
+            )
+        elif isinstance(dims, list):
             if isinstance(rank, int) and not isinstance(rank, bool) and len(dims) != rank:
                 self.report(
                     (*path, "dims"),
@@ -434,6 +574,12 @@ class Checker:
                         self.report(
                             (*path, "storage", "chunks", i),
                             "chunk sizes must be positive",
+                            "invalid-value",
+                        )
+                    elif isinstance(c, int) and c > MAX_CHUNK:
+                        self.report(
+                            (*path, "storage", "chunks", i),
+                            f"chunk sizes are at most {MAX_CHUNK} (HDF5's limit)",
                             "invalid-value",
                         )
                 if isinstance(rank, int) and not isinstance(rank, bool) and len(chunks) != rank:

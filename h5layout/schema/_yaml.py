@@ -19,11 +19,15 @@ Path_ = tuple[Any, ...]
 
 #: Nesting deeper than this is refused (protects against alias bombs and recursion).
 MAX_DEPTH = 64
+#: Integers longer than this are refused (int64 and uint64 need at most 20 digits).
+MAX_INT_DIGITS = 40
 #: More values than this (after expanding aliases) are refused.
-MAX_NODES = 200_000
+MAX_NODES = 2_000_000
+#: Values that aliases (``*x``) may add to a document, all aliases together.
+MAX_ALIAS_VALUES = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands per large layout
 class Loc:
     """A position in a layout file (1-based line and column)."""
 
@@ -77,7 +81,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
         self._nodes += 1
         self.values[path] = self.loc(node)
-        if depth > MAX_DEPTH or self._nodes > MAX_NODES:
+        if depth > MAX_DEPTH or self._nodes > MAX_NODES + MAX_ALIAS_VALUES:
             if not self._too_big:  # once is enough (alias bombs would repeat it)
                 self._too_big = True
                 self.problem(
@@ -88,6 +92,15 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:int" and len(str(node.value)) > MAX_INT_DIGITS:
+            self.problem(
+                self.loc(node),
+                path,
+                f"an integer of {len(str(node.value)):,} characters; layout numbers have at "
+                f"most {MAX_INT_DIGITS} digits",
+                "invalid-value",
+            )
+            return None
         try:
             return self._constructor.construct_object(node, deep=True)
         except Exception as exc:  # bad timestamps, unknown tags, ...: a problem, never a crash
@@ -140,29 +153,297 @@ class _Builder:
         return out
 
 
+#: The YAML tags a layout may spell out (``!!str 1``); every other tag is refused.
+SAFE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+
+#: libyaml's event parser when PyYAML was built with it (much faster, same events).
+_EventLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Stop(Exception):
+    """Composition stops at the first problem that makes the document unusable."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _mark_loc(file: str, mark: Any) -> Loc:
+    if mark is None:
+        return Loc(file, 1, 1)
+    return Loc(file, mark.line + 1, mark.column + 1)
+
+
+def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
+    """The node tree of a one-document YAML text, built from parser events without recursion.
+
+    PyYAML's composer recurses once per nesting level and expands nothing itself; this one
+    refuses, as soon as it meets them: nesting deeper than :data:`MAX_DEPTH`, documents
+    holding more than :data:`MAX_NODES` nodes, aliases that add more than
+    :data:`MAX_ALIAS_VALUES` values (alias bombs), aliases to a value
+    that contains them, tags other than :data:`SAFE_TAGS` and a second document.
+    """
+
+    def stop(mark: Any, message: str, code: str = "yaml-syntax") -> _Stop:
+        loc = _mark_loc(file, mark)
+        return _Stop(Problem(file, loc.line, loc.column, "", message, code))
+
+    def tag_of(event: Any, kind: type[yaml.Node], value: Any) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            return str(resolver.resolve(kind, value, event.implicit))
+        if tag not in SAFE_TAGS:
+            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise stop(
+                event.start_mark,
+                f"YAML tags such as {shown!r} are not allowed in a layout; write the plain value",
+            )
+        return str(tag)
+
+    anchors: dict[str, yaml.Node] = {}
+    sizes: dict[int, int] = {}  # id(anchored node) -> values it expands to, once complete
+    named: set[int] = set()  # ids of anchored collections
+    open_: list[tuple[yaml.Node, int]] = []  # collections being built, with their size
+    root: yaml.Node | None = None
+    aliased = 0  # values added by aliases
+    composed = 0  # nodes written out in the file
+    documents = 0
+    events: Any = yaml.parse(text, Loader=_EventLoader)
+    event: Any
+    for event in events:
+        start: Any = event.start_mark  # a C or Python mark, both have line/column
+        end = None  # never read: not keeping it halves the marks held
+        node: yaml.Node | None = None
+        size = 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise stop(
+                    event.start_mark,
+                    "a layout file holds one YAML document; remove this second one ('---')",
+                )
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            target = anchors.get(str(event.anchor))
+            if target is None:
+                raise stop(event.start_mark, f"unknown alias '*{str(event.anchor)[:40]}'")
+            if id(target) not in sizes:
+                raise stop(
+                    event.start_mark,
+                    f"alias '*{str(event.anchor)[:40]}' is used inside the value it names",
+                )
+            node, size = target, sizes[id(target)]
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = tag_of(event, yaml.ScalarNode, event.value)
+            node = yaml.ScalarNode(tag, event.value, start, end, event.style)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            is_seq = isinstance(event, yaml.SequenceStartEvent)
+            coll: yaml.Node
+            if is_seq:
+                tag = tag_of(event, yaml.SequenceNode, None)
+                coll = yaml.SequenceNode(tag, [], start, end, event.flow_style)
+            else:
+                tag = tag_of(event, yaml.MappingNode, None)
+                coll = yaml.MappingNode(tag, [], start, end, event.flow_style)
+            if event.anchor is not None:
+                anchors[event.anchor] = coll
+                named.add(id(coll))
+            if len(open_) >= MAX_DEPTH:
+                raise stop(
+                    event.start_mark,
+                    f"the document is nested more than {MAX_DEPTH} levels deep",
+                )
+            open_.append((coll, 1))
+            continue
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            node, size = open_.pop()
+            if isinstance(node, yaml.MappingNode):  # children were collected flat
+                flat = node.value
+                node.value = list(zip(flat[0::2], flat[1::2], strict=True))
+        else:
+            continue
+        if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+            anchors[event.anchor] = node
+            sizes[id(node)] = 1
+        elif id(node) in named:
+            sizes[id(node)] = size  # complete: aliases to it may now be expanded
+        if not open_:
+            root = node
+            continue
+        parent, psize = open_[-1]
+        parent.value.append(node)
+        open_[-1] = (parent, psize + size)
+        if isinstance(event, yaml.AliasEvent):
+            aliased += size
+            if aliased > MAX_ALIAS_VALUES:
+                raise stop(
+                    start,
+                    f"aliases add more than {MAX_ALIAS_VALUES:,} values to this document "
+                    "(an alias bomb?); write the values out, or share them with attr_sets",
+                )
+        else:
+            composed += 1
+            if composed > MAX_NODES:
+                raise stop(
+                    start,
+                    f"more than {MAX_NODES:,} keys and values in one file; "
+                    "split the layout with include",
+                )
+    return root
+
+
+def _line(lines: list[str], n: int) -> str:
+    """Line ``n`` (0-based), or ''."""
+    return lines[n] if 0 <= n < len(lines) else ""
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _previous_content_line(lines: list[str], n: int) -> int:
+    """Index of the last non-blank, non-comment line before line ``n`` (or -1)."""
+    for i in range(min(n, len(lines)) - 1, -1, -1):
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return i
+    return -1
+
+
+_CLOSERS = {"[": "]", "{": "}"}
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """A YAML syntax error explained for someone who has never read YAML's grammar.
+
+    PyYAML (and libyaml) describe the parser's state ("expected <block end>", "mapping
+    values are not allowed here"), often at the line after the mistake. The common
+    mistakes are recognised and explained at the line to fix; anything else keeps the
+    parser's words. Messages never quote more than one character of the file.
+    """
+    problem = str(exc.problem or "")
+    context = str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    ctx = exc.context_mark
+    line_no = mark.line if mark is not None else 0
+    col_no = mark.column if mark is not None else 0
+    lines = text.splitlines()  # once: the file may be megabytes long
+    here = _line(lines, line_no)
+    char = here[col_no : col_no + 1]
+
+    def out(line: int, col: int, message: str) -> Problem:
+        return Problem(file, line + 1, col + 1, "", message, "yaml-syntax")
+
+    if char == "\t" or (problem.startswith("found character") and "\t" in here[: col_no + 1]):
+        return out(line_no, col_no, "a tab character: YAML indents with spaces only")
+    if "mapping values are not allowed" in problem:
+        prev = _previous_content_line(lines, line_no)
+        prev_line = _line(lines, prev)
+        if (
+            prev >= 0
+            and ":" not in prev_line
+            and not prev_line.lstrip().startswith("-")
+            and _indent(here) > _indent(prev_line)
+        ):
+            key = prev_line.strip()
+            return out(
+                prev,
+                _indent(prev_line),
+                f"a ':' is missing after {key[:40]!r}: a key is written 'name:' "
+                "before the indented block it holds",
+            )
+        if prev >= 0 and _indent(here) > _indent(prev_line) and ":" in prev_line:
+            return out(
+                line_no,
+                _indent(here),
+                f"this line is indented more than line {prev + 1}, which already has a "
+                "value: indent it like the keys it sits beside (or quote a value that "
+                "contains ': ')",
+            )
+        return out(
+            line_no,
+            col_no,
+            "a second ':' on one line: a key holds one value (quote a value that "
+            "contains ': ', or put the inner mapping on its own, indented lines)",
+        )
+    block = "block mapping" in context or "block collection" in context
+    if block and ("expected <block end>" in problem or "did not find expected" in problem):
+        start = _line(lines, ctx.line) if ctx is not None else ""
+        levels = sorted({_indent(x) for x in lines[:line_no] if x.strip()})
+        where = f"line {ctx.line + 1}" if ctx is not None else "the lines above"
+        if here.lstrip().startswith("-") != start.lstrip().startswith("-") and _indent(
+            here
+        ) == _indent(start):
+            return out(
+                line_no,
+                _indent(here),
+                "a list and a mapping cannot share one indentation: "
+                f"{'a key' if not here.lstrip().startswith('-') else 'a list item'} "
+                f"cannot follow the {'list' if start.lstrip().startswith('-') else 'keys'} "
+                f"begun at {where} at the same level",
+            )
+        shown = ", ".join(str(n) for n in levels[-4:])
+        return out(
+            line_no,
+            _indent(here),
+            f"this line is indented by {_indent(here)} space{'s' if _indent(here) != 1 else ''}, "
+            "which matches no enclosing "
+            f"block (the lines above use {shown}): indent it like the keys it belongs with",
+        )
+    if context.startswith("while parsing a flow") and ctx is not None:
+        opener = _line(lines, ctx.line)[ctx.column : ctx.column + 1]
+        closer = _CLOSERS.get(opener, "")
+        return out(
+            ctx.line,
+            ctx.column,
+            f"'{opener}' opened here is not closed: add the missing '{closer}'"
+            if opener in _CLOSERS
+            else "this flow collection is not closed",
+        )
+    if context.startswith("while scanning a quoted scalar") and ctx is not None:
+        return out(ctx.line, ctx.column, "the quote opened here is never closed")
+    if "maximum nesting depth" in problem:  # libyaml's own bound (1000 levels)
+        return out(line_no, col_no, f"the document is nested more than {MAX_DEPTH} levels deep")
+    what = problem or context or "invalid YAML"
+    return out(line_no, col_no, f"YAML syntax error: {what[:120]}")
+
+
 def parse_yaml(text: str, file: str) -> tuple[Document, list[Problem]]:
     """Parse one YAML document; problems instead of exceptions."""
     builder = _Builder(file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text, file, builder._constructor)
+    except _Stop as exc:
+        return Document(None), [exc.problem]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = exc.problem or exc.context or "invalid YAML"
+        return Document(None), [syntax_problem(exc, text, file)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: max(exc.position, 0)]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
         return Document(None), [
-            Problem(file, line, col, "", f"YAML syntax error: {what}", "yaml-syntax")
+            Problem(
+                file,
+                line,
+                column,
+                "",
+                f"character U+{code:04X} is not allowed in YAML (a layout is plain text)",
+                "yaml-syntax",
+            )
         ]
     except yaml.YAMLError as exc:
         return Document(None), [Problem(file, 1, 1, "", f"YAML syntax error: {exc}", "yaml-syntax")]
-    except (RecursionError, ValueError, UnicodeError) as exc:
-        return Document(None), [
-            Problem(file, 1, 1, "", f"YAML syntax error: {type(exc).__name__}", "yaml-syntax")
-        ]
     if node is None:
         return Document(None, {(): Loc(file, 1, 1)}), []
     try:
         data = builder.build(node, ())
-    except RecursionError:
+    except RecursionError:  # cannot happen below MAX_DEPTH; a problem all the same
         return Document(None), [
             Problem(file, 1, 1, "", "document nested too deeply", "yaml-syntax")
         ]

@@ -22,6 +22,9 @@ from h5layout.runtime.spec import (
     UNDECLARED_POLICIES,
 )
 
+#: HDF5 datasets have at most 32 dimensions (H5S_MAX_RANK).
+MAX_RANK = 32
+
 #: Language versions this package understands.
 LANGUAGE_VERSIONS = ("1",)
 
@@ -62,7 +65,9 @@ class Attr(_Model):
     enum: list[Any] | None = Field(default=None, description="The allowed values.")
     default: Any = Field(default=None, description="Value written when the caller gives none.")
     pattern: str | None = Field(
-        default=None, description="Regular expression a str value must match."
+        default=None,
+        description="Regular expression (RE2 syntax, no nested quantifiers) a str value "
+        "must match somewhere.",
     )
     minimum: float | None = Field(default=None, description="Smallest allowed number.")
     maximum: float | None = Field(default=None, description="Largest allowed number.")
@@ -131,9 +136,11 @@ class Array(_Node):
     role: ArrayRole = "array"
     kind: ArrayKind = "fixed"
     dtypes: list[Dtype] = Field(default_factory=list, description="Allowed dtypes; empty: any.")
-    rank: int | None = Field(default=None, ge=0, description="Exact number of dimensions.")
-    min_rank: int | None = Field(default=None, ge=0)
-    max_rank: int | None = Field(default=None, ge=0)
+    rank: int | None = Field(
+        default=None, ge=0, le=MAX_RANK, description="Exact number of dimensions."
+    )
+    min_rank: int | None = Field(default=None, ge=0, le=MAX_RANK)
+    max_rank: int | None = Field(default=None, ge=0, le=MAX_RANK)
     dims: list[int | None] | None = Field(
         default=None, description="Fixed sizes per dimension, null = free."
     )

@@ -12,7 +12,13 @@ import tables
 
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.enums import GroupType
-from h5layout.runtime.errors import BackendError, DataValueError, FileAccessError, NodeError
+from h5layout.runtime.errors import (
+    BackendError,
+    DataValueError,
+    FileAccessError,
+    InvalidGroupType,
+    NodeError,
+)
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, StringARRAY
 
@@ -291,8 +297,9 @@ class TestBackendConformance:
         assert g.attrs["type"] == "detector"
         assert g.attrs["backend"] == backend
         assert g.attrs["m"] == 1.5
-        other = h5.add_group("free", "Anything", "/")
-        assert other.name == "Free" and other.attrs["type"] == "anything"
+        with pytest.raises(InvalidGroupType):  # issue 13: unknown types refused on write
+            h5.add_group("free", "Anything", "/")
+        assert "Free" not in h5.get_children("/")
         assert h5.add_group("myGroup", GroupType.scan, "/") == g  # existing group kept
 
     # -- node wrappers ----------------------------------------------------------------------

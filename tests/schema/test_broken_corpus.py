@@ -39,3 +39,20 @@ def test_problem_fields(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
         assert p.line >= 1 and p.column >= 1
         assert p.code and p.code == p.code.lower()
         assert (BROKEN / p.file).is_file() or p.file.startswith("h5layout/layouts/")
+
+
+def test_files_that_are_not_layouts_are_never_quoted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    for case in ("46_include_system_file.yaml", "47_include_not_a_layout.yaml"):
+        text = "\n".join(str(p) for p in check_layout(case))
+        for secret in ("hunter2", "0123456789abcdef", "ELF", "saltsalt", "root:", "unterminated"):
+            assert secret not in text, (case, secret)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_messages_use_the_layout_language(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no pydantic wording or model class names: what the layout expects, in its own words
+    monkeypatch.chdir(BROKEN)
+    for p in check_layout(case):
+        for word in ("instance of", "input should", "Attr", "Group", "Child", "Storage"):
+            assert word not in p.message, (case, p.message)

@@ -111,6 +111,30 @@ def _install_pickle_gate() -> None:
 
 _install_pickle_gate()
 
+
+def _unmapped_attr(node: Any, name: str) -> Any:
+    """An attribute of a type PyTables cannot map, read from the file with h5py.
+
+    h5py stores booleans (``swmr_active``, any ``np.bool_``) as an HDF5 enum that PyTables
+    reads as None; h5py reads them as booleans. Only enums of integers are taken (other
+    unmapped types stay None), and the file is opened read-only without locking, so the
+    file PyTables holds is never changed. None when the file cannot be read that way.
+    """
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - h5py is the default backend's library
+        return None
+    try:
+        with h5py.File(node._v_file.filename, "r", locking=False) as f:
+            attrs = f[node._v_pathname].attrs
+            if not isinstance(attrs.get_id(name).get_type(), h5py.h5t.TypeEnumID):
+                return None
+            value = attrs[name]
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError):
+        return None
+    return value
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MISSING = object()
 
@@ -190,7 +214,8 @@ class TablesBackend(Backend):
 
     def get(self, file: Any, path: str) -> Any:
         try:
-            return file.get_node(path)
+            with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
+                return file.get_node(path)
         except tables.NoSuchNodeError as exc:
             raise KeyError(path) from exc
 
@@ -209,7 +234,8 @@ class TablesBackend(Backend):
 
     def children(self, group: Any) -> dict[str, Any]:
         kids = group._v_children
-        return {name: kids[name] for name in sorted(kids)}
+        with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
+            return {name: kids[name] for name in sorted(kids)}
 
     def remove(self, node: Any) -> None:
         node._f_remove(recursive=True)
@@ -223,13 +249,17 @@ class TablesBackend(Backend):
             raise KeyError(name)
         # PyTables reads every attribute when it loads a node and keeps the values in the
         # attribute set's __dict__: take it from there (the name is known to be an attribute).
-        cached = attrs.__dict__.get(name, _MISSING)
-        if cached is not _MISSING:
-            return cached
-        with warnings.catch_warnings():
-            # HDF5 types PyTables cannot map (h5py's bool enum of swmr_active) still read.
-            warnings.simplefilter("ignore", tables.DataTypeWarning)
-            return attrs[name]
+        value = attrs.__dict__.get(name, _MISSING)
+        if value is _MISSING:
+            with warnings.catch_warnings():
+                # HDF5 types PyTables cannot map (h5py's bool enum of swmr_active) still read.
+                warnings.simplefilter("ignore", tables.DataTypeWarning)
+                value = attrs[name]
+        if value is None:  # PyTables' answer for a type it cannot map (it stores no None)
+            value = _unmapped_attr(node, name)
+            if value is not None:
+                attrs.__dict__[name] = value  # PyTables' own cache: read once per open
+        return value
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
         if _quiet_name(name):
