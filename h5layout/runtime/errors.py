@@ -21,8 +21,8 @@ carries a list of :class:`Problem` (a layout file's location, a stable code) and
     ├── DataValueError (ValueError)      values refused before writing; .problems
     │   └── MissingAttributeError (TypeError)   only required attributes were missing
     ├── RepairError                      a file repair cannot do safely
-    ├── InvalidExport                    \
-    ├── InvalidGroupType                  |
+    ├── InvalidExport (ValueError)       \
+    ├── InvalidGroupType (ValueError)     |
     ├── InvalidSave                       |
     ├── InvalidGroupDataType              |  pymodaq_data's names
     ├── InvalidDataType                   |
