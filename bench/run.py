@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import compile_, frame, inspect_, load, logging_, scan, validate_
+from bench import compile_, frame, highrate, inspect_, load, logging_, scan, validate_
 from bench.common import FLUSH_EVERY, Options, Result, format_table, skipped, write_json
 
 #: scenario letter → its module's run function (D and E share one module: both read A's file)
@@ -27,6 +27,7 @@ SCENARIOS: dict[str, Callable[[Options], list[Result]]] = {
     "F": validate_.run,
     "G": compile_.run,
     "H": inspect_.run,
+    "I": highrate.run,
 }
 
 

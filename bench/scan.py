@@ -190,7 +190,7 @@ def run(opts: Options) -> list[Result]:
         raw_med = _median_of(timings["raw"], np.median) * 1e3
         h5l_med = _median_of(timings["h5layout"], np.median) * 1e3
         results.append(
-            Result(NAME, backend, "per-point median", "ms", h5l_med, raw_med, 1.1,
+            Result(NAME, backend, "per-point median", "ms", h5l_med, raw_med, 0.25,
                    pymodaq=pm_med, note=note)
         )  # fmt: skip
         results.append(

@@ -289,3 +289,5 @@ def run(args: argparse.Namespace) -> int:
         raise
     except OSError as exc:
         return _fail(args.target, str(exc))
+    except Exception as exc:  # a bug in h5layout: a report, not a traceback
+        return _fail(args.target, f"internal error: {type(exc).__name__}: {exc}", EXIT_USAGE)

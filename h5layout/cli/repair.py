@@ -7,9 +7,11 @@
 * stale bookkeeping attributes: ``shape`` of arrays, ``size`` of axes, and a root
   ``swmr_active`` left true.
 
-A copy ``FILE.bak`` is written first (``--no-backup`` skips it). Exit status: 0 when the
-file is clean afterwards, 1 when problems remain that repair cannot fix (or the file cannot
-be read), 2 on usage errors (missing file, a ``--layout`` that cannot load).
+A backup ``FILE.bak`` (``FILE.bak.1``… when taken; never overwritten, never through a
+symlink) is written first (``--no-backup`` skips it). Exit
+status: 0 when the file is clean afterwards, 1 when problems remain that repair cannot fix
+(or the file cannot be read), 2 on usage errors (missing file, a ``--layout`` that cannot
+load).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``FILE``, ``--layout`` and ``--no-backup``."""
     parser.add_argument("file", metavar="FILE", help="HDF5 file to repair in place")
     parser.add_argument("--layout", metavar="NAME|PATH", help="layout (default: detected)")
-    parser.add_argument("--no-backup", action="store_true", help="do not write FILE.bak first")
+    parser.add_argument("--no-backup", action="store_true", help="do not write a backup first")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG

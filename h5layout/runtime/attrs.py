@@ -30,6 +30,7 @@ __all__ = [
     "ENVELOPE_TRUSTED_TYPES",
     "MAX_LITERAL_CHARS",
     "MAX_LITERAL_DEPTH",
+    "MAX_LITERAL_ELEMENTS",
     "NUMPY_SCALAR_NAMES",
     "UnsafeLiteralError",
     "decode_json",
@@ -50,10 +51,16 @@ ENVELOPE_TRUSTED_TYPES: frozenset[str] = frozenset(
 )
 
 #: Longest payload :func:`parse_literal` accepts (characters).
-MAX_LITERAL_CHARS = 64 * 1024 * 1024
+MAX_LITERAL_CHARS = 16 * 1024 * 1024
 
 #: Deepest nesting of containers / calls :func:`parse_literal` accepts.
 MAX_LITERAL_DEPTH = 64
+
+#: Most elements (items of containers, call arguments) :func:`parse_literal` accepts.
+#: Python's parser takes about 1.5 kB per element of a list literal, so a 2 MB payload
+#: of small numbers would cost a gigabyte: the elements are counted before parsing,
+#: and a payload over the limit is refused (fails closed; the attribute reads as its text).
+MAX_LITERAL_ELEMENTS = 20_000
 
 #: numpy scalar types that may appear as ``np.<name>(literal)`` in a payload.
 NUMPY_SCALAR_NAMES: frozenset[str] = frozenset(
@@ -140,12 +147,49 @@ def parse_literal(text: str) -> Any:
     quick = _quick_literal(text)
     if quick is not _NO_QUICK:
         return quick
+    # every element takes two characters at least ("1,")
+    if len(text) > 2 * MAX_LITERAL_ELEMENTS and _count_separators(text) > MAX_LITERAL_ELEMENTS:
+        raise UnsafeLiteralError(
+            f"payload of more than {MAX_LITERAL_ELEMENTS} elements is too large to parse"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         # The parser signals over-deep input with MemoryError/RecursionError.
         raise UnsafeLiteralError(f"not a Python literal: {type(exc).__name__}") from exc
     return _Builder().build(tree.body, 0)
+
+
+_SEPARATORS = ",:([{"
+
+
+def _count_separators(text: str) -> int:
+    """An upper bound of the elements a payload holds: separators outside string literals,
+    counted until it passes :data:`MAX_LITERAL_ELEMENTS` (string search only: no regex
+    engine state, no copies beyond one segment)."""
+    if sum(text.count(c) for c in _SEPARATORS) <= MAX_LITERAL_ELEMENTS:
+        return 0  # even counting inside strings, few enough
+    count, i, n = 0, 0, len(text)
+    while i < n and count <= MAX_LITERAL_ELEMENTS:
+        quotes = [j for j in (text.find("'", i), text.find('"', i)) if j != -1]
+        j = min(quotes) if quotes else n
+        segment = text[i:j]
+        count += sum(segment.count(c) for c in _SEPARATORS)
+        if j == n:
+            break
+        quote, k = text[j], j + 1
+        while True:  # the closing quote: one not escaped by an odd run of backslashes
+            k = text.find(quote, k)
+            if k == -1:
+                return MAX_LITERAL_ELEMENTS + 1  # unterminated: not a literal anyway
+            b = k - 1
+            while b > j and text[b] == "\\":
+                b -= 1
+            if (k - 1 - b) % 2 == 0:
+                break
+            k += 1
+        i = k + 1
+    return count
 
 
 _NO_QUICK: Any = object()

@@ -291,16 +291,31 @@ def _copy_attrs(source: Node, target_raw: Any, target: H5Backend) -> None:
 
 
 def _copy_node(node: Node, parent_raw: Any, target: H5Backend) -> None:
-    """Copy ``node`` (recursively for groups) with its attributes below ``parent_raw``."""
+    """Copy ``node`` (and everything below a group) with its attributes below
+    ``parent_raw``; without recursion, each group once (a link back to a group already
+    copied, as in a hard-link cycle, is left out)."""
+    seen: set[Any] = set()
+    stack: list[tuple[Node, Any]] = [(node, parent_raw)]
+    impl = target.backend_impl
+    while stack:
+        current, praw = stack.pop()
+        if isinstance(current, GROUP):
+            key = current.backend_impl.object_key(current.node)
+            if key in seen:
+                continue
+            seen.add(key)
+            raw = impl.create_group(praw, current.name, current.title)
+            _copy_attrs(current, raw, target)
+            stack.extend((c, raw) for c in reversed(list(current.children().values())))
+        else:
+            _copy_leaf(current, praw, target)
+
+
+def _copy_leaf(node: Node, parent_raw: Any, target: H5Backend) -> None:
+    """Copy one array with its attributes below ``parent_raw``."""
     impl = target.backend_impl
     name, title = node.name, node.title
     src = node.backend_impl
-    if isinstance(node, GROUP):
-        raw = impl.create_group(parent_raw, name, title)
-        _copy_attrs(node, raw, target)
-        for child in node.children().values():
-            _copy_node(child, raw, target)
-        return
     if isinstance(node, VLARRAY):
         raw = impl.create_vlarray(parent_raw, name, dtype=src.dtype(node.node), title=title)
         for row in src.read(node.node):

@@ -47,6 +47,8 @@ class Checker:
         self.spec = spec
         self.report = report
         self._seen: set[Any] = set()
+        # where each object was first reached: a later link under that path is a cycle
+        self._first_path: dict[Any, str] = {}
         # which library wrote the file: a layout may declare per-backend encodings
         self.backend = "h5py"
         # h5py helpers, set by run() (h5py is imported only when a file is checked)
@@ -119,6 +121,14 @@ class Checker:
                 )
                 continue
             text = _name_text(key)
+            if isinstance(key, bytes):
+                self.add(
+                    "non-utf8-name",
+                    path,
+                    f"attribute name {text!r} is not valid UTF-8: PyTables (pymodaq_data's "
+                    "default backend) crashes on it; h5layout reads the file with h5py only",
+                    attribute=text,
+                )
             raw[text] = value
             try:
                 dec[text] = read_attr(value)
@@ -140,7 +150,9 @@ class Checker:
         root = self._load("/", "/", h5, True)
         root.spec = root_spec
         try:
-            self._seen.add(hash(h5["/"].id))
+            root_key = hash(h5["/"].id)
+            self._seen.add(root_key)
+            self._first_path[root_key] = "/"
         except (TypeError, ValueError, OSError, RuntimeError):
             pass
         # Depth first, in name order (deterministic findings); a group's consistency
@@ -171,6 +183,13 @@ class Checker:
             return
         for name in names:
             path = f"{node.path.rstrip('/')}/{_name_text(name)}"
+            if isinstance(name, bytes):
+                self.add(
+                    "non-utf8-name",
+                    path,
+                    "the link name is not valid UTF-8: PyTables (pymodaq_data's default "
+                    "backend) crashes on it; h5layout reads the file with h5py only",
+                )
             try:
                 hard = self._is_hard_link(node.obj, name)
                 if not hard:
@@ -192,8 +211,17 @@ class Checker:
             except (TypeError, ValueError, OSError, RuntimeError):
                 key = path
             if key in self._seen:
+                first = self._first_path.get(key, "")
+                if first == "/" or path.startswith(first.rstrip("/") + "/"):
+                    self.add(
+                        "link-cycle",
+                        path,
+                        f"a hard link back to {first!r}, one of its own ancestors: the file "
+                        "holds a cycle; not followed",
+                    )
                 continue
             self._seen.add(key)
+            self._first_path[key] = path
             child = self._load(path, _name_text(name), obj, isinstance(obj, h5py.Group))
             node.children.append(child)
 

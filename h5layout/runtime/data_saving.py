@@ -23,7 +23,7 @@ from h5layout.runtime.data import (
 )
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType, SaveType
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
-from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.growing import GrowingArray, PointBlock
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.point_checks import (
     parse_axis_values,
@@ -453,7 +453,7 @@ class _Channel:
     """What an extended or enlargeable saver holds for one channel group."""
 
     group: GROUP
-    arrays: list[Any] = field(default_factory=list)  # raw datasets or GrowingArrays
+    arrays: list[Any] = field(default_factory=list)  # PointBlocks or GrowingArrays
     errors: list[Any] = field(default_factory=list)
     axes: list[GrowingArray] = field(default_factory=list)
     #: what every later point must have (checked before it is written): the shape of its
@@ -462,6 +462,10 @@ class _Channel:
     group_nav: tuple[int, ...] = ()  # the first point's navigation indexes
     dtypes: list[np.dtype] = field(default_factory=list)
     error_dtypes: list[np.dtype] = field(default_factory=list)
+
+    def all_arrays(self) -> list[GrowingArray]:
+        """The growing arrays of an enlargeable channel (data, errors, axes)."""
+        return [*self.arrays, *self.errors, *self.axes]
 
 
 def _signal_shape(dwa: DataWithAxes) -> tuple[int, ...]:
@@ -644,7 +648,14 @@ class DataEnlargeableSaver(DataSaverLoader):
         dwa = as_dwa(data)
         key = where_path(where)
         values = self.require_row(key, dwa, axis_values)
-        self._write_row(where, key, dwa, values)
+        channel = self._channels.get(key)
+        mark = [(a, a.rows) for a in channel.all_arrays()] if channel is not None else []
+        try:
+            self._write_row(where, key, dwa, values)
+        except BaseException:  # Ctrl-C or an error half-way: the row is wholly refused
+            for array, rows in mark:
+                array.rollback(rows)
+            raise
 
     def _write_row(self, where: Any, key: str, dwa: DataWithAxes, values: Any) -> None:
         channel = self._channels.get(key)
@@ -777,7 +788,7 @@ class DataExtendedSaver(DataSaverLoader):
                 dwa, i, self.data_type, nav_indexes=nav, distribution=distribution.name
             )
             _write_attrs(node, attrs)
-            channel.arrays.append(node.node)
+            channel.arrays.append(h5.register_growing(PointBlock(h5.backend_impl, node.node, k)))
         if dwa.errors is not None:
             error_saver = self._errors()
             for i, array in enumerate(dwa.errors):
@@ -795,7 +806,9 @@ class DataExtendedSaver(DataSaverLoader):
                 )
                 attrs["source"] = DataSource.calculated.name
                 _write_attrs(node, attrs)
-                channel.errors.append(node.node)
+                channel.errors.append(
+                    h5.register_growing(PointBlock(h5.backend_impl, node.node, k))
+                )
         for axis in dwa.axes:
             self._axis_saver.add_axis(group, axis, index=axis.index + k)  # a shifted copy
         return channel
@@ -830,14 +843,13 @@ class DataExtendedSaver(DataSaverLoader):
         if channel is None:
             channel = self._create(self._group_of(where), dwa, distribution)
             self._channels[key] = channel
-        impl = self._h5saver.backend_impl
         signal = _signal_shape(dwa)
-        for raw, values, dtype in zip(channel.arrays, dwa.data, channel.dtypes, strict=True):
+        for block, values, dtype in zip(channel.arrays, dwa.data, channel.dtypes, strict=True):
             if values.dtype is not dtype:
                 values = _as_stored(values, dtype)
-            impl.write(raw, index, values.reshape(signal))
+            block.put(index, values.reshape(signal))
         if dwa.errors is not None:
-            for raw, values, dtype in zip(
+            for block, values, dtype in zip(
                 channel.errors, dwa.errors, channel.error_dtypes, strict=True
             ):
-                impl.write(raw, index, _as_stored(values, dtype).reshape(signal))
+                block.put(index, _as_stored(values, dtype).reshape(signal))

@@ -313,6 +313,17 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         self._write_row(where, dte, values)
 
     def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
+        """Append a checked row; interrupted half-way (Ctrl-C, an error from the library),
+        it is wholly refused: every enlargeable array goes back to its rows."""
+        h5 = self._h5saver
+        mark = h5.mark_rows()
+        try:
+            self._append_row(where, dte, values)
+        except BaseException:
+            h5.rollback_rows(mark)
+            raise
+
+    def _append_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
         enl = self._enl_saver
         pairs = self._channel_groups(where, dte)

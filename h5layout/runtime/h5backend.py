@@ -66,6 +66,17 @@ def writable_group_type(group_type: Any) -> str:
     return name.lower()
 
 
+def _first_visits(impl: Backend, groups: list[Any], seen: set[Any]) -> list[Any]:
+    """The groups of ``groups`` not walked yet (adds them to ``seen``)."""
+    out = []
+    for raw in groups:
+        key = impl.object_key(raw)
+        if key not in seen:
+            seen.add(key)
+            out.append(raw)
+    return out
+
+
 def capitalize(name: str) -> str:
     """Upper-case the first character only (PyMoDAQ's naming rule)."""
     return name[:1].upper() + name[1:]
@@ -292,17 +303,22 @@ class H5Backend:
         return None
 
     def walk_groups(self, where: Any = "/") -> Iterator[GROUP]:
-        """``where`` then every group below it, depth first, children in name order."""
+        """``where`` then every group below it, depth first, children in name order.
+
+        Each group once: a group reached again through another link (a hard-link cycle,
+        a soft link to an ancestor) is not walked again, so the walk always ends.
+        """
         node = self.get_node(where)
         if not isinstance(node, GROUP):
             return
-        stack = [node.node]
         impl = self._impl
+        seen = {impl.object_key(node.node)}
+        stack = [node.node]
         while stack:
             raw = stack.pop()
             yield GROUP(raw, impl)
             kids = [k for k in impl.children(raw).values() if impl.is_group(k)]
-            stack.extend(reversed(kids))
+            stack.extend(reversed(_first_visits(impl, kids, seen)))
 
     def walk_nodes(
         self, where: Any = "/", depth: int | None = None, only_groups: bool = False
@@ -319,6 +335,9 @@ class H5Backend:
         # One pass, each group's children listed once (walk_groups would list them twice);
         # the order is walk_groups' (depth first, children in name order).
         impl = self._impl
+        # Groups reached again through another link (a hard-link cycle, a soft link to an
+        # ancestor) are yielded where the link is but not walked again: the walk ends.
+        seen = {impl.object_key(start.node)}
         stack: list[tuple[Any, int]] = [(start.node, 0)]
         while stack:
             raw_group, gdepth = stack.pop()
@@ -329,7 +348,8 @@ class H5Backend:
                         continue
                     yield wrap(raw, impl)
             if depth is None or gdepth + 2 <= depth:  # deeper groups would yield nothing
-                stack.extend((k, gdepth + 1) for k in reversed(kids) if impl.is_group(k))
+                groups = _first_visits(impl, [k for k in kids if impl.is_group(k)], seen)
+                stack.extend((k, gdepth + 1) for k in reversed(groups))
 
     def read(self, array: Any, *args: Any, **kwargs: Any) -> Any:
         """The content of an array node."""

@@ -269,9 +269,16 @@ class CARRAY(Node):
         return self._backend.dtype(self._node)
 
     def _reserved(self) -> int | None:
-        """Rows written so far when a saver holds rows reserved past them, else None."""
+        """Rows written so far when a saver holds rows reserved past them, else None.
+
+        Rows a saver still buffers are written first: what is read is what was appended.
+        """
         live = pending(self._node) if PENDING else None
-        return live.rows if live is not None and live.capacity > live.rows else None
+        if live is None:
+            return None
+        if live.pending:
+            live.drain()
+        return live.rows if live.capacity > live.rows else None
 
     def read(self) -> Any:
         """The whole array."""
@@ -398,3 +405,36 @@ def wrap(raw: Any, backend: str | Backend) -> Node:
         if sub == "string":
             return StringARRAY(raw, be)
     return _CLASS_MAP[cls](raw, be)
+
+
+def iter_tree(root: GROUP) -> Iterator[tuple[int, Node, bool]]:
+    """``(depth, node, repeated)`` for ``root`` and every node below it, depth first,
+    children in name order, without recursion (any depth).
+
+    A group reached again through another link (a hard-link cycle, a soft link to an
+    ancestor, two hard links to one group) comes with ``repeated=True`` and is not
+    descended into, so the walk always ends.
+    """
+    impl = root.backend_impl
+    seen = {impl.object_key(root.node)}
+    stack: list[tuple[int, Any, bool]] = [(0, root.node, False)]
+    while stack:
+        depth, raw, repeated = stack.pop()
+        yield depth, wrap(raw, impl), repeated
+        if repeated or not impl.is_group(raw):
+            continue
+        items = []
+        for kid in impl.children(raw).values():
+            again = False
+            if impl.is_group(kid):
+                key = impl.object_key(kid)
+                again = key in seen
+                seen.add(key)
+            items.append((depth + 1, kid, again))
+        stack.extend(reversed(items))
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on any terminal: names that are not UTF-8 (kept as lone
+    surrogates) are shown escaped, ``\\udcff``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -84,7 +84,14 @@ def detect_layout(file: str | os.PathLike[str]) -> str | None:
     try:
         import h5py
 
-        with h5py.File(os.fspath(file), "r", locking=False, swmr=probe.swmr_writer) as h5:
+        from h5layout.runtime.backends._swmr_read import open_swmr_reader
+
+        opened = (
+            open_swmr_reader(os.fspath(file), locking=False)
+            if probe.swmr_writer
+            else h5py.File(os.fspath(file), "r", locking=False)
+        )
+        with opened as h5:
             attrs = {k: read_attr(h5.attrs[k]) for k in h5.attrs}
             name = detect_layout_name(attrs)
             if name is None:

@@ -16,72 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from h5layout.runtime.errors import RepairError
-
-_MASK = 0xFFFFFFFF
-
-
-# --------------------------------------------------------------------------------------
-# Jenkins lookup3 ``hashlittle`` (public domain algorithm, written from its description):
-# HDF5 checksums superblocks v2/v3 and other metadata with it, initial value 0.
-
-
-def _rot(x: int, k: int) -> int:
-    return ((x << k) | (x >> (32 - k))) & _MASK
-
-
-def lookup3(data: bytes, initval: int = 0) -> int:
-    """Bob Jenkins' lookup3 ``hashlittle`` of ``data`` (the byte-wise variant HDF5 uses)."""
-    length = len(data)
-    a = b = c = (0xDEADBEEF + length + initval) & _MASK
-    i = 0
-    while length > 12:
-        a = (a + int.from_bytes(data[i : i + 4], "little")) & _MASK
-        b = (b + int.from_bytes(data[i + 4 : i + 8], "little")) & _MASK
-        c = (c + int.from_bytes(data[i + 8 : i + 12], "little")) & _MASK
-        # mix(a, b, c)
-        a = (a - c) & _MASK
-        a ^= _rot(c, 4)
-        c = (c + b) & _MASK
-        b = (b - a) & _MASK
-        b ^= _rot(a, 6)
-        a = (a + c) & _MASK
-        c = (c - b) & _MASK
-        c ^= _rot(b, 8)
-        b = (b + a) & _MASK
-        a = (a - c) & _MASK
-        a ^= _rot(c, 16)
-        c = (c + b) & _MASK
-        b = (b - a) & _MASK
-        b ^= _rot(a, 19)
-        a = (a + c) & _MASK
-        c = (c - b) & _MASK
-        c ^= _rot(b, 4)
-        b = (b + a) & _MASK
-        length -= 12
-        i += 12
-    if length == 0:
-        return c
-    tail = data[i:] + b"\0" * (12 - length)
-    a = (a + int.from_bytes(tail[0:4], "little")) & _MASK
-    b = (b + int.from_bytes(tail[4:8], "little")) & _MASK
-    c = (c + int.from_bytes(tail[8:12], "little")) & _MASK
-    # final(a, b, c)
-    c ^= b
-    c = (c - _rot(b, 14)) & _MASK
-    a ^= c
-    a = (a - _rot(c, 11)) & _MASK
-    b ^= a
-    b = (b - _rot(a, 25)) & _MASK
-    c ^= b
-    c = (c - _rot(b, 16)) & _MASK
-    a ^= c
-    a = (a - _rot(c, 4)) & _MASK
-    b ^= a
-    b = (b - _rot(a, 14)) & _MASK
-    c ^= b
-    c = (c - _rot(b, 24)) & _MASK
-    return c
-
+from h5layout.runtime.probe import lookup3
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
@@ -210,13 +145,46 @@ def repair_file(
     if probe.problem() is not None:
         raise RepairError(probe.problem() or "")
     changed: list[str] = []
+    flags_set = bool(probe.consistency_flags) and probe.superblock_version in (2, 3)
+    report = validate_file(path, spec)
     if backup:
-        bak = path + ".bak"
-        shutil.copy2(path, bak)
-        changed.append(f"backup written: {bak}")
-    if probe.consistency_flags and probe.superblock_version in (2, 3):
+        # a new name each time: a second run never replaces the first backup (the original)
+        changed.append(f"backup written: {write_backup(path)}")
+    if flags_set:
         flags = clear_consistency_flags(path)
         changed.append(f"/: superblock consistency flags 0x{flags:02x} cleared")
-    report = validate_file(path, spec)
+        report = validate_file(path, spec)
     changed.extend(fix_attributes(path, report.findings))
     return changed, validate_file(path, spec)
+
+
+def write_backup(path: str) -> str:
+    """Copy ``path`` to a new file ``PATH.bak`` (``PATH.bak.1``, ``.2``… when taken).
+
+    The name is claimed with ``O_CREAT | O_EXCL | O_NOFOLLOW``: an existing backup is never
+    overwritten and a symlink planted at the name is never followed. The copy is flushed
+    to disk before the original is touched, keeps the original's mode and times, and stays
+    until the user removes it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    st = os.stat(path)
+    for i in range(1000):
+        name = f"{path}.bak" if i == 0 else f"{path}.bak.{i}"
+        try:
+            fd = os.open(name, flags, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+                if hasattr(os, "fchmod"):
+                    os.fchmod(out.fileno(), st.st_mode & 0o7777)
+            os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        except BaseException:
+            os.unlink(name)  # ours (created exclusively above), incomplete
+            raise
+        return name
+    raise RepairError(f"{path}: 1000 backups exist already; remove some first")

@@ -35,6 +35,7 @@ RULES: dict[str, tuple[str, str]] = {
     "empty-file": ("error", "the file is empty (0 bytes)"),
     "truncated-file": ("error", "the file is shorter than its superblock says"),
     "unreadable-file": ("error", "the file could not be opened or read"),
+    "bad-superblock": ("error", "the superblock checksum does not match: a damaged header"),
     "locked-by-writer": ("error", "a writer has the file open, or crashed without closing it"),
     "swmr-writer-open": (
         "error",
@@ -68,6 +69,8 @@ RULES: dict[str, tuple[str, str]] = {
         "an attribute the layout does not declare (severity from the layout's policy)",
     ),
     "link-not-followed": ("info", "a soft or external link, not followed"),
+    "non-utf8-name": ("error", "a link or attribute name that is not valid UTF-8"),
+    "link-cycle": ("error", "a hard link to one of its own ancestors: the file holds a cycle"),
     "stale-shape": ("error", "the `shape` attribute differs from the array's real shape"),
     "stale-size": ("warning", "an axis `size` attribute differs from the axis length"),
     "bad-nav-indexes": ("error", "`nav_indexes` names a dimension the array does not have"),

@@ -374,6 +374,10 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.isopen``."""
         return self._h5saver.isopen()
 
+    def mark_rows(self) -> list[int]:
+        """Forwarded to ``H5SaverLowLevel.mark_rows``."""
+        return self._h5saver.mark_rows()
+
     def next_incremental_name(self, where: Any, group_type: Any) -> str:
         """Forwarded to ``H5SaverLowLevel.next_incremental_name``."""
         return self._h5saver.next_incremental_name(where, group_type)
@@ -407,6 +411,10 @@ class LowLevelAccess:
     def register_growing(self, array: GrowingArray) -> GrowingArray:
         """Forwarded to ``H5SaverLowLevel.register_growing``."""
         return self._h5saver.register_growing(array)
+
+    def rollback_rows(self, mark: list[int]) -> None:
+        """Forwarded to ``H5SaverLowLevel.rollback_rows``."""
+        return self._h5saver.rollback_rows(mark)
 
     def root(
         self,
@@ -465,6 +473,10 @@ class LowLevelAccess:
     ) -> Iterator[Node]:
         """Forwarded to ``H5SaverLowLevel.walk_nodes``."""
         return self._h5saver.walk_nodes(where, depth, only_groups)
+
+    def write_pending(self) -> None:
+        """Forwarded to ``H5SaverLowLevel.write_pending``."""
+        return self._h5saver.write_pending()
 
     @property
     def bindings(self) -> Bindings:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.default_bindings import BINDINGS
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidGroupType, LayoutError
-from h5layout.runtime.growing import PENDING, GrowingArray, dataset_key
+from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, PointBlock, dataset_key
 from h5layout.runtime.h5backend import (
     PYMODAQ_DATA_FORMAT_VERSION,
     H5Backend,
@@ -70,6 +70,10 @@ def bindings_of(spec: LayoutSpec | None) -> Bindings:
     return spec.bindings
 
 
+#: an enlargeable array or a scan array's point block
+_G = TypeVar("_G", GrowingArray, PointBlock)
+
+
 def group_type_name(group_type: Any) -> str:
     """``'detector'`` from ``GroupType.detector``, ``'detector'`` or ``'Detector'``."""
     name = getattr(group_type, "name", group_type)
@@ -97,7 +101,8 @@ class H5SaverLowLevel(H5Backend):
         self._flush_interval = spec.policy.flush_every if spec is not None else DEFAULT_FLUSH_EVERY
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
-        self._growing: list[GrowingArray] = []
+        self._growing: list[GrowingArray | PointBlock] = []
+        self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
     # -- the layout's bindings ---------------------------------------------------------------
     def bound_node(self, binding: NodeBinding) -> NodeSpec | None:
@@ -265,9 +270,21 @@ class H5SaverLowLevel(H5Backend):
 
     # -- flushing --------------------------------------------------------------------------
     def set_swmr_flush_interval(self, n: int) -> None:
-        """Flush every ``n`` calls of :meth:`tick_flush` (0: never)."""
+        """Flush every ``n`` calls of :meth:`tick_flush` (0: never).
+
+        Enlargeable arrays hold the rows of one interval in their row buffer (written as one
+        block at the flush); their buffered rows are written now.
+        """
         self._flush_interval = max(int(n), 0)
         self._flush_counter = 0
+        rows = self._buffer_rows()
+        for array in self._growing:
+            array.set_buffer_rows(rows)
+
+    def _buffer_rows(self) -> int:
+        """Rows an enlargeable array buffers between flushes: one interval's (one row per
+        point; more are written out as blocks), :data:`BLOCK_ROWS` without flushes."""
+        return self._flush_interval if self._flush_interval > 0 else BLOCK_ROWS
 
     def tick_flush(self) -> bool:
         """Count one point; flush when the interval is reached. True when it flushed."""
@@ -280,24 +297,60 @@ class H5SaverLowLevel(H5Backend):
             return True
         return False
 
-    def register_growing(self, array: GrowingArray) -> GrowingArray:
-        """Keep an enlargeable array's bookkeeping synced at every flush and close, and
-        reported live by the node wrappers until the file closes."""
+    def register_growing(self, array: _G) -> _G:
+        """Keep an enlargeable array's rows and bookkeeping written at every flush and close
+        (its rows are buffered between flushes), and reported live by the node wrappers
+        until the file closes."""
+        array.set_buffer_rows(self._buffer_rows())
         self._growing.append(array)
         PENDING[dataset_key(array.raw)] = array
         return array
 
+    def mark_rows(self) -> list[int]:
+        """The row counts of every enlargeable array, for :meth:`rollback_rows`."""
+        return [array.rows for array in self._growing]
+
+    def rollback_rows(self, mark: list[int]) -> None:
+        """Back to the rows of ``mark``: a point interrupted half-way (an exception, Ctrl-C)
+        is wholly refused. Arrays registered after the mark lose every row."""
+        for k, array in enumerate(self._growing):
+            array.rollback(mark[k] if k < len(mark) else 0)
+
+    def write_pending(self) -> None:
+        """Hand every buffered row to the library (no flush): reads see them."""
+        for array in self._growing:
+            if array.pending:
+                array.drain()
+
     def sync_bookkeeping(self) -> None:
-        """Trim enlargeable arrays to their rows and write their ``shape``/``size``."""
+        """Write enlargeable arrays' buffered rows, trim them to their rows and write their
+        ``shape``/``size``."""
         swmr = self.is_swmr_active()
         for array in self._growing:
             array.sync(swmr)
 
+    def is_swmr_active(self) -> bool:
+        """Whether the writer has switched the file to SWMR mode.
+
+        Asked for every row a saver appends: the answer is kept per file object (it only
+        changes at :meth:`enable_swmr`, open and close; h5py asks HDF5 each time).
+        """
+        file = self._file
+        if file is None:
+            return False
+        if self._swmr_known[0] is not file:
+            self._swmr_known = (file, super().is_swmr_active())
+        return self._swmr_known[1]
+
     def enable_swmr(self) -> None:
         """Sync bookkeeping, then switch to SWMR writing."""
+        self._swmr_known = (None, False)
         if self.isopen() and not self.is_swmr_active():
             self.sync_bookkeeping()
-        super().enable_swmr()
+        try:
+            super().enable_swmr()
+        finally:
+            self._swmr_known = (None, False)
 
     def close_file(self) -> None:
         """Sync bookkeeping, flush and close."""
@@ -309,6 +362,7 @@ class H5SaverLowLevel(H5Backend):
                 del PENDING[key]
         self._growing = []
         super().close_file()
+        self._swmr_known = (None, False)
 
     def flush(self) -> None:
         """Sync bookkeeping and flush; fsync when the layout asks for durable flushes."""

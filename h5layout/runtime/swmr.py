@@ -43,9 +43,12 @@ SwmrChoice = bool | Literal["auto"]
 def _open(filepath: str, swmr: bool, locking: bool | None) -> Any:
     import h5py
 
-    kwargs: dict[str, Any] = {}
     if swmr:
-        kwargs["swmr"] = True
+        # bounded metadata read attempts: a damaged file fails in about a second
+        from h5layout.runtime.backends._swmr_read import open_swmr_reader
+
+        return open_swmr_reader(filepath, locking)
+    kwargs: dict[str, Any] = {}
     if locking is not None:
         kwargs["locking"] = locking
     return h5py.File(filepath, "r", **kwargs)
@@ -85,6 +88,8 @@ def open_h5_file_for_reading(
     probe = probe_file(path)
     if not probe.exists:
         raise FileAccessError(f"{path}: no such file")
+    if probe.checksum_ok is False:  # a SWMR reader would retry it for minutes
+        raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
     if swmr is True or swmr is False:
         try:
             return _open(path, bool(swmr), locking), bool(swmr)

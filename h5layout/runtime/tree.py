@@ -151,7 +151,10 @@ def classify(
 
 
 def _name_text(name: str | bytes) -> str:
-    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+    if isinstance(name, str):
+        # the backends give names that are not UTF-8 with lone surrogates (round-trip)
+        name = name.encode("utf-8", "surrogateescape")
+    return name.decode("utf-8", "backslashreplace")
 
 
 def _encoding_of(raw: Any) -> str:
@@ -166,9 +169,9 @@ def _identity(obj: Any, path: str) -> Any:
         return hash(obj.id)  # h5py and h5pyd hash (file, object address)
     except (AttributeError, TypeError, ValueError, OSError, RuntimeError):
         pass
-    try:
-        return ("tables", obj._v_pathname)  # PyTables follows no hard-link cycles
-    except AttributeError:
+    try:  # PyTables follows hard-link cycles too: its nodes' addresses tell
+        return ("tables", id(obj._v_file), obj._get_obj_info().addr)
+    except (AttributeError, TypeError, ValueError, OSError, RuntimeError):
         return path
 
 

@@ -81,6 +81,18 @@ def _probe_findings(probe: FileProbe) -> list[Finding]:
                 "not an HDF5 file (no HDF5 signature in the first bytes); check the file type",
             )
         ]
+    if probe.checksum_ok is False:
+        # checked before any HDF5 open: a SWMR reader would retry it for minutes
+        return [
+            Finding(
+                "bad-superblock",
+                "error",
+                "/",
+                (probe.problem() or "the superblock is damaged")
+                + "; the file's header is damaged (bit flip, overwritten start); restore it "
+                "from a backup",
+            )
+        ]
     if probe.truncated:
         return [
             Finding(
@@ -100,7 +112,8 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
     import h5py
 
     swmr = probe.swmr_writer
-    if probe.open_for_write and not swmr and probe.superblock_version in (2, 3):
+    # Only version 3 superblocks make HDF5 act on the flags (earlier versions open normally).
+    if probe.refused_by_plain_readers and not swmr:
         report.findings.append(
             Finding(
                 "locked-by-writer",
@@ -136,7 +149,9 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
                     repairable=True,
                 )
             )
-            return h5py.File(path, "r", swmr=True, locking=False)
+            from h5layout.runtime.backends._swmr_read import open_swmr_reader
+
+            return open_swmr_reader(path, locking=False)
         return h5py.File(path, "r", locking=False)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -114,3 +114,27 @@ def test_repair_refuses_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["repair", str(path)]) == 1
     assert "not an HDF5 file" in capsys.readouterr().err
     assert main(["repair", str(tmp_path / "missing.h5")]) == 2
+
+
+def test_repair_backup_never_loses_the_original(
+    golden_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _stale(golden_dir, tmp_path)
+    original = path.read_bytes()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours")
+    Path(str(path) + ".bak").symlink_to(victim)  # planted: must not be followed
+    assert main(["repair", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert victim.read_text() == "not yours"
+    first = Path(str(path) + ".bak.1")
+    assert f"backup written: {first}" in out
+    assert first.read_bytes() == original and not first.is_symlink()
+    repaired = path.read_bytes()
+    # a second run: nothing to repair; its backup takes a new name, the original stays
+    assert main(["repair", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to repair" in out and ".bak.2" in out
+    assert path.read_bytes() == repaired
+    assert first.read_bytes() == original
+    assert Path(str(path) + ".bak.2").read_bytes() == repaired

@@ -454,3 +454,40 @@ def test_quick_path_gives_what_the_full_parser_gives(value: object) -> None:
     full = _Builder().build(ast.parse(text, mode="eval").body, 0)
     assert type(quick) is type(full)
     assert quick == full
+
+
+# --------------------------------------------------------------------------------------
+# bounded memory: elements are counted before Python's parser sees a payload
+
+
+def _peak_bytes(fn: Any) -> tuple[Any, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        value = fn()
+        return value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_long_list_literal_fails_closed_in_bounded_memory() -> None:
+    payload = "[" + "1, " * 700_000 + "]"  # 2 MB: about 1 GB through Python's parser
+    envelope = json.dumps({"module": "builtins", "type": "list", "data": payload})
+    value, peak = _peak_bytes(lambda: read_attr(envelope))
+    assert value == payload  # refused: the text, never a partial value
+    assert peak < 32 * 1024 * 1024
+    with pytest.raises(UnsafeLiteralError, match="elements"):
+        parse_literal(payload)
+
+
+def test_element_limit_counts_outside_strings() -> None:
+    n = attrs.MAX_LITERAL_ELEMENTS - 10
+    assert parse_literal(repr(list(range(n)))) == list(range(n))
+    # commas inside strings are not elements: one long string with many commas parses
+    text = "a,b:c(\\n" * 100_000
+    value, peak = _peak_bytes(lambda: parse_literal(repr([text, "it's"])))
+    assert value == [text, "it's"]
+    assert peak < 64 * 1024 * 1024
+    with pytest.raises(UnsafeLiteralError, match="elements"):
+        parse_literal(repr(["x"] * (attrs.MAX_LITERAL_ELEMENTS + 1)))

@@ -251,6 +251,7 @@ def test_row_appends_go_out_as_one_block_with_exact_bookkeeping(
     for i in range(40):
         point(i)
     raw = saver.get_node(data_path).node
+    saver.write_pending()  # the saver's row buffers, handed to h5pyd (still unsent)
     pending = raw.id.db._getDatasetUpdates(raw.id.uuid)
     assert len(pending) == 1  # one block of rows, not one update per row
     saver.flush()

@@ -182,7 +182,9 @@ def test_finalize_swmr_reconciles_shape_and_axis_size(tmp_path: Path) -> None:
     data = "/RawData/Detector000/Data1D/CH00/EnlData00"
     axis = "/RawData/Detector000/NavAxes/Axis00"
     assert h5.is_swmr_active()
-    # in SWMR the bookkeeping waits for finalisation (data still grow)
+    # in SWMR the bookkeeping waits for finalisation (data still grow); rows reach the file
+    # at each flush (they are buffered between flushes)
+    h5.flush()
     impl = h5.backend_impl
     assert impl.shape(impl.get(h5.h5file, data)) == (7, 3)
     assert tuple(read_attr(impl.get_attr(impl.get(h5.h5file, data), "shape"))) == (2, 3)

@@ -622,5 +622,6 @@ def test_links_and_cycles(tmp_path: Path) -> None:
     report = validate_file(path, _custom("warn"))
     assert report.codes() == [
         ("link-not-followed", "/Run00/ext", "info"),
+        ("link-cycle", "/Run00/loop", "error"),
         ("link-not-followed", "/Run00/soft", "info"),
-    ]  # /Run00/loop is the root again: already checked, not walked twice
+    ]  # /Run00/loop is the root again: reported as a cycle, not walked twice

@@ -14,6 +14,20 @@ import numpy as np
 
 from h5layout.runtime.spec import Storage
 
+
+def library_error(what: str, exc: BaseException) -> str:
+    """A one-line message for an HDF5 library's error in a backend call ``what``."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    if first.startswith("HDF5 error back trace") and len(lines) > 1:
+        # PyTables' HDF5ExtError: the innermost HDF5 message says what is wrong
+        inner = [ln for ln in lines if not ln.startswith(("File ", "End of HDF5"))]
+        first = inner[-1] if inner else lines[-1]
+    if isinstance(exc, MemoryError):
+        first = "not enough memory (the file declares sizes too large to read)"
+    return f"HDF5 cannot read the file ({what}): {first}; damaged or foreign file?"
+
+
 #: Node classes as written in the ``CLASS`` attribute.
 GROUP_CLASS, CARRAY_CLASS, EARRAY_CLASS, VLARRAY_CLASS = "GROUP", "CARRAY", "EARRAY", "VLARRAY"
 
@@ -90,7 +104,16 @@ class Backend(ABC):
 
     @abstractmethod
     def children(self, group: Any) -> dict[str, Any]:
-        """Children of a group, by name, sorted by name."""
+        """Children of a group, by name, sorted by name.
+
+        Hard links and soft links that resolve; never a dangling or looping soft link, and
+        never an external link unless the file was opened with ``external_links=True``.
+        """
+
+    def object_key(self, node: Any) -> Any:
+        """A hashable identity of the object behind ``node`` (file and address): two
+        links to one object give equal keys, which is how walks notice cycles."""
+        return self.node_path(node)
 
     @abstractmethod
     def remove(self, node: Any) -> None:

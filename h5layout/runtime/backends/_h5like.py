@@ -60,11 +60,15 @@ class H5LikeBackend(Backend):
         """The library's dtype for variable-length rows of ``dtype``."""
 
     def node_name(self, node: Any) -> str:
-        path = node.name
+        path = self.node_path(node)
         return "/" if path == "/" else path.rsplit("/", 1)[-1]
 
     def node_path(self, node: Any) -> str:
-        return str(node.name)
+        path = node.name
+        if isinstance(path, bytes):
+            # h5py gives paths that are not UTF-8 as bytes: surrogateescape round-trips them
+            return path.decode("utf-8", "surrogateescape")
+        return str(path)
 
     def create_group(self, parent: Any, name: str, title: str) -> Any:
         group = parent.create_group(name)

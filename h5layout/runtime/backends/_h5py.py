@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
@@ -13,8 +15,12 @@ from h5layout.runtime.backends._base import (
     EARRAY_CLASS,
     GROUP_CLASS,
     VLARRAY_CLASS,
+    library_error,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
+from h5layout.runtime.backends._swmr_read import open_swmr_reader
+from h5layout.runtime.errors import FileAccessError, LayoutError
+from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
 
 #: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
@@ -145,6 +151,31 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
+def _held_open(path: str) -> bool:
+    from h5layout.runtime.repair import _in_use
+
+    return _in_use(path)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
+
+
+def _mapped(fn: _F) -> _F:
+    """h5py's errors on a damaged file become :class:`FileAccessError` (read-side calls)."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (LayoutError, RecursionError):
+            raise
+        except _LIBRARY_ERRORS as exc:
+            raise FileAccessError(library_error(fn.__name__, exc)) from exc
+
+    return call  # type: ignore[return-value]
+
+
 class H5pyBackend(H5LikeBackend):
     """Files through h5py."""
 
@@ -158,16 +189,52 @@ class H5pyBackend(H5LikeBackend):
     def _vlen_dtype(self, dtype: np.dtype) -> Any:
         return h5py.vlen_dtype(dtype)
 
+    def __init__(self) -> None:
+        #: names of the open files whose external links are followed (opted in)
+        self._external_ok: set[bytes] = set()
+
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+        external = bool(kwargs.pop("external_links", False))
+        if mode != "w":
+            probe = probe_file(path)
+            if probe.checksum_ok is False:
+                # A SWMR reader would retry the bad checksum for minutes before failing.
+                raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
+            if probe.truncated and not (probe.swmr_writer and _held_open(path)):
+                # (a live SWMR writer's file may be shorter than its superblock says for a
+                # moment; a file nobody writes is cut short, and SWMR readers would retry)
+                raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
+            if probe.refused_by_plain_readers:
+                if mode == "r" and probe.swmr_writer:
+                    # a plain read would be refused; a SWMR reader reads what is there
+                    swmr_mode = True
+                elif not (mode == "r" and swmr_mode):
+                    raise FileAccessError(
+                        f"{path}: {probe.writer_left_message(swmr_reader_available=True)}"
+                    )
         if swmr_mode:
             if mode == "r":
                 kwargs.setdefault("swmr", True)
             else:
-                kwargs.setdefault("libver", "latest")
-        return h5py.File(path, mode, **kwargs)
+                # The oldest format SWMR allows: with 'latest' as the low bound, HDF5 2.0
+                # encodes enum/compound types in its own new format, which PyTables' HDF5
+                # (1.14) crashes on.
+                kwargs.setdefault("libver", ("v110", "latest"))
+        try:
+            if mode == "r" and kwargs.get("swmr") and set(kwargs) <= {"swmr", "locking"}:
+                file = open_swmr_reader(path, kwargs.get("locking"))
+            else:
+                file = h5py.File(path, mode, **kwargs)
+            if external:
+                self._external_ok.add(h5f.get_name(file.id))
+            return file
+        except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
+            raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
         if file.id.valid:
+            if self._external_ok:
+                self._external_ok.discard(h5f.get_name(file.id))
             if file.mode != "r":
                 file.flush()
             file.close()
@@ -182,6 +249,7 @@ class H5pyBackend(H5LikeBackend):
     def filename(self, file: Any) -> str:
         return str(file.filename)
 
+    @_mapped
     def root(self, file: Any) -> Any:
         return file["/"]
 
@@ -191,37 +259,72 @@ class H5pyBackend(H5LikeBackend):
     def is_writable(self, file: Any) -> bool:
         return bool(file.mode != "r")
 
+    @_mapped
     def get(self, file: Any, path: str) -> Any:
         try:
-            return _open(file.id, path, _readonly(file.id))
+            node = _open(file.id, path, _readonly(file.id))
         except (KeyError, ValueError):  # absent, a dangling link, or a bad name
             raise KeyError(path) from None
+        if self._external_ok and h5f.get_name(file.id) in self._external_ok:
+            return node
+        if h5f.get_name(node.id) != h5f.get_name(file.id):
+            # the path went through an external link into another file: not followed
+            raise KeyError(path)
+        return node
 
     def is_group(self, node: Any) -> bool:
         return isinstance(node, h5py.Group)
 
+    @_mapped
     def parent(self, node: Any) -> Any:
         return node.parent
 
+    @_mapped
     def children(self, group: Any) -> dict[str, Any]:
         gid = group.id
         readonly = _readonly(gid)
+        links: list[tuple[bytes, int]] = []
+
+        def on_link(name: bytes, info: Any) -> None:
+            links.append((name, info.type))
+
+        gid.links.iterate(on_link, info=True)
         out: dict[str, Any] = {}
-        for name in group:
+        for bname, kind in links:
+            if kind == h5l.TYPE_EXTERNAL and not self._follows_external(gid):
+                continue  # another file: only when asked for (open_file(external_links=True))
+            # names that are not UTF-8 round-trip through _open's surrogateescape encoding
+            name = bname.decode("utf-8", "surrogateescape")
             try:
                 out[name] = _open(gid, name, readonly)
-            except KeyError:  # a dangling soft or external link: no node behind it
+            except (KeyError, ValueError, RuntimeError):
+                # a dangling or looping soft link, an unreachable external file: no node
                 continue
-        return out
+        return dict(sorted(out.items()))
+
+    def _follows_external(self, gid: Any) -> bool:
+        return bool(self._external_ok) and h5f.get_name(gid) in self._external_ok
+
+    def object_key(self, node: Any) -> Any:
+        return hash(node.id)  # h5py hashes (file number, object address)
 
     def remove(self, node: Any) -> None:
         del node.parent[self.node_name(node)]
 
+    @_mapped
     def attr_names(self, node: Any) -> list[str]:
-        return list(node.attrs.keys())
+        # names that are not UTF-8 come as bytes: surrogateescape round-trips them
+        return [
+            k.decode("utf-8", "surrogateescape") if isinstance(k, bytes) else k
+            for k in node.attrs.keys()
+        ]
 
+    @_mapped
     def get_attr(self, node: Any, name: str) -> Any:
-        return read_attribute(node, name)
+        try:
+            return read_attribute(node, name)
+        except UnicodeEncodeError:
+            return node.attrs[name.encode("utf-8", "surrogateescape")]
 
     def set_attr(self, node: Any, name: str, value: Any) -> None:
         if type(value) is str:
@@ -229,12 +332,14 @@ class H5pyBackend(H5LikeBackend):
         else:
             node.attrs[name] = value
 
+    @_mapped
     def has_attr(self, node: Any, name: str) -> bool:
         return name in node.attrs
 
     def del_attr(self, node: Any, name: str) -> None:
         del node.attrs[name]
 
+    @_mapped
     def node_class(self, node: Any) -> str:
         if isinstance(node, h5py.Group):
             return GROUP_CLASS
@@ -252,19 +357,24 @@ class H5pyBackend(H5LikeBackend):
                 return EARRAY_CLASS
         return CARRAY_CLASS
 
+    @_mapped
     def shape(self, array: Any) -> tuple[int, ...]:
         return tuple(array.shape)
 
+    @_mapped
     def dtype(self, array: Any) -> np.dtype:
         base = h5py.check_vlen_dtype(array.dtype)
         return np.dtype(base if base is not None else array.dtype)
 
+    @_mapped
     def maxshape(self, array: Any) -> tuple[int | None, ...]:
         return tuple(array.maxshape) if array.maxshape is not None else tuple(array.shape)
 
+    @_mapped
     def chunks(self, array: Any) -> tuple[int, ...] | None:
         return tuple(array.chunks) if array.chunks is not None else None
 
+    @_mapped
     def read(self, array: Any, selection: Any = Ellipsis) -> Any:
         if h5py.check_vlen_dtype(array.dtype) is not None:
             rows = array[selection]
@@ -303,6 +413,13 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
         index: tuple[int, ...] = (selection,)
     elif type(selection) is tuple and all(type(i) is int for i in selection):
         index = selection
+    elif type(selection) is slice or (
+        type(selection) is tuple
+        and selection
+        and type(selection[-1]) is slice
+        and all(type(i) is int for i in selection[:-1])
+    ):
+        return _write_block_at(array, selection, value)
     else:
         return False
     if type(value) is not np.ndarray or value.dtype.kind not in "biufc":
@@ -325,4 +442,39 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
     if not data.flags.c_contiguous:
         data = np.ascontiguousarray(data)
     dsid.write(h5py.h5s.create_simple(mshape), fspace, data)
+    return True
+
+
+def _write_block_at(array: Any, selection: Any, value: Any) -> bool:
+    """Write a block of consecutive rows or points (``[start:stop]``, or ``[i, j0:j1]``
+    after integer indexes) through the low-level API; False to fall back to h5py.
+
+    Row buffers and scan point blocks are written this way at every flush: h5py's
+    ``__setitem__`` builds selection objects per call (and keeps some of them alive).
+    """
+    lead: tuple[int, ...] = selection[:-1] if type(selection) is tuple else ()
+    sl: slice = selection[-1] if type(selection) is tuple else selection
+    if sl.step not in (None, 1) or type(sl.start) is not int or type(sl.stop) is not int:
+        return False
+    if type(value) is not np.ndarray or value.dtype.kind not in "biufc":
+        return False
+    dsid = array.id
+    if value.dtype != dsid.dtype:
+        return False
+    fspace = dsid.get_space()
+    shape = fspace.shape
+    k = len(lead)
+    start, stop = sl.start, sl.stop
+    n = stop - start
+    rest = shape[k + 1 :]
+    if k >= len(shape) or n <= 0 or value.shape != (n, *rest):
+        return False
+    if not 0 <= start < stop <= shape[k]:
+        return False
+    for i, m in zip(lead, shape, strict=False):
+        if not 0 <= i < m:
+            return False
+    fspace.select_hyperslab((*lead, start, *(0,) * len(rest)), (*(1,) * k, n, *rest))
+    data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
+    dsid.write(h5py.h5s.create_simple(value.shape), fspace, data)
     return True

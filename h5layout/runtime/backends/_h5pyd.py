@@ -380,6 +380,9 @@ class H5pydBackend(H5LikeBackend):
                 out[name] = child
         return out
 
+    def object_key(self, node: Any) -> Any:
+        return getattr(node.id, "id", None) or self.node_path(node)  # the server's uuid
+
     def remove(self, node: Any) -> None:
         parent = self.parent(node)
         # through the parent: h5pyd's ``del file["a/b"]`` raises KeyError

@@ -20,8 +20,9 @@ from h5layout.runtime.backends._base import (
     GROUP_CLASS,
     VLARRAY_CLASS,
     Backend,
+    library_error,
 )
-from h5layout.runtime.errors import FileAccessError, UnsafeContentError
+from h5layout.runtime.errors import FileAccessError, LayoutError, UnsafeContentError
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.spec import Storage
 
@@ -139,12 +140,23 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _MISSING = object()
 
 
+#: what PyTables and its HDF5 raise on a damaged or foreign file (HDF5ExtError is a
+#: RuntimeError; SystemError and MemoryError come from its extension on absurd metadata)
+_LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
+
+
 def _no_pickles(fn: _F) -> _F:
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         token = _REFUSING.set(True)
         try:
             return fn(*args, **kwargs)
+        except LayoutError:
+            raise
+        except RecursionError:
+            raise
+        except _LIBRARY_ERRORS as exc:
+            raise FileAccessError(library_error(fn.__name__, exc)) from exc
         finally:
             _REFUSING.reset(token)
 
@@ -152,12 +164,52 @@ def _no_pickles(fn: _F) -> _F:
 
 
 def _refusing_pickles(cls: type) -> type:
-    """Wrap every public method of ``cls`` (they are where PyTables loads nodes)."""
+    """Wrap every public method of ``cls`` (they are where PyTables loads nodes); the
+    library's errors on a damaged file become :class:`FileAccessError`."""
     for name, value in list(vars(cls).items()):
         # plain functions only: a staticmethod or property wrapped here would change kind
         if isinstance(value, types.FunctionType) and not name.startswith("__"):
             setattr(cls, name, _no_pickles(value))
     return cls
+
+
+def _refuse_unsafe(path: str) -> None:
+    """Raise :class:`FileAccessError` for a file PyTables cannot open, or would crash on.
+
+    Decided from verified facts (see :mod:`h5layout.runtime.probe` and
+    :mod:`h5layout.runtime.backends._tables_safety`): a damaged superblock; a version 3
+    superblock flagged open by a writer (HDF5 refuses it; earlier versions carry the flag
+    harmlessly and open); names and attribute encodings that crash PyTables.
+    """
+    probe = probe_file(path)
+    if not probe.exists or not probe.is_hdf5:
+        return  # PyTables' own error (no such file, not HDF5) is mapped by the caller
+    if probe.checksum_ok is False:
+        raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
+    if probe.refused_by_plain_readers:
+        raise FileAccessError(f"{path}: {probe.writer_left_message(swmr_reader_available=False)}")
+    if probe.problem() is None:
+        from h5layout.runtime.backends._tables_safety import tables_hazard
+
+        hazard = tables_hazard(path, probe)
+        if hazard is not None:
+            raise FileAccessError(f"{path}: {hazard}")
+
+
+def _through_external_link(file: Any, path: str) -> bool:
+    """Whether a group on the way to ``path`` is an external link (PyTables lets HDF5
+    follow it and gives the node as if it were in this file)."""
+    parts = [p for p in path.split("/") if p]
+    where = ""
+    with _quiet_types():
+        for part in parts[:-1]:
+            where += "/" + part
+            try:
+                if isinstance(file.get_node(where), tables.link.ExternalLink):
+                    return True
+            except tables.NoSuchNodeError:
+                return False
+    return False
 
 
 @_refusing_pickles
@@ -172,24 +224,32 @@ class TablesBackend(Backend):
     # writing. h5py stores str attributes as variable-length strings: no such limit.
     max_attr_bytes = 65_000
 
+    def __init__(self) -> None:
+        #: ids of the open files whose external links are followed (opted in)
+        self._external_ok: set[int] = set()
+
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if mode in ("r", "a", "r+"):
-            probe = probe_file(path)
-            if probe.exists and probe.is_hdf5 and probe.open_for_write:
-                who = "a SWMR writer" if probe.swmr_writer else "a writer"
-                raise FileAccessError(
-                    f"{path}: the file is open in {who}, or was left open by one that crashed; "
-                    "PyTables cannot open such a file safely. Read it with the h5py backend as a "
-                    "SWMR reader (H5Backend('h5py').open_file(path, 'r', swmr_mode=True)), or run "
-                    "'h5layout repair' on it once no writer holds it."
-                )
+            _refuse_unsafe(path)
         kwargs.pop("locking", None)
-        with _quiet_types():
-            if mode == "w":
-                return tables.open_file(path, mode, title=title, **kwargs)
-            return tables.open_file(path, mode, **kwargs)
+        external = bool(kwargs.pop("external_links", False))
+        try:
+            with _quiet_types():
+                if mode == "w":
+                    file = tables.open_file(path, mode, title=title, **kwargs)
+                else:
+                    file = tables.open_file(path, mode, **kwargs)
+            if external:
+                self._external_ok.add(id(file))
+            return file
+        except (FileAccessError, UnsafeContentError):
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
+            # HDF5ExtError (a RuntimeError) and friends: a damaged or foreign file
+            raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
     def close(self, file: Any) -> None:
+        self._external_ok.discard(id(file))
         if file.isopen:
             file.close()
 
@@ -215,9 +275,17 @@ class TablesBackend(Backend):
     def get(self, file: Any, path: str) -> Any:
         try:
             with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
-                return file.get_node(path)
+                node = file.get_node(path)
         except tables.NoSuchNodeError as exc:
             raise KeyError(path) from exc
+        if isinstance(node, tables.link.Link):
+            node = self._resolve(node)
+            if node is None:  # dangling, looping, or external and not opted in
+                raise KeyError(path)
+        elif id(file) not in self._external_ok and _through_external_link(file, path):
+            # HDF5 went through an external link in the path, into another file
+            raise KeyError(path)
+        return node
 
     def is_group(self, node: Any) -> bool:
         return isinstance(node, tables.Group)
@@ -234,8 +302,39 @@ class TablesBackend(Backend):
 
     def children(self, group: Any) -> dict[str, Any]:
         kids = group._v_children
+        out: dict[str, Any] = {}
         with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
-            return {name: kids[name] for name in sorted(kids)}
+            for name in sorted(kids):
+                node = kids[name]
+                if isinstance(node, tables.link.Link):
+                    node = self._resolve(node)
+                    if node is None:
+                        continue
+                out[name] = node
+        return out
+
+    def _resolve(self, link: Any) -> Any:
+        """The node a soft link points to (None when dangling or looping); external links
+        only when the file was opened with ``external_links=True``."""
+        if isinstance(link, tables.link.ExternalLink):
+            if id(link._v_file) not in self._external_ok:
+                return None
+            target = str(link.target)
+            filename = target.split(":", 1)[0]
+            _refuse_unsafe(filename)
+            try:
+                node = link(mode="r")
+            except Exception:  # an unreachable or unreadable target file
+                return None
+        else:
+            try:
+                node = link()
+            except Exception:  # dangling, or a target PyTables cannot load
+                return None
+        return node if isinstance(node, tables.Group | tables.Leaf) else None
+
+    def object_key(self, node: Any) -> Any:
+        return (id(node._v_file), node._get_obj_info().addr)
 
     def remove(self, node: Any) -> None:
         node._f_remove(recursive=True)
