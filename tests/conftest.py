@@ -8,7 +8,13 @@ import pytest
 
 # An HSDS server on loopback for the h5pyd backend's tests (started once, on first use;
 # skipped when hsds or h5pyd is not installed).
-from .hsds_server import h5pyd_server, hsds_domain, hsds_folder, hsds_server  # noqa: F401
+from .hsds_server import (  # noqa: F401
+    h5pyd_server,
+    hsds_domain,
+    hsds_folder,
+    hsds_server,
+    hsds_server_4dn,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1].parent / "shared" / "golden"
 

@@ -10,7 +10,8 @@ so the nodes die with pytest even when pytest itself is killed.
 Fixtures: ``hsds_server`` (one server per session, skipped when hsds or h5pyd is not
 installed, failing with the server's log tail when it does not start), ``hsds_domain`` (a
 unique domain name per test in the server's test folder), ``hsds_folder`` (a new folder
-per test) and ``h5pyd_server`` (the server set as the h5pyd backend's default).
+per test), ``h5pyd_server`` (the server set as the h5pyd backend's default) and
+``hsds_server_4dn`` (a server with four data nodes, per module).
 """
 
 from __future__ import annotations
@@ -365,6 +366,24 @@ def hsds_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HsdsServer
         pytest.skip(why)
     try:
         server = start_hsds(tmp_path_factory.mktemp("hsds"))
+    except HsdsStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        create_folder(server, TEST_FOLDER)
+        yield server
+    finally:
+        stop_hsds(server)
+
+
+@pytest.fixture(scope="module")
+def hsds_server_4dn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HsdsServer]:
+    """A second server with four data nodes (one per module that asks for it): HSDS
+    spreads a domain's chunks and objects over its data nodes by hash."""
+    why = hsds_missing()
+    if why is not None:
+        pytest.skip(why)
+    try:
+        server = start_hsds(tmp_path_factory.mktemp("hsds4"), dn_count=4)
     except HsdsStartError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:

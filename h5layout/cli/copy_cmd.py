@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -29,13 +28,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``SRC DST [--backend B] [--layout L] [--force] [--block-mb N] [--no-progress]``."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument("source", type=Path, metavar="SRC", help="file to copy")
-    parser.add_argument("destination", type=Path, metavar="DST", help="new file")
+    parser.add_argument("source", metavar="SRC", help="file or HSDS domain to copy")
+    parser.add_argument("destination", metavar="DST", help="new file or HSDS domain")
     parser.add_argument(
         "--backend",
-        default="h5py",
+        default=None,
         choices=("h5py", "tables", "h5pyd"),
-        help="library writing DST (default h5py); SRC is read with h5py",
+        help="library writing DST (default h5py; h5pyd for an hsds:// URL; h5pyd with a "
+        "bare DST names a domain on HS_ENDPOINT)",
+    )
+    parser.add_argument(
+        "--source-backend",
+        default=None,
+        choices=("h5py", "tables", "h5pyd"),
+        help="library reading SRC (default h5py; h5pyd for an hsds:// URL)",
     )
     parser.add_argument("--layout", metavar="NAME|PATH", help="layout (default: detected)")
     parser.add_argument("--force", action="store_true", help="replace DST if it exists")
@@ -54,18 +60,29 @@ def run(args: argparse.Namespace) -> int:
     if args.block_mb <= 0:
         print("h5layout copy: --block-mb must be positive", file=sys.stderr)
         return EXIT_USAGE
-    if not args.source.is_file():
+    from h5layout.runtime.domains import backend_for, exists, parse_target
+
+    try:
+        src = parse_target(args.source, args.source_backend)
+        dst = parse_target(args.destination, args.backend)
+        if src.server and dst.server and src.server != dst.server:
+            print(
+                "h5layout copy: SRC and DST are on two HSDS servers; copy through a local file",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        for t in (src, dst):
+            if t.is_domain:
+                backend_for(t)
+        src_found, dst_found = exists(src), exists(dst)
+    except LayoutError as exc:
+        print(f"h5layout copy: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not src_found:
         print(f"h5layout copy: {args.source}: no such file", file=sys.stderr)
         return EXIT_USAGE
-    if args.destination.exists() and not args.force:
+    if dst_found and not args.force:
         print(f"h5layout copy: {args.destination}: exists (--force replaces it)", file=sys.stderr)
-        return EXIT_USAGE
-    if args.backend == "h5pyd":
-        print(
-            "h5layout copy: HSDS domains as DST are not supported by the command yet "
-            "(h5layout.runtime.copy.copy_file(..., backend='h5pyd') works from Python)",
-            file=sys.stderr,
-        )
         return EXIT_USAGE
     from h5layout.runtime.copy import copy_file
 
@@ -78,12 +95,14 @@ def run(args: argparse.Namespace) -> int:
         except LayoutError as exc:
             print(f"h5layout copy: cannot load layout {args.layout!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    bar = Bar(0, args.destination.name, enabled=wanted(args.no_progress), unit="bytes")
+    name = dst.location.rstrip("/").rsplit("/", 1)[-1]
+    bar = Bar(0, name, enabled=wanted(args.no_progress), unit="bytes")
     try:
         result = copy_file(
-            args.source,
-            args.destination,
-            backend=args.backend,
+            src.location,
+            dst.location,
+            backend=dst.backend,
+            source_backend=src.backend,
             layout=spec,
             block_bytes=int(args.block_mb * 1e6),
             progress=bar.update,
@@ -101,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     layout = f"layout {result.layout}" if result.layout else "no known layout"
     print(
-        f"copied {result.source} -> {result.destination} ({args.backend}): "
+        f"copied {src} -> {dst} ({dst.backend}): "
         f"{result.nodes} nodes, {result.bytes / 1e6:.1f} MB of arrays; {layout}"
     )
     report = result.report

@@ -64,7 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="JSON for scripts")
     parser.add_argument("--layout", help="layout to read the file against (default: detected)")
     parser.add_argument(
-        "--backend", default="h5py", choices=("h5py", "tables"), help="library reading the file"
+        "--backend",
+        default=None,
+        choices=("h5py", "tables", "h5pyd"),
+        help="library reading the file (h5pyd: TARGET is an HSDS domain path on HS_ENDPOINT; "
+        "hsds://host:port/path URLs are domains whatever this says)",
     )
     parser.add_argument(
         "--color",
@@ -251,18 +255,22 @@ def _fail(target: str, message: str, code: int = EXIT_FAIL) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the layout's node types or the file's tree."""
+    from h5layout.runtime.domains import is_domain_url
     from h5layout.runtime.errors import LayoutError
     from h5layout.runtime.registry import LayoutNotFoundError
 
     target = Path(args.target)
     paint = stdout_paint(args.color)
+    if args.backend == "h5pyd" or is_domain_url(args.target):
+        return _run_domain(args, paint)
     try:
         if is_hdf5(target):
             from h5layout.runtime.tree import load_tree
 
             spec = _layout_for(target, args.layout)
             full = args.attrs or args.json  # a plain tree reads only what its lines show
-            tree = load_tree(target, layout=spec, node=args.node, backend=args.backend, full=full)
+            backend = args.backend or "h5py"
+            tree = load_tree(target, layout=spec, node=args.node, backend=backend, full=full)
             if args.json:
                 print(json.dumps(tree_json(tree), indent=1, ensure_ascii=False))
             else:
@@ -291,3 +299,43 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args.target, str(exc))
     except Exception as exc:  # a bug in h5layout: a report, not a traceback
         return _fail(args.target, f"internal error: {type(exc).__name__}: {exc}", EXIT_USAGE)
+
+
+def _show_tree(tree: FileTree, args: argparse.Namespace, paint: Paint) -> None:
+    if args.json:
+        print(json.dumps(tree_json(tree), indent=1, ensure_ascii=False))
+    else:
+        print("\n".join(tree_text(tree, attrs=args.attrs, paint=paint)))
+
+
+def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
+    """The tree of an HSDS domain (same lines and JSON as a local file's)."""
+    from h5layout.runtime.domains import (
+        DomainURLError,
+        backend_for,
+        detect_layout,
+        exists,
+        parse_target,
+        redact,
+    )
+    from h5layout.runtime.errors import LayoutError
+    from h5layout.runtime.registry import LayoutNotFoundError, find_layout_spec
+    from h5layout.runtime.tree import load_tree
+
+    try:
+        target = parse_target(args.target, args.backend)
+        if not exists(target):
+            return _fail(args.target, "no such domain", EXIT_USAGE)
+        spec = find_layout_spec(args.layout) if args.layout else detect_layout(target)
+        backend_for(target)
+        full = args.attrs or args.json
+        tree = load_tree(target.location, layout=spec, node=args.node, backend="h5pyd", full=full)
+    except (LayoutNotFoundError, DomainURLError) as exc:
+        return _fail(redact(args.target), str(exc), EXIT_USAGE)
+    except LayoutError as exc:
+        return _fail(args.target, str(exc))
+    except OSError as exc:
+        return _fail(args.target, str(exc))
+    tree.file = str(target)
+    _show_tree(tree, args, paint)
+    return EXIT_OK

@@ -28,10 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``FILE NODE [-o PNG] [--backend B] [--size WxH]``."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument("file", type=Path, help="HDF5 file")
+    parser.add_argument("file", help="HDF5 file, or HSDS domain (hsds://host:port/path)")
     parser.add_argument("node", help="path of a data array, e.g. /RawData/Scan000/.../Data00")
     parser.add_argument("-o", "--output", type=Path, help="PNG to write (default FILE_NODE.png)")
-    parser.add_argument("--backend", default="h5py", choices=("h5py", "tables"))
+    parser.add_argument(
+        "--backend",
+        default=None,
+        choices=("h5py", "tables", "h5pyd"),
+        help="library reading FILE (h5pyd: FILE is a domain path on HS_ENDPOINT)",
+    )
     parser.add_argument("--dpi", type=int, default=100, help="pixels per inch (default 100)")
     parser.add_argument(
         "--size", default="6.4x4.8", help="figure size in inches, WxH (default 6.4x4.8)"
@@ -54,17 +59,27 @@ def run(args: argparse.Namespace) -> int:
     if size is None or args.dpi <= 0:
         print(f"h5layout plot: bad --size {args.size!r} or --dpi {args.dpi}", file=sys.stderr)
         return EXIT_USAGE
-    if not args.file.is_file():
+    from h5layout.runtime.domains import DomainURLError, backend_for, exists, parse_target
+
+    try:
+        target = parse_target(args.file, args.backend)
+        found = exists(target)
+    except (DomainURLError, LayoutError) as exc:
+        print(f"h5layout plot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not found:
         print(f"h5layout plot: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
-    output = args.output or Path(f"{args.file.stem}_{args.node.rstrip('/').rsplit('/', 1)[-1]}.png")
+    backend_for(target)
+    stem = Path(target.location).stem
+    output = args.output or Path(f"{stem}_{args.node.rstrip('/').rsplit('/', 1)[-1]}.png")
     try:
         from h5layout.runtime.data_loading import DataLoader
         from h5layout.runtime.nodes import CARRAY
         from h5layout.runtime.plot import _mpl, plot_dwa
 
         _mpl()  # say matplotlib is missing before reading anything
-        with DataLoader(args.file, backend=args.backend) as loader:
+        with DataLoader(target.location, backend=target.backend) as loader:
             node = loader.get_node(args.node)
             if not isinstance(node, CARRAY):
                 print(

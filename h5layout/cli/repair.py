@@ -83,6 +83,20 @@ def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
 def run(args: argparse.Namespace) -> int:
     """Repair one file and print what changed."""
     path = args.file
+    from h5layout.runtime.domains import is_domain_url, redact
+
+    if is_domain_url(path):
+        path = redact(path)
+        # Repair rewrites a file in place after a byte-for-byte backup; HSDS has neither
+        # a copy of a domain on the server nor transactions to undo a half-done repair.
+        print(
+            f"h5layout repair: {path}: HSDS domains are not repaired in place (no backup "
+            "or undo on the server); repair a local copy and copy it back:\n"
+            f"  h5layout copy {path} run.h5 --no-validate && h5layout repair run.h5 && "
+            f"h5layout copy run.h5 {path} --force",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if not Path(path).is_file():
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE

@@ -50,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.add_argument(
+        "--backend",
+        choices=("h5py", "h5pyd"),
+        default=None,
+        help="h5pyd: the arguments are HSDS domain paths on HS_ENDPOINT (hsds://host:port/"
+        "path URLs are domains whatever this says)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="text: print only files with findings"
     )
 
@@ -72,25 +79,52 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, missing
 
 
-def _check_one(path: str, layout: str | None) -> FileReport:
-    """Check one file (runs in a worker process with ``--jobs``)."""
+def _check_one(path: str, layout: str | None, backend: str | None = None) -> FileReport:
+    """Check one file or HSDS domain (runs in a worker process with ``--jobs``)."""
+    from h5layout.runtime.domains import is_domain_url, parse_target, validate_domain
     from h5layout.runtime.registry import find_layout_spec
     from h5layout.runtime.validate import validate_file
 
     spec = find_layout_spec(layout) if layout is not None else None
+    if backend == "h5pyd" or is_domain_url(path):
+        return validate_domain(parse_target(path, backend), spec)
     return validate_file(path, spec)
 
 
-def _run_all(files: list[str], layout: str | None, jobs: int) -> Iterator[FileReport]:
+def _run_all(
+    files: list[str], layout: str | None, jobs: int, backend: str | None = None
+) -> Iterator[FileReport]:
     if jobs <= 1 or len(files) <= 1:
         for f in files:
-            yield _check_one(f, layout)
+            yield _check_one(f, layout, backend)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map keeps the input order, so output does not depend on scheduling.
-        yield from pool.map(_check_one, files, [layout] * len(files), chunksize=4)
+        n = len(files)
+        yield from pool.map(_check_one, files, [layout] * n, [backend] * n, chunksize=4)
+
+
+def _collect(paths: list[str], backend: str | None) -> tuple[list[str], list[str], list[str]]:
+    """(files and domains to check, missing paths, refused domain arguments)."""
+    from h5layout.runtime.domains import DomainURLError, exists, is_domain_url, parse_target
+    from h5layout.runtime.errors import FileAccessError
+
+    local = [p for p in paths if not is_domain_url(p) and backend != "h5pyd"]
+    files, missing = collect_files(local)
+    refused = []
+    for p in paths:
+        if is_domain_url(p) or backend == "h5pyd":
+            try:
+                if not exists(parse_target(p, backend)):
+                    missing.append(p)
+                    continue
+            except (DomainURLError, FileAccessError) as exc:
+                refused.append(str(exc))
+                continue
+            files.append(p)
+    return files, missing, refused
 
 
 def _progress(done: int, total: int) -> None:
@@ -110,10 +144,13 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("h5layout validate: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    files, missing = collect_files(args.paths)
+    backend = getattr(args, "backend", None)
+    files, missing, refused = _collect(args.paths, backend)
     for m in missing:
         print(f"h5layout validate: no such file or folder: {m}", file=sys.stderr)
-    if missing:
+    for r in refused:
+        print(f"h5layout validate: {r}", file=sys.stderr)
+    if missing or refused:
         return EXIT_USAGE
     if not files:
         print("h5layout validate: no *.h5 or *.hdf5 file found", file=sys.stderr)
@@ -134,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     stream = args.format == "text"  # text streams file by file; the others are one document
     report = Report()
-    for i, fr in enumerate(_run_all(files, layout, args.jobs), 1):
+    for i, fr in enumerate(_run_all(files, layout, args.jobs, backend), 1):
         report.files.append(fr)
         if stream and (fr.findings or not args.quiet):
             if show:

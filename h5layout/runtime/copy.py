@@ -125,8 +125,13 @@ class _Copier:
         self.total = total
         self.done = 0
         self.nodes = 0
+        # a client that buffers writes until a flush (h5pyd keeps up to 128 MiB) is
+        # flushed after each block, so memory stays bounded by the block size
+        self.flush_dst: Callable[[], None] | None = None
 
     def _tick(self, nbytes: int) -> None:
+        if self.flush_dst is not None:
+            self.flush_dst()
         self.done += nbytes
         if self.progress is not None:
             self.progress(self.done, self.total)
@@ -319,11 +324,23 @@ def copy_file(
             raise FileAccessError(f"{dst_path}: already exists (overwrite to replace it)")
         if os.path.abspath(dst_path) == os.path.abspath(src_path):
             raise FileAccessError(f"{dst_path}: the destination is the source")
+    elif backend == "h5pyd":
+        from h5layout.runtime.domains import Target, exists
+
+        if (source_backend, src_path) == (backend, dst_path):
+            raise FileAccessError(f"{dst_path}: the destination is the source")
+        if not overwrite and exists(Target(dst_path, backend)):
+            raise FileAccessError(f"{dst_path}: already exists (overwrite to replace it)")
     if layout is None:
         from h5layout.runtime.registry import LayoutNotFoundError, find_layout_spec
 
         try:
-            layout = find_layout_spec(file=src_path) if src_be.local_files else None
+            if src_be.local_files:
+                layout = find_layout_spec(file=src_path)
+            else:
+                from h5layout.runtime.domains import Target, detect_layout
+
+                layout = detect_layout(Target(src_path, source_backend))
         except LayoutNotFoundError:
             layout = None
     result = CopyResult(src_path, dst_path, backend, layout=layout.layout if layout else None)
@@ -336,11 +353,13 @@ def copy_file(
         folder = os.path.dirname(os.path.abspath(dst_path))
         target = os.path.join(folder, f".{os.path.basename(dst_path)}.{uuid.uuid4().hex[:8]}.part")
     dst_file = None
+    started = False  # the destination was created (a domain to delete on failure)
     try:
         src_root = src_be.root(src_file)
         total, _ = _total_bytes(src_be, src_root)
         title, src_encoding = _root_title(src_be, src_root)
         encoding = _title_encoding(layout, backend, src_encoding)
+        started = True
         dst_file = dst_be.open(target, "w", title=title, swmr_mode=False)
         dst_root = dst_be.root(dst_file)
         root_names = src_be.attr_names(src_root)
@@ -349,6 +368,9 @@ def copy_file(
         if backend != "tables" and "TITLE" in root_names:
             dst_be.set_attr(dst_root, "TITLE", encode_json(title) if encoding == "json" else title)
         copier = _Copier(src_be, dst_be, layout, block_bytes, progress, total)
+        if not dst_be.local_files:
+            opened = dst_file
+            copier.flush_dst = lambda: dst_be.flush(opened)
         root_spec = layout.nodes.get(layout.root) if layout is not None else None
         copier.attrs(src_root, dst_root, root_spec)
         copier.group(src_root, dst_root, root_spec)
@@ -365,6 +387,11 @@ def copy_file(
                 pass
         if dst_be.local_files:
             Path(target).unlink(missing_ok=True)
+        elif backend == "h5pyd" and started:
+            # a domain has no rename: the half-written domain is deleted instead
+            from h5layout.runtime.domains import Target, remove_domain
+
+            remove_domain(Target(dst_path, backend))
         if isinstance(exc, (KeyboardInterrupt, SystemExit, LayoutError)):
             raise
         raise CopyError(f"copy of {src_path} to {dst_path} failed: {exc}") from exc
@@ -374,4 +401,8 @@ def copy_file(
         from h5layout.runtime.validate import validate_file
 
         result.report = validate_file(dst_path, layout)
+    elif validate and layout is not None and backend == "h5pyd":
+        from h5layout.runtime.domains import Target, validate_domain
+
+        result.report = validate_domain(Target(dst_path, backend), layout)
     return result

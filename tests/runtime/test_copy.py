@@ -200,7 +200,7 @@ def test_copy_through_an_hsds_domain(
     src = golden_dir / "scan2d_h5py.h5"
     spec = find_layout_spec("pymodaq")
     up = copy_file(src, hsds_domain, backend="h5pyd", layout=spec, block_bytes=256)
-    assert up.report is None and up.nodes > 10  # domains are not validated here (issue 17)
+    assert up.nodes > 10 and up.report is not None and up.report.valid  # validated on HSDS
     # the domain reads as the same tree, with the same node types (inspect over h5pyd)
     from h5layout.runtime.tree import load_tree
 

@@ -101,6 +101,47 @@ def _replace_attributes(http_conn: Any) -> None:
     http_conn.PUT = put_replacing
 
 
+#: how often a request HSDS turned away as busy (503) is sent again, and the first wait
+_BUSY_RETRIES = 6
+_BUSY_BACKOFF_S = 0.1
+
+
+def _retry_busy_posts(http_conn: Any) -> None:
+    """Send a POST again when HSDS answers 503 (busy), as h5pyd already does for the
+    other methods.
+
+    A service node turns requests away with 503 when more than ``max_task_count`` are in
+    flight (several writers flushing at once do that); h5pyd retries GET/PUT/DELETE then,
+    but not POST (urllib3 never retries POST by default), and its flush of new groups and
+    arrays is a POST: the flush failed, and h5pyd's pending state is then partly consumed
+    (small arrays' values are moved into the failed request), so retrying the whole flush
+    is not safe. Retrying the refused request itself is: the server did not run it.
+    """
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    class BusyRetry(Retry):
+        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+            if method.upper() == "POST":
+                return status_code == 503 and bool(self.total)
+            return bool(super().is_retry(method, status_code, has_retry_after))
+
+    http_conn.open()
+    session = getattr(http_conn, "_s", None)
+    if session is None or not hasattr(session, "mount"):
+        return
+    retry = BusyRetry(
+        total=_BUSY_RETRIES,
+        read=_BUSY_RETRIES,
+        connect=_BUSY_RETRIES,
+        backoff_factor=_BUSY_BACKOFF_S,
+        status_forcelist=(500, 502, 503, 504),
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=16)
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, adapter)
+
+
 def _prepare_writer(file: Any) -> None:
     """Fix what h5pyd 1.0 gets wrong for a domain opened for writing."""
     plugin = file.id.db.plugin
@@ -111,18 +152,22 @@ def _prepare_writer(file: Any) -> None:
         # session. Attributes and links already on the server are older than now.
         plugin._last_flush_time = getNow()
     _replace_attributes(plugin.http_conn)
+    _retry_busy_posts(plugin.http_conn)
 
 
 class _RowBlock(np.ndarray):
     """Rows written one after the other into an array, pending as one h5pyd update.
 
-    ``start`` is the row where the block begins; the update holds ``block[:n]``.
+    ``start`` is the row where the block begins; the update holds ``block[:n]``. For a
+    write into a line of a multi-dimensional array (a scan's ``data[i, j]``), ``prefix``
+    holds the leading indexes (``(i,)``) and rows run along the next dimension.
     """
 
     start: int = 0
+    prefix: tuple[int, ...] = ()
 
 
-def _queue_rows(array: Any, index: int, rows: np.ndarray) -> bool:
+def _queue_rows(array: Any, index: int, rows: np.ndarray, prefix: tuple[int, ...] = ()) -> bool:
     """Queue ``array[index:index + len(rows)] = rows`` with the rows pending just before.
 
     h5pyd keeps each write as its own update and sends one HTTP request per update at
@@ -133,20 +178,26 @@ def _queue_rows(array: Any, index: int, rows: np.ndarray) -> bool:
     for anything else: the caller then writes through h5pyd.
 
     ``rows`` is shaped ``(k, *row_shape)``; for a variable-length array it is an object
-    array of ``k`` 1-D arrays of the element dtype.
+    array of ``k`` 1-D arrays of the element dtype. With ``prefix`` the rows go to
+    ``array[(*prefix, slice(index, index + k))]`` (points of one scan line join one update).
     """
     dtype = array.dtype
     shape = array.shape
     k = len(rows) if rows.ndim else 0
+    d = len(prefix)
     if (
         not shape
+        or len(shape) <= d
         or k == 0
         or not 0 <= index
-        or index + k > shape[0]
-        or rows.shape[1:] != tuple(shape[1:])
+        or index + k > shape[d]
+        or rows.shape[1:] != tuple(shape[d + 1 :])
+        or not all(0 <= p < n for p, n in zip(prefix, shape, strict=False))
     ):
         return False
     if dtype.kind == "O":
+        if prefix:
+            return False
         base = _vlen_base(dtype)
         if base is None or base.kind not in "biufc" or rows.dtype.kind != "O":
             return False
@@ -165,19 +216,27 @@ def _queue_rows(array: Any, index: int, rows: np.ndarray) -> bool:
     if updates:
         last = updates[-1][1]
         base = getattr(last, "base", None)
-        if isinstance(base, _RowBlock) and base.start + len(last) == index:
+        if (
+            isinstance(base, _RowBlock)
+            and base.prefix == prefix
+            and base.start + len(last) == index
+        ):
             block, n = base, len(last)
     if block is None or n + k > len(block):
         # twice the room needed, so n rows appended one by one copy O(n) rows in all
-        bigger = np.empty((max(16, 2 * (n + k)), *shape[1:]), dtype=dtype).view(_RowBlock)
+        room = max(16, 2 * (n + k))
+        if prefix:
+            room = min(room, shape[d])  # a line never holds more than its length
+        bigger = np.empty((room, *shape[d + 1 :]), dtype=dtype).view(_RowBlock)
         if block is not None:
             bigger[:n] = block[:n]
             bigger.start = block.start
         else:
             bigger.start = index
+        bigger.prefix = prefix
         block = bigger
     block[n : n + k] = rows
-    sel = selections.select(tuple(shape), (slice(block.start, index + k),))
+    sel = selections.select(tuple(shape), (*prefix, slice(block.start, index + k)))
     entry = (sel, block[: n + k])
     if n:
         updates[-1] = entry
@@ -453,6 +512,16 @@ class H5pydBackend(H5LikeBackend):
         if type(selection) is int and isinstance(value, np.ndarray | np.generic):
             # one row (a numpy scalar for a 1-D array), as savers write them
             if _queue_rows(array, selection, np.asarray(value)[np.newaxis]):
+                return
+        elif (
+            type(selection) is tuple
+            and len(selection) > 1
+            and all(type(i) is int for i in selection)
+            and isinstance(value, np.ndarray | np.generic)
+        ):
+            # one point of a scan, data[i, j]: the points of a line join one update
+            row = np.asarray(value)[np.newaxis]
+            if _queue_rows(array, selection[-1], row, selection[:-1]):
                 return
         array[selection] = value
 

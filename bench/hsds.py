@@ -1,0 +1,355 @@
+"""HSDS figures: ``python -m bench.hsds [--quick] [--json out.json]``.
+
+Starts its own loopback HSDS servers (``tests/hsds_server.py``: 1 and 4 data nodes) and
+measures, in one run:
+
+1. logger appends (0D + 1D of 256 float64 per append, the generated pymodaq savers) and
+   scenario A's 20×20 scan (bench/scan.py) on local h5py vs HSDS (h5layout's h5pyd
+   backend) vs naive h5pyd (one resize + write per row; one write per scan point),
+   flushing every 10 and every 100 appends/points: mean ms per append/point;
+2. 1, 2 and 4 writer processes (``bench.hsds_workers``) on 1 and 4 data nodes: aggregate
+   appends/s, and the lag of a reader process following writer 0 (time from a flush to
+   the reader seeing its rows, median);
+3. ``copy`` local → HSDS → local in MB/s against h5pyd's own bulk write and read of the
+   same arrays;
+4. the background-flush probe: h5pyd flushed from a worker thread while the acquisition
+   thread writes to the same handle — rows lost or errors raised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.hsds_server import TEST_FOLDER, create_folder, start_hsds, stop_hsds  # noqa: E402
+
+SIGNAL = 256
+
+
+def _domain(tag: str) -> str:
+    return f"{TEST_FOLDER}{tag}_{uuid.uuid4().hex[:8]}.h5"
+
+
+def _set_env(server: Any) -> None:
+    os.environ["HS_ENDPOINT"] = server.endpoint
+    os.environ["HS_USERNAME"] = server.username
+    os.environ["HS_PASSWORD"] = server.password
+    from h5layout.runtime.backends import get_backend
+
+    get_backend("h5pyd").set_server(**server.h5pyd_kwargs)  # type: ignore[attr-defined]
+
+
+# -- 1. logger appends ------------------------------------------------------------------
+def logger_h5layout(target: str, backend: str, n: int, flush_every: int) -> float:
+    """ms per append through the generated savers."""
+    from h5layout import pymodaq as pm
+
+    saver = pm.H5SaverLowLevel(backend=backend)
+    saver.init_file(target, new_file=True)
+    saver.set_swmr_flush_interval(0)
+    enl = pm.DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
+    det = saver.add_det_group(saver.raw_group)
+    frames = [np.arange(SIGNAL, dtype=np.float64) + k for k in range(n)]
+    t0 = time.perf_counter()
+    for k in range(n):
+        dte = pm.DataToExport(
+            "d",
+            [
+                pm.DataRaw("spec", data=[frames[k]], timestamp=float(k)),
+                pm.DataRaw("val", data=[np.array([float(k)])], timestamp=float(k)),
+            ],
+        )
+        enl.add_data(det, dte, axis_values=[float(k)])
+        if (k + 1) % flush_every == 0:
+            saver.flush()
+    saver.close_file()
+    return (time.perf_counter() - t0) / n * 1e3
+
+
+def logger_naive_h5pyd(domain: str, server: Any, n: int, flush_every: int) -> float:
+    """ms per append: h5pyd used directly, one resize + write per row and per array."""
+    import h5pyd
+
+    f = h5pyd.File(domain, "w", **server.h5pyd_kwargs)
+    d1 = f.create_dataset(
+        "spec", (0, SIGNAL), maxshape=(None, SIGNAL), dtype="f8", chunks=(64, SIGNAL)
+    )
+    d0 = f.create_dataset("val", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+    t = f.create_dataset("t", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+    t0 = time.perf_counter()
+    for k in range(n):
+        for ds, value in ((d1, np.arange(SIGNAL) + k), (d0, float(k)), (t, float(k))):
+            ds.resize(k + 1, axis=0)
+            ds[k] = value
+        if (k + 1) % flush_every == 0:
+            f.flush()
+    f.close()
+    return (time.perf_counter() - t0) / n * 1e3
+
+
+def scan_h5layout(target: str, backend: str, flush_every: int) -> float:
+    """ms per point of scenario A's 20×20 scan (bench/scan.py) flushing every N points."""
+    from bench import scan
+
+    saved = scan.FLUSH_EVERY
+    scan.FLUSH_EVERY = flush_every
+    try:
+        samples = scan.run_library("h5layout", backend, Path(target), (20, 20))
+    finally:
+        scan.FLUSH_EVERY = saved
+    return float(np.mean(samples)) * 1e3
+
+
+def scan_naive_h5pyd(domain: str, server: Any, flush_every: int) -> float:
+    """ms per point: h5pyd used directly, one preallocated array, one write per point."""
+    import h5pyd
+
+    f = h5pyd.File(domain, "w", **server.h5pyd_kwargs)
+    ds = f.create_dataset("d", (20, 20, SIGNAL), dtype="f8", chunks=(1, 20, SIGNAL))
+    t0 = time.perf_counter()
+    for k in range(400):
+        ds[k // 20, k % 20] = np.arange(SIGNAL) + k
+        if (k + 1) % flush_every == 0:
+            f.flush()
+    f.close()
+    return (time.perf_counter() - t0) / 400 * 1e3
+
+
+# -- 2. several writers -------------------------------------------------------------------
+def _spawn(server: Any, *args: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HS_ENDPOINT": server.endpoint,
+        "HS_USERNAME": server.username,
+        "HS_PASSWORD": server.password,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.hsds_workers", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def writers(server: Any, count: int, points: int, flush_every: int) -> dict[str, float]:
+    """Aggregate appends/s of ``count`` writers and the reader's lag behind writer 0."""
+    domains = [_domain(f"w{count}_{i}") for i in range(count)]
+    common = ["--points", str(points), "--flush-every", str(flush_every)]
+    reader = _spawn(server, "reader", domains[0])
+    lead = _spawn(server, "writer", domains[0], *common, "--lockstep")
+    others = [_spawn(server, "writer", d, *common) for d in domains[1:]]
+    lags: list[float] = []
+    assert lead.stdout and lead.stdin and reader.stdin and reader.stdout
+    t0 = time.perf_counter()
+    while True:
+        line = lead.stdout.readline().split()
+        if not line or line[0] != "flushed":
+            took = float(line[2]) if line else float("nan")
+            break
+        reader.stdin.write(f"expect {line[1]}\n")
+        reader.stdin.flush()
+        answer = reader.stdout.readline().split()
+        if answer and answer[0] == "saw":
+            lags.append(float(answer[2]))
+        lead.stdin.write("go\n")
+        lead.stdin.flush()
+    times = [took]
+    for p in others:
+        assert p.stdout is not None
+        out = p.stdout.readline().split()
+        times.append(float(out[2]))
+        p.wait()
+    wall = time.perf_counter() - t0
+    lead.wait()
+    reader.stdin.close()
+    reader.wait()
+    for p in [lead, reader, *others]:
+        for pipe in (p.stdin, p.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+    return {
+        "writers": count,
+        # each writer's own open-to-close time (process start-up left out); writer 0 also
+        # waits for the reader at each flush
+        "aggregate_points_per_s": sum(points / t for t in times),
+        "wall_s_incl_startup": wall,
+        "reader_lag_ms_median": statistics.median(lags) * 1e3 if lags else float("nan"),
+        "reader_lag_ms_max": max(lags) * 1e3 if lags else float("nan"),
+    }
+
+
+# -- 3. copy -------------------------------------------------------------------------------
+def copy_figures(server: Any, tmp: Path, mbytes: int) -> dict[str, float]:
+    import h5pyd
+
+    from h5layout.runtime.copy import copy_file
+
+    src = tmp / "big.h5"
+    rows = mbytes * 1_000_000 // (8 * 1000)
+    data = np.random.default_rng(0).random((rows, 1000))
+    with h5py.File(src, "w") as f:
+        f.create_dataset("a", data=data, chunks=(128, 1000))
+    nbytes = data.nbytes
+    dom = _domain("copy")
+    t0 = time.perf_counter()
+    copy_file(src, dom, backend="h5pyd", validate=False)
+    up = time.perf_counter() - t0
+    back = tmp / "back.h5"
+    t0 = time.perf_counter()
+    copy_file(dom, back, source_backend="h5pyd", validate=False)
+    down = time.perf_counter() - t0
+    dom2 = _domain("bulk")
+    t0 = time.perf_counter()
+    with h5pyd.File(dom2, "w", **server.h5pyd_kwargs) as f:
+        f.create_dataset("a", data=data, chunks=(128, 1000))
+    bulk_up = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with h5pyd.File(dom2, "r", **server.h5pyd_kwargs) as f:
+        f["a"][...]
+    bulk_down = time.perf_counter() - t0
+    mb = nbytes / 1e6
+    return {
+        "MB": mb,
+        "copy_up_MBps": mb / up,
+        "copy_down_MBps": mb / down,
+        "h5pyd_bulk_up_MBps": mb / bulk_up,
+        "h5pyd_bulk_down_MBps": mb / bulk_down,
+    }
+
+
+# -- 4. background flush probe --------------------------------------------------------------
+def background_flush_probe(server: Any, n: int) -> dict[str, Any]:
+    """Rows appended by the main thread while a worker thread flushes the same handle."""
+    import h5pyd
+
+    dom = _domain("bgflush")
+    f = h5pyd.File(dom, "w", **server.h5pyd_kwargs)
+    ds = f.create_dataset("v", (0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+    f.flush()
+    errors: list[str] = []
+    stop = threading.Event()
+    kick = threading.Event()
+
+    def flusher() -> None:
+        while not stop.is_set():
+            if kick.wait(0.05):
+                kick.clear()
+                try:
+                    f.flush()
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+
+    worker = threading.Thread(target=flusher)
+    worker.start()
+    for k in range(n):
+        try:
+            ds.resize(k + 1, axis=0)
+            ds[k] = float(k)
+        except Exception as exc:
+            errors.append(f"main: {type(exc).__name__}: {exc}")
+        if (k + 1) % 10 == 0:
+            kick.set()
+    stop.set()
+    worker.join()
+    try:
+        f.close()
+    except Exception as exc:
+        errors.append(f"close: {type(exc).__name__}: {exc}")
+    with h5pyd.File(dom, "r", **server.h5pyd_kwargs) as g:
+        got = g["v"][...]
+    wrong = int(np.count_nonzero(got != np.arange(got.shape[0], dtype=float)))
+    return {
+        "appended": n,
+        "rows_on_server": int(got.shape[0]),
+        "wrong_values": wrong,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.hsds")
+    p.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
+    p.add_argument("--json", type=Path, help="write the figures here")
+    args = p.parse_args(argv)
+    n = 500 if args.quick else 5000
+    wpoints = 100 if args.quick else 300
+    out: dict[str, Any] = {"quick": args.quick, "appends": n}
+    with tempfile.TemporaryDirectory(prefix="h5layout-bench-hsds-") as tmpdir:
+        tmp = Path(tmpdir)
+        for dn in (1, 4):
+            server = start_hsds(tmp / f"srv{dn}", dn_count=dn)
+            try:
+                create_folder(server, TEST_FOLDER)
+                _set_env(server)
+                if dn == 1:
+                    rows = []
+                    for every in (10, 100):
+                        local = logger_h5layout(str(tmp / f"l{every}.h5"), "h5py", n, every)
+                        hsds = logger_h5layout(_domain(f"l{every}"), "h5pyd", n, every)
+                        naive = logger_naive_h5pyd(_domain(f"n{every}"), server, n, every)
+                        rows.append(
+                            {
+                                "flush_every": every,
+                                "local_h5py_ms": local,
+                                "hsds_h5layout_ms": hsds,
+                                "naive_h5pyd_ms": naive,
+                                "hsds_over_local": hsds / local,
+                                "naive_over_hsds": naive / hsds,
+                            }
+                        )
+                        print(json.dumps(rows[-1]), flush=True)
+                    out["logger"] = rows
+                    srows = []
+                    for every in (10, 100):
+                        local = scan_h5layout(str(tmp / f"s{every}.h5"), "h5py", every)
+                        hsds = scan_h5layout(_domain(f"s{every}"), "h5pyd", every)
+                        naive = scan_naive_h5pyd(_domain(f"sn{every}"), server, every)
+                        srows.append(
+                            {
+                                "flush_every": every,
+                                "local_h5py_ms": local,
+                                "hsds_h5layout_ms": hsds,
+                                "naive_h5pyd_ms": naive,
+                                "hsds_over_local": hsds / local,
+                            }
+                        )
+                        print(json.dumps({"scan": srows[-1]}), flush=True)
+                    out["scan"] = srows
+                    out["copy"] = copy_figures(server, tmp, 20 if args.quick else 100)
+                    print(json.dumps(out["copy"]), flush=True)
+                    out["background_flush"] = background_flush_probe(server, n)
+                    print(json.dumps(out["background_flush"]), flush=True)
+                figures = []
+                for count in (1, 2, 4):
+                    figures.append(writers(server, count, wpoints, 10))
+                    print(json.dumps({"data_nodes": dn, **figures[-1]}), flush=True)
+                out[f"writers_{dn}dn"] = figures
+            finally:
+                stop_hsds(server)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
