@@ -14,6 +14,7 @@ carries a list of :class:`Problem` (a layout file's location, a stable code) and
     ├── PatternError (ValueError)        a layout pattern RE2 cannot compile
     ├── CompileError                     a checked layout that cannot become Python code
     ├── BackendError (ValueError)        unknown or unavailable backend
+    ├── DomainURLError (ValueError)      a domain URL refused (credentials, no path, bad port)
     ├── FileAccessError (OSError)        a file cannot be opened as asked (crashed SWMR writer)
     ├── NodeError (KeyError)             no node at a path
     ├── UnsafeContentError               file content that would need code execution to read
@@ -193,6 +194,10 @@ class DataDimError(LayoutError, ValueError):
 
 class RuntimeVersionError(LayoutError, ImportError):
     """A generated module was made for another version of the h5layout runtime."""
+
+
+class DomainURLError(LayoutError, ValueError):
+    """A domain URL h5layout refuses (credentials in it, no domain path, bad port)."""
 
 
 class CopyError(LayoutError):

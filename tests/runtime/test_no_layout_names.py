@@ -28,6 +28,7 @@ KNOWN = {
     # runtime/validate.py are being reworked in parallel)
     ("registry.py", "RawData"),
     ("validate.py", "RawData"),
+    ("domains.py", "RawData"),
     # default labels of the data model's channels (DataWithAxes), not node names; the plot
     # and xarray views label unlabelled channels the same way
     ("data.py", "CH{i:02d}"),
