@@ -18,6 +18,7 @@ from h5layout.runtime.datamodel import (
     convert_dte,
     convert_dwa,
     is_pymodaq_dte,
+    prepare_data_model,
     resolve_data_model,
 )
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType
@@ -269,6 +270,7 @@ class DataLoader:
         """Read ``h5saver``'s file, or open a path read-only (as a SWMR reader when
         ``swmr_mode`` is True or a SWMR writer holds the file, h5py backend)."""
         self._data_model = resolve_data_model(data_model)  # refused before any file opens
+        prepare_data_model(self._data_model)  # pymodaq_data imported now, not in a load
         if isinstance(h5saver, H5SaverLowLevel):
             self._h5saver = h5saver
             self._owns_file = False

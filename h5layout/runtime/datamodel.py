@@ -12,8 +12,10 @@ h5layout's own code that relies on h5layout's objects passes ``data_model='h5lay
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
+import threading
 import warnings
 from functools import lru_cache
 from typing import Any, Final
@@ -30,6 +32,7 @@ __all__ = [
     "convert_dte",
     "convert_dwa",
     "is_pymodaq_dte",
+    "prepare_data_model",
     "resolve_data_model",
 ]
 
@@ -81,36 +84,83 @@ def _pymodaq_data() -> Any:
     return module
 
 
+def prepare_data_model(data_model: str) -> None:
+    """Import what the resolved ``data_model`` needs now (pymodaq_data for ``'pymodaq'``).
+
+    Importing pymodaq_data (pint and its unit registry with it) takes one to two seconds,
+    once per process: a loader pays it when it is built, as a program using pymodaq_data's
+    loader pays it at its imports, not inside its first ``load_data``.
+    """
+    if data_model == "pymodaq":
+        _pymodaq_data()
+
+
+#: pymodaq_data ``Axis`` objects without values, by label, units, index and spread order: a
+#: new axis is a deep copy of its template (see :func:`_new_axis`)
+_AXIS_TEMPLATES: dict[tuple[str, str, int, int], Any] = {}
+#: bound on the templates kept (the oldest goes first)
+_MAX_AXIS_TEMPLATES: Final = 256
+#: taken only to add a template (loaders may run in several threads)
+_TEMPLATES_LOCK: Final = threading.Lock()
+
+
+def _new_axis(
+    module: Any,
+    axis: Axis,
+    data: np.ndarray | None = None,
+    linear: tuple[Any, Any, int] | None = None,
+) -> Any:
+    """pymodaq_data's ``Axis`` with ``axis``' label, units, index and spread order, and
+    either explicit ``data`` or ``linear = (offset, scaling, size)``, without parsing its
+    units again.
+
+    pymodaq_data's ``Axis`` checks its units with pint on every construction (50 to 150 µs
+    for a prefixed unit such as ``'mm'``: most of the cost of a load's axes). The check only
+    depends on the unit string, so an axis built once without values serves as a template:
+    a deep copy of it is the object its constructor makes (its slicers point to the copy),
+    then given its values through the public setters (``data`` runs the same checks as the
+    constructor, and shares the caller's array rather than copying it). Templates whose units
+    pymodaq_data refused are not kept (each construction then warns, as pymodaq_data does).
+    """
+    key = (axis.label, axis.units, axis.index, axis.spread_order)
+    template = _AXIS_TEMPLATES.get(key)
+    if template is None:
+        template = module.Axis(
+            label=axis.label, units=axis.units, index=axis.index, spread_order=axis.spread_order
+        )
+        if template.units == axis.units:
+            with _TEMPLATES_LOCK:
+                if len(_AXIS_TEMPLATES) >= _MAX_AXIS_TEMPLATES:
+                    del _AXIS_TEMPLATES[next(iter(_AXIS_TEMPLATES))]
+                _AXIS_TEMPLATES[key] = template
+    out = copy.deepcopy(template)
+    if linear is not None:
+        out.offset, out.scaling, out.size = linear
+    else:
+        out.data = data
+        if out.scaling is not None:  # equally spaced after all: reduced as its constructor does
+            out.get_scale_offset_from_data()
+    return out
+
+
 def _pymodaq_axis(axis: Axis, module: Any) -> Any:
     """pymodaq_data's Axis for ``axis``, as its loader builds it: equally spaced values
     become ``offset``/``scaling``/``size`` (pymodaq_data's own reduction, done here once so
-    that its constructor has no values to check)."""
+    that it has no values to check)."""
     values = axis.get_data()
     if axis.data is not None and values.ndim == 1 and values.size and values.dtype.kind in "iuf":
         if values.size == 1:
-            return module.Axis(
-                label=axis.label, units=axis.units, index=axis.index, offset=values[0],
-                scaling=1, size=1, spread_order=axis.spread_order,
-            )  # fmt: skip
+            return _new_axis(module, axis, linear=(values[0], 1, 1))
         steps = np.diff(values)
-        scaling = np.mean(steps)
-        if np.allclose(steps, scaling):
-            return module.Axis(
-                label=axis.label, units=axis.units, index=axis.index, offset=values[0],
-                scaling=scaling, size=int(values.size), spread_order=axis.spread_order,
-            )  # fmt: skip
+        scaling = steps.mean()
+        # np.allclose(steps, scaling) (its default tolerances) in one pass, without its
+        # per-call overhead; anything else (non-finite values…) goes to pymodaq_data's check
+        if np.isfinite(scaling) and np.abs(steps - scaling).max() <= 1e-8 + 1e-5 * abs(scaling):
+            return _new_axis(module, axis, linear=(values[0], scaling, int(values.size)))
     elif axis.data is None and axis.offset is not None:
-        return module.Axis(
-            label=axis.label, units=axis.units, index=axis.index, offset=float(axis.offset),
-            scaling=float(axis.scaling or 0.0), size=axis.size, spread_order=axis.spread_order,
-        )  # fmt: skip
-    return module.Axis(
-        label=axis.label,
-        units=axis.units,
-        data=values,
-        index=axis.index,
-        spread_order=axis.spread_order,
-    )
+        linear = (float(axis.offset), float(axis.scaling or 0.0), axis.size)
+        return _new_axis(module, axis, linear=linear)
+    return _new_axis(module, axis, data=values)
 
 
 def convert_axis(axis: Axis, data_model: str) -> Any:
