@@ -2,7 +2,7 @@
 """Bootstrap and run h5layout's jobs on a machine that has only Python 3.
 
     python3 run.py demo    # the main job: write PyMoDAQ-layout files and show them
-    python3 run.py test    # the whole test suite (ruff, mypy, pytest)
+    python3 run.py test    # the whole test suite (ruff, mypy, import contracts, pytest)
 
 Creates ``.venv`` next to this file on first use and installs h5layout into it (with the
 ``test`` extra for ``test``); later runs reuse it until ``pyproject.toml`` changes.
@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
             _run(BIN / "ruff", "check", "h5layout", "tests", "bench")
             _run(BIN / "ruff", "format", "--check", "h5layout")
             _run(BIN / "mypy", "h5layout")
+            _run(BIN / "lint-imports")  # layer contracts of pyproject's [tool.importlinter]
             _run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *rest)
         else:
             print(f"unknown job {job!r}: use 'demo' or 'test'", file=sys.stderr)

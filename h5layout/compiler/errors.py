@@ -1,10 +1,7 @@
-"""The compiler's exception."""
+"""The compiler's exception (defined with every other one in :mod:`h5layout.runtime.errors`)."""
 
 from __future__ import annotations
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import CompileError
 
-
-class CompileError(LayoutError):
-    """A checked layout that cannot become a Python module (a name that cannot be a
-    parameter, a value with no literal form, ...)."""
+__all__ = ["CompileError"]

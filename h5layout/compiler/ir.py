@@ -20,7 +20,7 @@ class Param:
     annotation: str  # Python annotation source
     default_code: str | None  # default value source; None: the argument is required
     skip_if_none: bool  # ``None`` means "not given": only set the attribute otherwise
-    doc: str  # one safe line for the docstring
+    doc: tuple[str, ...]  # safe docstring lines (wrapped)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class GroupMethod:
     extra_head: tuple[str, ...]  # further positional parameters after ``metadata``
     call_args: str  # arguments of the call to the runtime method
     params: tuple[Param, ...]
-    doc: str  # safe one-line summary
+    doc: tuple[str, ...]  # safe summary lines (wrapped)
     #: required keyword arguments narrow the base signature: mypy must be told it is meant
     ignore_override: bool
 
@@ -46,6 +46,9 @@ class BoundClass:
     doc: str
     binds_layout: bool  # sets ``LAYOUT_SPEC`` (the low-level saver)
     binds_saver: bool  # sets ``SAVER_CLASS`` (classes that open paths)
+    #: classes of this module it also derives from (a settings-driven saver is this
+    #: layout's ``H5SaverLowLevel`` too: its typed group methods, ``isinstance``)
+    extra_bases: tuple[str, ...]
     methods: tuple[GroupMethod, ...]
 
 
@@ -60,7 +63,7 @@ class ModuleSaverClass:
     call_head: str  # those parameters passed on (``where, new``)
     params: tuple[Param, ...]  # every one ``<annotation> | None = None``
     doc: str  # safe one-line class summary
-    method_doc: str  # safe one-line method summary
+    method_doc: tuple[str, ...]  # safe method summary lines (wrapped)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ class ModuleIR:
     docstring: str  # made safe
     runtime_api_version: int
     typing_names: tuple[str, ...]
-    layout_code: str  # ``LAYOUT`` as a formatted literal
+    #: the data section: (comment lines, statement source) for shared attribute
+    #: declarations, then ``LAYOUT``
+    data_section: tuple[tuple[tuple[str, ...], str], ...]
+    special_names_code: str  # ``SPECIAL_GROUP_NAMES`` (from the bindings) as a literal
     reexports: tuple[str, ...]  # sorted the way ruff's isort sorts them
     classes: tuple[BoundClass, ...]
     all_names: tuple[str, ...]  # ``__all__``, sorted the way ruff wants

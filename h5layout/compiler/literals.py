@@ -99,3 +99,99 @@ def py_literal(value: Any, level: int = 0) -> str:
         items = [f"{inner}{py_literal(v, level + 1)}," for v in value]
         return "(\n" + "\n".join(items) + "\n" + close + ")"
     raise CompileError(f"cannot write a value of type {type(value).__name__} as a literal")
+
+
+#: ruff's line length (pyproject), which compact literals are laid out for
+LINE_LENGTH = 100
+
+
+class Ref:
+    """A name of the generated module used as a value (``_ATTRS_1``), or unpacked into a
+    dict (``**_ATTRS_1``) when it is a key of a dict given to :func:`py_compact`."""
+
+    def __init__(self, name: str) -> None:
+        if not name.isidentifier():
+            raise CompileError(f"{name!r} is not an identifier")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Ref({self.name!r})"
+
+
+def _cols(text: str) -> int:
+    # ruff counts East Asian wide characters as two columns
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, Ref):
+        return value.name
+    if is_scalar(value):
+        return py_scalar(value)
+    if isinstance(value, dict):
+        items = [
+            f"**{k.name}" if isinstance(k, Ref) else f"{_flat(k)}: {_flat(v)}"
+            for k, v in value.items()
+        ]
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flat(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        if len(value) == 1:
+            return f"({_flat(value[0])},)"
+        return "(" + ", ".join(_flat(v) for v in value) + ")"
+    raise CompileError(f"cannot write a value of type {type(value).__name__} as a literal")
+
+
+def _split_words(text: str, room: int) -> list[str]:
+    """``text`` cut into pieces whose literals take at most ``room`` columns, after a space
+    where there is one (a word longer than a line is cut anywhere)."""
+    pieces: list[str] = []
+    current = ""
+    for ch in text:
+        if current and _cols(py_str(current + ch)) > room:
+            cut = current.rfind(" ") + 1
+            if 0 < cut < len(current):
+                pieces.append(current[:cut])
+                current = current[cut:]
+            else:
+                pieces.append(current)
+                current = ""
+        current += ch
+    pieces.append(current)
+    return pieces
+
+
+def py_compact(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
+    """Source of ``value`` laid out as ``ruff format`` lays it out, as short as it allows.
+
+    A value that fits on its line (``indent`` spaces, ``lead`` columns before it, ``tail``
+    after it) stays on one line; a container that does not is exploded one item per line
+    with a trailing comma; a string that does not becomes parenthesised pieces cut at
+    spaces (implicit concatenation, each piece within the line length). ``Ref`` values
+    are names of the module; a ``Ref`` key of a dict is unpacked (``**name``).
+    """
+    flat = _flat(value)
+    if indent + lead + _cols(flat) + _cols(tail) <= LINE_LENGTH:
+        return flat
+    inner = " " * (indent + 4)
+    if isinstance(value, str):
+        pieces = _split_words(value, LINE_LENGTH - indent - 4)
+        body = "\n".join(f"{inner}{py_str(p)}" for p in pieces)
+        return "(\n" + body + "\n" + " " * indent + ")"
+    if isinstance(value, dict):
+        lines = []
+        for k, v in value.items():
+            if isinstance(k, Ref):
+                lines.append(f"{inner}**{k.name},")
+            else:
+                key = f"{_flat(k)}: "
+                lines.append(f"{inner}{key}{py_compact(v, indent + 4, _cols(key), ',')},")
+        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+    if isinstance(value, list | tuple):
+        lines = [f"{inner}{py_compact(v, indent + 4, 0, ',')}," for v in value]
+        op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
+        return op + "\n" + "\n".join(lines) + "\n" + " " * indent + cl
+    return flat

@@ -10,6 +10,7 @@ and docstrings and comments get :func:`safe_text`.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import keyword
 import re
 import textwrap
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from h5layout._version import __version__
 from h5layout.compiler.errors import CompileError
 from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, ModuleSaverClass, Param
+from h5layout.compiler.layout_data import layout_data, node_table
 from h5layout.compiler.literals import is_scalar, py_literal, py_scalar, py_str
 from h5layout.runtime import api
-from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.enums import DataType, GroupType
+from h5layout.runtime.spec import AttrSpec, Bindings, LayoutSpec, Naming, NodeBinding, NodeSpec
 
 #: Layout attribute type -> annotation of the keyword argument.
 ANNOTATIONS = {
@@ -54,16 +57,16 @@ class _Role:
     where_default: str | None
 
 
-#: Group methods of ``H5SaverLowLevel`` and the layout node type each one creates. The
-#: node type is found exactly as the runtime finds it (``H5SaverLowLevel._layout_node``),
-#: so the arguments offered are the attributes the runtime checks.
+#: Group methods of ``H5SaverLowLevel`` and the layout node type each one creates: the
+#: one the layout's bindings give for the group type, which the runtime reads, so the
+#: arguments offered are the attributes the runtime checks.
 GROUP_ROLES = (
-    _Role("add_scan_group", "scan", "scan", '"/RawData"'),
+    _Role("add_scan_group", "scan", "scan", "None"),
     _Role("add_det_group", "detector", "detector", None),
     _Role("add_act_group", "actuator", "actuator", None),
     _Role("add_move_group", "actuator", "actuator", None),
     _Role("add_ch_group", "incremental", "ch", None),
-    _Role("add_generic_group", "generic", None, '"/RawData"'),
+    _Role("add_generic_group", "generic", None, "None"),
 )
 
 #: ruff's line length (pyproject) and the indent of parameters in generated methods
@@ -119,9 +122,139 @@ def _check_identifier(name: str, what: str) -> str:
     return name
 
 
+#: Names savers use for a role the layout does not name (the runtime's API is PyMoDAQ's,
+#: so are its defaults). Only the compiler reads these; the runtime reads the bindings.
+DEFAULT_NAMES = {
+    "raw": Naming(fixed="RawData"),
+    "logger": Naming(fixed="Logger"),
+    "channel": Naming(pattern="CH{index:02d}"),
+    "dim": Naming(pattern="Data{dim}"),
+    "nav_axes": Naming(fixed="NavAxes"),
+}
+
+#: incremental group type -> the role of its node type (other types: ``incremental``)
+ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
+
+
+def _incremental_default(group_type: str) -> Naming:
+    """``Detector{index:03d}`` for ``detector``: the first letter upper-cased."""
+    return Naming(pattern=group_type[:1].upper() + group_type[1:] + "{index:03d}")
+
+
+def _role_binding(spec: LayoutSpec, role: str) -> NodeBinding:
+    """The group role ``channel``/``dim``/``nav_axes``: the last node type of that role
+    that names the way the role needs (a pattern with the same field, or a fixed name).
+
+    A node type with a fixed name where a pattern is needed (a layout's ``Data2D`` group
+    only) describes one such group, not the rule for all of them.
+    """
+    default = DEFAULT_NAMES[role]
+    for node in reversed([n for n in spec.nodes.values() if n.kind == "group"]):
+        if node.role != role:
+            continue
+        naming = node.naming
+        if default.pattern is not None and naming.pattern and naming.field == default.field:
+            return NodeBinding(node.name, naming)
+        if default.fixed is not None and naming.fixed:
+            return NodeBinding(node.name, naming)
+    return NodeBinding(None, default)
+
+
+def _fixed_binding(node: NodeSpec | None, role: str) -> NodeBinding:
+    if node is not None and node.naming.fixed:
+        return NodeBinding(node.name, node.naming)
+    return NodeBinding(node.name if node is not None else None, DEFAULT_NAMES[role])
+
+
+def group_for(spec: LayoutSpec, role: str, group_type: str | None = None) -> NodeSpec | None:
+    """The group node type savers create for a role (and incremental group type).
+
+    Node types of that ``group_type`` and that role come first, then any of that
+    ``group_type``, then any of that role. Among equals the one declared last wins: a
+    layout that extends another declares its own node types after the inherited ones, so
+    its ``camera`` (role detector, ``group_type: detector``) is used instead of PyMoDAQ's
+    ``detector``.
+    """
+    groups = [n for n in spec.nodes.values() if n.kind == "group"]
+    typed = [
+        n for n in groups if group_type is not None and n.options.get("group_type") == group_type
+    ]
+    for candidates in (
+        [n for n in typed if n.role == role],
+        typed,
+        [n for n in groups if n.role == role],
+    ):
+        if candidates:
+            return candidates[-1]
+    return None
+
+
+def array_for(spec: LayoutSpec, data_type: str) -> NodeSpec | None:
+    """The array node type savers create for a data type (declared last wins)."""
+    found = None
+    for node in spec.nodes.values():
+        if node.kind == "array" and node.options.get("data_type") == data_type:
+            found = node
+    return found
+
+
+def group_types(spec: LayoutSpec) -> list[str]:
+    """Incremental group types savers accept: PyMoDAQ's, then the layout's own."""
+    names = list(GroupType.names())
+    for node in spec.nodes.values():
+        value = node.options.get("group_type")
+        if node.kind == "group" and isinstance(value, str) and value not in names:
+            names.append(value)
+    return names
+
+
+def resolve_bindings(spec: LayoutSpec) -> Bindings:
+    """Decide, once, which node type and naming every saver role uses.
+
+    * incremental groups of a type: the node types of that ``group_type`` and role come
+      first, then any of that ``group_type``, then any of that role; among equals the one
+      declared last wins (a derived layout declares its own node types last, so its
+      ``camera`` is used instead of PyMoDAQ's ``detector``). Named by the node type's
+      pattern, else the type with its first letter upper-cased and three digits;
+    * arrays of a data type: the last array node type of that ``data_type`` option, named
+      by its pattern, else the data type's word and two digits (``Data00``).
+    """
+    groups = {}
+    for type_name in group_types(spec):
+        node = group_for(spec, ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+        numbered = node is not None and node.naming.field == "index"
+        naming = node.naming if node is not None and numbered else _incremental_default(type_name)
+        groups[type_name] = NodeBinding(node.name if node is not None else None, naming)
+    arrays = {}
+    for data_type in DataType:
+        node = array_for(spec, data_type.name)
+        default = Naming(pattern=f"{data_type.value}{{index:02d}}")
+        naming = node.naming if node is not None and node.naming.pattern else default
+        arrays[data_type.name] = NodeBinding(node.name if node is not None else None, naming)
+    loggers = spec.by_role("logger")
+    return Bindings(
+        raw=_fixed_binding(group_for(spec, "raw"), "raw"),
+        logger=_fixed_binding(loggers[-1] if loggers else None, "logger"),
+        channel=_role_binding(spec, "channel"),
+        dim=_role_binding(spec, "dim"),
+        nav_axes=_role_binding(spec, "nav_axes"),
+        groups=groups,
+        arrays=arrays,
+    )
+
+
+def bind(spec: LayoutSpec) -> LayoutSpec:
+    """``spec`` carrying its :func:`resolve_bindings` (what compiled modules hold)."""
+    return dataclasses.replace(spec, bindings=resolve_bindings(spec))
+
+
 def find_node(spec: LayoutSpec, role: _Role) -> NodeSpec | None:
-    """The node type the runtime uses for a group method (``LayoutSpec.group_for``)."""
-    return spec.group_for(role.role, role.group_type)
+    """The node type a group method creates: the one its bindings name."""
+    if role.group_type is None:
+        return group_for(spec, role.role)
+    bindings = spec.bindings or resolve_bindings(spec)
+    name = bindings.groups[role.group_type].node
+    return spec.nodes[name] if name is not None else None
 
 
 def width(text: str) -> int:
@@ -136,7 +269,8 @@ def annotation(attr: AttrSpec, name: str = "", required: bool = False) -> tuple[
     parameter line would pass 100 columns; an optional argument then falls back to the
     plain type, whose line ruff leaves alone.
     """
-    if attr.enum and all(isinstance(v, str | int) for v in attr.enum):
+    fits = all(width(f"{PARAM_INDENT}    {py_scalar(v)},") <= LINE_LENGTH for v in attr.enum or ())
+    if attr.enum and fits and all(isinstance(v, str | int) for v in attr.enum):
         values = [py_scalar(v) for v in attr.enum]
         flat = f"Literal[{', '.join(values)}]"
         if width(f"{PARAM_INDENT}{name}: {flat},") <= LINE_LENGTH:
@@ -197,12 +331,19 @@ def lower_params(node: NodeSpec, reserved: frozenset[str]) -> tuple[tuple[Param,
         names.add(name)
         ann, lit = annotation(attr, name, required)
         uses_literal = uses_literal or lit
-        doc = f"{name}: {safe_text(attr.description) or attr.type}"
+        text = f"{name}: {safe_text(attr.description) or attr.type}"
         if attr.units:
-            doc += f" [{safe_text(attr.units)}]"
+            text += f" [{safe_text(attr.units)}]"
+        doc = tuple(wrap(text, LINE_LENGTH - len(PARAM_INDENT)))
         if required:
             params.append(Param(name, py_str(attr.name), ann, None, False, doc))
-        elif attr.has_default and attr.default is not None and is_scalar(attr.default):
+        elif (
+            attr.has_default
+            and attr.default is not None
+            and is_scalar(attr.default)
+            # a default too long for its line is left to the runtime (it writes it too)
+            and width(f"{PARAM_INDENT}{name}: {ann} = {py_scalar(attr.default)},") <= LINE_LENGTH
+        ):
             default = py_scalar(attr.default)
             params.append(Param(name, py_str(attr.name), ann, default, False, doc))
         else:
@@ -229,7 +370,12 @@ def lower_methods(
         extra = ("group_type: Any = GroupType.scan",) if generic else ()
         call = "where, title, settings_as_xml, meta" + (", group_type" if generic else "")
         naming = node.naming.pattern or node.naming.fixed or node.name
-        doc = f"The next {safe_text(node.name)} group ({safe_text(naming)}), with its attributes."
+        doc = tuple(
+            wrap(
+                f"The next {node.name} group ({naming}), with its attributes.",
+                LINE_LENGTH - len(PARAM_INDENT) - 3,
+            )
+        )
         narrowed = any(p.default_code is None for p in params)
         methods.append(
             GroupMethod(role.method, node.name, where, extra, call, params, doc, narrowed)
@@ -270,7 +416,9 @@ def lower_module_savers(
     out: list[ModuleSaverClass] = []
     uses_literal = False
     for role in MODULE_SAVER_ROLES:
-        node = spec.group_for(role.role, role.group_type)
+        bindings = spec.bindings or resolve_bindings(spec)
+        binding = bindings.groups.get(role.group_type)
+        node = spec.nodes[binding.node] if binding is not None and binding.node else None
         if node is None:
             continue
         params, _ = lower_params(node, reserved | _SAVER_NAMES)
@@ -299,19 +447,37 @@ def lower_module_savers(
                 params=tuple(optional),
                 doc=f"{role.name} whose new {safe_text(node.name)} groups get this layout's "
                 "attributes.",
-                method_doc=f"The module's {safe_text(node.name)} group ({safe_text(naming)}); a "
-                "new one gets these attributes, else the module's h5_attrs.",
+                method_doc=tuple(
+                    wrap(
+                        f"The module's {node.name} group ({naming}); a new one gets these "
+                        "attributes, else the module's h5_attrs.",
+                        88,
+                    )
+                ),
             )
         )
     return tuple(out), uses_literal
 
 
-def lower(spec: LayoutSpec) -> ModuleIR:
-    """Take every decision about the module of ``spec``."""
+def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
+    """Take every decision about the module of ``spec`` (``base``: the layout it extends,
+    when known, for the docstring's list of what it changes)."""
+    if spec.bindings is None:
+        spec = bind(spec)
     name = _check_identifier(spec.layout, "layout name")
     bound = tuple(api.LAYOUT_BOUND_CLASSES)
     reexports = tuple(sorted(api.REEXPORTS, key=import_sort_key))
-    module_names = {"LAYOUT", "LAYOUT_SPEC", "validate", "_rt", "Any", "ClassVar", "Literal"}
+    module_names = {
+        "LAYOUT",
+        "LAYOUT_SPEC",
+        "SPECIAL_GROUP_NAMES",
+        "validate",
+        "PathLike",
+        "_rt",
+        "Any",
+        "ClassVar",
+        "Literal",
+    }
     reserved = frozenset(_METHOD_NAMES | module_names | set(bound) | set(reexports))
     methods, uses_literal = lower_methods(spec, reserved)
     savers, savers_literal = lower_module_savers(spec, reserved)
@@ -324,20 +490,33 @@ def lower(spec: LayoutSpec) -> ModuleIR:
         opens_paths = hasattr(runtime_cls, "SAVER_CLASS")
         own = methods if cls == "H5SaverLowLevel" else ()
         doc = f"{cls} of the {name} layout."
-        classes.append(BoundClass(cls, doc, low_level, opens_paths and not low_level, own))
+        if low_level:
+            doc = f"{cls} of the {name} layout (bound to ``LAYOUT_SPEC`` at the end)."
+        extra = ("H5SaverLowLevel",) if low_level and cls != "H5SaverLowLevel" else ()
+        binds_saver = opens_paths and not low_level
+        classes.append(BoundClass(cls, doc, low_level, binds_saver, extra, own))
     generator = f"h5layout {__version__}"
     sha = spec.sha256 if _HEX.match(spec.sha256) else py_str(spec.sha256)
+    first = f"Generated by {generator} from the layout {name} (version {word(spec.version)})."
     header = (
-        f"# Generated by {generator} from the layout {name} (version {word(spec.version)}).",
+        *(f"# {line}" for line in wrap(first, LINE_LENGTH - 2)),
         "# Do not edit: change the layout and compile it again (h5layout compile).",
-        f"# Layout sha256: {sha}",
-        "# ruff: noqa: E501",
+        *(f"# {line}" for line in wrap(f"Layout sha256: {sha}", LINE_LENGTH - 2)),
     )
     doc_lines = [f"Savers and loaders of the {name} layout (generated by h5layout, do not edit)."]
     if spec.description:
         doc_lines += ["", *wrap(spec.description, 88)]
+    doc_lines += ["", *node_table(spec, safe_text, base)]
+    doc_lines += [
+        "",
+        "Below: the layout's savers and loaders (each bound to this layout), ``validate``,",
+        "then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).",
+    ]
     typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
-    all_names = sorted({"LAYOUT", "LAYOUT_SPEC", "validate", *bound, *reexports}, key=isort_key)
+    own_names = {"LAYOUT", "LAYOUT_SPEC", "SPECIAL_GROUP_NAMES", "validate"}
+    all_names = sorted({*own_names, *bound, *reexports}, key=isort_key)
+    assert spec.bindings is not None
+    special = {"nav_axes": spec.bindings.nav_axes.naming.format()}
     return ModuleIR(
         generator=generator,
         layout_name=name,
@@ -345,7 +524,11 @@ def lower(spec: LayoutSpec) -> ModuleIR:
         docstring="\n".join(doc_lines),
         runtime_api_version=int(api.RUNTIME_API_VERSION),
         typing_names=typing_names,
-        layout_code=py_literal(spec.to_dict()),
+        data_section=tuple(
+            (tuple(wrap(comment, LINE_LENGTH - 3)), code)
+            for comment, code in layout_data(spec, safe_text)
+        ),
+        special_names_code=py_literal(special),
         reexports=reexports,
         classes=tuple(classes),
         all_names=tuple(all_names),

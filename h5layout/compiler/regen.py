@@ -10,17 +10,32 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from h5layout.compiler.build import compile_layout, write_if_changed
+from h5layout.compiler.build import (
+    compile_default_bindings,
+    compile_layout,
+    portable_spec,
+    write_if_changed,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = PACKAGE_DIR.parent
 TESTS_DIR = REPO_DIR / "tests" / "compiler"
 #: Shipped layouts whose modules are test snapshots (``pymodaq`` is the package module).
 SHIPPED_SNAPSHOTS = ("raman_map", "camera_logger")
+#: The bindings of savers no compiled layout binds (the shipped ``pymodaq`` layout's).
+DEFAULT_BINDINGS = PACKAGE_DIR / "runtime" / "default_bindings.py"
+
+
+def default_bindings_text() -> str:
+    """What :data:`DEFAULT_BINDINGS` must hold."""
+    from h5layout.schema import load_layout_spec
+
+    return compile_default_bindings(portable_spec(load_layout_spec("pymodaq")))
 
 
 def targets(tests_dir: Path = TESTS_DIR) -> list[tuple[str, Path]]:
@@ -58,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if stale")
     args = parser.parse_args(argv)
     stale = 0
-    for source, path in targets():
-        text = compile_layout(source)
+    jobs: list[tuple[Path, Callable[[], str]]] = [
+        (path, functools.partial(compile_layout, source)) for source, path in targets()
+    ]
+    jobs.append((DEFAULT_BINDINGS, default_bindings_text))
+    for path, build in jobs:
+        text = build()
         if args.check:
             diff = stale_diff(path, text)
             if diff:

@@ -54,7 +54,6 @@ from h5layout.runtime.data import (
 )
 from h5layout.runtime.data_loading import DataLoader
 from h5layout.runtime.data_saving import (
-    SPECIAL_GROUP_NAMES,
     AxisSaverLoader,
     BkgSaver,
     DataEnlargeableSaver,
@@ -124,7 +123,7 @@ from h5layout.runtime.swmr import (
 from h5layout.runtime.validate import validate_file
 
 #: Version of this facade; generated modules refuse to run against another one.
-RUNTIME_API_VERSION: Final = 1
+RUNTIME_API_VERSION: Final = 2  # 2: savers read the bindings LAYOUT carries
 
 
 #: Classes a compiled module subclasses with its layout bound, base classes first.
@@ -193,7 +192,6 @@ REEXPORTS: tuple[str, ...] = (
     "UnsafeContentError",
     # saving helpers
     "DataBundle",
-    "SPECIAL_GROUP_NAMES",
     "backends_available",
     # SWMR helpers
     "collect_datasets",
@@ -252,7 +250,6 @@ __all__ = [
     "LAYOUT_BOUND_CLASSES",
     "REEXPORTS",
     "RUNTIME_API_VERSION",
-    "SPECIAL_GROUP_NAMES",
     "SWMR_CAPABLE_BACKENDS",
     "VLARRAY",
     "ActuatorSaver",

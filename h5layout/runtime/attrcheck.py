@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.errors import DataValueError, MissingAttributeError
+from h5layout.runtime.errors import DataValueError, MissingAttributeError, ValueProblem
 from h5layout.runtime.patterns import search as pattern_search
 from h5layout.runtime.spec import AttrSpec
 
@@ -113,29 +113,30 @@ def resolve_attrs(
 ) -> dict[str, Any]:
     """The attributes to write for a new node: checked values, consts and defaults.
 
-    Raises :class:`MissingAttributeError` (a required attribute absent) or
-    :class:`DataValueError` (a value of the wrong type or out of its rules), listing every
-    problem at once, before anything is written.
+    Raises :class:`MissingAttributeError` (only required attributes absent) or
+    :class:`DataValueError` (a value of the wrong type or out of its rules), before anything
+    is written; either carries every problem (``.problems``, each with a stable code).
     """
-    problems: list[str] = []
+    problems: list[ValueProblem] = []
     out: dict[str, Any] = {}
+    path = where or node_type
     for name, spec in specs.items():
         if name in given and given[name] is not None:
             value = coerce(spec, given[name])
-            for _code, msg in check_value(spec, value):
-                problems.append(f"{name}: {msg}")
+            for code, msg in check_value(spec, value):
+                problems.append(ValueProblem(path, name, code, msg))
             out[name] = value
         elif spec.has_const:
             out[name] = spec.const
         elif spec.has_default:
             out[name] = spec.default
         elif spec.required:
-            problems.append(f"{name}: missing required attribute ({spec.type})")
-    missing = [p for p in problems if "missing required" in p]
-    place = f" at {where}" if where else ""
+            msg = f"missing required attribute ({spec.type})"
+            problems.append(ValueProblem(path, name, "missing-attribute", msg))
     if problems:
-        text = f"{node_type}{place}: " + "; ".join(problems)
-        if missing and len(missing) == len(problems):
-            raise MissingAttributeError(text)
-        raise DataValueError(text)
+        place = f" at {where}" if where else ""
+        text = f"{node_type}{place}: " + "; ".join(str(p) for p in problems)
+        if all(p.code == "missing-attribute" for p in problems):
+            raise MissingAttributeError(text, problems)
+        raise DataValueError(text, problems)
     return out

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.errors import UnsafeContentError
+from h5layout.runtime.errors import UnsafeLiteralError
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -119,10 +119,6 @@ _BARE_NAMES: dict[str, float | complex] = {
     "infj": complex(0.0, math.inf),
 }
 _CONSTANT_TYPES = (str, bytes, int, float, complex, bool, type(None))
-
-
-class UnsafeLiteralError(UnsafeContentError, ValueError):
-    """A payload that is not a plain literal h5layout can build without running code."""
 
 
 def encode_json(value: Any) -> str:

@@ -23,7 +23,7 @@ from h5layout.runtime.enums import DataType
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidExport, NodeError
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
-from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.saving import DEFAULT_BINDINGS, H5SaverLowLevel
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -398,13 +398,13 @@ class H5h5Exporter(H5Exporter):
                 and child.attrs.get("data_type") in wanted
             ):
                 items.append(child)
-        from h5layout.runtime.data_loading import _NAV_AXES
-
+        # an exported node's file follows no layout the exporter knows: the default bindings
+        nav_axes = DEFAULT_BINDINGS.nav_axes.naming.format().lower()
         if node.attrs.get("nav_indexes"):
             group: Node | None = parent
             while group is not None:
                 assert isinstance(group, GROUP)
-                nav = [c for n, c in group.children().items() if n.lower() == _NAV_AXES]
+                nav = [c for n, c in group.children().items() if n.lower() == nav_axes]
                 if nav:
                     items.append(nav[0])
                     break

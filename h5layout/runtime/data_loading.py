@@ -26,7 +26,6 @@ from h5layout.runtime.errors import DataValueError, NodeError
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.probe import probe_file
 from h5layout.runtime.saving import H5SaverLowLevel
-from h5layout.runtime.spec import Naming
 
 #: attributes of data nodes that are not extra attributes
 RESERVED_ATTRS = frozenset(
@@ -37,7 +36,6 @@ RESERVED_ATTRS = frozenset(
     }
 )  # fmt: skip
 
-_NAV_AXES = "navaxes"
 _ABSENT = object()
 
 
@@ -148,12 +146,14 @@ def _axes_in(group: GROUP) -> list[Axis]:
 
 
 def get_nav_group(h5: H5SaverLowLevel, where: Any) -> GROUP | None:
-    """The first ``NavAxes`` group found going up from ``where``."""
+    """The first navigation-axes group (``NavAxes``, as the layout's bindings name it, in
+    any case) found going up from ``where``."""
+    wanted = h5.bindings.nav_axes.naming.format().lower()
     node: Node | None = h5.get_node(where)
     while node is not None:
         if isinstance(node, GROUP):
             for name, child in node.children().items():
-                if name.lower() == _NAV_AXES and isinstance(child, GROUP):
+                if name.lower() == wanted and isinstance(child, GROUP):
                     return child
         node = node.parent_node
     return None
@@ -286,7 +286,7 @@ class DataLoader:
             raise DataValueError(
                 f"expected an H5SaverLowLevel or a file path, got {type(h5saver).__name__}"
             )
-        self._naming = Naming(pattern="Data{index:02d}")
+        self._naming = self._h5saver.bindings.arrays[DataType.data.name].naming
 
     @property
     def data_model(self) -> str:

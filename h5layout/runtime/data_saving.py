@@ -38,11 +38,9 @@ from h5layout.runtime.point_checks import (
     require_title,
     show,
 )
+from h5layout.runtime.saver_access import LowLevelAccess
 from h5layout.runtime.saving import H5SaverLowLevel
 from h5layout.runtime.spec import Naming
-
-#: the group holding navigation axes
-SPECIAL_GROUP_NAMES = {"nav_axes": "NavAxes"}
 
 
 def where_path(where: Any) -> str:
@@ -79,41 +77,16 @@ def open_saver(
 
 
 def array_naming(h5saver: H5SaverLowLevel, data_type: DataType) -> Naming:
-    """Naming rule of arrays of a data type (layout's, else PyMoDAQ's ``Data00``…)."""
-    spec = h5saver.LAYOUT_SPEC
-    node = spec.array_for(data_type.name) if spec is not None else None
-    if node is not None and node.naming.pattern:
-        return node.naming
-    return Naming(pattern=f"{data_type.value}{{index:02d}}")
+    """Naming rule of arrays of a data type (the layout's bindings)."""
+    return h5saver.bindings.arrays[data_type.name].naming
 
 
-def group_naming(h5saver: H5SaverLowLevel, role: str, default: Naming) -> Naming:
-    """Naming rule of a group role (``channel``, ``dim``, ``nav_axes``).
+class DataManagement(LowLevelAccess):
+    """Base of the savers: naming and counting of one data type's arrays.
 
-    The layout's rule is used when it names the same way as the default: a pattern with
-    the same field (``CH{index:02d}``, ``Data{dim}``) or a fixed name. A node type with
-    a fixed name where a pattern is needed (a layout's ``Data2D`` group only) describes
-    one such group, not the rule for all of them.
+    The low-level saver's API is available on every saver, as in pymodaq_data
+    (:class:`~h5layout.runtime.saver_access.LowLevelAccess`).
     """
-    spec = h5saver.LAYOUT_SPEC
-    candidates = [] if spec is None else [
-        n for n in spec.nodes.values() if n.kind == "group" and n.role == role
-    ]  # fmt: skip
-    for node in reversed(candidates):
-        naming = node.naming
-        if (
-            default.pattern is not None
-            and naming.pattern is not None
-            and naming.field == default.field
-        ):
-            return naming
-        if default.fixed is not None and naming.fixed:
-            return naming
-    return default
-
-
-class DataManagement:
-    """Base of the savers: naming and counting of one data type's arrays."""
 
     data_type: DataType = DataType.data
     #: saver class used to open paths (a compiled layout binds its own)
@@ -143,12 +116,6 @@ class DataManagement:
         """Close the file (as :meth:`close_file`)."""
         self.close_file()
         self._counters.clear()
-
-    def __getattr__(self, name: str) -> Any:
-        # Unknown attributes are the low-level saver's (as in pymodaq_data).
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._h5saver, name)
 
     def __enter__(self) -> DataManagement:
         return self
@@ -224,7 +191,7 @@ class DataManagement:
         spec = self._h5saver.LAYOUT_SPEC
         if spec is None:
             return
-        node = spec.array_for(self.data_type.name)
+        node = self._h5saver.bound_node(self._h5saver.bindings.arrays[self.data_type.name])
         allowed = node.array.dtypes if node is not None and node.array is not None else ()
         if node is not None and allowed and dtype.name not in allowed:
             raise DataValueError(
@@ -330,7 +297,7 @@ def data_attrs(dwa: DataWithAxes, index: int, data_type: DataType, **extra: Any)
         "data_type": data_type.name,
         "data_dimension": dwa.dim.name,
         "distribution": dwa.distribution.name,
-        "label": dwa.labels[index] if index < len(dwa.labels) else f"CH{index:02d}",
+        "label": dwa.labels[index],  # the data model pads labels to the data's length
         "source": dwa.source.name,
         "origin": dwa.origin,
         "timestamp": float(dwa.timestamp),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from h5layout.runtime.errors import BackendError, FileAccessError, LayoutError
+from h5layout.runtime.errors import BackendError, DomainURLError, FileAccessError
 
 if TYPE_CHECKING:
     from h5layout.runtime.report import FileReport
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 #: URL schemes naming an HSDS domain → the scheme of the server's endpoint
 SCHEMES = {"hsds": "http", "hsdss": "https"}
-
-
-class DomainURLError(LayoutError, ValueError):
-    """A domain URL h5layout refuses (credentials in it, no domain path, bad port)."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import numpy as np
 
 from h5layout.runtime.data import Axis, DataToExport, DataWithAxes, as_axis, as_dte
 from h5layout.runtime.data_saving import (
-    SPECIAL_GROUP_NAMES,
     AxisSaverLoader,
     BkgSaver,
     DataEnlargeableSaver,
@@ -23,7 +22,6 @@ from h5layout.runtime.data_saving import (
     DataSaverLoader,
     ErrorSaverLoader,
     _Channel,
-    group_naming,
     open_saver,
     parse_distribution,
     require_same_point,
@@ -43,7 +41,6 @@ from h5layout.runtime.point_checks import (
     show,
 )
 from h5layout.runtime.saving import H5SaverLowLevel
-from h5layout.runtime.spec import Naming
 
 
 @dataclass
@@ -86,8 +83,8 @@ class DataToExportSaver:
         self._data_saver = DataSaverLoader(h5)
         self._bkg_saver = BkgSaver(h5)
         self._error_saver = ErrorSaverLoader(h5)
-        self._channel_naming = group_naming(h5, "channel", Naming(pattern="CH{index:02d}"))
-        self._dim_naming = group_naming(h5, "dim", Naming(pattern="Data{dim}"))
+        self._channel_naming = h5.bindings.channel.naming
+        self._dim_naming = h5.bindings.dim.naming
         self._groups: dict[tuple[str, str, int], GROUP] = {}
         #: items of the first point under each parent (enlargeable and scan savers)
         self._point_items: dict[str, tuple[tuple[str, str, int], ...]] = {}
@@ -276,9 +273,7 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         super()._bind()
         self._enl_saver = DataEnlargeableSaver(self._h5saver, (), ())
         self._nav_axes: dict[str, list[GrowingArray]] = {}
-        self._nav_naming = group_naming(
-            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
-        )
+        self._nav_naming = self._h5saver.bindings.nav_axes.naming
 
     def _get_nav_axes(self, where: Any) -> list[GrowingArray]:
         key = where_path(where)
@@ -406,9 +401,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     def _bind(self) -> None:
         super()._bind()
         self._ext_saver = DataExtendedSaver(self._h5saver, self.extended_shape, self._fill_value)
-        self._nav_naming = group_naming(
-            self._h5saver, "nav_axes", Naming(fixed=SPECIAL_GROUP_NAMES["nav_axes"])
-        )
+        self._nav_naming = self._h5saver.bindings.nav_axes.naming
         self._structure_done = False
 
     def require_point(self, where: Any, data: Any, indexes: Any) -> tuple[int, ...]:

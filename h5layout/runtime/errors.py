@@ -1,23 +1,41 @@
-"""Every exception h5layout raises, rooted at :class:`LayoutError`.
+"""Every exception h5layout raises, in this one module, rooted at :class:`LayoutError`.
+
+Other modules raise these and re-export the ones they are known by
+(``h5layout.runtime.registry.LayoutNotFoundError``, ``h5layout.compiler.CompileError``,
+...); the classes live here. Checks report problems as data: :class:`LayoutSpecError`
+carries a list of :class:`Problem` (a layout file's location, a stable code) and
+:class:`DataValueError` a list of :class:`ValueProblem` (node path, attribute, code).
 
 ::
 
     LayoutError
-    ├── LayoutSpecError            a layout (YAML) is wrong; carries every problem
-    ├── BackendError (ValueError)  unknown or unavailable backend
-    ├── FileAccessError (OSError)  a file cannot be opened as asked (crashed SWMR writer, ...)
-    ├── NodeError (KeyError)       no node at a path
-    ├── UnsafeContentError         file content that would need code execution to read
-    ├── DataValueError (ValueError)     data or attribute values rejected before writing
-    │   └── MissingAttributeError       a required layout attribute was not given
-    ├── InvalidExport, InvalidGroupType, InvalidSave, InvalidGroupDataType,
-    │   InvalidDataType, InvalidDataDimension, InvalidScanType   (pymodaq_data names)
-    ├── AxisError, DataDimError
-    ├── RuntimeVersionError        a generated module needs another runtime
-    ├── CopyError                  a copy between backends failed (nothing left behind)
-    └── ExtraMissingError (ImportError)   an optional extra is not installed
-        ├── XarrayMissingError          h5layout[xarray]
-        └── PlotMissingError            h5layout[plot]
+    ├── LayoutSpecError                  a layout (YAML) is wrong; .problems: list[Problem]
+    ├── LayoutNotFoundError (LookupError)   no layout of that name or path
+    ├── PatternError (ValueError)        a layout pattern RE2 cannot compile
+    ├── CompileError                     a checked layout that cannot become Python code
+    ├── BackendError (ValueError)        unknown or unavailable backend
+    ├── DomainURLError (ValueError)      a domain URL refused (credentials, no path, bad port)
+    ├── FileAccessError (OSError)        a file cannot be opened as asked (crashed SWMR writer)
+    ├── NodeError (KeyError)             no node at a path
+    ├── UnsafeContentError               file content that would need code execution to read
+    │   └── UnsafeLiteralError (ValueError)   a payload that is not a plain literal
+    ├── DataValueError (ValueError)      values refused before writing; .problems
+    │   └── MissingAttributeError (TypeError)   only required attributes were missing
+    ├── RepairError                      a file repair cannot do safely
+    ├── InvalidExport (ValueError)       \
+    ├── InvalidGroupType (ValueError)     |
+    ├── InvalidSave                       |
+    ├── InvalidGroupDataType              |  pymodaq_data's names
+    ├── InvalidDataType                   |
+    ├── InvalidDataDimension              |
+    ├── InvalidScanType                  /
+    ├── AxisError                        a node is not an axis, or an axis does not fit
+    ├── DataDimError (ValueError)        data of a dimensionality the saver cannot handle
+    ├── RuntimeVersionError (ImportError)   a generated module needs another runtime
+    ├── CopyError                        a copy between backends failed (nothing left behind)
+    └── ExtraMissingError (ImportError)  an optional extra is not installed
+        ├── XarrayMissingError           h5layout[xarray]
+        └── PlotMissingError             h5layout[plot]
 """
 
 from __future__ import annotations
@@ -57,6 +75,23 @@ class Problem:
         }
 
 
+@dataclass(frozen=True)
+class ValueProblem:
+    """One value refused before writing: where, which attribute, a stable code, why.
+
+    Codes: ``missing-attribute``, ``bad-attribute-type``, ``bad-attribute-value``,
+    ``out-of-range`` (the file checker's codes for the same rules).
+    """
+
+    path: str  # the node (or the node type, when the node does not exist yet)
+    attribute: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.attribute}: {self.message}"
+
+
 class LayoutSpecError(LayoutError):
     """A layout has one or more problems; ``problems`` lists all of them."""
 
@@ -84,8 +119,37 @@ class UnsafeContentError(LayoutError):
     """File content that could only be read by running code (pickles, ...)."""
 
 
+class UnsafeLiteralError(UnsafeContentError, ValueError):
+    """A payload that is not a plain literal h5layout can build without running code."""
+
+
+class LayoutNotFoundError(LayoutError, LookupError):
+    """No layout of that name or path, or a file that does not say which layout it follows."""
+
+
+class PatternError(LayoutError, ValueError):
+    """A pattern RE2 cannot compile, with the reason in the layout language's words."""
+
+
+class CompileError(LayoutError):
+    """A checked layout that cannot become a Python module (a name that cannot be a
+    parameter, a value with no literal form, ...)."""
+
+
+class RepairError(LayoutError):
+    """A file repair cannot do safely."""
+
+
 class DataValueError(LayoutError, ValueError):
-    """Data or attribute values refused before anything is written."""
+    """Data or attribute values refused before anything is written.
+
+    ``problems`` lists each refused value when the check found them one by one (empty
+    for a refusal told by its message only).
+    """
+
+    def __init__(self, message: str = "", problems: Iterable[ValueProblem] = ()) -> None:
+        self.problems: list[ValueProblem] = list(problems)
+        super().__init__(message)
 
 
 class MissingAttributeError(DataValueError, TypeError):
@@ -130,6 +194,10 @@ class DataDimError(LayoutError, ValueError):
 
 class RuntimeVersionError(LayoutError, ImportError):
     """A generated module was made for another version of the h5layout runtime."""
+
+
+class DomainURLError(LayoutError, ValueError):
+    """A domain URL h5layout refuses (credentials in it, no domain path, bad port)."""
 
 
 class CopyError(LayoutError):

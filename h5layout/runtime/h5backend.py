@@ -12,6 +12,7 @@ import numpy as np
 
 from h5layout.runtime.attrs import encode_json, read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND, Backend, get_backend
+from h5layout.runtime.bookkeeping import reconcile
 from h5layout.runtime.enums import GroupType
 from h5layout.runtime.errors import BackendError, FileAccessError, InvalidGroupType, NodeError
 from h5layout.runtime.nodes import (
@@ -502,8 +503,6 @@ class H5Backend:
 
         Returns the paths whose attributes changed.
         """
-        from h5layout.runtime.bookkeeping import reconcile
-
         return reconcile(self)
 
     def finalize_swmr(self, keep_open: bool = False) -> None:

@@ -31,7 +31,7 @@ from h5layout.runtime.enums import DataType, GroupType, SaveType
 from h5layout.runtime.errors import BackendError, DataValueError, FileAccessError
 from h5layout.runtime.nodes import GROUP
 from h5layout.runtime.params import Parameter
-from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.saving import H5SaverLowLevel, bindings_of
 from h5layout.runtime.spec import Storage
 
 #: environment variable naming the saver's config file (overrides the default location)
@@ -297,7 +297,10 @@ class H5SaverBase(H5SaverLowLevel):
 
     def _layout_storage(self) -> Storage | None:
         spec = self.LAYOUT_SPEC
-        node = spec.array_for(DataType.data.name) if spec is not None else None
+        if spec is None:
+            return None
+        name = bindings_of(spec).arrays[DataType.data.name].node  # the layout's data arrays
+        node = spec.nodes[name] if name is not None else None
         return node.array.storage if node is not None and node.array is not None else None
 
     # -- settings taking effect --------------------------------------------------------------
@@ -636,7 +639,7 @@ class H5SaverBase(H5SaverLowLevel):
         last = self.get_last_scan()
         if last is None:
             return 0
-        naming = self._incremental_naming("scan")
+        naming = self.group_binding("scan").naming
         index = naming.parse_index(last.name)
         if index is None:
             digits = re.findall(r"\d+", last.name)

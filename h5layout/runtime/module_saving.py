@@ -82,7 +82,7 @@ def write_settings(h5saver: H5SaverLowLevel, group: GROUP, xml: str) -> None:
     limit = MAX_ATTRIBUTE_BYTES
     dataset = SETTINGS_DATASET
     if spec is not None:
-        node = spec.group_for("detector", "detector")
+        node = h5saver.bound_node(h5saver.group_binding("detector"))
         if node is not None:
             limit = int(node.options.get("settings_max_attribute_bytes", limit))
             dataset = str(node.options.get("settings_dataset", dataset))
@@ -199,7 +199,7 @@ class ModuleSaver:
         group = self.h5saver.get_last_group(self._where(where), self.group_type)
         if group is None:
             return -1
-        naming = self.h5saver._incremental_naming(self.group_type.name)
+        naming = self.h5saver.group_binding(self.group_type.name).naming
         index = naming.parse_index(group.name)
         return -1 if index is None else index
 

@@ -15,14 +15,12 @@ from typing import Any
 
 import re2
 
+from h5layout.runtime.errors import PatternError
+
 #: Longest pattern accepted (characters).
 MAX_PATTERN_LENGTH = 1000
 #: Memory RE2 may use for one compiled pattern (bytes); larger programs are refused.
 MAX_PATTERN_MEMORY = 8 << 20
-
-
-class PatternError(ValueError):
-    """A pattern RE2 cannot compile, with the reason in the layout language's words."""
 
 
 def _explain(reason: str) -> str:

@@ -15,17 +15,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from h5layout.runtime.errors import LayoutError
+from h5layout.runtime.errors import RepairError
 from h5layout.runtime.probe import lookup3
 from h5layout.runtime.registry import LayoutFinder
 from h5layout.runtime.spec import LayoutSpec
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
-
-
-class RepairError(LayoutError):
-    """A file repair cannot do safely."""
 
 
 def _superblock(path: str) -> tuple[int, int, bytes]:

@@ -1,9 +1,11 @@
-"""``H5SaverLowLevel``: the PyMoDAQ file skeleton (root, raw group, logger, incremental
-groups, arrays), driven by a layout when a compiled module binds one.
+"""``H5SaverLowLevel``: the file skeleton (root, raw group, logger, incremental groups,
+arrays), driven by the bindings of a compiled layout.
 
-Without a layout it writes PyMoDAQ's own names; a compiled module subclasses it with
-``LAYOUT_SPEC`` set, which renames groups (``Map{index:03d}``), adds the layout's
-attributes and its storage and flush policy.
+The saver decides no name itself: which node type each role creates and how it is named
+are the layout's :class:`~h5layout.runtime.spec.Bindings`, resolved by the compiler. A
+compiled module subclasses it with ``LAYOUT_SPEC`` set (its groups renamed, its
+attributes, storage and flush policy); without one, the shipped ``pymodaq`` layout's
+bindings apply (:mod:`h5layout.runtime.default_bindings`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from h5layout._version import __version__
 from h5layout.runtime.attrcheck import resolve_attrs, units_attr
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
+from h5layout.runtime.default_bindings import BINDINGS
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
-from h5layout.runtime.errors import DataValueError, FileAccessError
+from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidGroupType, LayoutError
 from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, PointBlock, dataset_key
 from h5layout.runtime.h5backend import (
     PYMODAQ_DATA_FORMAT_VERSION,
@@ -39,7 +42,7 @@ from h5layout.runtime.point_checks import (
     require_title,
 )
 from h5layout.runtime.settings import settings_to_xml
-from h5layout.runtime.spec import LayoutSpec, Naming, NodeSpec, Storage
+from h5layout.runtime.spec import Bindings, LayoutSpec, NodeBinding, NodeSpec, Storage
 
 #: The settings of a group given none: an empty but valid PyMoDAQ parameter tree.
 EMPTY_SETTINGS = settings_to_xml(None)
@@ -54,11 +57,25 @@ GROUP_RUNTIME_ATTRS = frozenset(
     {"CLASS", "TITLE", "VERSION", "type", "settings", "description", "backend"}
 )
 
+#: bindings of savers bound to no compiled layout
+DEFAULT_BINDINGS = Bindings.from_dict(BINDINGS)
+
+
+def bindings_of(spec: LayoutSpec | None) -> Bindings:
+    """The bindings of a layout (the default ones for None); a layout that was never
+    compiled has none, and the runtime does not decide in its place."""
+    if spec is None:
+        return DEFAULT_BINDINGS
+    if spec.bindings is None:
+        raise LayoutError(
+            f"layout {spec.layout!r} has no bindings: compile it (h5layout.load_layout, "
+            "or h5layout.compiler.lowering.bind for a LayoutSpec)"
+        )
+    return spec.bindings
+
+
 #: an enlargeable array or a scan array's point block
 _G = TypeVar("_G", GrowingArray, PointBlock)
-
-#: incremental group type -> layout role
-_ROLE_OF_GROUP_TYPE = {"detector": "detector", "actuator": "actuator", "scan": "scan"}
 
 
 def group_type_name(group_type: Any) -> str:
@@ -82,34 +99,32 @@ class H5SaverLowLevel(H5Backend):
         self.h5_file_name: str | None = None
         self.fill_value: float = float("nan")
         self.current_group: GROUP | None = None
-        self._raw_group_path = "/RawData"
         spec = self.LAYOUT_SPEC
+        self.bindings: Bindings = bindings_of(spec)
+        self._raw_group_path = "/" + self.bindings.raw.naming.format()
         self._flush_interval = spec.policy.flush_every if spec is not None else DEFAULT_FLUSH_EVERY
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
-        self._namings: dict[str, Naming] = {}
         self._growing: list[GrowingArray | PointBlock] = []
         self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
-    # -- layout lookups (computed once per saver) ------------------------------------------
-    def _layout_node(self, role: str, group_type: str | None = None) -> NodeSpec | None:
+    # -- the layout's bindings ---------------------------------------------------------------
+    def bound_node(self, binding: NodeBinding) -> NodeSpec | None:
+        """The layout node type a binding names (None without a layout or a node type)."""
         spec = self.LAYOUT_SPEC
-        return None if spec is None else spec.group_for(role, group_type)
+        return None if spec is None or binding.node is None else spec.nodes[binding.node]
 
-    def _incremental_naming(self, type_name: str) -> Naming:
-        naming = self._namings.get(type_name)
-        if naming is None:
-            node = self._layout_node(_ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
-            if node is not None and node.naming.pattern:
-                naming = node.naming
-            else:
-                naming = Naming(pattern=capitalize(type_name) + "{index:03d}")
-            self._namings[type_name] = naming
-        return naming
+    def group_binding(self, type_name: str) -> NodeBinding:
+        """The binding of incremental groups of a type (``InvalidGroupType`` if none)."""
+        binding = self.bindings.groups.get(type_name)
+        if binding is None:
+            known = ", ".join(self.bindings.groups)
+            raise InvalidGroupType(f"unknown group type {type_name!r} (known: {known})")
+        return binding
 
     def _group_attrs(self, type_name: str, given: dict[str, Any], where: str) -> dict[str, Any]:
         """Layout attributes of an incremental group, checked (nothing written yet)."""
-        node = self._layout_node(_ROLE_OF_GROUP_TYPE.get(type_name, "incremental"), type_name)
+        node = self.bound_node(self.group_binding(type_name))
         if node is None:
             return dict(given)
         specs = {
@@ -132,7 +147,7 @@ class H5SaverLowLevel(H5Backend):
         """Storage for new arrays: :meth:`define_compression`, else the layout's data arrays."""
         if self._storage.compression or self.LAYOUT_SPEC is None:
             return self._storage
-        node = self.LAYOUT_SPEC.array_for(DataType.data.name)
+        node = self.bound_node(self.bindings.arrays[DataType.data.name])
         return node.array.storage if node is not None and node.array is not None else self._storage
 
     # -- files ---------------------------------------------------------------------------
@@ -169,7 +184,7 @@ class H5SaverLowLevel(H5Backend):
     def init_file(
         self,
         file_name: str | Path,
-        raw_group_name: str = "RawData",
+        raw_group_name: str | None = None,
         new_file: bool = False,
         metadata: dict[str, Any] | None = None,
         swmr_mode: bool = False,
@@ -178,7 +193,8 @@ class H5SaverLowLevel(H5Backend):
         """Open or create ``file_name``; returns True when a new file was created.
 
         A name whose suffix lacks ``h5`` gets ``.h5``. An existing file is never
-        overwritten unless ``new_file`` is True, also with ``swmr_mode``.
+        overwritten unless ``new_file`` is True, also with ``swmr_mode``. The raw group is
+        ``raw_group_name``, else the layout's.
         """
         path = Path(file_name)
         if "h5" not in path.suffix:
@@ -201,11 +217,8 @@ class H5SaverLowLevel(H5Backend):
         self.open_file(path, "w" if new_file else mode, title="PyMoDAQ file", swmr_mode=swmr_mode)
         if new_file:
             self._write_root_attrs(path, now)
-        raw_node = self._layout_node("raw")
-        if raw_node is not None and raw_node.naming.fixed:
-            raw_group_name = (
-                raw_node.naming.fixed if raw_group_name == "RawData" else raw_group_name
-            )
+        if raw_group_name is None:
+            raw_group_name = self.bindings.raw.naming.format()
         self._raw_group_path = "/" + raw_group_name
         if mode == "r":
             return False  # read-only: never write, not even a missing CLASS
@@ -374,12 +387,7 @@ class H5SaverLowLevel(H5Backend):
     def get_set_logger(self, where: Any = None) -> StringARRAY:
         """The ``Logger`` string array of the raw group (created when absent)."""
         where = self.raw_group if where is None else self.get_node(where)
-        logger_spec = self._layout_node("logger")
-        name = (
-            logger_spec.naming.fixed
-            if logger_spec is not None and logger_spec.naming.fixed
-            else "Logger"
-        )
+        name = self.bindings.logger.naming.format()
         if name in self._impl.children(where.node):
             node = self.get_node(where, name)
             assert isinstance(node, StringARRAY)
@@ -511,7 +519,8 @@ class H5SaverLowLevel(H5Backend):
             dt_name = DataType.parse(data_type).name
         except ValueError:
             return ()
-        node = spec.array_for(dt_name)
+        binding = self.bindings.arrays.get(dt_name)
+        node = self.bound_node(binding) if binding is not None else None
         return node.array.dtypes if node is not None and node.array is not None else ()
 
     # -- groups --------------------------------------------------------------------------------
@@ -571,7 +580,7 @@ class H5SaverLowLevel(H5Backend):
     def next_incremental_name(self, where: Any, group_type: Any) -> str:
         """Name the next incremental group of that type would get under ``where``."""
         type_name = group_type_name(group_type)
-        naming = self._incremental_naming(type_name)
+        naming = self.group_binding(type_name).naming
         parent = self.get_node(where)
         last = -1
         for child in self._impl.children(parent.node):
@@ -661,25 +670,27 @@ class H5SaverLowLevel(H5Backend):
 
     def add_generic_group(
         self,
-        where: Any = "/RawData",
+        where: Any = None,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
         group_type: Any = GroupType.scan,
     ) -> GROUP:
-        """The next group of ``group_type`` with an empty ``description``."""
+        """The next group of ``group_type`` (in the raw group by default) with an empty
+        ``description``."""
+        where = self._raw_group_path if where is None else where
         meta = dict(metadata or {})
         meta.setdefault("description", "")
         return self.add_incremental_group(group_type, where, title, settings_as_xml, meta)
 
     def add_scan_group(
         self,
-        where: Any = "/RawData",
+        where: Any = None,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
     ) -> GROUP:
-        """The next ``Scan`` group."""
+        """The next scan group (in the raw group by default)."""
         return self.add_generic_group(where, title, settings_as_xml, metadata, GroupType.scan)
 
     def get_last_node_path(self, where: Any, group_type: Any) -> str | None:

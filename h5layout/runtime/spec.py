@@ -22,10 +22,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-#: Version of the resolved-layout format (``LAYOUT["format"]``).
-SPEC_FORMAT = 1
+#: Version of the resolved-layout format (``LAYOUT["format"]``). Format 2 omits every
+#: value equal to its default; :meth:`LayoutSpec.from_dict` reads 1 and 2 alike.
+SPEC_FORMAT = 2
+
+
+def _without_defaults(d: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``d`` without the entries equal to their default (empty containers count as None)."""
+    out = {}
+    for k, v in d.items():
+        default = defaults.get(k, _MISSING)
+        if default is not _MISSING and (v == default or (default is None and v in ({}, []))):
+            continue
+        out[k] = v
+    return out
+
 
 GROUP_ROLES = (
     "root",
@@ -52,6 +65,7 @@ _PATTERN_RE = re.compile(
 )
 
 _MISSING: Any = object()
+_NONE: dict[str, Any] = {"fill_value": None, "storage": None}
 
 
 @dataclass(frozen=True)
@@ -154,8 +168,9 @@ class Naming:
         return int(text) if text is not None else None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain literals."""
-        return {"fixed": self.fixed, "pattern": self.pattern, "overflow": self.overflow}
+        """Plain literals (defaults omitted)."""
+        d = {"fixed": self.fixed, "pattern": self.pattern, "overflow": self.overflow}
+        return _without_defaults(d, {"fixed": None, "pattern": None, "overflow": "grow"})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Naming:
@@ -195,7 +210,7 @@ class AttrSpec:
         return self.default is not _MISSING
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain literals (``const``/``default`` omitted when unset)."""
+        """Plain literals (defaults omitted; ``const``/``default`` omitted when unset)."""
         d: dict[str, Any] = {
             "type": self.type,
             "item_type": self.item_type,
@@ -209,6 +224,7 @@ class AttrSpec:
             "encoding": self.encoding,
             "location": self.location,
         }
+        d = _without_defaults(d, _ATTR_DEFAULTS)
         if self.has_const:
             d["const"] = self.const
         if self.has_default:
@@ -237,6 +253,21 @@ class AttrSpec:
         )
 
 
+_ATTR_DEFAULTS: dict[str, Any] = {
+    "type": "any",
+    "item_type": None,
+    "required": False,
+    "enum": None,
+    "pattern": None,
+    "minimum": None,
+    "maximum": None,
+    "units": None,
+    "description": "",
+    "encoding": "json",
+    "location": "",
+}
+
+
 @dataclass(frozen=True)
 class Storage:
     """How an array is stored."""
@@ -249,12 +280,14 @@ class Storage:
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""
         chunks = list(self.chunks) if isinstance(self.chunks, tuple) else self.chunks
-        return {
+        d = {
             "chunks": chunks,
             "compression": self.compression,
             "level": self.level,
             "shuffle": self.shuffle,
         }
+        defaults = {"chunks": None, "compression": None, "level": None, "shuffle": False}
+        return _without_defaults(d, defaults)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Storage:
@@ -285,7 +318,7 @@ class ArraySpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""
-        return {
+        d = {
             "kind": self.kind,
             "dtypes": list(self.dtypes),
             "rank": list(self.rank) if self.rank is not None else None,
@@ -293,6 +326,8 @@ class ArraySpec:
             "fill_value": self.fill_value,
             "storage": self.storage.to_dict(),
         }
+        defaults: dict[str, Any] = {"kind": "fixed", "dtypes": [], "rank": None, "dims": None}
+        return _without_defaults({**d, "storage": d["storage"] or None}, defaults | _NONE)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ArraySpec:
@@ -318,8 +353,8 @@ class ChildSpec:
     max: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain literals."""
-        return {"min": self.min, "max": self.max}
+        """Plain literals (defaults omitted)."""
+        return _without_defaults({"min": self.min, "max": self.max}, {"min": 0, "max": None})
 
 
 @dataclass(frozen=True)
@@ -350,7 +385,7 @@ class NodeSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""
-        return {
+        d = {
             "kind": self.kind,
             "role": self.role,
             "naming": self.naming.to_dict(),
@@ -363,18 +398,48 @@ class NodeSpec:
             "description": self.description,
             "location": self.location,
         }
+        defaults = {
+            "role": "group" if self.kind == "group" else "array",
+            "naming": None,
+            "match": None,
+            "attrs": None,
+            "children": None,
+            "undeclared": "warn",
+            "options": None,
+            "description": "",
+            "location": "",
+        }
+        if self.array is None:
+            defaults["array"] = None
+        return _without_defaults(d, defaults)
 
     @classmethod
-    def from_dict(cls, name: str, d: Mapping[str, Any]) -> NodeSpec:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(
+        cls,
+        name: str,
+        d: Mapping[str, Any],
+        memo: dict[tuple[str, int], AttrSpec] | None = None,
+    ) -> NodeSpec:
+        """Inverse of :meth:`to_dict`. ``memo`` reads an attribute declaration several
+        node types share (the same dict object, as compiled modules write them) once."""
         arr = d.get("array")
+        attrs: dict[str, AttrSpec] = {}
+        for k, v in (d.get("attrs") or {}).items():
+            if memo is None:
+                attrs[k] = AttrSpec.from_dict(k, v)
+                continue
+            key = (k, id(v))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = AttrSpec.from_dict(k, v)
+            attrs[k] = found
         return cls(
             name=name,
             kind=d["kind"],
             role=d.get("role", "group" if d["kind"] == "group" else "array"),
             naming=Naming.from_dict(d.get("naming") or {}),
             match=dict(d.get("match") or {}),
-            attrs={k: AttrSpec.from_dict(k, v) for k, v in (d.get("attrs") or {}).items()},
+            attrs=attrs,
             children={
                 k: ChildSpec(type=k, min=v.get("min", 0), max=v.get("max"))
                 for k, v in (d.get("children") or {}).items()
@@ -399,13 +464,21 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain literals."""
-        return {
+        d = {
             "flush_every": self.flush_every,
             "swmr": self.swmr,
             "undeclared": self.undeclared,
             "fsync": self.fsync,
             "encodings": dict(self.encodings),
         }
+        defaults = {
+            "flush_every": 1,
+            "swmr": False,
+            "undeclared": "warn",
+            "fsync": False,
+            "encodings": None,
+        }
+        return _without_defaults(d, defaults)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Policy:
@@ -417,6 +490,69 @@ class Policy:
             undeclared=d.get("undeclared", "warn"),
             fsync=bool(d.get("fsync", False)),
             encodings=dict(d.get("encodings") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class NodeBinding:
+    """What savers create for one role: the layout node type (None when the layout
+    declares none: no attributes to check) and the naming rule of the nodes."""
+
+    node: str | None
+    naming: Naming
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals (``node`` omitted when None)."""
+        d: dict[str, Any] = {} if self.node is None else {"node": self.node}
+        d.update(self.naming.to_dict())
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NodeBinding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(node=d.get("node"), naming=Naming.from_dict(d))
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Every decision savers and loaders need, taken once by the compiler.
+
+    :func:`h5layout.compiler.lowering.resolve_bindings` fills this from a layout and the
+    compiled module carries it (``LAYOUT["bindings"]``); the runtime only reads it.
+
+    * ``raw``, ``logger``: the raw group and its log array;
+    * ``channel``, ``dim``, ``nav_axes``: groups of the DataToExport savers;
+    * ``groups``: incremental group type (``'scan'``, ``'detector'``, ``'ch'`` ...) ->
+      the node type ``add_incremental_group`` creates and its naming;
+    * ``arrays``: data type name (``'data'``, ``'axis'`` ...) -> the node type of arrays
+      of that type and their naming.
+    """
+
+    raw: NodeBinding
+    logger: NodeBinding
+    channel: NodeBinding
+    dim: NodeBinding
+    nav_axes: NodeBinding
+    groups: Mapping[str, NodeBinding] = field(default_factory=dict)
+    arrays: Mapping[str, NodeBinding] = field(default_factory=dict)
+
+    _SINGLE: ClassVar[tuple[str, ...]] = ("raw", "logger", "channel", "dim", "nav_axes")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain literals."""
+        d: dict[str, Any] = {k: getattr(self, k).to_dict() for k in self._SINGLE}
+        d["groups"] = {k: v.to_dict() for k, v in self.groups.items()}
+        d["arrays"] = {k: v.to_dict() for k, v in self.arrays.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Bindings:
+        """Inverse of :meth:`to_dict`."""
+        single = {k: NodeBinding.from_dict(d[k]) for k in cls._SINGLE}
+        return cls(
+            groups={k: NodeBinding.from_dict(v) for k, v in d["groups"].items()},
+            arrays={k: NodeBinding.from_dict(v) for k, v in d["arrays"].items()},
+            **single,
         )
 
 
@@ -433,6 +569,8 @@ class LayoutSpec:
     root: str = "root"
     policy: Policy = field(default_factory=Policy)
     nodes: Mapping[str, NodeSpec] = field(default_factory=dict)
+    #: the savers' decisions (set by the compiler; None for a layout not compiled)
+    bindings: Bindings | None = None
 
     def node(self, name: str) -> NodeSpec:
         """The node type called ``name`` (``KeyError`` if absent)."""
@@ -442,41 +580,9 @@ class LayoutSpec:
         """Every node type with this role, in declaration order."""
         return [n for n in self.nodes.values() if n.role == role]
 
-    def group_for(self, role: str, group_type: str | None = None) -> NodeSpec | None:
-        """The group node type savers create for a role (and incremental group type).
-
-        Node types of that ``group_type`` and that role come first, then any of that
-        ``group_type``, then any of that role. Among equals the one declared last wins:
-        a layout that extends another declares its own node types after the inherited
-        ones, so its ``camera`` (role detector, ``group_type: detector``) is used instead
-        of PyMoDAQ's ``detector``.
-        """
-        groups = [n for n in self.nodes.values() if n.kind == "group"]
-        typed = [
-            n
-            for n in groups
-            if group_type is not None and n.options.get("group_type") == group_type
-        ]
-        for candidates in (
-            [n for n in typed if n.role == role],
-            typed,
-            [n for n in groups if n.role == role],
-        ):
-            if candidates:
-                return candidates[-1]
-        return None
-
-    def array_for(self, data_type: str) -> NodeSpec | None:
-        """The array node type savers create for a data type (declared last wins)."""
-        found = None
-        for node in self.nodes.values():
-            if node.kind == "array" and node.options.get("data_type") == data_type:
-                found = node
-        return found
-
     def to_dict(self) -> dict[str, Any]:
         """Plain literals (what a compiled module stores as ``LAYOUT``)."""
-        return {
+        d = {
             "format": SPEC_FORMAT,
             "layout": self.layout,
             "version": self.version,
@@ -487,11 +593,15 @@ class LayoutSpec:
             "root": self.root,
             "policy": self.policy.to_dict(),
             "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
+            **({} if self.bindings is None else {"bindings": self.bindings.to_dict()}),
         }
+        defaults = {"language": "1", "description": "", "source": "", "root": "root"}
+        return _without_defaults(d, defaults | {"policy": None})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LayoutSpec:
         """Inverse of :meth:`to_dict`."""
+        memo: dict[tuple[str, int], AttrSpec] = {}  # ids stay valid while ``d`` is alive
         return cls(
             layout=d["layout"],
             version=str(d.get("version", "")),
@@ -501,5 +611,6 @@ class LayoutSpec:
             source=d.get("source", ""),
             root=d.get("root", "root"),
             policy=Policy.from_dict(d.get("policy")),
-            nodes={k: NodeSpec.from_dict(k, v) for k, v in (d.get("nodes") or {}).items()},
+            nodes={k: NodeSpec.from_dict(k, v, memo) for k, v in (d.get("nodes") or {}).items()},
+            bindings=Bindings.from_dict(d["bindings"]) if "bindings" in d else None,
         )

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from h5layout.compiler import compile_layout
 from h5layout.compiler.regen import REPO_DIR, targets
 
@@ -54,3 +56,28 @@ def test_same_bytes_wherever_the_layout_file_lives(tmp_path: Path) -> None:
     assert compile_layout(str(copy)) == text
     assert compile_layout(os.path.relpath(copy)) == text
     assert str(tmp_path) not in text and str(REPO_DIR) not in text
+
+
+def test_compile_check_agrees_with_regen_however_the_layout_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``h5layout compile PATH -o h5layout/pymodaq.py --check`` passes whatever the path."""
+    from h5layout.cli.main import main
+
+    module = REPO_DIR / "h5layout" / "pymodaq.py"
+    yaml = REPO_DIR / "h5layout" / "layouts" / "pymodaq.yaml"
+    monkeypatch.chdir(REPO_DIR)
+    names = [
+        "pymodaq",
+        "h5layout/layouts/pymodaq.yaml",
+        "./h5layout/layouts/../layouts/pymodaq.yaml",
+        str(yaml),
+    ]
+    for name in names:
+        assert main(["compile", name, "-o", str(module), "--check"]) == 0, name
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", str(yaml), "-o", str(module), "--check"]) == 0
+    # a copy elsewhere is another file: its module names it by its file name
+    copy = tmp_path / "pymodaq.yaml"
+    shutil.copy(yaml, copy)
+    assert '"source": "pymodaq.yaml"' in compile_layout(copy)

@@ -75,7 +75,7 @@ def test_generated_modules_import_only_the_runtime(source: str, path: Path) -> N
             modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             modules.add(node.module or "")
-    assert modules == {"__future__", "typing", "h5layout.runtime", "h5layout.runtime.api"}
+    assert modules == {"__future__", "os", "typing", "h5layout.runtime", "h5layout.runtime.api"}
     calls = {
         node.func.id
         for node in ast.walk(tree)
