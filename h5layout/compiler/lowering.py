@@ -514,7 +514,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
     ]
     typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
     own_names = {"LAYOUT", "LAYOUT_SPEC", "SPECIAL_GROUP_NAMES", "validate"}
-    all_names = sorted({*own_names, *bound, *reexports}, key=isort_key)
+    all_names = sorted({*own_names, *bound, *reexports, *(c.name for c in savers)}, key=isort_key)
     assert spec.bindings is not None
     special = {"nav_axes": spec.bindings.nav_axes.naming.format()}
     return ModuleIR(

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from h5layout.runtime.errors import LayoutNotFoundError
+from h5layout.runtime.errors import LayoutNotFoundError, UntrustedLayoutError
 from h5layout.runtime.layout_cache import (
     atomic_write,
     cache_dir,
@@ -71,11 +71,6 @@ _LAYOUT_SUFFIXES = (".yaml", ".yml")
 
 #: Compiles a layout file or shipped name into its resolved spec (the compiler's job).
 Compile = Callable[[str | Path], LayoutSpec]
-
-
-class UntrustedLayoutError(LayoutNotFoundError):
-    """A file names its layout with something that is not a layout name (a path, a module):
-    nothing was loaded."""
 
 
 # ------------------------------------------------------------------ what a file says

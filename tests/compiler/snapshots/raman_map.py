@@ -326,6 +326,7 @@ __all__ = [
     "Report",
     "RuntimeVersionError",
     "SaveType",
+    "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
     "backends_available",
