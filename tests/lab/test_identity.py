@@ -101,6 +101,11 @@ def test_findings_point_at_the_rule_the_layout_recorded(tmp_path: Path, cache: P
         arr = f[group_path].create_dataset("Data00", data=np.arange(3, dtype=np.int32))
         for k, v in {"data_type": "data", "CLASS": "CARRAY"}.items():
             arr.attrs[k] = v
-    for s, where in ((spec_located, "flim_map.yaml:21:5"), (spec, data.location)):
+    # the lab layout's own `dtypes:` line (the node type `data` is pymodaq's)
+    assert data.location.startswith("h5layout/layouts/pymodaq.yaml:")
+    declared = data.options["locations"]["dtypes"]
+    file, line, _col = declared.rsplit(":", 2)
+    assert (Path(file).name, line) == (FLIM_YAML.name, "20")
+    for s, where in ((spec_located, "flim_map.yaml:21:5"), (spec, declared)):
         bad = [f for f in validate_file(path, s).findings if f.code == "bad-dtype"]
         assert bad and bad[0].layout_location == where

@@ -7,8 +7,8 @@ Test layout with required 'quoted' attributes of many types.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; attrs
-        sample_id, repeats, cooled, positions, mode, id, comment, power
+    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; options;
+        attrs sample_id, repeats, cooled, positions, mode, id, comment, power
     detector          Detector{index:03d}     pymodaq.yaml:146        changes attrs serial
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
@@ -968,7 +968,11 @@ LAYOUT: dict[str, Any] = {
                 "enl_array": {},
                 "vlarray": {},
             },
-            "options": {"group_type": "scan", "undeclared_attrs": "allow"},
+            "options": {
+                "group_type": "scan",
+                "undeclared_attrs": "allow",
+                "locations": {"name": "lab_scan.yaml:10:5"},
+            },
             "location": "h5layout/layouts/pymodaq.yaml:121:3",
         },
         "detector": {

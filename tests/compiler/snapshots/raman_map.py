@@ -11,9 +11,9 @@ Node types this layout declares or changes (name, naming, declared at, what):
 
     raw               RawData                 pymodaq.yaml:97         changes children
     scan              Map{index:03d}          pymodaq.yaml:121        changes naming; children;
-        attrs sample_id, operator, temperature
-    data              Data{index:02d}         pymodaq.yaml:295        changes array
-    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array
+        options; attrs sample_id, operator, temperature
+    data              Data{index:02d}         pymodaq.yaml:295        changes array; options
+    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array; options
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 
@@ -854,7 +854,11 @@ LAYOUT: dict[str, Any] = {
                 "enl_array": {},
                 "vlarray": {},
             },
-            "options": {"group_type": "scan", "undeclared_attrs": "allow"},
+            "options": {
+                "group_type": "scan",
+                "undeclared_attrs": "allow",
+                "locations": {"name": "h5layout/layouts/raman_map.yaml:18:5"},
+            },
             "description": "One Raman map (a PyMoDAQ scan group, type 'scan').",
             "location": "h5layout/layouts/pymodaq.yaml:121:3",
         },
@@ -1305,6 +1309,10 @@ LAYOUT: dict[str, Any] = {
                 "name_prefix": "Data",
                 "index_scope": "group",
                 "undeclared_attrs": "allow",
+                "locations": {
+                    "dtypes": "h5layout/layouts/raman_map.yaml:40:5",
+                    "min_rank": "h5layout/layouts/raman_map.yaml:41:5",
+                },
             },
             "location": "h5layout/layouts/pymodaq.yaml:295:3",
         },
@@ -1353,6 +1361,7 @@ LAYOUT: dict[str, Any] = {
                 "name_prefix": "Bkg",
                 "index_scope": "group",
                 "undeclared_attrs": "allow",
+                "locations": {"dtypes": "h5layout/layouts/raman_map.yaml:44:5"},
             },
             "location": "h5layout/layouts/pymodaq.yaml:307:3",
         },
