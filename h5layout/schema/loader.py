@@ -359,7 +359,7 @@ def _analyse_unguarded(source: str | Path) -> _Result:
                     1,
                     "",
                     "missing required key 'version' (a layout gives its own version, "
-                    "e.g. version: \"1.0\"; it is not inherited from what it extends)",
+                    'e.g. version: "1.0"; it is not inherited from what it extends)',
                     "missing-key",
                 )
             )
