@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5pyd
 import numpy as np
@@ -44,6 +44,9 @@ from h5layout.runtime.backends._base import (
 from h5layout.runtime.backends._h5like import H5LikeBackend
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.spec import Storage
+
+if TYPE_CHECKING:
+    from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
 
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip"}
 
@@ -541,3 +544,12 @@ class H5pydBackend(H5LikeBackend):
         one[0] = np.array(row)  # a copy: the row stays pending until the flush
         if not _queue_rows(array, n, one):
             array[n] = row
+
+    def background_writer(
+        self, domain: str, *, max_pending: int = 16, **server: Any
+    ) -> BackgroundWriter:
+        """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
+        over its own connection (the server of ``set_server``, unless given here)."""
+        from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
+
+        return BackgroundWriter(domain, {**self._server, **server}, max_pending=max_pending)
