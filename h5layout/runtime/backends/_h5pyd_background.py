@@ -120,19 +120,42 @@ class BackgroundWriter:
             ) from error
 
     # -- worker thread -----------------------------------------------------------------
+    def _coalesce(self, marks: int) -> bool:
+        """Whether to defer this flush mark into the next one: when more items already
+        wait, they join this flush (one round of requests for several flush intervals), so
+        a server slower than the flushes asked for gets fewer, larger flushes instead of
+        holding up the acquisition. Bounded, so a flush is never deferred for long."""
+        return marks < 4 * self.max_pending and not self._queue.empty()
+
     def _run(self) -> None:
+        from h5layout.runtime.backends._h5pyd import _queue_rows
+
         file = self._file
         arrays: dict[str, Any] = {}
         rows: dict[str, int] = {}
         axes: set[str] = set()
         changed: set[str] = set()
         unsent = 0  # rows handed to h5pyd since the last flush that went through
+        marks = 0  # flush marks deferred into the next flush
+
+        def send() -> None:
+            file.flush()  # the rows first: ``shape`` never runs ahead of them
+            for path in sorted(changed):
+                ds = arrays[path]
+                ds.attrs["shape"] = encode_json((rows[path], *ds.shape[1:]))
+                if path in axes:
+                    ds.attrs["size"] = encode_json(rows[path])
+            file.flush()
+            changed.clear()
+
         while True:
             item = self._queue.get()
             try:
                 kind = item[0]
                 if kind == _STOP:
                     break
+                if kind == _FLUSH:
+                    marks += 1
                 if self._error is not None:
                     if kind == "rows":
                         self._lost_rows += len(item[2])
@@ -147,22 +170,17 @@ class BackgroundWriter:
                         n = rows[path]
                         k = len(block)
                         ds.resize(n + k, axis=0)
-                        ds[n : n + k] = block
+                        # consecutive blocks join one update: one request per array
+                        if not _queue_rows(ds, n, block):
+                            ds[n : n + k] = block
                         rows[path] = n + k
                         unsent += k
                         changed.add(path)
                         if is_axis:
                             axes.add(path)
-                    elif kind == _FLUSH and changed:
-                        file.flush()  # the rows first: ``shape`` never runs ahead of them
-                        for path in sorted(changed):
-                            ds = arrays[path]
-                            shape = (rows[path], *ds.shape[1:])
-                            ds.attrs["shape"] = encode_json(shape)
-                            if path in axes:
-                                ds.attrs["size"] = encode_json(rows[path])
-                        file.flush()
-                        changed.clear()
+                    elif kind == _FLUSH and changed and not self._coalesce(marks):
+                        marks = 0
+                        send()
                         unsent = 0
                 except BaseException as exc:  # surfaced on the acquisition thread
                     self._error = exc
@@ -170,6 +188,9 @@ class BackgroundWriter:
             finally:
                 self._queue.task_done()
         try:
+            if self._error is None and changed:  # flush marks deferred up to the stop
+                send()
+                unsent = 0
             file.close()
         except BaseException as exc:
             if self._error is None:
