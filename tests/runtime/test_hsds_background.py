@@ -100,3 +100,28 @@ def test_missing_array_surfaced(hsds_server: HsdsServer, hsds_domain: str) -> No
         writer.close()
     with pytest.raises(BackendError, match="closed"):
         writer.append("/axis", np.arange(3.0))
+
+
+def test_reader_sees_whole_flushed_blocks(hsds_server: HsdsServer, hsds_domain: str) -> None:
+    _create(hsds_server, hsds_domain)
+    seen = set()
+    with _writer(hsds_server, hsds_domain, max_pending=4) as writer:
+        for b in range(8):
+            writer.append("/axis", np.arange(b * 7, b * 7 + 7, dtype=float))
+            writer.flush()
+            with h5pyd.File(hsds_domain, "r", **hsds_server.h5pyd_kwargs) as f:
+                ds = f["axis"]
+                if "shape" not in ds.attrs:
+                    continue
+                (rows,) = _shape_of(ds.attrs["shape"])
+                assert rows % 7 == 0  # whole blocks only
+                assert ds.shape[0] >= rows  # the rows are there before ``shape`` says so
+                np.testing.assert_array_equal(ds[:rows], np.arange(rows, dtype=float))
+                seen.add(rows)
+    assert seen  # the reader saw at least one flushed state
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    """``(n,)`` from the JSON envelope of a shape tuple."""
+    text = _envelope(value).strip("()")
+    return tuple(int(x) for x in text.split(",") if x.strip())
