@@ -70,6 +70,8 @@ def test_flush_wait_makes_rows_visible(hsds_server: HsdsServer, hsds_domain: str
         with h5pyd.File(hsds_domain, "r", **hsds_server.h5pyd_kwargs) as f:
             np.testing.assert_array_equal(f["axis"][...], np.arange(5.0))
             assert _envelope(f["axis"].attrs["shape"]) == "(5,)"
+    with pytest.raises(BackendError, match="closed"):
+        writer.append("/axis", np.arange(3.0))
 
 
 def test_server_error_surfaced_at_next_call_and_at_close(
@@ -87,6 +89,8 @@ def test_server_error_surfaced_at_next_call_and_at_close(
     writer.append("/axis", np.arange(6.0, 9.0))
     with pytest.raises(BackendError, match=r"in the background failed: .*410.*6 queued row"):
         writer.flush(wait=True)
+    with pytest.raises(BackendError, match="410"):  # every later call too
+        writer.append("/axis", np.arange(3.0))
     with pytest.raises(BackendError, match="6 queued row"):
         writer.close()
 
@@ -95,11 +99,10 @@ def test_missing_array_surfaced(hsds_server: HsdsServer, hsds_domain: str) -> No
     _create(hsds_server, hsds_domain)
     writer = _writer(hsds_server, hsds_domain)
     writer.append("/nope", np.arange(3.0))
-    writer.append("/axis", np.arange(3.0))
-    with pytest.raises(BackendError, match="6 queued row"):
+    with pytest.raises(BackendError, match="3 queued row"):
+        writer.flush(wait=True)
+    with pytest.raises(BackendError, match="3 queued row"):
         writer.close()
-    with pytest.raises(BackendError, match="closed"):
-        writer.append("/axis", np.arange(3.0))
 
 
 def test_reader_sees_whole_flushed_blocks(hsds_server: HsdsServer, hsds_domain: str) -> None:

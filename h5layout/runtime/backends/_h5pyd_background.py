@@ -13,10 +13,10 @@ bookkeeping attribute (and ``size`` for axes), so a reader that goes by ``shape`
 pymodaq_data does) sees whole flushed blocks only.
 
 Errors of the worker (HTTP errors of the server, a missing array...) are raised as
-:class:`~h5layout.runtime.errors.BackendError` by the next call (``append``, ``flush``,
-``close``); the blocks queued after the failure are not written and the error says how
-many rows that is. :meth:`BackgroundWriter.close` (and ``flush(wait=True)``) waits until
-every queued block is on the server.
+:class:`~h5layout.runtime.errors.BackendError` by the next call (``append``, ``flush``)
+and by every later one, ``close`` included; the blocks queued after the failure are not
+written and the error says how many rows that is. :meth:`BackgroundWriter.close` (and
+``flush(wait=True)``) waits until every queued block is on the server.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class BackgroundWriter:
         self.peak_pending = 0
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=max_pending)
         self._error: BaseException | None = None
-        self._reported = False
         self._lost_rows = 0
         self._closed = False
         self._file = _open_file(domain, "a", **server)
@@ -93,7 +92,6 @@ class BackgroundWriter:
         self._queue.put((_FLUSH,))
         self._queue.put((_STOP,))
         self._thread.join()
-        self._reported = False  # close always reports a failure, even one raised before
         self._check()
 
     def __enter__(self) -> BackgroundWriter:
@@ -112,8 +110,7 @@ class BackgroundWriter:
 
     def _check(self) -> None:
         error = self._error
-        if error is not None and not self._reported:
-            self._reported = True
+        if error is not None:  # every call raises once the worker failed
             raise BackendError(
                 f"writing {self.domain} in the background failed: {type(error).__name__}: "
                 f"{error}; {self._lost_rows} queued row(s) were not written"
