@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import h5pyd
 import numpy as np
@@ -42,11 +42,9 @@ from h5layout.runtime.backends._base import (
     VLARRAY_CLASS,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
+from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.spec import Storage
-
-if TYPE_CHECKING:
-    from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
 
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip"}
 
@@ -549,7 +547,11 @@ class H5pydBackend(H5LikeBackend):
         self, domain: str, *, max_pending: int = 16, **server: Any
     ) -> BackgroundWriter:
         """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
-        over its own connection (the server of ``set_server``, unless given here)."""
-        from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
+        over its own connection (the server of ``set_server``, unless given here).
 
-        return BackgroundWriter(domain, {**self._server, **server}, max_pending=max_pending)
+        The domain is opened here, so a wrong domain or server fails at once."""
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
+        file = _open_file(str(domain), "a", **{**self._server, **server})
+        _prepare_writer(file)
+        return BackgroundWriter(file, max_pending=max_pending, join_rows=_queue_rows)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,20 +38,27 @@ _STOP = "stop"
 class BackgroundWriter:
     """Appends blocks of rows to arrays of one domain from a worker thread.
 
-    ``domain`` must exist and the arrays appended to must be on the server (created and
-    flushed by the acquisition's own handle) before their first block. ``server`` holds
-    the connection arguments of ``h5pyd.File`` (``endpoint``, ``username``, ``password``).
+    Made by ``H5pydBackend.background_writer``. ``file`` is the writer's own h5pyd handle
+    of the domain (opened for it; this object owns and closes it); ``join_rows(array,
+    index, rows)`` queues rows with those pending just before (one update per array), or
+    returns False. The arrays appended to must be on the server (created and flushed by
+    the acquisition's own handle) before their first block.
+
     At most ``max_pending`` items (blocks and flush marks) wait in the queue: a full
     queue makes :meth:`append` wait for the worker, so memory stays bounded when the
     server is slower than the acquisition.
     """
 
-    def __init__(self, domain: str, server: dict[str, Any], *, max_pending: int = 16) -> None:
-        from h5layout.runtime.backends._h5pyd import _open_file, _prepare_writer
-
+    def __init__(
+        self,
+        file: Any,
+        *,
+        max_pending: int = 16,
+        join_rows: Callable[[Any, int, np.ndarray], bool] | None = None,
+    ) -> None:
         if max_pending < 1:
             raise ValueError("max_pending must be at least 1")
-        self.domain = domain
+        self.domain = str(file.filename)
         self.max_pending = max_pending
         #: the most items the queue held at once (the bound is ``max_pending``)
         self.peak_pending = 0
@@ -58,10 +66,10 @@ class BackgroundWriter:
         self._error: BaseException | None = None
         self._lost_rows = 0
         self._closed = False
-        self._file = _open_file(domain, "a", **server)
-        _prepare_writer(self._file)
+        self._file = file
+        self._join_rows = join_rows
         self._thread = threading.Thread(
-            target=self._run, name=f"h5layout-hsds-writer {domain}", daemon=True
+            target=self._run, name=f"h5layout-hsds-writer {self.domain}", daemon=True
         )
         self._thread.start()
 
@@ -125,8 +133,7 @@ class BackgroundWriter:
         return marks < 4 * self.max_pending and not self._queue.empty()
 
     def _run(self) -> None:
-        from h5layout.runtime.backends._h5pyd import _queue_rows
-
+        join_rows = self._join_rows
         file = self._file
         arrays: dict[str, Any] = {}
         rows: dict[str, int] = {}
@@ -168,7 +175,7 @@ class BackgroundWriter:
                         k = len(block)
                         ds.resize(n + k, axis=0)
                         # consecutive blocks join one update: one request per array
-                        if not _queue_rows(ds, n, block):
+                        if join_rows is None or not join_rows(ds, n, block):
                             ds[n : n + k] = block
                         rows[path] = n + k
                         unsent += k
