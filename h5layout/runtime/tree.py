@@ -181,6 +181,10 @@ class _Walker:
         self.spec = spec
         self.only = only
         self.seen: set[Any] = set()
+        # classify's answers, by (parent type, name, kind, match values): a file repeats
+        # the same names under every scan and detector
+        self.match_keys = sorted({k for n in spec.nodes.values() for k in n.match}) if spec else []
+        self.types: dict[tuple[Any, ...], NodeSpec | None] = {}
 
     def key(self, obj: Any, path: str) -> Any:
         """What tells two links to the same object apart from two objects."""
@@ -233,7 +237,7 @@ class _Walker:
             if node.path == "/":
                 node_spec = spec.nodes.get(spec.root)
             else:
-                node_spec = classify(spec, parent, node.name, node.kind, decoded)
+                node_spec = self.classify(spec, parent, node, decoded)
         declared: Mapping[str, AttrSpec] = node_spec.attrs if node_spec is not None else {}
         attrs = node.attrs
         for text, value in decoded.items():
@@ -246,6 +250,26 @@ class _Walker:
             )
         if node_spec is not None:
             node.node_type, node.role = node_spec.name, node_spec.role
+
+    def classify(
+        self, spec: LayoutSpec, parent: NodeSpec | None, node: TreeNode, decoded: dict[str, Any]
+    ) -> NodeSpec | None:
+        """:func:`classify`, remembered for nodes with the same name and match values."""
+        if parent is None:
+            return None
+        values = tuple(decoded.get(k, _ABSENT) for k in self.match_keys)
+        key = (parent.name, node.name, node.kind, values)
+        try:
+            return self.types[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (an array): not remembered
+            return classify(spec, parent, node.name, node.kind, decoded)
+        found = classify(spec, parent, node.name, node.kind, decoded)
+        if len(self.types) > 100_000:
+            self.types.clear()  # bounded, whatever the file
+        self.types[key] = found
+        return found
 
     def children(self, group: Any) -> list[tuple[str, Any]]:
         """A group's members as (name, object), sorted by name."""
