@@ -31,6 +31,13 @@ SUMMARY_ATTRS = frozenset(
      "nav_indexes"}
 )  # fmt: skip
 
+#: of those, what a group's and an array's line shows (the rest are match keys)
+_SHOWN = {
+    "group": frozenset({"TITLE", "type"}),
+    "array": frozenset({"TITLE", "data_dimension", "distribution", "label", "units",
+                        "nav_indexes"}),
+}  # fmt: skip
+
 
 @dataclass
 class TreeAttr:
@@ -185,6 +192,27 @@ class _Walker:
         # the same names under every scan and detector
         self.match_keys = sorted({k for n in spec.nodes.values() for k in n.match}) if spec else []
         self.types: dict[tuple[Any, ...], NodeSpec | None] = {}
+        self.wants: dict[tuple[str | None, str], frozenset[str]] = {}
+
+    def wanted(self, parent: NodeSpec | None, kind: str) -> frozenset[str] | None:
+        """The attributes to read of a ``kind`` node below a ``parent``-typed group (None: all).
+
+        With ``only`` (a plain tree): what the node's line shows and the ``match`` keys of
+        the node types it can be, so its node type is the one all attributes would give.
+        """
+        if self.only is None:
+            return None
+        key = (parent.name if parent is not None else None, kind)
+        found = self.wants.get(key)
+        if found is None:
+            keys = set(_SHOWN[kind])
+            if parent is not None and self.spec is not None:
+                for type_name in parent.children:
+                    cand = self.spec.nodes.get(type_name)
+                    if cand is not None and cand.kind == kind:
+                        keys.update(cand.match)
+            found = self.wants[key] = frozenset(keys) & self.only
+        return found
 
     def key(self, obj: Any, path: str) -> Any:
         """What tells two links to the same object apart from two objects."""
@@ -205,8 +233,9 @@ class _Walker:
         except Exception as exc:
             node.error = f"cannot list attributes: {exc}"
             names = []
-        if self.only is not None:
-            names = [n for n in names if n in self.only]
+        wanted = self.wanted(parent if path != "/" else None, kind)
+        if wanted is not None:
+            names = [n for n in names if n in wanted]
         for key in names:
             text = _name_text(key)
             try:
@@ -332,9 +361,19 @@ class _H5pyWalker(_Walker):
         self.h5py, self.h5d, self.h5g, self.h5l, self.h5o = h5py, h5d, h5g, h5l, h5o
         self.read_str = _h5py._read_vlen_str_attr
         self.other = _h5py._OTHER
-        self.only_bytes = (
-            None if only is None else frozenset(n.encode("utf-8", "surrogateescape") for n in only)
-        )
+        self.wants_bytes: dict[tuple[str | None, str], frozenset[bytes] | None] = {}
+
+    def wanted_bytes(self, parent: NodeSpec | None, kind: str) -> frozenset[bytes] | None:
+        """:meth:`wanted`, as the names HDF5 gives (UTF-8 bytes)."""
+        key = (parent.name if parent is not None else None, kind)
+        try:
+            return self.wants_bytes[key]
+        except KeyError:
+            pass
+        names = self.wanted(parent, kind)
+        found = None if names is None else frozenset(n.encode("utf-8") for n in names)
+        self.wants_bytes[key] = found
+        return found
 
     def _id(self, obj: Any) -> Any:
         return obj.id if isinstance(obj, self.h5py.HLObject) else obj
@@ -415,7 +454,7 @@ class _H5pyWalker(_Walker):
             return None
         names: list[bytes] = []
         self.h5py.h5a.iterate(oid, names.append)
-        only = self.only_bytes
+        only = self.wanted_bytes(parent if path != "/" else None, node.kind)
         raw: dict[str, Any] = {}
         hl = None
         for bname in names:
