@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from h5layout.cli._describe import (
     Paint,
     array_text,
@@ -161,15 +163,25 @@ def _node_line(node: TreeNode, p: Paint) -> str:
             parts.append(p.shape(f"{node.dtype} {node.shape}"))
         for key in _ARRAY_KEYS:
             value = node.value(key)
-            if value not in (None, "", ()):
-                if key == "distribution" and value == "uniform":
-                    continue
+            if _shown(key, value):
                 parts.append(f"{key}={value_text(value, 40)}")
         if title and title != node.value("label"):
             parts.append(repr(title))
     if node.error:
         parts.append(p.bad(f"! {node.error}"))
     return " ".join(parts)
+
+
+def _shown(key: str, value: Any) -> bool:
+    """Whether an array attribute earns its place on a tree line (empty and default values
+    do not). Values may be stored natively: a numpy array has no single truth value."""
+    if value is None:
+        return False
+    if isinstance(value, str | tuple):
+        return bool(value) and not (key == "distribution" and value == "uniform")
+    if isinstance(value, np.ndarray):
+        return value.size > 0
+    return True
 
 
 def tree_text(tree: FileTree, *, attrs: bool = False, paint: Paint | None = None) -> list[str]:

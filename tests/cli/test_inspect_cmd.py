@@ -136,6 +136,24 @@ def test_native_attributes_are_shown_decoded(
     assert attrs["note"]["value"] == "free" and attrs["note"]["declared"] is False
 
 
+def test_native_array_attributes_on_tree_lines(
+    raman_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key shown on a tree line stored as a native numpy array (no single truth value)."""
+    path = tmp_path / "native_array.h5"
+    path.write_bytes(raman_file.read_bytes())
+    with h5py.File(path, "r+") as f:
+        data = []
+        f.visititems(lambda name, obj: data.append(obj) if isinstance(obj, h5py.Dataset) else None)
+        data[0].attrs["nav_indexes"] = np.array([0, 1])
+        data[-1].attrs["nav_indexes"] = np.array([], dtype=int)
+        shown = data[0].name.rsplit("/", 1)[1]
+    code, out, err = _run(capsys, str(path))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.strip().startswith(shown))
+    assert "nav_indexes=" in line
+
+
 def test_colour_only_when_asked_or_on_a_terminal(
     golden_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
