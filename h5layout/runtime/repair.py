@@ -159,6 +159,9 @@ def repair_file(
     changed: list[str] = []
     flags_set = bool(probe.consistency_flags) and probe.superblock_version in (2, 3)
     report = validate_file(path, spec, finder=finder)
+    needed = flags_set or any(f.repairable and f.attribute for f in report.findings)
+    if not needed:
+        return changed, report  # nothing to fix: the file is not touched, nor backed up
     if backup:
         # a new name each time: a second run never replaces the first backup (the original)
         changed.append(f"backup written: {write_backup(path)}")

@@ -131,10 +131,17 @@ def test_repair_backup_never_loses_the_original(
     assert f"backup written: {first}" in out
     assert first.read_bytes() == original and not first.is_symlink()
     repaired = path.read_bytes()
-    # a second run: nothing to repair; its backup takes a new name, the original stays
+    # a second run: nothing to repair, so nothing is touched and no backup is written
     assert main(["repair", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "nothing to repair" in out and ".bak.2" in out
+    assert "nothing to repair" in out and "backup written" not in out
     assert path.read_bytes() == repaired
+    assert not Path(str(path) + ".bak.2").exists()
+    # stale again: the next backup takes a new name and the original's stays
+    with h5py.File(path, "r+") as f:
+        f["/RawData/Detector000/Data0D/CH00/EnlData00"].attrs["shape"] = encode_json((3, 1))
+    stale_again = path.read_bytes()
+    assert main(["repair", str(path)]) == 0
+    assert f"backup written: {path}.bak.2" in capsys.readouterr().out
     assert first.read_bytes() == original
-    assert Path(str(path) + ".bak.2").read_bytes() == repaired
+    assert Path(str(path) + ".bak.2").read_bytes() == stale_again
