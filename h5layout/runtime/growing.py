@@ -385,8 +385,8 @@ class PointBlock:
         else:
             old = np.full(self._signal, self._fill, dtype=self._dtype)
         self._log.append((self, index, old, was))
-        self._impl.write(self._raw, index, values)
         seen[index] = True
+        self._impl.write(self._raw, index, values)
 
     def undo(self, record: tuple[Any, ...]) -> None:
         """Undo one :meth:`put` from its ``log`` record."""
@@ -404,12 +404,12 @@ class PointBlock:
             return
         assert self._buf is not None
         sel: tuple[Any, ...] = (*self._lead, slice(self._start, self._start + n))
+        self._seen[sel] = True  # first: the cells may differ from the fill value from now on
         if n == 1:
             self._impl.write(self._raw, (*self._lead, self._start), self._buf[0])
         else:
             self._impl.write(self._raw, sel, self._buf[:n])
         self._n = 0
-        self._seen[sel] = True  # the cells may now differ from the fill value
 
     def rollback(self, rows: int) -> None:
         """Nothing to do: a scan point is undone by :func:`undo_point`."""

@@ -77,6 +77,58 @@ def _state(h5: H5SaverLowLevel, blocks: dict[str, PointBlock]) -> dict[str, np.n
     return out
 
 
+def _all_state(h5: H5SaverLowLevel) -> dict[str, np.ndarray]:
+    """:func:`_state` of every scan array of the file, by path."""
+    blocks = {h5.backend_impl.node_path(b.raw): b for b in h5._growing if isinstance(b, PointBlock)}
+    return _state(h5, blocks)
+
+
+def _interrupt_every_line(h5: H5SaverLowLevel, write: Any) -> int:
+    """Call ``write()`` (one point) interrupted at its 1st, 2nd… line until it goes through;
+    every interrupted state must be the state before the point or the final one (every
+    array changed by the point). Returns how many interruptions were tried."""
+    before = _all_state(h5)
+    seen = []
+    n = 0
+    while True:
+        n += 1
+        error = KeyboardInterrupt if n % 2 else OSError
+        hook = _Interrupt(n, error)
+        sys.settrace(hook)
+        try:
+            write()
+        except BaseException:  # the error itself, or the library's mapped into h5layout's
+            if not hook.fired:
+                raise
+        finally:
+            sys.settrace(None)
+        if not hook.fired:
+            break
+        seen.append((n, _all_state(h5)))
+    final = _all_state(h5)
+    assert before.keys() <= final.keys()
+    changed = [k for k in final if k not in before or not _same({k: final[k]}, {k: before[k]})]
+    assert len(changed) >= 3, "the point must change several arrays"
+    for n, state in seen:
+        refused = all(
+            np.array_equal(state[k], before[k], equal_nan=True)
+            if k in before
+            else bool(np.isnan(state[k]).all())  # created by the point: fill only
+            for k in state
+        )
+        kept = _same(state, final) and state.keys() == final.keys()
+        assert kept or refused, f"interrupted at line {n}: the point is torn across arrays"
+    return len(seen)
+
+
+def _file_state(path: Path, backend: str, paths: Any) -> dict[str, np.ndarray]:
+    if backend == "h5py":
+        with h5py.File(path, "r") as f:
+            return {p: f[p][...] for p in paths}
+    with tables.open_file(str(path), "r") as f:
+        return {p: f.get_node(p).read() for p in paths}
+
+
 def _model(values: dict[str, np.ndarray], index: tuple[int, int], value: float) -> None:
     values["c0"][index] = value
     values["c1"][index] = -value
@@ -170,3 +222,74 @@ def test_interrupted_scan_point_is_wholly_kept_or_refused(
             stored = {k: f.get_node(p).read() for k, p in paths.items()}
     assert _same(stored, model)
     assert h5layout.validate(path).valid
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+@pytest.mark.parametrize("every", [100, 1], ids=["line-blocks", "at-once"])
+def test_interrupted_scan_saver_point_spans_every_detector(
+    tmp_path: Path, backend: str, every: int
+) -> None:
+    from types import SimpleNamespace
+
+    from h5layout.runtime.module_saving import ScanSaver
+
+    path = tmp_path / "scan.h5"
+    h5 = H5SaverLowLevel(save_type="scan", backend=backend)
+    h5.init_file(path, new_file=True)
+    h5.set_swmr_flush_interval(every)
+    detectors = [SimpleNamespace(title=t, settings_xml=None) for t in ("d1", "d2")]
+    scan = SimpleNamespace(title="s", settings_xml=None, detectors=detectors, actuators=[])
+    ss = ScanSaver(scan, SHAPE)
+    ss.h5saver = h5
+    ss.get_set_node(new=True)
+
+    def point(index: tuple[int, int], value: float) -> None:
+        dte = DataToExport(
+            "p",
+            [
+                DataRaw("c", data=[np.array([value]), np.array([-value])], origin="d1"),
+                DataRaw("s", data=[np.full(SIGNAL, value)], origin="d2"),
+            ],
+        )
+        ss.add_data(dte, index)
+
+    for j in range(4):
+        point((0, j), float(j))
+    tried = 0
+    for index, value in (((0, 4), 4.0), ((2, 1), 21.0), ((0, 2), -2.0)):
+        tried += _interrupt_every_line(h5, lambda i=index, v=value: point(i, v))
+    assert tried > 40
+    point((1, 1), 11.0)
+    expected = _all_state(h5)
+    h5.close_file()
+    assert _same(_file_state(path, backend, expected), expected)
+    assert h5layout.validate(path).valid
+
+
+@pytest.mark.parametrize("backend", ["h5py", "tables"])
+def test_interrupted_data_extended_saver_point(tmp_path: Path, backend: str) -> None:
+    from h5layout.runtime.data_saving import DataExtendedSaver
+
+    path = tmp_path / "ext.h5"
+    h5 = H5SaverLowLevel(save_type="scan", backend=backend)
+    h5.init_file(path, new_file=True)
+    h5.set_swmr_flush_interval(100)
+    det = h5.add_det_group(h5.add_scan_group())
+    ch = h5.get_set_group(det, "Data1D")
+    saver = DataExtendedSaver(h5, (8,))
+
+    def point(j: int, value: float) -> None:
+        data = [np.full(SIGNAL, value), np.full(SIGNAL, -value), np.full(SIGNAL, 2 * value)]
+        saver.add_data(ch, DataRaw("s", data=data), (j,))
+
+    for j in range(3):
+        point(j, float(j))
+    tried = _interrupt_every_line(h5, lambda: point(3, 3.0))  # continues the block
+    tried += _interrupt_every_line(h5, lambda: point(7, 7.0))  # out of order
+    h5.set_swmr_flush_interval(1)  # from now on, points written at once
+    tried += _interrupt_every_line(h5, lambda: point(1, -1.0))  # written again
+    tried += _interrupt_every_line(h5, lambda: point(5, 5.0))  # never written
+    assert tried > 40
+    expected = _all_state(h5)
+    h5.close_file()
+    assert _same(_file_state(path, backend, expected), expected)
