@@ -759,7 +759,7 @@ class DataExtendedSaver(DataSaverLoader):
 
     def _block(self, node: Any, k: int, dtype: np.dtype) -> PointBlock:
         h5 = self._h5saver
-        return PointBlock(h5.backend_impl, node.node, k, fill=self._fill(dtype), log=h5.point_log)
+        return PointBlock(h5.backend_impl, node.node, k, fill=self._fill(dtype), log=h5._point_log)
 
     def _create(self, group: GROUP, dwa: DataWithAxes, distribution: DataDistribution) -> _Channel:
         h5 = self._h5saver
@@ -832,7 +832,7 @@ class DataExtendedSaver(DataSaverLoader):
         index = self.check_indexes(indexes)
         key = where_path(where)
         self.require_point(key, dwa)
-        log = self._h5saver.point_log
+        log = self._h5saver._point_log
         log.clear()  # records a point interrupted after its writes may have left
         try:
             self._write_point(where, key, dwa, index, parse_distribution(distribution))

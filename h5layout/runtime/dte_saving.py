@@ -466,7 +466,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     ) -> None:
         """Write a checked point; interrupted half-way (Ctrl-C, an error from the library),
         it is wholly refused: every array goes back to its state before the point."""
-        log = self._h5saver.point_log
+        log = self._h5saver._point_log
         log.clear()  # records a point interrupted after its writes may have left
         try:
             self._put_point(where, dte, index, dist)

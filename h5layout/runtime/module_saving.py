@@ -381,7 +381,7 @@ class ScanSaver(ModuleSaver):
         scan = self._scan()
         # One point of every detector, atomic: interrupted half-way (Ctrl-C, an error from
         # the library), every detector's arrays go back to their state before the point.
-        log = self.h5saver.point_log
+        log = self.h5saver._point_log
         log.clear()  # records a point interrupted after its writes may have left
         try:
             for saver, title, part in parts:

@@ -110,7 +110,7 @@ class H5SaverLowLevel(H5Backend):
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._growing: list[GrowingArray | PointBlock] = []
         #: undo records of the scan point being written (emptied after each point)
-        self.point_log: PointLog = []
+        self._point_log: PointLog = []
         self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
     # -- the layout's bindings ---------------------------------------------------------------
