@@ -13,7 +13,11 @@ measures, in one run:
 3. ``copy`` local → HSDS → local in MB/s against h5pyd's own bulk write and read of the
    same arrays;
 4. the background-flush probe: h5pyd flushed from a worker thread while the acquisition
-   thread writes to the same handle — rows lost or errors raised.
+   thread writes to the same handle — rows lost or errors raised;
+5. the background writer (the h5pyd backend's ``background_writer``: a worker thread
+   with its own handle, fed copied blocks): ms per append of a buffered acquisition loop
+   against the same loop on local h5py, the time close takes to drain, values checked
+   (``--background-only`` runs just this, on one server).
 """
 
 from __future__ import annotations
@@ -286,10 +290,97 @@ def background_flush_probe(server: Any, n: int) -> dict[str, Any]:
     }
 
 
+# -- 5. background writer --------------------------------------------------------------------
+def _buffered_loop(n: int, flush_every: int, hand_off: Any, flush: Any) -> float:
+    """An acquisition loop as the savers run it: each append copies a 1D row of SIGNAL
+    float64 and two scalars (value, axis) into row buffers; every ``flush_every`` appends
+    the buffers are handed off (``hand_off(name, block)``) and ``flush()`` is called.
+    Returns the seconds of the loop."""
+    bufs = {
+        "spec": np.empty((flush_every, SIGNAL)),
+        "val": np.empty(flush_every),
+        "t": np.empty(flush_every),
+    }
+    frames = [np.arange(SIGNAL, dtype=np.float64) + k for k in range(n)]
+    t0 = time.perf_counter()
+    i = 0
+    for k in range(n):
+        bufs["spec"][i] = frames[k]
+        bufs["val"][i] = float(k)
+        bufs["t"][i] = float(k)
+        i += 1
+        if i == flush_every:
+            for name, block in bufs.items():
+                hand_off(name, block)
+            flush()
+            i = 0
+    return time.perf_counter() - t0
+
+
+def background_writer_figures(server: Any, tmp: Path, n: int, flush_every: int) -> dict[str, Any]:
+    """ms per append of the buffered loop handing its blocks to the h5pyd backend's
+    BackgroundWriter (own handle, worker thread), against the same loop on local h5py;
+    checks the values on the server after close."""
+    import h5pyd
+
+    from h5layout.runtime.backends import get_backend
+
+    def create(f: Any) -> dict[str, Any]:
+        return {
+            "spec": f.create_dataset(
+                "spec", (0, SIGNAL), maxshape=(None, SIGNAL), dtype="f8", chunks=(64, SIGNAL)
+            ),
+            "val": f.create_dataset("val", (0,), maxshape=(None,), dtype="f8", chunks=(1024,)),
+            "t": f.create_dataset("t", (0,), maxshape=(None,), dtype="f8", chunks=(1024,)),
+        }
+
+    # local h5py: the same loop, one resize + write per array and flush
+    with h5py.File(tmp / f"bg{flush_every}.h5", "w") as f:
+        arrays = create(f)
+
+        def local_write(name: str, block: np.ndarray) -> None:
+            ds = arrays[name]
+            m = ds.shape[0]
+            ds.resize(m + len(block), axis=0)
+            ds[m:] = block
+
+        local_s = _buffered_loop(n, flush_every, local_write, f.flush)
+    dom = _domain(f"bg{flush_every}")
+    with h5pyd.File(dom, "w", **server.h5pyd_kwargs) as f:
+        create(f)
+    writer = get_backend("h5pyd").background_writer(dom, max_pending=16)  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    loop_s = _buffered_loop(
+        n, flush_every, lambda name, block: writer.append("/" + name, block), writer.flush
+    )
+    writer.close()
+    total_s = time.perf_counter() - t0
+    with h5pyd.File(dom, "r", **server.h5pyd_kwargs) as g:
+        ok = bool(
+            np.array_equal(g["t"][...], np.arange(n, dtype=float))
+            and np.array_equal(g["spec"][...], np.arange(SIGNAL)[None, :] + np.arange(n)[:, None])
+        )
+    return {
+        "flush_every": flush_every,
+        "local_h5py_loop_ms": local_s / n * 1e3,
+        "hsds_background_loop_ms": loop_s / n * 1e3,
+        "hsds_background_with_close_ms": total_s / n * 1e3,
+        "close_drain_s": total_s - loop_s,
+        "loop_over_local": loop_s / local_s,
+        "peak_pending": writer.peak_pending,
+        "values_ok": ok,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.hsds")
     p.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     p.add_argument("--json", type=Path, help="write the figures here")
+    p.add_argument(
+        "--background-only",
+        action="store_true",
+        help="only the background writer figures (5.) and the logger on local h5py",
+    )
     args = p.parse_args(argv)
     n = 500 if args.quick else 5000
     wpoints = 100 if args.quick else 300
@@ -301,6 +392,17 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 create_folder(server, TEST_FOLDER)
                 _set_env(server)
+                if args.background_only:
+                    bg = []
+                    for every in (10, 100):
+                        row = background_writer_figures(server, tmp, n, every)
+                        row["h5layout_logger_local_h5py_ms"] = logger_h5layout(
+                            str(tmp / f"bl{every}.h5"), "h5py", n, every
+                        )
+                        bg.append(row)
+                        print(json.dumps(row), flush=True)
+                    out["background_writer"] = bg
+                    break
                 if dn == 1:
                     rows = []
                     for every in (10, 100):
@@ -339,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(out["copy"]), flush=True)
                     out["background_flush"] = background_flush_probe(server, n)
                     print(json.dumps(out["background_flush"]), flush=True)
+                    out["background_writer"] = [
+                        background_writer_figures(server, tmp, n, every) for every in (10, 100)
+                    ]
+                    print(json.dumps(out["background_writer"]), flush=True)
                 figures = []
                 for count in (1, 2, 4):
                     figures.append(writers(server, count, wpoints, 10))

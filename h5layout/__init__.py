@@ -29,10 +29,13 @@ def load_layout(source: str | os.PathLike[str]) -> ModuleType:
 def validate(path: str | os.PathLike[str], layout: str | os.PathLike[str] | None = None) -> Report:
     """Check one HDF5 file (or every ``*.h5``/``*.hdf5`` below a folder) against a layout.
 
-    ``layout`` is a shipped or compiled layout name, or a layout file; None finds it from
-    each file (its ``h5layout_layout`` root attribute; pymodaq_data files are recognised).
+    ``layout`` is a layout name (shipped, or ``NAME.py``/``NAME.yaml`` in the current
+    folder or on ``$H5LAYOUT_PATH``), a layout file or a compiled module; None finds it
+    from each file's ``h5layout_layout`` root attribute among the layouts the user chose
+    (pymodaq_data files are recognised). Never loads a path or module a file names.
     Returns a :class:`~h5layout.runtime.report.Report`; never raises for a bad file.
     """
+    from h5layout.finder import layout_finder
     from h5layout.runtime.validate import validate_paths
 
-    return validate_paths([path], layout)
+    return validate_paths([path], layout, finder=layout_finder())

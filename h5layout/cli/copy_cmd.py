@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     spec = None
     if args.layout is not None:
-        from h5layout.runtime.registry import find_layout_spec
+        from h5layout.finder import find_layout_spec
 
         try:
             spec = find_layout_spec(args.layout)

@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     import h5layout
     import h5layout.pymodaq as pm
     from h5layout.cli.inspect_cmd import tree_text
-    from h5layout.runtime.registry import find_layout_spec
+    from h5layout.finder import find_layout_spec
     from h5layout.runtime.tree import load_tree
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))

@@ -7,8 +7,11 @@ units (the way PyMoDAQ's H5Browser shows scans, detectors, channels and data).
 layout declares; ``--json`` prints the same for scripts (the JSON Schema is
 ``h5layout/cli/inspect.schema.json``). Only attributes and array metadata are read.
 
-A layout (a file or a shipped name) prints every node type: naming, attributes (type,
-required, units, constraints, description), array rules and children.
+A layout, found as ``validate --layout`` finds it (a name: shipped, or ``NAME.py`` /
+``NAME.yaml`` in the current folder or on ``$H5LAYOUT_PATH``; a ``.yaml`` layout file; a
+compiled ``.py``), prints every node type: naming, attributes (type, required, units,
+constraints, description), array rules and children. A file is read with the layout it
+names (found the same way as ``validate`` does), or ``--layout``.
 """
 
 from __future__ import annotations
@@ -233,7 +236,8 @@ def tree_json(tree: FileTree) -> dict[str, Any]:
 
 
 def _layout_for(path: Path, name: str | None) -> LayoutSpec | None:
-    from h5layout.runtime.registry import LayoutNotFoundError, find_layout_spec
+    from h5layout.finder import find_layout_spec
+    from h5layout.runtime.registry import LayoutNotFoundError
 
     try:
         return find_layout_spec(name, file=path)
@@ -278,12 +282,18 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK
         if target.is_file() and target.suffix.lower() in _HDF5_FILE_SUFFIXES:
             return _fail(args.target, "not an HDF5 file (no HDF5 signature)")
-        from h5layout.runtime.registry import shipped_layouts
-        from h5layout.schema import load_layout_spec
+        from h5layout.finder import find_layout_spec
 
-        if not target.exists() and args.target not in shipped_layouts():
-            return _fail(args.target, "no such file or shipped layout", EXIT_USAGE)
-        layout = load_layout_spec(args.target)
+        if not target.exists() and target.suffix.lower() in _HDF5_FILE_SUFFIXES:
+            return _fail(args.target, "no such file", EXIT_USAGE)
+        # found as validate --layout finds it: a name (shipped, NAME.py / NAME.yaml here or
+        # on $H5LAYOUT_PATH), a layout file or a compiled module
+        try:
+            layout = find_layout_spec(args.target)
+        except LayoutNotFoundError as exc:
+            if target.exists():
+                raise
+            return _fail(args.target, f"no such file or shipped layout ({exc})", EXIT_USAGE)
         if args.json:
             print(json.dumps(layout.to_dict(), indent=1, ensure_ascii=False, default=str))
         else:
@@ -310,6 +320,7 @@ def _show_tree(tree: FileTree, args: argparse.Namespace, paint: Paint) -> None:
 
 def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
     """The tree of an HSDS domain (same lines and JSON as a local file's)."""
+    from h5layout.finder import find_layout_spec
     from h5layout.runtime.domains import (
         DomainURLError,
         backend_for,
@@ -319,7 +330,7 @@ def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
         redact,
     )
     from h5layout.runtime.errors import LayoutError
-    from h5layout.runtime.registry import LayoutNotFoundError, find_layout_spec
+    from h5layout.runtime.registry import LayoutNotFoundError
     from h5layout.runtime.tree import load_tree
 
     try:

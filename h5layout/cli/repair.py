@@ -101,12 +101,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
     from h5layout.cli._progress import wanted
+    from h5layout.finder import layout_finder
     from h5layout.runtime.errors import LayoutSpecError
     from h5layout.runtime.registry import LayoutNotFoundError
     from h5layout.runtime.repair import RepairError, repair_file
 
     def work() -> tuple[list[str], Any]:
-        return repair_file(path, args.layout, backup=not args.no_backup)
+        return repair_file(path, args.layout, backup=not args.no_backup, finder=layout_finder())
 
     show = wanted(args.no_progress) and Path(path).stat().st_size >= PROGRESS_FROM_BYTES
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from h5layout.runtime.registry import LayoutFinder
     from h5layout.runtime.report import FileReport
 
 
@@ -35,8 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layout",
         metavar="NAME|PATH",
-        help="layout to check against (default: the one the file names; pymodaq files "
-        "are recognised)",
+        help="layout to check against: a name (shipped, or NAME.py / NAME.yaml in the current "
+        "folder or on $H5LAYOUT_PATH), a layout .yaml or a compiled .py (default: the layout "
+        "the file names, if shipped, compiled on this machine or on $H5LAYOUT_PATH; pymodaq "
+        "files are recognised)",
     )
     parser.add_argument(
         "--format",
@@ -79,28 +82,52 @@ def collect_files(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, missing
 
 
-def _check_one(path: str, layout: str | None, backend: str | None = None) -> FileReport:
+#: The finder of a worker process (``--jobs``): each layout is found once per worker.
+_WORKER_FINDER: LayoutFinder | None = None
+
+
+def _new_finder() -> LayoutFinder:
+    from h5layout.finder import layout_finder
+
+    return layout_finder()
+
+
+def _init_worker() -> None:
+    global _WORKER_FINDER
+    _WORKER_FINDER = _new_finder()
+
+
+def _check_one(
+    path: str,
+    layout: str | None,
+    backend: str | None = None,
+    finder: LayoutFinder | None = None,
+) -> FileReport:
     """Check one file or HSDS domain (runs in a worker process with ``--jobs``)."""
     from h5layout.runtime.domains import is_domain_url, parse_target, validate_domain
-    from h5layout.runtime.registry import find_layout_spec
     from h5layout.runtime.validate import validate_file
 
-    spec = find_layout_spec(layout) if layout is not None else None
+    finder = finder or _WORKER_FINDER or _new_finder()
+    spec = finder.find(layout) if layout is not None else None
     if backend == "h5pyd" or is_domain_url(path):
         return validate_domain(parse_target(path, backend), spec)
-    return validate_file(path, spec)
+    return validate_file(path, spec, finder=finder)
 
 
 def _run_all(
-    files: list[str], layout: str | None, jobs: int, backend: str | None = None
+    files: list[str],
+    layout: str | None,
+    jobs: int,
+    backend: str | None = None,
+    finder: LayoutFinder | None = None,
 ) -> Iterator[FileReport]:
     if jobs <= 1 or len(files) <= 1:
         for f in files:
-            yield _check_one(f, layout, backend)
+            yield _check_one(f, layout, backend, finder)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
         # map keeps the input order, so output does not depend on scheduling.
         n = len(files)
         yield from pool.map(_check_one, files, [layout] * n, [backend] * n, chunksize=4)
@@ -156,11 +183,10 @@ def run(args: argparse.Namespace) -> int:
         print("h5layout validate: no *.h5 or *.hdf5 file found", file=sys.stderr)
         return EXIT_USAGE
     layout = args.layout
+    finder = _new_finder()  # one per run: each layout is found once
     if layout is not None:
-        from h5layout.runtime.registry import find_layout_spec
-
         try:
-            spec = find_layout_spec(layout)
+            spec = finder.find(layout)
         except Exception as exc:  # unknown name, broken layout file
             print(f"h5layout validate: cannot load layout {layout!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -171,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     stream = args.format == "text"  # text streams file by file; the others are one document
     report = Report()
-    for i, fr in enumerate(_run_all(files, layout, args.jobs, backend), 1):
+    for i, fr in enumerate(_run_all(files, layout, args.jobs, backend, finder), 1):
         report.files.append(fr)
         if stream and (fr.findings or not args.quiet):
             if show:

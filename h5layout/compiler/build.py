@@ -58,8 +58,13 @@ def portable_spec(spec: LayoutSpec) -> LayoutSpec:
             k: dataclasses.replace(a, location=_portable_location(a.location))
             for k, a in node.attrs.items()
         }
+        options = dict(node.options)
+        if isinstance(options.get("locations"), dict):  # per-rule locations, when recorded
+            options["locations"] = {
+                k: _portable_location(v) for k, v in options["locations"].items()
+            }
         nodes[name] = dataclasses.replace(
-            node, attrs=attrs, location=_portable_location(node.location)
+            node, attrs=attrs, location=_portable_location(node.location), options=options
         )
     return dataclasses.replace(spec, source=portable_source(spec.source), nodes=nodes)
 

@@ -53,6 +53,20 @@ class BoundClass:
 
 
 @dataclass(frozen=True)
+class ModuleSaverClass:
+    """A module saver whose ``get_set_node`` takes the layout's attributes of the group it
+    creates, typed (all optional: the module's ``h5_attrs`` mapping may hold them)."""
+
+    name: str  # the runtime class subclassed, e.g. ``ScanSaver``
+    node_type: str  # the layout node type of the group it creates
+    head: tuple[str, ...]  # parameters before ``*`` (``where: Any = None``, ...)
+    call_head: str  # those parameters passed on (``where, new``)
+    params: tuple[Param, ...]  # every one ``<annotation> | None = None``
+    doc: str  # safe one-line class summary
+    method_doc: tuple[str, ...]  # safe method summary lines (wrapped)
+
+
+@dataclass(frozen=True)
 class ModuleIR:
     """One generated module."""
 
@@ -69,3 +83,5 @@ class ModuleIR:
     reexports: tuple[str, ...]  # sorted the way ruff's isort sorts them
     classes: tuple[BoundClass, ...]
     all_names: tuple[str, ...]  # ``__all__``, sorted the way ruff wants
+    #: typed module savers (names then left out of ``reexports``)
+    module_savers: tuple[ModuleSaverClass, ...] = ()

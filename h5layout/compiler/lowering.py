@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from h5layout._version import __version__
 from h5layout.compiler.errors import CompileError
-from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, Param
+from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, ModuleSaverClass, Param
 from h5layout.compiler.layout_data import layout_data, node_table
 from h5layout.compiler.literals import is_scalar, py_literal, py_scalar, py_str
 from h5layout.runtime import api
@@ -383,6 +383,82 @@ def lower_methods(
     return tuple(methods), uses_literal
 
 
+@dataclass(frozen=True)
+class _SaverRole:
+    """A module saver and the group it creates (found as the runtime finds it)."""
+
+    name: str
+    role: str
+    group_type: str
+    head: tuple[str, ...]
+    call_head: str
+
+
+_SAVER_HEAD = ("where: Any = None", "name: str | None = None")
+
+#: Module savers whose ``get_set_node`` creates a group of the layout.
+MODULE_SAVER_ROLES = (
+    _SaverRole(
+        "ScanSaver", "scan", "scan", ("where: Any = None", "new: bool = False"), "where, new"
+    ),
+    _SaverRole("DetectorSaver", "detector", "detector", _SAVER_HEAD, "where, name"),
+    _SaverRole("DetectorEnlargeableSaver", "detector", "detector", _SAVER_HEAD, "where, name"),
+    _SaverRole("DetectorExtendedSaver", "detector", "detector", _SAVER_HEAD, "where, name"),
+    _SaverRole("ActuatorSaver", "actuator", "actuator", _SAVER_HEAD, "where, name"),
+)
+_SAVER_NAMES = frozenset({"where", "new", "name", "attrs"})
+
+
+def lower_module_savers(
+    spec: LayoutSpec, reserved: frozenset[str]
+) -> tuple[tuple[ModuleSaverClass, ...], bool]:
+    """The typed module savers (only where the group they create has attributes)."""
+    out: list[ModuleSaverClass] = []
+    uses_literal = False
+    for role in MODULE_SAVER_ROLES:
+        bindings = spec.bindings or resolve_bindings(spec)
+        binding = bindings.groups.get(role.group_type)
+        node = spec.nodes[binding.node] if binding is not None and binding.node else None
+        if node is None:
+            continue
+        params, _ = lower_params(node, reserved | _SAVER_NAMES)
+        if not params:
+            continue
+        optional = []
+        for p in params:
+            attr = node.attrs[p.attr_code[1:-1]] if p.attr_code[1:-1] in node.attrs else None
+            ann = p.annotation if p.default_code == "None" else None
+            if ann is None and attr is not None:
+                plain, lit = annotation(attr, p.name, required=False)
+                uses_literal = uses_literal or lit
+                ann = f"{plain} | None"
+            elif ann is None:
+                ann = "Any"
+            elif "Literal[" in ann:
+                uses_literal = True
+            optional.append(Param(p.name, p.attr_code, ann, "None", True, p.doc))
+        naming = node.naming.pattern or node.naming.fixed or node.name
+        out.append(
+            ModuleSaverClass(
+                name=role.name,
+                node_type=node.name,
+                head=role.head,
+                call_head=role.call_head,
+                params=tuple(optional),
+                doc=f"{role.name} whose new {safe_text(node.name)} groups get this layout's "
+                "attributes.",
+                method_doc=tuple(
+                    wrap(
+                        f"The module's {node.name} group ({naming}); a new one gets these "
+                        "attributes, else the module's h5_attrs.",
+                        88,
+                    )
+                ),
+            )
+        )
+    return tuple(out), uses_literal
+
+
 def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
     """Take every decision about the module of ``spec`` (``base``: the layout it extends,
     when known, for the docstring's list of what it changes)."""
@@ -404,6 +480,9 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
     }
     reserved = frozenset(_METHOD_NAMES | module_names | set(bound) | set(reexports))
     methods, uses_literal = lower_methods(spec, reserved)
+    savers, savers_literal = lower_module_savers(spec, reserved)
+    uses_literal = uses_literal or savers_literal
+    reexports = tuple(n for n in reexports if n not in {c.name for c in savers})
     classes = []
     for cls in bound:
         runtime_cls = getattr(api, cls)
@@ -435,7 +514,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
     ]
     typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
     own_names = {"LAYOUT", "LAYOUT_SPEC", "SPECIAL_GROUP_NAMES", "validate"}
-    all_names = sorted({*own_names, *bound, *reexports}, key=isort_key)
+    all_names = sorted({*own_names, *bound, *reexports, *(c.name for c in savers)}, key=isort_key)
     assert spec.bindings is not None
     special = {"nav_axes": spec.bindings.nav_axes.naming.format()}
     return ModuleIR(
@@ -453,4 +532,5 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         reexports=reexports,
         classes=tuple(classes),
         all_names=tuple(all_names),
+        module_savers=savers,
     )

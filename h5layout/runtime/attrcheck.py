@@ -99,6 +99,11 @@ def coerce(spec: AttrSpec, value: Any) -> Any:
     return value
 
 
+def units_attr(name: str) -> str:
+    """The companion attribute holding the units a layout declares for ``name``."""
+    return f"{name}_units"
+
+
 def resolve_attrs(
     node_type: str,
     specs: Mapping[str, AttrSpec],

@@ -10,12 +10,12 @@ metadata are read, never the data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from h5layout.runtime.attrcheck import check_value
+from h5layout.runtime.attrcheck import check_value, units_attr
 from h5layout.runtime.attrs import is_envelope, read_attr
 from h5layout.runtime.report import RULES, FileReport, Finding
 from h5layout.runtime.spec import LayoutSpec, NodeSpec
@@ -241,13 +241,23 @@ class Checker:
             kind = "group" if child.is_group else "array"
             best: tuple[int, int, NodeSpec] | None = None
             fallback: tuple[int, NodeSpec] | None = None
+            # Identity: the node's own attributes (``type: scan``, ``CLASS``...) say it is
+            # one of this parent's node types although its name does not fit that type.
+            identity: tuple[int, int, NodeSpec] | None = None
             for order, cand in enumerate(self._candidates(parent)):
                 if cand.kind != kind:
                     continue
                 name_score = _name_score(cand, child.name)
+                agrees = all(
+                    _matches(child.attrs.get(k, _ABSENT), v) for k, v in cand.match.items()
+                )
                 if name_score < 0:
+                    if agrees and cand.match:
+                        key = (len(cand.match), -order)
+                        if identity is None or key > identity[:2]:
+                            identity = (*key, cand)
                     continue
-                if all(_matches(child.attrs.get(k, _ABSENT), v) for k, v in cand.match.items()):
+                if agrees:
                     score = name_score + len(cand.match)
                     if best is None or score > best[0]:
                         best = (score, -order, cand)
@@ -255,7 +265,21 @@ class Checker:
                     # Named like this type, but its attributes disagree: check it as this
                     # type so the attribute rules say what is wrong.
                     fallback = (name_score, cand)
-            if best is not None:
+            if identity is not None and (best is None or len(best[2].match) < identity[0]):
+                # More specific by what the node says it is than any type its name fits (a
+                # catch-all such as ``generic`` must not hide a misnamed scan): checked as
+                # that type, and its name is a finding.
+                cand = identity[2]
+                child.spec = cand
+                self.add(
+                    "bad-name",
+                    child.path,
+                    f"its attributes ({_match_text(cand.match)}) make it a {cand.name!r}, "
+                    f"which this layout names {cand.naming.pattern or cand.naming.fixed}",
+                    spec=cand,
+                    location=rule_location(cand, "name"),
+                )
+            elif best is not None:
                 child.spec = best[2]
             elif fallback is not None:
                 child.spec = fallback[1]
@@ -292,6 +316,7 @@ class Checker:
                         + (f" ({label})" if label else "")
                         + f"; the layout requires at least {rule.min}",
                         spec=target or parent,
+                        location=rule_location(parent, "children", (target or parent).location),
                     )
                 else:
                     self.add(
@@ -299,6 +324,7 @@ class Checker:
                         node.path,
                         f"{n} {type_name!r} node(s), the layout requires at least {rule.min}",
                         spec=parent,
+                        location=rule_location(parent, "children"),
                     )
             if rule.max is not None and n > rule.max:
                 self.add(
@@ -306,6 +332,7 @@ class Checker:
                     node.path,
                     f"{n} {type_name!r} nodes, the layout allows at most {rule.max}",
                     spec=parent,
+                    location=rule_location(parent, "children"),
                 )
 
     # ---------------------------------------------------------------- node checks
@@ -359,10 +386,25 @@ class Checker:
                 )
             for code, msg in check_value(aspec, value):
                 self.add(code, node.path, msg, attribute=name, spec=spec, location=loc)
+        # ``<name>_units`` companions of attributes declared with units (savers write them)
+        companions = {units_attr(n): a for n, a in spec.attrs.items() if a.units}
+        for cname, aspec in companions.items():
+            if cname in spec.attrs or cname not in node.attrs:
+                continue
+            if node.attrs[cname] != aspec.units:
+                self.add(
+                    "bad-attribute-value",
+                    node.path,
+                    f"units {node.attrs[cname]!r}; the layout declares {aspec.name!r} in "
+                    f"{aspec.units!r}",
+                    attribute=cname,
+                    spec=spec,
+                    location=aspec.location or spec.location,
+                )
         policy = spec.options.get("undeclared_attrs", spec.undeclared)
         if policy in _SEVERITY_OF_POLICY:
             for name in node.raw_attrs:
-                if name not in spec.attrs:
+                if name not in spec.attrs and name not in companions:
                     self.add(
                         "undeclared-attribute",
                         node.path,
@@ -395,7 +437,13 @@ class Checker:
             want = "a variable-length array"
         if bad:
             got = "variable-length" if is_vlen else f"shape {shape}, maxshape {maxshape}"
-            self.add("bad-array-kind", node.path, f"must be {want}; got {got}", spec=spec)
+            self.add(
+                "bad-array-kind",
+                node.path,
+                f"must be {want}; got {got}",
+                spec=spec,
+                location=rule_location(spec, "kind"),
+            )
         dname = elem.name if hasattr(elem, "name") else str(elem)
         if arr.dtypes and dname not in arr.dtypes:
             self.add(
@@ -403,13 +451,18 @@ class Checker:
                 node.path,
                 f"dtype {dname} is not allowed (one of {', '.join(arr.dtypes)})",
                 spec=spec,
+                location=rule_location(spec, "dtypes"),
             )
         if arr.rank is not None:
             lo, hi = arr.rank
             if len(shape) < lo or (hi is not None and len(shape) > hi):
                 span = f"{lo}" if hi == lo else f"{lo}..{hi if hi is not None else ''}"
                 self.add(
-                    "bad-rank", node.path, f"{len(shape)} dimension(s), expected {span}", spec=spec
+                    "bad-rank",
+                    node.path,
+                    f"{len(shape)} dimension(s), expected {span}",
+                    spec=spec,
+                    location=rule_location(spec, "rank"),
                 )
         if arr.dims is not None and len(arr.dims) == len(shape):
             for i, (want_n, got_n) in enumerate(zip(arr.dims, shape, strict=True)):
@@ -419,6 +472,7 @@ class Checker:
                         node.path,
                         f"dimension {i} has {got_n} elements, the layout fixes {want_n}",
                         spec=spec,
+                        location=rule_location(spec, "dims"),
                     )
         # The `dtype` bookkeeping attribute says what the data are.
         stored = node.attrs.get("dtype")
@@ -566,6 +620,24 @@ def _name_score(spec: NodeSpec, name: str) -> int:
     if naming.counter_text(name) is not None:
         return 2 if naming.pattern is None else 1
     return -1
+
+
+def rule_location(spec: NodeSpec, key: str, fallback: str | None = None) -> str:
+    """Where the layout declared one rule of a node type (``name``, ``dtypes``, ``rank``,
+    ``dims``, ``kind``, ``children``): ``options['locations'][key]`` when the layout
+    records it (a derived layout's own line for what it changed), else the node type's."""
+    locations = spec.options.get("locations")
+    if isinstance(locations, Mapping):
+        found = locations.get(key)
+        if key in ("rank",) and not found:
+            found = locations.get("min_rank") or locations.get("max_rank")
+        if isinstance(found, str) and found:
+            return found
+    return spec.location if fallback is None else fallback
+
+
+def _match_text(match: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in match.items())
 
 
 def _matches(value: Any, want: Any) -> bool:

@@ -11,6 +11,7 @@ carries a list of :class:`Problem` (a layout file's location, a stable code) and
     LayoutError
     ├── LayoutSpecError                  a layout (YAML) is wrong; .problems: list[Problem]
     ├── LayoutNotFoundError (LookupError)   no layout of that name or path
+    │   └── UntrustedLayoutError         a file named a path or module, not a layout
     ├── PatternError (ValueError)        a layout pattern RE2 cannot compile
     ├── CompileError                     a checked layout that cannot become Python code
     ├── BackendError (ValueError)        unknown or unavailable backend
@@ -125,6 +126,11 @@ class UnsafeLiteralError(UnsafeContentError, ValueError):
 
 class LayoutNotFoundError(LayoutError, LookupError):
     """No layout of that name or path, or a file that does not say which layout it follows."""
+
+
+class UntrustedLayoutError(LayoutNotFoundError):
+    """A file names its layout with something that is not a layout name (a path, a module):
+    nothing was loaded."""
 
 
 class PatternError(LayoutError, ValueError):

@@ -14,12 +14,14 @@ speed.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.util
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,6 +31,8 @@ from h5layout._version import __version__
 #: parent name of the modules imported from the cache
 CACHE_PACKAGE = "h5layout_compiled"
 _TUPLE = "__tuple__"
+#: deepest nesting of a ``LAYOUT`` literal read from source
+MAX_LITERAL_DEPTH = 64
 
 
 def cache_dir() -> Path:
@@ -149,9 +153,92 @@ def loads_layout(text: str) -> dict[str, Any]:
     return out
 
 
+class _Literal:
+    """Builds the value of a literal expression node; anything else raises ValueError."""
+
+    def __init__(self, names: Mapping[str, Any]) -> None:
+        self.names = names
+
+    def build(self, node: ast.expr, depth: int = 0) -> Any:
+        if depth > MAX_LITERAL_DEPTH:
+            raise ValueError("literal nested too deeply")
+        if isinstance(node, ast.Constant) and isinstance(
+            node.value, str | int | float | bool | type(None)
+        ):
+            return node.value
+        if isinstance(node, ast.Dict):
+            out: dict[Any, Any] = {}
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is None:
+                    raise ValueError("'**' in a layout literal")
+                key = self.build(k, depth + 1)
+                if not isinstance(key, str | int | float | bool | type(None)):
+                    raise ValueError("unhashable key")
+                out[key] = self.build(v, depth + 1)
+            return out
+        if isinstance(node, ast.List):
+            return [self.build(e, depth + 1) for e in node.elts]
+        if isinstance(node, ast.Tuple):
+            return tuple(self.build(e, depth + 1) for e in node.elts)
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub | ast.UAdd)
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, int | float)
+            and not isinstance(node.operand.value, bool)
+        ):
+            number: int | float = node.operand.value
+            return -number if isinstance(node.op, ast.USub) else number
+        if isinstance(node, ast.Name) and node.id in self.names:
+            return self.names[node.id]
+        raise ValueError(f"not a literal: {type(node).__name__}")
+
+
+def parse_module_layout(text: str) -> dict[str, Any]:
+    """The ``LAYOUT`` literal of a compiled module's source, built without running it.
+
+    Top-level assignments of literals (``NAME = {...}``, ``NAME: T = (...)``) are
+    collected in order, so ``LAYOUT`` may refer to constants defined above it; anything
+    that is not a literal is skipped, and a ``LAYOUT`` that is not one raises ValueError.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        raise ValueError(f"not Python source ({type(exc).__name__})") from exc
+    names: dict[str, Any] = {}
+    builder = _Literal(names)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            target, value = stmt.target.id, stmt.value
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            target, value = stmt.targets[0].id, stmt.value
+        else:
+            continue
+        if value is None:
+            continue
+        try:
+            names[target] = builder.build(value)
+        except (ValueError, RecursionError):
+            if target == "LAYOUT":
+                raise ValueError("LAYOUT is not a plain literal") from None
+            continue
+        if target == "LAYOUT":
+            layout = names[target]
+            if not isinstance(layout, dict):
+                raise ValueError("LAYOUT is not a dict")
+            return layout
+    raise ValueError("no LAYOUT in the module")
+
+
 def layout_of(target: tuple[str, str]) -> dict[str, Any]:
     """The ``LAYOUT`` of a compiled module, from its JSON copy when the module file is
-    unchanged (the module is imported only to make that copy)."""
+    unchanged. To make that copy a ``('package', name)`` or ``('file', path)`` module (of
+    the package or the cache) is imported; a ``('source', path)`` module is parsed with
+    :func:`parse_module_layout`, never imported."""
     kind, ref = target
     if kind == "package":
         found = importlib.util.find_spec(ref)
@@ -167,7 +254,10 @@ def layout_of(target: tuple[str, str]) -> dict[str, Any]:
         return loads_layout(copy.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    layout = import_target(target).LAYOUT
+    if kind == "source":  # a module the user gave: read as data, never run
+        layout = parse_module_layout(origin.read_text(encoding="utf-8"))
+    else:
+        layout = import_target(target).LAYOUT
     text = dumps_layout(layout)
     if loads_layout(text) == layout:  # only what JSON keeps exactly is cached
         try:

@@ -6,10 +6,19 @@ module lists its detectors and actuators as ``detectors`` / ``actuators`` (or th
 ``modules_manager.detectors`` / ``.actuators`` as PyMoDAQ's DAQ_Scan does). Each saver
 writes the module's group (found by title, or created) with its settings as parameter
 XML, then its data through the DataToExport savers.
+
+The layout's attributes of a group a saver creates (a lab's ``sample_id`` on scans, a
+``serial`` on detectors) come from the keyword arguments of ``get_set_node`` (typed in a
+compiled module) and, for anything not given there, from the module's
+:data:`MODULE_ATTRS` mapping (``module.h5_attrs = {"sample_id": "S0042"}``): that is where
+an acquisition program keeps them for the groups created for it implicitly (a scan's
+detector groups, a logger's modules). Every attribute is checked against the layout
+before the group is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -36,6 +45,27 @@ from h5layout.runtime.settings import (
     pointer_xml,
     settings_to_xml,
 )
+
+#: The attribute of a module object holding its group's layout attributes (a mapping).
+MODULE_ATTRS = "h5_attrs"
+
+
+def module_attrs(module: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The layout attributes of a module's new group: ``module.h5_attrs`` updated by the
+    keyword arguments ``given`` (arguments that are None are not given)."""
+    found = getattr(module, MODULE_ATTRS, None)
+    out: dict[str, Any] = {}
+    if found is not None:
+        if not isinstance(found, Mapping):
+            raise DataValueError(
+                f"{type(module).__name__}.{MODULE_ATTRS} must be a mapping of attribute "
+                f"values, not {type(found).__name__}"
+            )
+        out.update({str(k): v for k, v in found.items()})
+    for key, value in (given or {}).items():
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def _modules(module: Any, kind: str) -> list[Any]:
@@ -144,8 +174,9 @@ class ModuleSaver:
         write_settings(h5, group, module_settings(self._module))
         return group
 
-    def get_set_node(self, where: Any = None, name: str | None = None) -> GROUP:
-        """The module's group under ``where`` found by title (``name``), or created."""
+    def get_set_node(self, where: Any = None, name: str | None = None, **attrs: Any) -> GROUP:
+        """The module's group under ``where`` found by title (``name``), or created with
+        the layout attributes ``attrs`` (and the module's ``h5_attrs`` mapping)."""
         title = str(self._module.title) if name is None else name
         for child in self.h5saver.get_children(self._where(where)).values():
             if (
@@ -155,7 +186,7 @@ class ModuleSaver:
             ):
                 self._module_group = child
                 return child
-        self._module_group = self._add_module(where)
+        self._module_group = self._add_module(where, module_attrs(self._module, attrs))
         return self._module_group
 
     def get_last_node(self, where: Any = None) -> GROUP | None:
@@ -321,18 +352,25 @@ class ScanSaver(ModuleSaver):
         meta = dict(metadata or {})
         meta.setdefault("description", str(getattr(self._module, "description", "") or ""))
         h5 = self.h5saver
-        group = h5.add_scan_group(self._where(where), title=str(self._module.title), metadata=meta)
+        # the runtime's own method: a compiled module's typed ``add_scan_group`` asks for
+        # the attributes as keyword arguments, here they are already in ``meta``
+        group = H5SaverLowLevel.add_scan_group(
+            h5, self._where(where), title=str(self._module.title), metadata=meta
+        )
         write_settings(h5, group, module_settings(self._module))
         return group
 
-    def get_set_node(self, where: Any = None, new: bool = False) -> GROUP:  # type: ignore[override]
-        """The current scan group (the last one), or a new one when ``new`` or none exists."""
+    def get_set_node(  # type: ignore[override]
+        self, where: Any = None, new: bool = False, **attrs: Any
+    ) -> GROUP:
+        """The current scan group (the last one), or a new one when ``new`` or none exists,
+        created with the layout attributes ``attrs`` (and the module's ``h5_attrs``)."""
         if not new:
             last = self.get_last_node(where)
             if last is not None:
                 self._detector_groups = {}
                 return last
-        self._module_group = self._add_module(where)
+        self._module_group = self._add_module(where, module_attrs(self._module, attrs))
         self._detector_groups = {}
         return self._module_group
 
@@ -419,8 +457,14 @@ class LoggerSaver(ModuleSaver):
     def _add_module(self, where: Any = None, metadata: dict[str, Any] | None = None) -> GROUP:
         return self.h5saver.raw_group
 
-    def get_set_node(self, where: Any = None, name: str | None = None) -> GROUP:
-        """The logger's node: the raw group (modules are saved right under it)."""
+    def get_set_node(self, where: Any = None, name: str | None = None, **attrs: Any) -> GROUP:
+        """The logger's node: the raw group (modules are saved right under it); it is not
+        created here, so ``attrs`` are refused."""
+        if attrs:
+            raise DataValueError(
+                f"LoggerSaver.get_set_node: the raw group is not created here, "
+                f"{', '.join(sorted(attrs))} cannot be set on it"
+            )
         node = self.h5saver.raw_group if where is None else self.h5saver.get_node(where)
         if not isinstance(node, GROUP):
             raise DataValueError(f"{node.path} is not a group")

@@ -17,6 +17,8 @@ from typing import Any
 
 from h5layout.runtime.errors import RepairError
 from h5layout.runtime.probe import lookup3
+from h5layout.runtime.registry import LayoutFinder
+from h5layout.runtime.spec import LayoutSpec
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
@@ -133,29 +135,39 @@ def fix_attributes(path: str, findings: list[Any]) -> list[str]:
 
 
 def repair_file(
-    path: str, layout: str | None = None, *, backup: bool = True
+    path: str,
+    layout: str | LayoutSpec | None = None,
+    *,
+    backup: bool = True,
+    finder: LayoutFinder | None = None,
 ) -> tuple[list[str], Any]:
-    """Repair ``path``; returns (what changed, the report of a final validation)."""
+    """Repair ``path``; returns (what changed, the report of a final validation).
+
+    ``layout`` (a name, a layout file or a spec) is found with ``finder`` (default: a
+    finder of compiled layouts), as is the layout the file names when it is None."""
     from h5layout.runtime.probe import probe_file
-    from h5layout.runtime.registry import find_layout_spec
     from h5layout.runtime.validate import validate_file
 
-    spec = find_layout_spec(layout) if layout else None
+    finder = finder or LayoutFinder()
+    if isinstance(layout, LayoutSpec) or layout is None:
+        spec = layout
+    else:
+        spec = finder.find(layout)
     probe = probe_file(path)
     if probe.problem() is not None:
         raise RepairError(probe.problem() or "")
     changed: list[str] = []
     flags_set = bool(probe.consistency_flags) and probe.superblock_version in (2, 3)
-    report = validate_file(path, spec)
+    report = validate_file(path, spec, finder=finder)
     if backup:
         # a new name each time: a second run never replaces the first backup (the original)
         changed.append(f"backup written: {write_backup(path)}")
     if flags_set:
         flags = clear_consistency_flags(path)
         changed.append(f"/: superblock consistency flags 0x{flags:02x} cleared")
-        report = validate_file(path, spec)
+        report = validate_file(path, spec, finder=finder)
     changed.extend(fix_attributes(path, report.findings))
-    return changed, validate_file(path, spec)
+    return changed, validate_file(path, spec, finder=finder)
 
 
 def write_backup(path: str) -> str:

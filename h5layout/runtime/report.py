@@ -84,6 +84,10 @@ RULES: dict[str, tuple[str, str]] = {
         "root `swmr_active` is still true: the SWMR writer was not finalized",
     ),
     "unknown-layout": ("error", "no layout could be found for the file"),
+    "bad-name": (
+        "error",
+        "the node's attributes make it one of the layout's node types, its name does not fit",
+    ),
     "layout-mismatch": (
         "warning",
         "the file says it was written with another layout, version or revision",

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from h5layout._version import __version__
-from h5layout.runtime.attrcheck import resolve_attrs
+from h5layout.runtime.attrcheck import resolve_attrs, units_attr
 from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.default_bindings import BINDINGS
@@ -48,7 +48,11 @@ from h5layout.runtime.point_checks import (
     require_numeric,
     require_title,
 )
+from h5layout.runtime.settings import settings_to_xml
 from h5layout.runtime.spec import Bindings, LayoutSpec, NodeBinding, NodeSpec, Storage
+
+#: The settings of a group given none: an empty but valid PyMoDAQ parameter tree.
+EMPTY_SETTINGS = settings_to_xml(None)
 
 #: points/rows between flushes without a layout: a writer killed after a flush keeps
 #: everything written up to it, and files never flushed do not open at all
@@ -139,7 +143,13 @@ class H5SaverLowLevel(H5Backend):
         }
         resolved = resolve_attrs(node.name, specs, given, where=where)
         extra = {k: v for k, v in given.items() if k not in resolved}
-        return {**resolved, **extra}
+        # units declared for an attribute go into the file too, as ``<name>_units``
+        units = {
+            units_attr(k): specs[k].units
+            for k in resolved
+            if specs[k].units and units_attr(k) not in node.attrs
+        }
+        return {**resolved, **units, **extra}
 
     @property
     def storage(self) -> Storage:
@@ -573,7 +583,7 @@ class H5SaverLowLevel(H5Backend):
         """A ``Data0D``… group (``type='data'``) holding one dimension's channels."""
         dim_name = DataDim.parse(data_dim).name
         meta = dict(metadata or {})
-        meta["settings"] = settings_as_xml
+        meta["settings"] = settings_as_xml or EMPTY_SETTINGS
         return self.add_group(group_name or dim_name, GroupType.data, where, title, meta)
 
     def next_incremental_name(self, where: Any, group_type: Any) -> str:
@@ -610,6 +620,8 @@ class H5SaverLowLevel(H5Backend):
         name = self.next_incremental_name(parent, type_name)
         what, limit = f"{parent.path}/{name}", self._impl.max_attr_bytes
         require_title(title, limit, what)  # checked before the group exists
+        # never '': PyMoDAQ's browser parses every ``*settings*`` attribute as parameter XML
+        settings_as_xml = settings_as_xml or EMPTY_SETTINGS
         require_attrs({"settings": settings_as_xml, **attrs}, limit, what)
         group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
         group.attrs["settings"] = settings_as_xml

@@ -14,9 +14,15 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from h5layout.runtime.attrs import read_attr
 from h5layout.runtime.checker import Checker
 from h5layout.runtime.probe import FileProbe, probe_file
+from h5layout.runtime.registry import (
+    LayoutClaim,
+    LayoutFinder,
+    UntrustedLayoutError,
+    claim_of,
+    read_root_attrs,
+)
 from h5layout.runtime.report import FileReport, Finding, Report
 from h5layout.runtime.spec import LayoutSpec
 
@@ -38,22 +44,11 @@ LAYOUT_ATTRS = ("h5layout_layout", "h5layout_layout_version", "h5layout_layout_s
 def detect_layout_name(root_attrs: Mapping[str, Any]) -> str | None:
     """The layout a file says it follows (decoded root attributes), or None.
 
-    ``h5layout_layout`` wins; a file with ``pymodaq_data_version`` is a pymodaq file.
+    ``h5layout_layout`` wins; a file with ``pymodaq_data_version`` is a pymodaq file
+    (:func:`h5layout.runtime.registry.claim_of` is the one place that decides).
     """
-    name = root_attrs.get("h5layout_layout")
-    if isinstance(name, str) and name:
-        return name
-    if "pymodaq_data_version" in root_attrs or "pymodaq_version" in root_attrs:
-        return "pymodaq"
-    return None
-
-
-def _is_pymodaq_raw(h5: h5py.File) -> bool:
-    """A RawData group with PyTables' CLASS/TITLE attributes (pymodaq files lacking versions)."""
-    raw = h5.get("RawData")
-    if raw is None or not hasattr(raw, "keys"):
-        return False
-    return "CLASS" in raw.attrs and "TITLE" in raw.attrs
+    claim = claim_of(root_attrs)
+    return claim.name if claim is not None else None
 
 
 # --------------------------------------------------------------------------------------
@@ -189,23 +184,6 @@ def _write_locked(path: str) -> bool:
     return False
 
 
-def _root_attrs(h5: h5py.File) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in (
-        "h5layout_layout",
-        "h5layout_layout_version",
-        "h5layout_layout_sha256",
-        "pymodaq_data_version",
-        "pymodaq_version",
-    ):
-        if key in h5.attrs:
-            try:
-                out[key] = read_attr(h5.attrs[key])
-            except Exception:
-                out[key] = None
-    return out
-
-
 def _layout_mismatch(spec: LayoutSpec, attrs: Mapping[str, Any], report: FileReport) -> None:
     name = attrs.get("h5layout_layout")
     if not isinstance(name, str) or not name:
@@ -236,12 +214,15 @@ def validate_file(
     spec: LayoutSpec | None = None,
     *,
     resolve: Callable[[str], LayoutSpec] | None = None,
+    finder: LayoutFinder | None = None,
 ) -> FileReport:
     """Check one file against ``spec`` (found from the file itself when None).
 
-    ``resolve`` turns a layout name into a spec (default:
-    :func:`h5layout.runtime.registry.find_layout_spec`). Never raises for a bad file: every
-    problem is a finding of the returned report.
+    The layout a file names is looked up with ``finder``
+    (:meth:`~h5layout.runtime.registry.LayoutFinder.for_file`: only layouts the user
+    chose, never a path or module the file supplies; default: a finder of compiled layouts)
+    or, when given, ``resolve`` (a layout name to a spec). Never raises and never exits for
+    a bad file: every problem is a finding of the returned report.
     """
     spath = os.fspath(path)
     report = FileReport(
@@ -250,22 +231,46 @@ def validate_file(
         layout_version=spec.version if spec else None,
     )
     try:
-        _validate(spath, spec, resolve, report)
+        _validate(spath, spec, resolve, finder, report)
     except (OSError, RuntimeError) as exc:  # HDF5 read errors of a damaged file
         report.findings.append(
             Finding("unreadable-file", "error", "/", f"HDF5 cannot read the file: {exc}")
         )
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         report.findings.append(
             Finding("internal-error", "error", "/", f"{type(exc).__name__}: {exc}")
         )
     return report
 
 
+def _resolve(
+    claim: LayoutClaim,
+    resolve: Callable[[str], LayoutSpec] | None,
+    finder: LayoutFinder | None,
+    report: FileReport,
+) -> LayoutSpec | None:
+    """The spec of the layout a file names, or None with an ``unknown-layout`` finding."""
+    attribute = "h5layout_layout" if claim.named else None
+    try:
+        if resolve is not None:
+            return resolve(claim.name)
+        return (finder or LayoutFinder()).for_file(claim)
+    except UntrustedLayoutError as exc:
+        msg = f"{exc}; pass --layout NAME|PATH"
+    except (Exception, SystemExit) as exc:
+        msg = (
+            f"the file says it follows layout {claim.name[:80]!r}, which cannot be loaded "
+            f"({exc}); pass --layout NAME|PATH"
+        )
+    report.findings.append(Finding("unknown-layout", "error", "/", msg, attribute=attribute))
+    return None
+
+
 def _validate(
     path: str,
     spec: LayoutSpec | None,
     resolve: Callable[[str], LayoutSpec] | None,
+    finder: LayoutFinder | None,
     report: FileReport,
 ) -> None:
     probe = probe_file(path)
@@ -277,12 +282,10 @@ def _validate(
     if h5 is None:
         return
     with h5:
-        attrs = _root_attrs(h5)
+        attrs = read_root_attrs(h5)
         if spec is None:
-            name = detect_layout_name(attrs)
-            if name is None and _is_pymodaq_raw(h5):
-                name = "pymodaq"
-            if name is None:
+            claim = claim_of(attrs, h5)
+            if claim is None:
                 report.findings.append(
                     Finding(
                         "unknown-layout",
@@ -293,23 +296,8 @@ def _validate(
                     )
                 )
                 return
-            if resolve is None:
-                from h5layout.runtime.registry import find_layout_spec
-
-                resolve = find_layout_spec
-            try:
-                spec = resolve(name)
-            except Exception as exc:
-                report.findings.append(
-                    Finding(
-                        "unknown-layout",
-                        "error",
-                        "/",
-                        f"the file says it follows layout {name!r}, which cannot be loaded "
-                        f"({exc}); pass --layout PATH",
-                        attribute="h5layout_layout" if "h5layout_layout" in attrs else None,
-                    )
-                )
+            spec = _resolve(claim, resolve, finder, report)
+            if spec is None:
                 return
             report.layout, report.layout_version = spec.layout, spec.version
         _layout_mismatch(spec, attrs, report)
@@ -336,6 +324,8 @@ def iter_h5_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
 def validate_paths(
     paths: Iterable[str | os.PathLike[str]],
     layout: str | os.PathLike[str] | LayoutSpec | None = None,
+    *,
+    finder: LayoutFinder | None = None,
 ) -> Report:
     """Check files and folders against ``layout`` (a name, a layout file, a spec, or None to
     find each file's own layout). Raises :class:`~h5layout.runtime.registry.LayoutNotFoundError`
@@ -344,7 +334,5 @@ def validate_paths(
     if layout is None or isinstance(layout, LayoutSpec):
         spec = layout
     else:
-        from h5layout.runtime.registry import find_layout_spec
-
-        spec = find_layout_spec(layout)
-    return Report(files=[validate_file(p, spec) for p in iter_h5_files(paths)])
+        spec = (finder or LayoutFinder()).find(layout)
+    return Report(files=[validate_file(p, spec, finder=finder) for p in iter_h5_files(paths)])

@@ -68,6 +68,15 @@ def _array(a: m.Array) -> rt.ArraySpec:
     )
 
 
+#: Node-type keys whose rules the file checker reports findings for.
+_RULE_KEYS = ("name", "kind", "dtypes", "rank", "min_rank", "max_rank", "dims", "children")
+
+
+def _file_of(location: str) -> str:
+    """The file part of a ``file:line:col`` location."""
+    return location.rsplit(":", 2)[0]
+
+
 def lower(layout: m.Layout, locate: Locate, sha256: str, source: str) -> rt.LayoutSpec:
     """Every decision taken: names, attribute sets, storage, policies, locations."""
     policy = layout.policy
@@ -91,6 +100,18 @@ def lower(layout: m.Layout, locate: Locate, sha256: str, source: str) -> rt.Layo
                 )
             options = dict(node.options)
             options["undeclared_attrs"] = node.undeclared_attrs or policy.undeclared
+            # a rule written in another file than its node type (a derived layout changing
+            # an inherited type, a fragment) keeps its own location, so a finding points at
+            # the file that declared the rule that failed; the others use the node's
+            node_file = _file_of(locate((section, name)))
+            moved = {
+                k: where
+                for k in _RULE_KEYS
+                if k in node.model_fields_set
+                and _file_of(where := locate((section, name, k))) != node_file
+            }
+            if moved:
+                options["locations"] = moved
             children: dict[str, rt.ChildSpec] = {}
             undeclared = policy.undeclared
             array = None

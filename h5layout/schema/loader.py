@@ -344,6 +344,25 @@ def _analyse_unguarded(source: str | Path) -> _Result:
                     "missing-key",
                 )
             )
+        if (
+            "layout" in merged.top_keys
+            and "version" in merged.data
+            and "version" not in merged.top_keys
+            and not any(p.code == "yaml-syntax" for p in problems)
+        ):
+            # a derived layout that forgot its version would otherwise write its base's
+            # version into every file, as if it were the base
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    "missing required key 'version' (a layout gives its own version, "
+                    'e.g. version: "1.0"; it is not inherited from what it extends)',
+                    "missing-key",
+                )
+            )
         try:
             model = m.Layout.model_validate(merged.data)
         except ValidationError as exc:

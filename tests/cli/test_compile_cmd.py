@@ -96,5 +96,25 @@ def test_inspect_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_inspect_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["inspect", str(tmp_path / "nope.yaml")]) == 2  # missing input: usage
-    assert "nope.yaml" in capsys.readouterr().err
+    # a missing file is a usage error (exit 2), as for every other command
+    assert main(["inspect", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.yaml" in err and ":0:0:" not in err
+    assert main(["compile", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "no such layout file" in err and ":0:0:" not in err
+    assert main(["compile", "no_such_layout_name"]) == 2
+
+
+def test_compile_without_output_writes_next_to_the_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = tmp_path / "lab.yaml"
+    layout.write_text(LAB.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["compile", str(layout)]) == 0
+    name = compile_layout(str(LAB)).split("from the layout ", 1)[1].split()[0]
+    out = tmp_path / f"{name}.py"
+    assert out.read_text(encoding="utf-8") == compile_layout(str(layout))
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    assert main(["compile", str(layout), "-o", "-"]) == 0
+    assert capsys.readouterr().out == out.read_text(encoding="utf-8")

@@ -353,14 +353,12 @@ CASES: list[Case] = [
         _names_layout("/etc/passwd"),
         ["unknown-layout"],
         "ok",
-        known="issue 15 item 1 (file-named layouts), engineer lab",
     ),
     Case(
         "names_main_as_layout",
         _names_layout("__main__"),
         ["unknown-layout"],
         "ok",
-        known="issue 15 item 1 (file-named layouts), engineer lab",
     ),
 ]
 

@@ -162,9 +162,14 @@ def test_same_root_and_raw_group_attributes(app: Any, tmp_path: Path, clock: Clo
         "h5layout_layout_sha256",
     }
     for where in ("/RawData", "/RawData/Scan000"):
-        assert attrs(None, tmp_path / "ours" / name, where) == attrs(
-            None, tmp_path / "theirs" / name, where
-        ), where
+        ours_attrs = attrs(None, tmp_path / "ours" / name, where)
+        theirs_attrs = attrs(None, tmp_path / "theirs" / name, where)
+        if theirs_attrs.get("settings") == "":
+            # pymodaq writes '' for no settings, which its own browser cannot parse; h5layout
+            # writes an empty but valid parameter tree (README: what h5layout does differently)
+            assert str(ours_attrs.pop("settings")).startswith("<settings ")
+            theirs_attrs.pop("settings")
+        assert ours_attrs == theirs_attrs, where
 
 
 def _leaves(param: Any, prefix: str = "") -> list[tuple[str, str, str, Any, Any]]:

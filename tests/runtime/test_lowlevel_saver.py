@@ -209,7 +209,8 @@ def test_groups(saver: H5SaverLowLevel, backend: str) -> None:
     assert gen.name == "External_h5000" and gen.attrs["description"] == ""
     assert gen.attrs["type"] == "external_h5"
     assert scan.name == "Scan000" and scan.attrs["description"] == ""
-    assert scan.attrs["type"] == "scan" and scan.attrs["settings"] == ""
+    # no settings given: an empty but valid parameter tree, never '' (the browser parses it)
+    assert scan.attrs["type"] == "scan" and scan.attrs["settings"].startswith("<settings ")
     assert [x.name for x in saver.get_groups(raw, GroupType.detector)] == [
         "Detector000",
         "Detector001",

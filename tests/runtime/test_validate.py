@@ -12,8 +12,9 @@ import h5py
 import numpy as np
 import pytest
 
+from h5layout.finder import find_layout_spec
 from h5layout.runtime.attrs import encode_json
-from h5layout.runtime.registry import detect_layout, find_layout_spec
+from h5layout.runtime.registry import detect_layout
 from h5layout.runtime.report import RULES
 from h5layout.runtime.spec import LayoutSpec
 from h5layout.runtime.validate import validate_file

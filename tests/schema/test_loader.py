@@ -281,6 +281,16 @@ def test_inherited_layout_name_must_be_restated(tmp_path: Path) -> None:
     assert [p.code for p in problems] == ["missing-key"]
 
 
+def test_inherited_version_must_be_restated(tmp_path: Path) -> None:
+    """A derived layout without its own version would write its base's into every file."""
+    top = write(tmp_path / "noversion.yaml", "layout: lab\nextends: pymodaq\n")
+    problems = check_layout(top)
+    assert [(p.code, p.line) for p in problems] == [("missing-key", 1)]
+    assert "missing required key 'version'" in problems[0].message
+    ok = write(tmp_path / "versioned.yaml", 'layout: lab\nversion: "0.1"\nextends: pymodaq\n')
+    assert load_layout_spec(ok).version == "0.1"
+
+
 def test_shipped_layouts_are_valid() -> None:
     for name in ("pymodaq", "raman_map", "camera_logger"):
         assert check_layout(name) == [], name

@@ -42,6 +42,7 @@ from h5layout.runtime.backends._base import (
     VLARRAY_CLASS,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
+from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.spec import Storage
 
@@ -541,3 +542,16 @@ class H5pydBackend(H5LikeBackend):
         one[0] = np.array(row)  # a copy: the row stays pending until the flush
         if not _queue_rows(array, n, one):
             array[n] = row
+
+    def background_writer(
+        self, domain: str, *, max_pending: int = 16, **server: Any
+    ) -> BackgroundWriter:
+        """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
+        over its own connection (the server of ``set_server``, unless given here).
+
+        The domain is opened here, so a wrong domain or server fails at once."""
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
+        file = _open_file(str(domain), "a", **{**self._server, **server})
+        _prepare_writer(file)
+        return BackgroundWriter(file, max_pending=max_pending, join_rows=_queue_rows)

@@ -63,9 +63,6 @@ from h5layout.runtime.api import (
     DataType,
     DataValueError,
     DataWithAxes,
-    DetectorEnlargeableSaver,
-    DetectorExtendedSaver,
-    DetectorSaver,
     ExporterFactory,
     FileAccessError,
     FileReport,
@@ -228,6 +225,78 @@ class H5SaverBase(_rt.H5SaverBase, H5SaverLowLevel):
 
 class H5Saver(_rt.H5Saver, H5SaverLowLevel):
     """H5Saver of the camera_logger layout (bound to ``LAYOUT_SPEC`` at the end)."""
+
+
+class DetectorSaver(_rt.DetectorSaver):
+    """DetectorSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the
+        module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
+    """DetectorEnlargeableSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the
+        module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
+    """DetectorExtendedSaver whose new camera groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        exposure: float | None = None,
+        gain: int | None = None,
+    ) -> GROUP:
+        """The module's camera group (Camera{index:03d}); a new one gets these attributes, else the
+        module's h5_attrs.
+
+        exposure: Exposure time. [ms]
+        gain: int
+        """
+        attrs: dict[str, Any] = {
+            "exposure": exposure,
+            "gain": gain,
+        }
+        return super().get_set_node(where, name, **attrs)
 
 
 def validate(path: str | PathLike[str]) -> FileReport:

@@ -7,8 +7,8 @@ Test layout with required 'quoted' attributes of many types.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; attrs
-        sample_id, repeats, cooled, positions, mode, id, comment, power
+    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; options;
+        attrs sample_id, repeats, cooled, positions, mode, id, comment, power
     detector          Detector{index:03d}     pymodaq.yaml:146        changes attrs serial
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
@@ -50,9 +50,6 @@ from h5layout.runtime.api import (
     DataType,
     DataValueError,
     DataWithAxes,
-    DetectorEnlargeableSaver,
-    DetectorExtendedSaver,
-    DetectorSaver,
     ExporterFactory,
     FileAccessError,
     FileReport,
@@ -80,7 +77,6 @@ from h5layout.runtime.api import (
     Report,
     RuntimeVersionError,
     SaveType,
-    ScanSaver,
     StringARRAY,
     UnsafeContentError,
     backends_available,
@@ -251,6 +247,111 @@ class H5SaverBase(_rt.H5SaverBase, H5SaverLowLevel):
 
 class H5Saver(_rt.H5Saver, H5SaverLowLevel):
     """H5Saver of the lab_scan layout (bound to ``LAYOUT_SPEC`` at the end)."""
+
+
+class ScanSaver(_rt.ScanSaver):
+    """ScanSaver whose new scan groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        new: bool = False,
+        *,
+        sample_id: str | None = None,
+        repeats: int | None = None,
+        cooled: bool | None = None,
+        positions: list[int] | None = None,
+        mode: Literal["fast", "slow"] | None = None,
+        id_: str | None = None,
+        comment: str | None = None,
+        power: float | None = None,
+    ) -> GROUP:
+        """The module's scan group (Run{index:04d}); a new one gets these attributes, else the
+        module's h5_attrs.
+
+        sample_id: Sample number.
+        repeats: int
+        cooled: bool
+        positions: list
+        mode: str
+        id_: Attribute named like a builtin.
+        comment: str
+        power: float [mW]
+        """
+        attrs: dict[str, Any] = {
+            "sample_id": sample_id,
+            "repeats": repeats,
+            "cooled": cooled,
+            "positions": positions,
+            "mode": mode,
+            "id": id_,
+            "comment": comment,
+            "power": power,
+        }
+        return super().get_set_node(where, new, **attrs)
+
+
+class DetectorSaver(_rt.DetectorSaver):
+    """DetectorSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else
+        the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
+    """DetectorEnlargeableSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else
+        the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
+
+
+class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
+    """DetectorExtendedSaver whose new detector groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        name: str | None = None,
+        *,
+        serial: str | None = None,
+    ) -> GROUP:
+        """The module's detector group (Detector{index:03d}); a new one gets these attributes, else
+        the module's h5_attrs.
+
+        serial: Detector serial number.
+        """
+        attrs: dict[str, Any] = {
+            "serial": serial,
+        }
+        return super().get_set_node(where, name, **attrs)
 
 
 def validate(path: str | PathLike[str]) -> FileReport:
@@ -867,7 +968,11 @@ LAYOUT: dict[str, Any] = {
                 "enl_array": {},
                 "vlarray": {},
             },
-            "options": {"group_type": "scan", "undeclared_attrs": "allow"},
+            "options": {
+                "group_type": "scan",
+                "undeclared_attrs": "allow",
+                "locations": {"name": "lab_scan.yaml:10:5"},
+            },
             "location": "h5layout/layouts/pymodaq.yaml:121:3",
         },
         "detector": {

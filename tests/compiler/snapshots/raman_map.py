@@ -11,9 +11,9 @@ Node types this layout declares or changes (name, naming, declared at, what):
 
     raw               RawData                 pymodaq.yaml:97         changes children
     scan              Map{index:03d}          pymodaq.yaml:121        changes naming; children;
-        attrs sample_id, operator, temperature
-    data              Data{index:02d}         pymodaq.yaml:295        changes array
-    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array
+        options; attrs sample_id, operator, temperature
+    data              Data{index:02d}         pymodaq.yaml:295        changes array; options
+    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array; options
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 
@@ -84,7 +84,6 @@ from h5layout.runtime.api import (
     Report,
     RuntimeVersionError,
     SaveType,
-    ScanSaver,
     StringARRAY,
     UnsafeContentError,
     backends_available,
@@ -222,6 +221,33 @@ class H5SaverBase(_rt.H5SaverBase, H5SaverLowLevel):
 
 class H5Saver(_rt.H5Saver, H5SaverLowLevel):
     """H5Saver of the raman_map layout (bound to ``LAYOUT_SPEC`` at the end)."""
+
+
+class ScanSaver(_rt.ScanSaver):
+    """ScanSaver whose new scan groups get this layout's attributes."""
+
+    def get_set_node(  # type: ignore[override]
+        self,
+        where: Any = None,
+        new: bool = False,
+        *,
+        sample_id: str | None = None,
+        operator: str | None = None,
+        temperature: float | None = None,
+    ) -> GROUP:
+        """The module's scan group (Map{index:03d}); a new one gets these attributes, else the
+        module's h5_attrs.
+
+        sample_id: Sample number from the lab book, e.g. S0042.
+        operator: Who ran the map.
+        temperature: Sample temperature during the map. [K]
+        """
+        attrs: dict[str, Any] = {
+            "sample_id": sample_id,
+            "operator": operator,
+            "temperature": temperature,
+        }
+        return super().get_set_node(where, new, **attrs)
 
 
 def validate(path: str | PathLike[str]) -> FileReport:
@@ -828,7 +854,11 @@ LAYOUT: dict[str, Any] = {
                 "enl_array": {},
                 "vlarray": {},
             },
-            "options": {"group_type": "scan", "undeclared_attrs": "allow"},
+            "options": {
+                "group_type": "scan",
+                "undeclared_attrs": "allow",
+                "locations": {"name": "h5layout/layouts/raman_map.yaml:18:5"},
+            },
             "description": "One Raman map (a PyMoDAQ scan group, type 'scan').",
             "location": "h5layout/layouts/pymodaq.yaml:121:3",
         },
@@ -1279,6 +1309,10 @@ LAYOUT: dict[str, Any] = {
                 "name_prefix": "Data",
                 "index_scope": "group",
                 "undeclared_attrs": "allow",
+                "locations": {
+                    "dtypes": "h5layout/layouts/raman_map.yaml:40:5",
+                    "min_rank": "h5layout/layouts/raman_map.yaml:41:5",
+                },
             },
             "location": "h5layout/layouts/pymodaq.yaml:295:3",
         },
@@ -1327,6 +1361,7 @@ LAYOUT: dict[str, Any] = {
                 "name_prefix": "Bkg",
                 "index_scope": "group",
                 "undeclared_attrs": "allow",
+                "locations": {"dtypes": "h5layout/layouts/raman_map.yaml:44:5"},
             },
             "location": "h5layout/layouts/pymodaq.yaml:307:3",
         },

@@ -10,7 +10,7 @@ envelope.
 
 Node types this layout declares or changes (name, naming, declared at, what):
 
-    scan              Take{index:02d}         pymodaq.yaml:121        changes naming
+    scan              Take{index:02d}         pymodaq.yaml:121        changes naming; options
 
 Policy: flush_every 5 (was 10)
 
@@ -785,7 +785,11 @@ LAYOUT: dict[str, Any] = {
                 "enl_array": {},
                 "vlarray": {},
             },
-            "options": {"group_type": "scan", "undeclared_attrs": "allow"},
+            "options": {
+                "group_type": "scan",
+                "undeclared_attrs": "allow",
+                "locations": {"name": "tiny_log.yaml:9:5"},
+            },
             "location": "h5layout/layouts/pymodaq.yaml:121:3",
         },
         "detector": {
