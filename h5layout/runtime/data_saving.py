@@ -23,7 +23,7 @@ from h5layout.runtime.data import (
 )
 from h5layout.runtime.enums import DataDim, DataDistribution, DataSource, DataType, SaveType
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
-from h5layout.runtime.growing import GrowingArray, PointBlock
+from h5layout.runtime.growing import GrowingArray, PointBlock, undo_point
 from h5layout.runtime.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.point_checks import (
     parse_axis_values,
@@ -757,6 +757,10 @@ class DataExtendedSaver(DataSaverLoader):
             sig[0] = max(1, sig[0] // 2)
         return (*lead, *sig)
 
+    def _block(self, node: Any, k: int, dtype: np.dtype) -> PointBlock:
+        h5 = self._h5saver
+        return PointBlock(h5.backend_impl, node.node, k, fill=self._fill(dtype), log=h5._point_log)
+
     def _create(self, group: GROUP, dwa: DataWithAxes, distribution: DataDistribution) -> _Channel:
         h5 = self._h5saver
         k = len(self.extended_shape)
@@ -788,7 +792,7 @@ class DataExtendedSaver(DataSaverLoader):
                 dwa, i, self.data_type, nav_indexes=nav, distribution=distribution.name
             )
             _write_attrs(node, attrs)
-            channel.arrays.append(h5.register_growing(PointBlock(h5.backend_impl, node.node, k)))
+            channel.arrays.append(h5.register_growing(self._block(node, k, dtype)))
         if dwa.errors is not None:
             error_saver = self._errors()
             for i, array in enumerate(dwa.errors):
@@ -806,9 +810,7 @@ class DataExtendedSaver(DataSaverLoader):
                 )
                 attrs["source"] = DataSource.calculated.name
                 _write_attrs(node, attrs)
-                channel.errors.append(
-                    h5.register_growing(PointBlock(h5.backend_impl, node.node, k))
-                )
+                channel.errors.append(h5.register_growing(self._block(node, k, dtype)))
         for axis in dwa.axes:
             self._axis_saver.add_axis(group, axis, index=axis.index + k)  # a shifted copy
         return channel
@@ -823,13 +825,21 @@ class DataExtendedSaver(DataSaverLoader):
     ) -> None:
         """Write every channel at ``indexes`` of the scan arrays (created on first call).
 
-        Everything is checked first (:meth:`require_point`): a refused point writes nothing.
+        Everything is checked first (:meth:`require_point`): a refused point writes nothing;
+        a point interrupted half-way (Ctrl-C, an error from the library) is wholly refused.
         """
         dwa = as_dwa(data)
         index = self.check_indexes(indexes)
         key = where_path(where)
         self.require_point(key, dwa)
-        self._write_point(where, key, dwa, index, parse_distribution(distribution))
+        log = self._h5saver._point_log
+        log.clear()  # records a point interrupted after its writes may have left
+        try:
+            self._write_point(where, key, dwa, index, parse_distribution(distribution))
+        except BaseException:
+            undo_point(log)
+            raise
+        log.clear()
 
     def _write_point(
         self,

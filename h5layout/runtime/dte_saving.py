@@ -29,7 +29,7 @@ from h5layout.runtime.data_saving import (
 )
 from h5layout.runtime.enums import DataDim, DataDistribution, SaveType
 from h5layout.runtime.errors import DataValueError
-from h5layout.runtime.growing import GrowingArray
+from h5layout.runtime.growing import GrowingArray, undo_point
 from h5layout.runtime.nodes import GROUP
 from h5layout.runtime.point_checks import (
     parse_axis_values,
@@ -464,6 +464,23 @@ class DataToExportExtendedSaver(DataToExportSaver):
     def _write_point(
         self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
     ) -> None:
+        """Write a checked point; interrupted half-way (Ctrl-C, an error from the library),
+        it is wholly refused: every array goes back to its state before the point."""
+        log = self._h5saver._point_log
+        log.clear()  # records a point interrupted after its writes may have left
+        try:
+            self._put_point(where, dte, index, dist)
+        except BaseException:
+            undo_point(log)
+            raise
+        log.clear()
+        self._after_point()
+
+    def _put_point(
+        self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
+    ) -> None:
+        """The writes of a point, each recorded in the saver's point log (see
+        :func:`~h5layout.runtime.growing.undo_point`)."""
         ext = self._ext_saver
         pairs = self._channel_groups(where, dte)
         for group, dwa in pairs:
@@ -471,6 +488,9 @@ class DataToExportExtendedSaver(DataToExportSaver):
         parent = where_path(where)
         if parent not in self._point_items:
             self._remember_items(parent, dte, pairs, ext._channels)
+
+    def _after_point(self) -> None:
+        """After a point was wholly written: SWMR once the structure exists, the flush policy."""
         h5 = self._h5saver
         if not self._structure_done:
             self._structure_done = True

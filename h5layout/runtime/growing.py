@@ -50,6 +50,9 @@ MIN_BUFFER_ROWS = 4
 #: growing arrays of the open writing sessions, by :func:`dataset_key` of their dataset
 PENDING: dict[Any, GrowingArray | PointBlock] = {}
 
+#: how to undo the puts of the scan point being written, in order (see :func:`undo_point`)
+PointLog = list[tuple[Any, ...]]
+
 #: attributes whose value a growing array knows better than the file between flushes
 LIVE_ATTRS = frozenset({"shape", "size"})
 
@@ -265,18 +268,27 @@ class PointBlock:
     first, then the new point starts one. Same protocol as :class:`GrowingArray` for the
     saver's flushes and the node wrappers (``rows``/``capacity`` are the array's fixed
     first dimension; there is no bookkeeping attribute to keep).
+
+    A point is atomic: every :meth:`put` records how to undo it in ``log`` (the saver's
+    :data:`PointLog`, emptied after each point), and :func:`undo_point` takes the arrays of
+    a point interrupted half-way back to their state before it: a held point is dropped;
+    a point written at once gets its cell's previous value back (the fill value when the
+    cell was never written, else the value read just before writing it).
     """
 
     __slots__ = (
         "_buf",
         "_cap",
         "_dtype",
+        "_fill",
         "_impl",
         "_last",
         "_lead",
+        "_log",
         "_n",
         "_point_bytes",
         "_raw",
+        "_seen",
         "_signal",
         "_start",
         "capacity",
@@ -284,10 +296,24 @@ class PointBlock:
         "rows",
     )
 
-    def __init__(self, impl: Backend, raw: Any, scan_ndim: int, buffer_points: int = 0) -> None:
+    def __init__(
+        self,
+        impl: Backend,
+        raw: Any,
+        scan_ndim: int,
+        buffer_points: int = 0,
+        *,
+        fill: Any = None,
+        log: PointLog | None = None,
+    ) -> None:
         self._impl = impl
         self._raw = raw
         shape = impl.shape(raw)
+        self._fill = fill
+        self._log: PointLog = [] if log is None else log
+        #: cells that may hold a value other than the fill value (set at each write), so
+        #: that undoing a point written at once reads the previous value only when needed
+        self._seen = np.zeros(tuple(shape[:scan_ndim]), dtype=bool)
         self._signal = tuple(shape[scan_ndim:])
         self._last = int(shape[scan_ndim - 1]) if scan_ndim else 1
         self.rows = self.capacity = int(shape[0]) if shape else 0
@@ -328,18 +354,21 @@ class PointBlock:
         self._buf = None
 
     def put(self, index: tuple[int, ...], values: np.ndarray) -> None:
-        """Store ``values`` (shaped as one point) at scan ``index``."""
+        """Store ``values`` (shaped as one point) at scan ``index``; how to undo it is
+        recorded first (see :func:`undo_point`)."""
         cap = self._cap
         if not cap:
-            self._impl.write(self._raw, index, values)
+            self._put_at_once(index, values)
             return
         n = self._n
         if n and n < cap and index[-1] == self._start + n and index[:-1] == self._lead:
+            self._log.append((self, n))
             self._buf[n] = values  # type: ignore[index]
             self._n = n + 1
             return
         if n:
-            self.drain()
+            self.drain()  # earlier points, kept whatever happens to this one
+        self._log.append((self, 0))
         if self._buf is None:
             self._buf = np.empty((cap, *self._signal), self._dtype)
         self._buf[0] = values
@@ -347,21 +376,43 @@ class PointBlock:
         self._start = index[-1]
         self._n = 1
 
+    def _put_at_once(self, index: tuple[int, ...], values: np.ndarray) -> None:
+        # The cell's previous value, for undo_point: the fill value unless written before.
+        seen = self._seen
+        was = bool(seen[index])
+        if was or self._fill is None:
+            old = np.array(self._impl.read(self._raw, index), dtype=self._dtype)
+        else:
+            old = np.full(self._signal, self._fill, dtype=self._dtype)
+        self._log.append((self, index, old, was))
+        seen[index] = True
+        self._impl.write(self._raw, index, values)
+
+    def undo(self, record: tuple[Any, ...]) -> None:
+        """Undo one :meth:`put` from its ``log`` record."""
+        if len(record) == 2:  # held: the points before it stay held
+            self._n = min(self._n, record[1])
+        else:  # written at once: the cell gets its previous value back
+            _, index, old, was = record
+            self._impl.write(self._raw, index, old)
+            self._seen[index] = was
+
     def drain(self) -> None:
         """Write the held points (one hyperslab)."""
         n = self._n
         if not n:
             return
         assert self._buf is not None
+        sel: tuple[Any, ...] = (*self._lead, slice(self._start, self._start + n))
+        self._seen[sel] = True  # first: the cells may differ from the fill value from now on
         if n == 1:
             self._impl.write(self._raw, (*self._lead, self._start), self._buf[0])
         else:
-            sel = (*self._lead, slice(self._start, self._start + n))
             self._impl.write(self._raw, sel, self._buf[:n])
         self._n = 0
 
     def rollback(self, rows: int) -> None:
-        """Nothing to undo: points are not counted (a point overwrites its place)."""
+        """Nothing to do: a scan point is undone by :func:`undo_point`."""
 
     def live_attr(self, name: str) -> Any:
         """None: a scan array's bookkeeping never changes while it fills."""
@@ -371,3 +422,13 @@ class PointBlock:
         """Write the held points."""
         if self._n:
             self.drain()
+
+
+def undo_point(log: PointLog) -> None:
+    """Take every array of an interrupted scan point back to its state before the point
+    (last put first) and empty ``log``."""
+    try:
+        for record in reversed(log):
+            record[0].undo(record)
+    finally:
+        log.clear()

@@ -33,6 +33,7 @@ from h5layout.runtime.dte_saving import (
 )
 from h5layout.runtime.enums import DataDistribution, GroupType
 from h5layout.runtime.errors import DataValueError
+from h5layout.runtime.growing import undo_point
 from h5layout.runtime.h5backend import H5Backend
 from h5layout.runtime.nodes import GROUP, Node, StringARRAY
 from h5layout.runtime.point_checks import parse_indexes, parse_shape
@@ -416,12 +417,23 @@ class ScanSaver(ModuleSaver):
             saver._ext_saver.require_point(where, part, index)
             parts.append((saver, title, part))
         scan = self._scan()
-        for saver, title, part in parts:
-            group = self._detector_groups.get(title)
-            if group is None:
-                group = saver.get_set_node(scan)
-                self._detector_groups[title] = group
-            saver._ext_saver._write_point(group, part, index, dist)
+        # One point of every detector, atomic: interrupted half-way (Ctrl-C, an error from
+        # the library), every detector's arrays go back to their state before the point.
+        log = self.h5saver._point_log
+        log.clear()  # records a point interrupted after its writes may have left
+        try:
+            for saver, title, part in parts:
+                group = self._detector_groups.get(title)
+                if group is None:
+                    group = saver.get_set_node(scan)
+                    self._detector_groups[title] = group
+                saver._ext_saver._put_point(group, part, index, dist)
+        except BaseException:
+            undo_point(log)
+            raise
+        log.clear()
+        for saver, _, _ in parts:
+            saver._ext_saver._after_point()
         self.h5saver.tick_flush()
 
 

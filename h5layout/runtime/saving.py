@@ -24,7 +24,14 @@ from h5layout.runtime.backends import DEFAULT_BACKEND
 from h5layout.runtime.default_bindings import BINDINGS
 from h5layout.runtime.enums import DataDim, DataType, GroupType, SaveType
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidGroupType, LayoutError
-from h5layout.runtime.growing import BLOCK_ROWS, PENDING, GrowingArray, PointBlock, dataset_key
+from h5layout.runtime.growing import (
+    BLOCK_ROWS,
+    PENDING,
+    GrowingArray,
+    PointBlock,
+    PointLog,
+    dataset_key,
+)
 from h5layout.runtime.h5backend import (
     PYMODAQ_DATA_FORMAT_VERSION,
     H5Backend,
@@ -106,6 +113,8 @@ class H5SaverLowLevel(H5Backend):
         self._flush_counter = 0
         self._fsync = bool(spec.policy.fsync) if spec is not None else False
         self._growing: list[GrowingArray | PointBlock] = []
+        #: undo records of the scan point being written (emptied after each point)
+        self._point_log: PointLog = []
         self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
 
     # -- the layout's bindings ---------------------------------------------------------------
