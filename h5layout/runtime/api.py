@@ -16,6 +16,7 @@ from typing import Final
 
 from numpy import ndarray
 
+from h5layout.runtime import compat
 from h5layout.runtime.backends import backends_available
 from h5layout.runtime.browsing import (
     ExporterFactory,
@@ -217,22 +218,7 @@ REEXPORTS: tuple[str, ...] = (
     "H5npyExporter",
     "H5txtExporter",
     "DataManagement",
-    "SWMR_CAPABLE_BACKENDS",
-    "check_mandatory_attrs",
-    "extract_axis",
-    "find_scan_node",
-    "get_attr",
-    "get_h5_attributes",
-    "get_h5_data_from_node",
-    "is_h5py",
-    "is_h5pyd",
-    "is_tables",
-    "logger",
-    "register_exporter",
-    "register_exporters",
-    "set_attr",
-    "squeeze",
-    "verify_axis_data_uniformity",
+    *compat.__all__,
     # reports of the file checker (``validate``)
     "FileReport",
     "Report",

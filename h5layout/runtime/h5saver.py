@@ -240,21 +240,6 @@ class H5SaverBase(H5SaverLowLevel):
     for folder and file names (default ``datetime.datetime.now``).
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A compiled module's ``H5SaverBase`` also derives from the module's
-        ``H5SaverLowLevel``: the layout's typed group methods (``add_scan_group(...,
-        sample_id=...)``) and ``isinstance(saver, module.H5SaverLowLevel)`` hold for it."""
-        super().__init_subclass__(**kwargs)
-        low = getattr(sys.modules.get(cls.__module__), "H5SaverLowLevel", None)
-        if (
-            "LAYOUT_SPEC" in vars(cls)
-            and isinstance(low, type)
-            and issubclass(low, H5SaverLowLevel)
-            and not issubclass(cls, low)
-            and getattr(low, "LAYOUT_SPEC", None) is cls.LAYOUT_SPEC
-        ):
-            cls.__bases__ = (*cls.__bases__, low)
-
     def __init__(
         self,
         save_type: Any = SaveType.scan,
