@@ -18,7 +18,7 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 #: optional backends whose library may be absent here
-OPTIONAL = frozenset({"h5layout.runtime.backends._h5pyd"})
+OPTIONAL = frozenset({"h5layout.runtime.storage.backends._h5pyd"})
 
 
 def _package_modules(package: str) -> list[str]:
@@ -29,7 +29,7 @@ def _package_modules(package: str) -> list[str]:
 
 RUNTIME_MODULES = [
     *_package_modules("h5layout.runtime"),
-    *_package_modules("h5layout.runtime.backends"),
+    *_package_modules("h5layout.runtime.storage.backends"),
 ]
 
 
@@ -51,7 +51,7 @@ def _offenders(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 def test_runtime_imports_nothing_above_it() -> None:
     loaded = _loaded(*RUNTIME_MODULES)
-    assert "h5layout.runtime.saving" in loaded  # the probe really imported the runtime
+    assert "h5layout.runtime.storage.lowlevel" in loaded  # the probe really imported the runtime
     bad = _offenders(
         loaded,
         (
@@ -68,7 +68,7 @@ def test_runtime_imports_nothing_above_it() -> None:
 
 
 def test_runtime_loads_backend_libraries_lazily() -> None:
-    loaded = _loaded("h5layout.runtime.saving")
+    loaded = _loaded("h5layout.runtime.storage.lowlevel")
     assert _offenders(loaded, ("tables", "h5py")) == []
 
 

@@ -17,16 +17,8 @@ from typing import Final
 from numpy import ndarray
 
 from h5layout.runtime import compat
-from h5layout.runtime.backends import backends_available
-from h5layout.runtime.browsing import (
-    ExporterFactory,
-    H5asciiExporter,
-    H5BrowserUtil,
-    H5Exporter,
-    H5h5Exporter,
-    H5npyExporter,
-    H5txtExporter,
-)
+from h5layout.runtime.check.report import FileReport, Report
+from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.compat import (
     SWMR_CAPABLE_BACKENDS,
     check_mandatory_attrs,
@@ -44,40 +36,6 @@ from h5layout.runtime.compat import (
     set_attr,
     squeeze,
     verify_axis_data_uniformity,
-)
-from h5layout.runtime.data import (
-    Axis,
-    DataCalculated,
-    DataFromPlugins,
-    DataRaw,
-    DataToExport,
-    DataWithAxes,
-)
-from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import (
-    AxisSaverLoader,
-    BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
-    DataManagement,
-    DataSaverLoader,
-    ErrorSaverLoader,
-)
-from h5layout.runtime.dte_saving import (
-    DataBundle,
-    DataToExportEnlargeableSaver,
-    DataToExportExtendedSaver,
-    DataToExportSaver,
-    DataToExportTimedSaver,
-)
-from h5layout.runtime.enums import (
-    DataDim,
-    DataDistribution,
-    DataSource,
-    DataType,
-    FileType,
-    GroupType,
-    SaveType,
 )
 from h5layout.runtime.errors import (
     AxisError,
@@ -97,9 +55,43 @@ from h5layout.runtime.errors import (
     RuntimeVersionError,
     UnsafeContentError,
 )
-from h5layout.runtime.h5backend import H5Backend
-from h5layout.runtime.h5saver import H5Saver, H5SaverBase
-from h5layout.runtime.module_saving import (
+from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.load.loader import DataLoader
+from h5layout.runtime.model.data import (
+    Axis,
+    DataCalculated,
+    DataFromPlugins,
+    DataRaw,
+    DataToExport,
+    DataWithAxes,
+)
+from h5layout.runtime.model.enums import (
+    DataDim,
+    DataDistribution,
+    DataSource,
+    DataType,
+    FileType,
+    GroupType,
+    SaveType,
+)
+from h5layout.runtime.save.data import (
+    AxisSaverLoader,
+    BkgSaver,
+    DataEnlargeableSaver,
+    DataExtendedSaver,
+    DataManagement,
+    DataSaverLoader,
+    ErrorSaverLoader,
+)
+from h5layout.runtime.save.dte import (
+    DataBundle,
+    DataToExportEnlargeableSaver,
+    DataToExportExtendedSaver,
+    DataToExportSaver,
+    DataToExportTimedSaver,
+)
+from h5layout.runtime.save.h5saver import H5Saver, H5SaverBase
+from h5layout.runtime.save.modules import (
     ActuatorSaver,
     DetectorEnlargeableSaver,
     DetectorExtendedSaver,
@@ -110,18 +102,34 @@ from h5layout.runtime.module_saving import (
     read_settings,
     write_settings,
 )
-from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, Node, StringARRAY
-from h5layout.runtime.report import FileReport, Report
-from h5layout.runtime.saving import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
-from h5layout.runtime.spec import LayoutSpec
-from h5layout.runtime.swmr import (
+from h5layout.runtime.storage.backends import backends_available
+from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.lowlevel import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
+from h5layout.runtime.storage.nodes import (
+    CARRAY,
+    EARRAY,
+    GROUP,
+    VLARRAY,
+    Attributes,
+    Node,
+    StringARRAY,
+)
+from h5layout.runtime.storage.swmr import (
     collect_datasets,
     is_file_swmr_active,
     open_h5_file_for_reading,
     refresh_cached,
     refresh_datasets,
 )
-from h5layout.runtime.validate import validate_file
+from h5layout.runtime.tools.browsing import (
+    ExporterFactory,
+    H5asciiExporter,
+    H5BrowserUtil,
+    H5Exporter,
+    H5h5Exporter,
+    H5npyExporter,
+    H5txtExporter,
+)
 
 #: Version of this facade; generated modules refuse to run against another one.
 RUNTIME_API_VERSION: Final = 2  # 2: savers read the bindings LAYOUT carries
