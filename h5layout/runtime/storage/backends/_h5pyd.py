@@ -38,10 +38,18 @@ from h5json.time_util import getNow
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.layout.spec import Storage
 from h5layout.runtime.storage.backends._base import (
+    ARRAY,
     CARRAY_CLASS,
+    DATATYPE,
     EARRAY_CLASS,
+    EXTERNAL_LINK,
+    GROUP,
     GROUP_CLASS,
+    SOFT_LINK,
+    UNREADABLE,
     VLARRAY_CLASS,
+    NodeInfo,
+    element_name,
 )
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
 from h5layout.runtime.storage.backends._h5pyd_background import BackgroundWriter
@@ -442,6 +450,72 @@ class H5pydBackend(H5LikeBackend):
 
     def object_key(self, node: Any) -> Any:
         return getattr(node.id, "id", None) or self.node_path(node)  # the server's uuid
+
+    # -- metadata walks: one request per object (its attributes and links come with it) --
+    def describe(self, node: Any) -> NodeInfo:
+        return self._describe(node, self.node_path(node), self.node_name(node))
+
+    def scan(self, group: Any) -> list[NodeInfo]:
+        base = self.node_path(group).rstrip("/")
+        try:
+            names = sorted(group)
+        except (OSError, KeyError, ValueError) as exc:
+            from h5layout.runtime.errors import FileAccessError
+
+            raise FileAccessError(str(exc)) from exc
+        out: list[NodeInfo] = []
+        for name in names:
+            path = f"{base}/{name}"
+            try:
+                link = group.get(name, getclass=True, getlink=True)
+                if link is h5pyd.SoftLink or link is h5pyd.ExternalLink:
+                    kind = SOFT_LINK if link is h5pyd.SoftLink else EXTERNAL_LINK
+                    out.append(NodeInfo(path, name, kind))
+                    continue
+                node = group[name]
+            except Exception as exc:  # a request that failed, a link h5pyd cannot read
+                problem = f"cannot open the node: {exc}"
+                out.append(NodeInfo(path, name, UNREADABLE, problem=problem))
+                continue
+            out.append(self._describe(node, path, name))
+        return out
+
+    def _describe(self, node: Any, path: str, name: str) -> NodeInfo:
+        if isinstance(node, h5pyd.Group):
+            kind = GROUP
+        elif isinstance(node, h5pyd.Dataset):
+            kind = ARRAY
+        else:
+            kind = DATATYPE
+        info = NodeInfo(path, name, kind, node, self.object_key(node))
+        try:
+            names = list(node.attrs)
+        except Exception as exc:
+            info.problem = f"cannot list attributes: {exc}"
+            names = []
+        for attr in names:
+            try:
+                info.attrs[attr] = node.attrs[attr]
+            except Exception as exc:
+                info.attr_errors[attr] = f"{type(exc).__name__}: {exc}"
+        if kind == ARRAY:
+            try:
+                info.shape = self.shape(node)
+                info.maxshape = self.maxshape(node)
+                dtype = node.dtype
+                string = h5pyd.check_string_dtype(dtype)
+                base = _vlen_base(dtype)
+                info.vlen = dtype.kind == "O" and (string is not None or base is not None)
+                if string is not None and dtype.kind == "O":
+                    info.dtype = "str" if string.encoding == "utf-8" else "bytes"
+                else:
+                    info.dtype = element_name(base if base is not None else dtype)
+                info.chunks = self.chunks(node)
+                info.compression = node.compression
+                info.compression_opts = node.compression_opts if info.compression else None
+            except Exception as exc:
+                info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
+        return info
 
     def remove(self, node: Any) -> None:
         parent = self.parent(node)
