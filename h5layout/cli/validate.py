@@ -54,10 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.add_argument(
         "--backend",
-        choices=("h5py", "h5pyd"),
+        choices=("h5py", "tables", "h5pyd"),
         default=None,
-        help="h5pyd: the arguments are HSDS domain paths on HS_ENDPOINT (hsds://host:port/"
-        "path URLs are domains whatever this says)",
+        help="the library reading the files: h5py (default), tables (PyTables; the same "
+        "findings), or h5pyd: the arguments are HSDS domain paths on HS_ENDPOINT "
+        "(hsds://host:port/path URLs are domains whatever this says)",
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="text: print only files with findings"
@@ -111,7 +112,7 @@ def _check_one(
     spec = finder.find(layout) if layout is not None else None
     if backend == "h5pyd" or is_domain_url(path):
         return validate_domain(parse_target(path, backend), spec)
-    return validate_file(path, spec, finder=finder)
+    return validate_file(path, spec, finder=finder, backend=backend or "h5py")
 
 
 def _run_all(
