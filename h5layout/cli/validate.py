@@ -29,9 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``FILE_OR_DIR...``, ``--layout``, ``--format``, ``--strict``, ``--jobs``."""
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="FILE_OR_DIR",
         help="HDF5 files, or folders searched recursively for *.h5 / *.hdf5",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule (code, default severity, family, meaning) and exit",
     )
     parser.add_argument(
         "--layout",
@@ -169,6 +174,15 @@ def run(args: argparse.Namespace) -> int:
     """Check every file; print the report; return the exit status."""
     from h5layout.runtime.check.report import Report, format_report
 
+    if getattr(args, "list_rules", False):
+        from h5layout.runtime.check.rules import RULES
+
+        for rule in RULES.values():
+            print(f"{rule.code:22s} {rule.severity:8s} {rule.family:12s} {rule.description}")
+        return EXIT_OK
+    if not args.paths:
+        print("h5layout validate: give FILE_OR_DIR... (or --list-rules)", file=sys.stderr)
+        return EXIT_USAGE
     if args.jobs < 1:
         print("h5layout validate: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE

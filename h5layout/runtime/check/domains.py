@@ -168,16 +168,7 @@ def exists(target: Target) -> bool:
 
 def remove_domain(target: Target) -> None:
     """Delete a domain (a failed copy into it); a missing domain is not an error."""
-    import h5pyd
-
-    be = backend_for(target)
-    server = dict(be.server)
-    folder, _, name = target.location.rpartition("/")
-    try:
-        with h5pyd.Folder(folder + "/", mode="r+", **server) as parent:
-            del parent[name]
-    except (KeyError, OSError):
-        pass
+    backend_for(target).remove_file(target.location)
 
 
 def root_attrs(target: Target) -> dict[str, Any]:

@@ -136,3 +136,13 @@ def test_stale_attributes(shape: tuple[int, ...], attrs: dict, expected: list) -
     from h5layout.runtime.check.rules.bookkeeping import stale_attributes
 
     assert stale_attributes(shape, attrs) == expected
+
+
+def test_cli_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    from h5layout.cli.main import main
+
+    assert main(["validate", "--list-rules"]) == 0
+    rows = [line.split(None, 3) for line in capsys.readouterr().out.splitlines()]
+    assert [r[0] for r in rows] == list(rules.RULES)
+    assert all((r[1], r[2]) == (rules.RULES[r[0]].severity, rules.RULES[r[0]].family) for r in rows)
+    assert main(["validate"]) == 2  # no file: a usage error

@@ -353,6 +353,15 @@ class H5pydBackend(H5LikeBackend):
         file.close()
         return True
 
+    def remove_file(self, path: str) -> None:
+        """Delete a domain (a failed copy into it); a missing domain is not an error."""
+        folder, _, name = str(path).rpartition("/")
+        try:
+            with h5pyd.Folder(folder + "/", mode="r+", **self._server) as parent:
+                del parent[name]
+        except (KeyError, OSError):
+            pass
+
     # -- files -------------------------------------------------------------------------
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if swmr_mode:
