@@ -49,10 +49,24 @@ RULES = declare(
 _LINK_NAMES = {SOFT_LINK: "SoftLink", EXTERNAL_LINK: "ExternalLink"}
 
 
-def finding(code: str, message: str, *, node: str = "/", **kw: object) -> Finding:
-    """A finding of this family at its rule's default severity."""
-    severity = kw.pop("severity", None) or RULES[code].severity
-    return Finding(code, str(severity), node, message, **kw)  # type: ignore[arg-type]
+def finding(
+    code: str,
+    message: str,
+    *,
+    node: str = "/",
+    attribute: str | None = None,
+    severity: str | None = None,
+    repairable: bool = False,
+) -> Finding:
+    """A finding of this family (``severity`` None: its rule's default)."""
+    return Finding(
+        code,
+        severity or RULES[code].severity,
+        node,
+        message,
+        attribute=attribute,
+        repairable=repairable,
+    )
 
 
 def probe_findings(probe: FileProbe) -> list[Finding]:
