@@ -26,7 +26,7 @@ from h5layout.runtime.check.detect import (
 )
 from h5layout.runtime.check.report import FileReport, Report
 from h5layout.runtime.check.rules.file import finding, probe_findings
-from h5layout.runtime.errors import FileAccessError
+from h5layout.runtime.errors import FileAccessError, UnsafeContentError
 from h5layout.runtime.layout.spec import LayoutSpec
 from h5layout.runtime.storage.backends import (
     DEFAULT_BACKEND,
@@ -109,7 +109,7 @@ def _open(backend: Backend, path: str, probe: FileProbe, report: FileReport) -> 
         )
     try:
         return backend.open(path, "r", title="", swmr_mode=swmr, locking=False)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, UnsafeContentError) as exc:
         # the library's own words (the backend's message wraps them)
         cause = exc.__cause__ if isinstance(exc, FileAccessError) and exc.__cause__ else exc
         msg = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
