@@ -90,7 +90,8 @@ from h5layout.runtime.save.dte import (
     DataToExportSaver,
     DataToExportTimedSaver,
 )
-from h5layout.runtime.save.h5saver import H5Saver, H5SaverBase
+from h5layout.runtime.save.h5saver import H5SaverBase
+from h5layout.runtime.save.h5saver_lazy import H5Saver
 from h5layout.runtime.save.modules import (
     ActuatorSaver,
     DetectorEnlargeableSaver,
