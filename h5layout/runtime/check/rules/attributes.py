@@ -3,13 +3,10 @@ declared encoding (native HDF5 or the JSON envelope), units companions, undeclar
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from h5layout.runtime.check.findings import declare
 from h5layout.runtime.check.rules._context import Context, Node
 from h5layout.runtime.check.rules.structure import SEVERITY_OF_POLICY
-from h5layout.runtime.codec.attrs import decode_raw, is_envelope
+from h5layout.runtime.codec.attrs import is_envelope_raw
 from h5layout.runtime.layout.attrcheck import check_value, units_attr
 from h5layout.runtime.layout.spec import NodeSpec
 from h5layout.runtime.storage.backends import NodeInfo
@@ -66,7 +63,7 @@ def check_attrs(ck: Context, node: Node, spec: NodeSpec) -> None:
             continue
         raw = node.raw_attrs[name]
         value = node.attrs[name]
-        enveloped = is_json(raw)
+        enveloped = is_envelope_raw(raw)
         encoding = encodings.get(name, aspec.encoding)
         if encoding == "json" and not enveloped:
             ck.add(
@@ -115,16 +112,3 @@ def check_attrs(ck: Context, node: Node, spec: NodeSpec) -> None:
                     spec=spec,
                     severity=SEVERITY_OF_POLICY[policy],
                 )
-
-
-def is_json(raw: Any) -> bool:
-    """Whether a stored attribute value is the pymodaq JSON envelope."""
-    text = decode_raw(raw)
-    if not isinstance(text, str) or not text.lstrip().startswith("{"):
-        return False
-    if text.startswith('{"module": "') and '", "data": ' in text and text.endswith('"}'):
-        return True  # the envelope exactly as pymodaq and h5layout write it: no second parse
-    try:
-        return is_envelope(json.loads(text))
-    except (ValueError, RecursionError):
-        return False
