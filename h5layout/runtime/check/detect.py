@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from h5layout.runtime.storage.backends import Backend
 
 __all__ = [
+    "RAW_GROUP",
     "SEARCH_PATH_ENV",
     "LayoutClaim",
     "LayoutFinder",
@@ -116,6 +117,10 @@ def claim_of(
     return None
 
 
+#: the group a file pymodaq_data wrote holds its data in (recognised by its PyTables
+#: ``CLASS``/``TITLE`` when the root says nothing)
+RAW_GROUP = "RawData"
+
 #: Root attributes that say which layout a file follows.
 CLAIM_ATTRS = (
     "h5layout_layout",
@@ -145,7 +150,7 @@ def read_claim(backend: Backend, file: Any) -> LayoutClaim | None:
     root = backend.root(file)
     raw = {k: backend.get_attr(root, k) for k in CLAIM_ATTRS if backend.has_attr(root, k)}
     try:
-        group = backend.get(file, "/RawData")
+        group = backend.get(file, "/" + RAW_GROUP)
     except KeyError:
         names = None
     else:

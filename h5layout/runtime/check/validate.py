@@ -18,6 +18,7 @@ from typing import Any
 
 from h5layout.runtime.check.checker import Checker
 from h5layout.runtime.check.detect import (
+    RAW_GROUP,
     LayoutClaim,
     LayoutFinder,
     UntrustedLayoutError,
@@ -257,7 +258,7 @@ def _validate(
             children = None  # the checker reports it
         attrs = claim_attrs(root.attrs)
         if spec is None:
-            raw_data = next((c for c in children or () if c.name == "RawData" and c.is_group), None)
+            raw_data = next((c for c in children or () if c.name == RAW_GROUP and c.is_group), None)
             claim = claim_of(attrs, raw_data.attrs if raw_data is not None else None)
             if claim is None:
                 report.findings.append(
