@@ -60,7 +60,8 @@ class NodeInfo:
     key: Any = None
     #: False when the link name is not valid UTF-8 (a name PyTables crashes on)
     name_is_utf8: bool = True
-    #: arrays: current and maximum shape (None where unlimited)
+    #: arrays: current and maximum shape (None where unlimited; a finite maximum may differ
+    #: between libraries: PyTables gives a fixed array's shape where HDF5 records more)
     shape: tuple[int, ...] = ()
     maxshape: tuple[int | None, ...] = ()
     #: arrays: the element type's name (``float64``; a variable-length array's row
@@ -95,14 +96,12 @@ def name_text(name: str | bytes) -> str:
 
 def element_name(dtype: Any) -> str:
     """The name of an element type: numpy's (``float64``), ``str``/``bytes`` for strings."""
-    if isinstance(dtype, type):
-        return (
-            "str"
-            if issubclass(dtype, str)
-            else "bytes"
-            if issubclass(dtype, bytes)
-            else dtype.__name__
-        )
+    if isinstance(dtype, type):  # what h5py gives for variable-length strings
+        if issubclass(dtype, str):
+            return "str"
+        if issubclass(dtype, bytes):
+            return "bytes"
+        return dtype.__name__
     return str(getattr(dtype, "name", dtype))
 
 
