@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import h5py
 import numpy as np
 from h5py import h5a, h5f, h5i, h5l, h5o, h5s, h5t
-from h5py._hl.filters import get_filters
 
 from h5layout.runtime.errors import FileAccessError, LayoutError
 from h5layout.runtime.layout.spec import Storage
@@ -500,11 +499,9 @@ def _array_metadata(ds: Any, info: NodeInfo) -> None:
     info.vlen = base is not None and dtype.kind == "O"
     info.dtype = element_name(base if base is not None else dtype)
     info.chunks = ds.chunks
-    filters = get_filters(ds._dcpl)
-    for fname in ("gzip", "lzf", "szip"):
-        if fname in filters:
-            info.compression, info.compression_opts = fname, filters[fname]
-            break
+    info.compression = ds.compression
+    if info.compression is not None:
+        info.compression_opts = ds.compression_opts
 
 
 def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
