@@ -259,7 +259,8 @@ def _quick_literal(text: str) -> AttrValue | _NoQuick:
     if match is not None:
         inner = match.group(1)
         if _INT_RE.match(inner) or _FLOAT_RE.match(inner):
-            return np.float64(float(inner))
+            scalar: np.float64 = np.float64(float(inner))
+            return scalar
     return _NO_QUICK
 
 
@@ -453,7 +454,8 @@ def _make_numpy_scalar(name: str, args: _Args, kwargs: _Kwargs) -> np.generic:
         if not isinstance(arg, (int, float, complex, str, bytes, bool, np.generic)):
             raise UnsafeLiteralError(f"np.{name}() of a {type(arg).__name__}")
     try:
-        return scalar_type(*args)
+        value: np.generic = scalar_type(*args)
+        return value
     except (ValueError, TypeError, OverflowError) as exc:
         raise UnsafeLiteralError(f"cannot build np.{name}: {exc}") from exc
 
@@ -550,7 +552,8 @@ def _coerce(value: AttrValue, module: str, type_name: str) -> AttrValue:
     if module == "numpy" and type_name in NUMPY_SCALAR_NAMES and not isinstance(value, np.generic):
         if isinstance(value, (bool, int, float, complex, str, bytes)):
             try:
-                return getattr(np, type_name)(value)
+                coerced: np.generic = getattr(np, type_name)(value)
+                return coerced
             except (ValueError, TypeError, OverflowError):
                 return value
     if module == "builtins" and type_name == "float" and isinstance(value, int):

@@ -10,6 +10,7 @@ pymodaq_data is installed.
 from __future__ import annotations
 
 import copy as _copy
+import importlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
@@ -62,12 +63,11 @@ PLOT_KWARGS: frozenset[str] = frozenset({"plot", "viewers", "plot_type"})
 def _pymodaq_data() -> ModuleType:
     """The ``pymodaq_data.data`` module, imported on first use."""
     try:
-        import pymodaq_data.data as module
+        return importlib.import_module("pymodaq_data.data")
     except ImportError as exc:
         raise ImportError(
             "to_pymodaq() needs pymodaq_data; install it with `pip install pymodaq_data`"
         ) from exc
-    return module
 
 
 def _is_linear(values: np.ndarray) -> bool:
@@ -762,7 +762,7 @@ def as_axis(obj: AxisLike) -> Axis:
 
 def _readonly(array: npt.ArrayLike) -> np.ndarray:
     # A read-only view: h5layout code cannot write into the caller's arrays through it.
-    view = np.asarray(array).view()
+    view: np.ndarray = np.asarray(array).view()
     view.flags.writeable = False
     return view
 

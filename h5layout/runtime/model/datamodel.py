@@ -13,6 +13,7 @@ h5layout's own code that relies on h5layout's objects passes ``data_model='h5lay
 from __future__ import annotations
 
 import copy
+import importlib
 import importlib.util
 import os
 import threading
@@ -88,9 +89,7 @@ def resolve_data_model(data_model: str | None = "auto") -> str:
 
 @lru_cache(maxsize=1)
 def _pymodaq_data() -> ModuleType:
-    import pymodaq_data.data as module
-
-    return module
+    return importlib.import_module("pymodaq_data.data")
 
 
 def prepare_data_model(data_model: str) -> None:

@@ -142,7 +142,10 @@ def dwa_to_xarray(dwa: DwaLike) -> xarray.DataArray:
     for key in list(getattr(dwa, "extra_attributes", []) or []):
         attrs[key] = _attr_value(getattr(dwa, key))
     name = str(dwa.name) if len(arrays) > 1 or not labels else str(labels[0])
-    return xr.DataArray(stacked, dims=list(all_dims), coords=coords, attrs=attrs, name=name)
+    out: xarray.DataArray = xr.DataArray(
+        stacked, dims=list(all_dims), coords=coords, attrs=attrs, name=name
+    )
+    return out
 
 
 def _variable_name(dwa: DwaLike, label: str | None, taken: set[str]) -> str:
@@ -160,7 +163,7 @@ def dte_to_xarray(dte: DteLike | Iterable[DwaLike], name: str = "") -> xarray.Da
     """
     xr = _xr()
     items = list(getattr(dte, "data", dte))
-    ds = xr.Dataset(attrs={"name": str(name or getattr(dte, "name", ""))})
+    ds: xarray.Dataset = xr.Dataset(attrs={"name": str(name or getattr(dte, "name", ""))})
     taken: set[str] = set()
     for dwa in items:
         arr = dwa_to_xarray(dwa)

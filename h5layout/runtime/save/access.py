@@ -405,7 +405,8 @@ class LowLevelAccess:
 
     def read(self, array: Where, *args: object, **kwargs: object) -> np.ndarray | list[str]:
         """Forwarded to ``H5SaverLowLevel.read``."""
-        return self._h5saver.read(array, *args, **kwargs)
+        content: np.ndarray | list[str] = self._h5saver.read(array, *args, **kwargs)
+        return content
 
     def reconcile_swmr_attrs(
         self,
