@@ -16,7 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from h5layout.runtime.check.report import RULES, FileReport, Finding
-from h5layout.runtime.codec.attrs import is_envelope, read_attr
+from h5layout.runtime.codec.attrs import is_envelope_raw, read_attr
 from h5layout.runtime.layout.attrcheck import check_value, units_attr
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
 
@@ -364,7 +364,7 @@ class Checker:
                 continue
             raw = node.raw_attrs[name]
             value = node.attrs[name]
-            enveloped = _is_json(raw)
+            enveloped = is_envelope_raw(raw)
             encoding = encodings.get(name, aspec.encoding)
             if encoding == "json" and not enveloped:
                 self.add(
@@ -646,22 +646,6 @@ def _matches(value: Any, want: Any) -> bool:
     try:
         return bool(value == want)
     except (TypeError, ValueError):
-        return False
-
-
-def _is_json(raw: Any) -> bool:
-    import json
-
-    from h5layout.runtime.codec.attrs import decode_raw
-
-    text = decode_raw(raw)
-    if not isinstance(text, str) or not text.lstrip().startswith("{"):
-        return False
-    if text.startswith('{"module": "') and '", "data": ' in text and text.endswith('"}'):
-        return True  # the envelope exactly as pymodaq and h5layout write it: no second parse
-    try:
-        return is_envelope(json.loads(text))
-    except (ValueError, RecursionError):
         return False
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 from typing import Any
 
 from h5layout.runtime.check.detect import LayoutFinder
 from h5layout.runtime.errors import RepairError
 from h5layout.runtime.layout.spec import LayoutSpec
-from h5layout.runtime.storage.probe import lookup3
+from h5layout.runtime.storage.probe import held_open, lookup3
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
@@ -49,40 +48,6 @@ def superblock_checksum_ok(path: str | os.PathLike[str]) -> bool:
     return lookup3(block[:body]) == int.from_bytes(block[body : body + 4], "little")
 
 
-def _in_use(path: str) -> bool:
-    """Whether another process holds the file open or locked (best effort)."""
-    import fcntl
-
-    real = os.path.realpath(path)
-    try:
-        with open(path, "rb") as fh:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return True
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    except OSError:
-        return True
-    # SWMR writers drop their lock once SWMR starts: look for open descriptors (Linux).
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return False
-    me = str(os.getpid())
-    for pid_dir in proc.iterdir():
-        if not pid_dir.name.isdigit() or pid_dir.name == me:
-            continue
-        try:
-            for fd in (pid_dir / "fd").iterdir():
-                try:
-                    if os.readlink(fd) == real:
-                        return True
-                except OSError:
-                    continue
-        except OSError:
-            continue
-    return False
-
-
 def clear_consistency_flags(path: str | os.PathLike[str]) -> int:
     """Clear the superblock's file-consistency flags (what ``h5clear -s`` does).
 
@@ -96,7 +61,7 @@ def clear_consistency_flags(path: str | os.PathLike[str]) -> int:
         return 0
     if lookup3(block[:body]) != int.from_bytes(block[body : body + 4], "little"):
         raise RepairError("superblock checksum does not match; not touching the file")
-    if _in_use(spath):
+    if held_open(spath):
         raise RepairError("another process has the file open; close the writer first")
     new = bytearray(block[:body])
     new[11] = 0

@@ -547,6 +547,21 @@ def is_envelope(obj: object) -> bool:
     )
 
 
+def is_envelope_raw(raw: object) -> bool:
+    """Whether a stored attribute value (``str``, ``bytes`` or a numpy string, as a library
+    returns it) holds a pymodaq JSON envelope: the one test of the encoding, used by the
+    checker and by bookkeeping alike."""
+    text = decode_raw(raw)
+    if not isinstance(text, str) or not text.lstrip().startswith("{"):
+        return False
+    if text.startswith('{"module": "') and '", "data": ' in text and text.endswith('"}'):
+        return True  # the envelope exactly as pymodaq and h5layout write it: no second parse
+    try:
+        return is_envelope(json.loads(text))
+    except (ValueError, RecursionError):
+        return False
+
+
 def _coerce(value: AttrValue, module: str, type_name: str) -> AttrValue:
     """Give old-style payloads (numpy 1 printed ``500.0`` for a float64) their type."""
     if module == "numpy" and type_name in NUMPY_SCALAR_NAMES and not isinstance(value, np.generic):

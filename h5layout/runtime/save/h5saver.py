@@ -7,7 +7,8 @@ management: ``base_path/YYYY/YYYYMMDD/Dataset_YYYYMMDD_NNN.h5`` for scans,
 ``base_path/YYYY/YYYYMMDD/<base_name>_YYYYMMDD_HH_MM_SS.h5`` for the other save types.
 Settings take effect at once: the backend, SWMR, compression and fill value reach every
 saver writing through it. The Qt face (signals, file dialogs) is
-:class:`h5layout.runtime.save.h5saver_qt.H5Saver`, imported only when asked for.
+:class:`h5layout.runtime.save.h5saver_qt.H5Saver`, made on first use through
+:class:`h5layout.runtime.save.h5saver_lazy.H5Saver`.
 
 Defaults, weakest first: PyMoDAQ's, then the config file (:func:`config_path`), then the
 layout where it says (policy ``swmr``/``flush_every``, compression of its data arrays),
@@ -657,69 +658,3 @@ def _local_indices(date_dir: Path, prefix: str) -> list[int]:
         if match is not None and entry.is_file():
             out.append(int(match.group(1)))
     return out
-
-
-class _QtOnCall(type):
-    """Metaclass of :class:`H5Saver`: Qt is imported at the first instantiation only.
-
-    A compiled module subclasses ``H5Saver`` (binding its layout) without importing Qt;
-    calling such a class builds, once, the matching subclass of the Qt implementation
-    (:class:`h5layout.runtime.save.h5saver_qt.H5Saver`) with the layout and any methods the
-    subclasses added, and returns an instance of it.
-    """
-
-    _real: dict[type, type] = {}
-
-    def qt_class(cls) -> type:
-        """The Qt class instances of ``cls`` are made of (imports Qt)."""
-        real = _QtOnCall._real.get(cls)
-        if real is None:
-            try:
-                from h5layout.runtime.save.h5saver_qt import H5Saver as QtH5Saver
-            except ImportError as exc:
-                raise BackendError(
-                    "H5Saver needs qtpy and a Qt binding (pip install 'h5layout[gui]'); "
-                    f"H5SaverBase is the same saver without Qt: {exc}"
-                ) from exc
-            namespace: dict[str, Any] = {}
-            for klass in reversed(cls.__mro__):
-                if isinstance(klass, _QtOnCall) and klass is not H5Saver:
-                    namespace.update(
-                        {
-                            k: v
-                            for k, v in vars(klass).items()
-                            if k not in ("__dict__", "__weakref__")
-                        }
-                    )
-            namespace.update(
-                __module__=cls.__module__, __qualname__=cls.__qualname__, __lazy_origin__=cls
-            )
-            # the compiled module's H5SaverBase too: isinstance(saver, module.H5SaverBase)
-            module_base = getattr(sys.modules.get(cls.__module__), "H5SaverBase", None)
-            bases: tuple[type, ...] = (QtH5Saver,)
-            if (
-                isinstance(module_base, type)
-                and issubclass(module_base, H5SaverBase)
-                and not isinstance(module_base, _QtOnCall)
-                and module_base is not H5SaverBase
-            ):
-                bases = (QtH5Saver, module_base)
-            real = type(cls.__name__, bases, namespace) if cls is not H5Saver else QtH5Saver
-            _QtOnCall._real[cls] = real
-        return real
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        return cls.qt_class()(*args, **kwargs)
-
-    def __instancecheck__(cls, obj: Any) -> bool:
-        origin = getattr(type(obj), "__lazy_origin__", None)
-        return isinstance(origin, type) and issubclass(origin, cls)
-
-
-class H5Saver(H5SaverBase, metaclass=_QtOnCall):
-    """:class:`H5SaverBase` with Qt signals (``status_sig``, ``new_file_sig``,
-    ``file_changed_sig``), file dialogs and ``show_file_content``.
-
-    Needs ``pip install 'h5layout[gui]'`` (qtpy and a Qt binding), imported when the first
-    instance is made; see :mod:`h5layout.runtime.save.h5saver_qt`.
-    """

@@ -19,7 +19,6 @@ from typing import Any
 from qtpy import QtCore, QtWidgets
 
 from h5layout.runtime.errors import DataValueError, FileAccessError
-from h5layout.runtime.save import h5saver as _headless
 from h5layout.runtime.save.h5saver import H5SaverBase
 from h5layout.runtime.save.params import Parameter
 
@@ -167,7 +166,3 @@ class _TreeMirror:
             self._pg(param).setOpts(**opts)
         finally:
             self._syncing = False
-
-
-# instances of this class count as instances of the Qt-free name every layout exports
-H5Saver.__lazy_origin__ = _headless.H5Saver  # type: ignore[attr-defined]

@@ -6,13 +6,12 @@ reading two attributes per array.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from h5layout.runtime.codec.attrs import encode_json, is_envelope, read_attr
+from h5layout.runtime.codec.attrs import encode_json, is_envelope_raw, read_attr
 
 if TYPE_CHECKING:
     from h5layout.runtime.storage.h5backend import H5Backend
@@ -75,7 +74,7 @@ def apply_fix(h5: H5Backend, path: str, attribute: str) -> tuple[Any, Any]:
         return (None if old is None else bool(read_attr(old)), False)
     shape = impl.shape(raw)
     new: Any = tuple(shape) if attribute == "shape" else int(shape[0])
-    if isinstance(old, str | bytes) and is_envelope_text(old):
+    if isinstance(old, str | bytes) and is_envelope_raw(old):
         impl.set_attr(raw, attribute, encode_json(new))
     else:  # another writer stored it natively: keep it native
         impl.set_attr(raw, attribute, np.array(new) if attribute == "shape" else np.int64(new))
@@ -89,12 +88,3 @@ def reconcile(h5: H5Backend) -> list[str]:
         apply_fix(h5, stale.path, stale.attribute)
         fixed.append(f"{stale.path}@{stale.attribute}")
     return fixed
-
-
-def is_envelope_text(raw: str | bytes) -> bool:
-    """Whether a stored attribute string is a pymodaq JSON envelope."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    try:
-        return is_envelope(json.loads(text))
-    except (ValueError, RecursionError):
-        return False

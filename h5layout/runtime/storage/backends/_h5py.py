@@ -21,7 +21,7 @@ from h5layout.runtime.storage.backends._base import (
 )
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
 from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
-from h5layout.runtime.storage.probe import probe_file
+from h5layout.runtime.storage.probe import held_open, probe_file
 
 #: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
 _VLEN_STR = {
@@ -151,12 +151,6 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
-def _held_open(path: str) -> bool:
-    from h5layout.runtime.check.repair import _in_use
-
-    return _in_use(path)
-
-
 _F = TypeVar("_F", bound=Callable[..., Any])
 _LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
 
@@ -200,7 +194,7 @@ class H5pyBackend(H5LikeBackend):
             if probe.checksum_ok is False:
                 # A SWMR reader would retry the bad checksum for minutes before failing.
                 raise FileAccessError(f"{path}: cannot open: {probe.problem()}")
-            if probe.truncated and not (probe.swmr_writer and _held_open(path)):
+            if probe.truncated and not (probe.swmr_writer and held_open(path)):
                 # (a live SWMR writer's file may be shorter than its superblock says for a
                 # moment; a file nobody writes is cut short, and SWMR readers would retry)
                 raise FileAccessError(f"{path}: cannot open: {probe.problem()}")

@@ -24,6 +24,7 @@ from h5layout.runtime.storage.backends._base import (
     Backend,
     library_error,
 )
+from h5layout.runtime.storage.backends._tables_safety import tables_hazard
 from h5layout.runtime.storage.probe import probe_file
 
 _COMPLIB = {"gzip": "zlib", "zlib": "zlib", "lzo": "lzo", "bzip2": "bzip2", "blosc": "blosc"}
@@ -189,8 +190,6 @@ def _refuse_unsafe(path: str) -> None:
     if probe.refused_by_plain_readers:
         raise FileAccessError(f"{path}: {probe.writer_left_message(swmr_reader_available=False)}")
     if probe.problem() is None:
-        from h5layout.runtime.storage.backends._tables_safety import tables_hazard
-
         hazard = tables_hazard(path, probe)
         if hazard is not None:
             raise FileAccessError(f"{path}: {hazard}")
@@ -541,3 +540,21 @@ class TablesBackend(Backend):
 
     def vl_append(self, array: Any, row: np.ndarray) -> None:
         array.append(row)
+
+
+def trial_read(path: str) -> None:
+    """Open ``path`` with PyTables and load every node and its attributes: what
+    :mod:`._tables_safety` runs in a child process before the parent opens a suspect file.
+
+    Pickled attributes are refused as in the backend itself: nothing of the file runs.
+    """
+    warnings.simplefilter("ignore")
+    token = _REFUSING.set(True)
+    try:
+        with tables.open_file(path, "r") as f:
+            for node in f.walk_nodes("/"):
+                node._v_attrs._f_list("all")
+    except Exception:  # an error is PyTables' own answer, to be raised in the parent
+        pass
+    finally:
+        _REFUSING.reset(token)

@@ -154,32 +154,9 @@ def _tables_hdf5_older_than_2() -> bool:
 
 _CHILD = """
 import sys
-from h5layout.runtime.storage.backends._tables_safety import trial_read
+from h5layout.runtime.storage.backends._tables import trial_read
 trial_read(sys.argv[1])
 """
-
-
-def trial_read(path: str) -> None:
-    """Open ``path`` with PyTables and load every node and its attributes (in the child).
-
-    Pickled attributes are refused as in the backend itself: nothing of the file runs.
-    """
-    import warnings
-
-    import tables
-
-    from h5layout.runtime.storage.backends import _tables
-
-    warnings.simplefilter("ignore")
-    token = _tables._REFUSING.set(True)
-    try:
-        with tables.open_file(path, "r") as f:
-            for node in f.walk_nodes("/"):
-                node._v_attrs._f_list("all")
-    except Exception:  # an error is PyTables' own answer, to be raised in the parent
-        pass
-    finally:
-        _tables._REFUSING.reset(token)
 
 
 def _child_verdict(path: str) -> str | None:
