@@ -16,7 +16,6 @@ from typing import Final
 
 from numpy import ndarray
 
-from h5layout.runtime import compat
 from h5layout.runtime.check.report import FileReport, Report
 from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.compat import (
@@ -156,83 +155,6 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     "H5Saver",
 )
 
-#: Names a compiled module re-exports unchanged.
-REEXPORTS: tuple[str, ...] = (
-    # the backend facade (it reads no layout: shared, not subclassed)
-    "H5Backend",
-    # enums
-    "DataDim",
-    "DataDistribution",
-    "DataSource",
-    "DataType",
-    "FileType",
-    "GroupType",
-    "SaveType",
-    # data model
-    "Axis",
-    "DataCalculated",
-    "DataFromPlugins",
-    "DataRaw",
-    "DataToExport",
-    "DataWithAxes",
-    # node wrappers
-    "Attributes",
-    "CARRAY",
-    "EARRAY",
-    "GROUP",
-    "Node",
-    "StringARRAY",
-    "VLARRAY",
-    # exceptions
-    "AxisError",
-    "DataDimError",
-    "DataValueError",
-    "FileAccessError",
-    "InvalidDataDimension",
-    "InvalidDataType",
-    "InvalidExport",
-    "InvalidGroupDataType",
-    "InvalidGroupType",
-    "InvalidSave",
-    "InvalidScanType",
-    "LayoutError",
-    "MissingAttributeError",
-    "NodeError",
-    "RuntimeVersionError",
-    "UnsafeContentError",
-    # saving helpers
-    "DataBundle",
-    "backends_available",
-    # SWMR helpers
-    "collect_datasets",
-    "is_file_swmr_active",
-    "open_h5_file_for_reading",
-    "refresh_cached",
-    "refresh_datasets",
-    # module savers
-    "ActuatorSaver",
-    "DetectorEnlargeableSaver",
-    "DetectorExtendedSaver",
-    "DetectorSaver",
-    "LoggerSaver",
-    "ModuleSaver",
-    "ScanSaver",
-    "read_settings",
-    "write_settings",
-    # exporters and the pymodaq_data module-level helpers (``h5layout.runtime.compat``)
-    "ExporterFactory",
-    "H5Exporter",
-    "H5asciiExporter",
-    "H5h5Exporter",
-    "H5npyExporter",
-    "H5txtExporter",
-    "DataManagement",
-    *compat.__all__,
-    # reports of the file checker (``validate``)
-    "FileReport",
-    "Report",
-)
-
 #: Types the annotations of generated methods use (``_rt.ndarray``, ``_rt.datetime``).
 ANNOTATION_TYPES: tuple[type, ...] = (ndarray, datetime)
 
@@ -338,3 +260,21 @@ __all__ = [
     "verify_axis_data_uniformity",
     "write_settings",
 ]
+
+#: Names of this facade a compiled module does not re-export (it uses them itself).
+_FACADE_ONLY = frozenset(
+    {
+        "ANNOTATION_TYPES",
+        "GROUP_RUNTIME_ATTRS",
+        "LAYOUT_BOUND_CLASSES",
+        "REEXPORTS",
+        "RUNTIME_API_VERSION",
+        "LayoutSpec",
+        "validate_file",
+    }
+)
+
+#: Names a compiled module re-exports unchanged: the rest of ``__all__``.
+REEXPORTS: tuple[str, ...] = tuple(
+    name for name in __all__ if name not in _FACADE_ONLY and name not in LAYOUT_BOUND_CLASSES
+)
