@@ -106,8 +106,8 @@ LINE_LENGTH = 100
 
 
 class Ref:
-    """A name of the generated module used as a value (``_ATTRS_1``), or unpacked into a
-    dict (``**_ATTRS_1``) when it is a key of a dict given to :func:`py_compact`."""
+    """A name of the generated module used as a value (``_ATTRS``), or unpacked into a
+    dict (``**_ATTRS``) when it is a key of a dict given to :func:`py_compact`."""
 
     def __init__(self, name: str) -> None:
         if not name.isidentifier():
@@ -195,3 +195,93 @@ def py_compact(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> st
         op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
         return op + "\n" + "\n".join(lines) + "\n" + " " * indent + cl
     return flat
+
+
+_LEAD = "\x00"
+
+
+class _Flow:
+    """The lines :func:`py_flow` builds (the last one is being filled)."""
+
+    def __init__(self, start: int) -> None:
+        self.lines = [_LEAD * start]  # stands for what comes before the value
+
+    def fits(self, text: str) -> bool:
+        return _cols(self.lines[-1]) + _cols(text) <= LINE_LENGTH
+
+    def fresh(self) -> bool:
+        """True when the current line holds only its indentation and brackets."""
+        return not self.lines[-1].strip(" ([{")
+
+    def newline(self, indent: int) -> None:
+        self.lines.append(" " * indent)
+
+    def put(self, value: Any, base: int, tail: str) -> None:
+        """Write ``value`` from the end of the current line (continuation lines indented
+        ``base + 4``), leaving room for ``tail`` after it."""
+        flat = _flat(value)
+        if self.fits(flat + tail):
+            self.lines[-1] += flat
+            return
+        inner = base + 4
+        if isinstance(value, str):
+            self.lines[-1] += "("
+            pieces = _split_words(value, LINE_LENGTH - inner - 1 - _cols(tail))
+            for i, piece in enumerate(pieces):
+                text = py_str(piece) + (")" + tail if i == len(pieces) - 1 else "")
+                if not self.fresh() and not self.fits(" " + text if i else text):
+                    self.newline(inner)
+                self.lines[-1] += (" " if i and not self.fresh() else "") + py_str(piece)
+            self.lines[-1] += ")"
+            return
+        if isinstance(value, dict):
+            items = [
+                (f"**{k.name}", None) if isinstance(k, Ref) else (f"{_flat(k)}: ", v)
+                for k, v in value.items()
+            ]
+            op, cl = "{", "}"
+        elif isinstance(value, list | tuple):
+            items = [("", v) for v in value]
+            op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
+            if isinstance(value, tuple) and len(value) == 1:
+                cl = ",)"
+        else:
+            self.lines[-1] += flat  # a scalar or a name: nothing to cut
+            return
+        self.lines[-1] += op
+        for i, (prefix, item) in enumerate(items):
+            last = i == len(items) - 1
+            after = cl + tail if last else ","
+            text = prefix + ("" if item is None else _flat(item))
+            space = "" if i == 0 else " "
+            if self.fits(space + text + after):
+                self.lines[-1] += space + text
+            elif _cols(" " * inner + text + after) <= LINE_LENGTH or not self.fresh():
+                self.newline(inner)
+                if _cols(" " * inner + text + after) <= LINE_LENGTH or item is None:
+                    self.lines[-1] += text
+                else:
+                    self.lines[-1] += prefix
+                    self.put(item, inner, after)
+            else:  # at the start of a line and too long for one: cut the item itself
+                self.lines[-1] += prefix
+                self.put(item, inner, after)
+            if not last:
+                self.lines[-1] += ","
+        self.lines[-1] += cl
+
+
+def py_flow(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
+    """Source of ``value`` filled into lines of at most :data:`LINE_LENGTH` columns, for
+    tables a reader scans (under ``# fmt: off``: ``ruff format`` would explode them).
+
+    Items follow each other on a line while they fit (``indent`` spaces and ``lead``
+    columns come before the value on its first line, ``tail`` after it on its last);
+    continuation lines are indented four more columns than the line their container
+    opened on; an item too long for a line of its own is cut inside, a string into
+    parenthesised pieces at spaces. ``Ref`` values and keys as in :func:`py_compact`.
+    """
+    flow = _Flow(indent + lead)
+    flow.put(value, indent, tail)
+    flow.lines[0] = flow.lines[0].lstrip(_LEAD)
+    return "\n".join(line.rstrip() for line in flow.lines)
