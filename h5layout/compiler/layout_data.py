@@ -47,12 +47,24 @@ def own_file(spec: LayoutSpec) -> str | None:
     it; None when no location names it."""
     stem = spec.source.rsplit("/", 1)[-1]
     wanted = stem if stem.endswith((".yaml", ".yml")) else f"{stem}.yaml"
-    for node in spec.nodes.values():
-        for location in (node.location, *(a.location for a in node.attrs.values())):
-            file, _ = _file_line(location)
-            if file.rsplit("/", 1)[-1] == wanted:
-                return file
+    for location in _locations(spec):
+        file, _ = _file_line(location)
+        if file.rsplit("/", 1)[-1] == wanted:
+            return file
     return None
+
+
+def _where_changed(node: NodeSpec, mine: str | None) -> str:
+    """The first line of the layout's own file that declares something of ``node`` (its
+    node type, an attribute, a rule), else the node type's declaration."""
+    found: list[tuple[int, str]] = []
+    recorded = node.options.get("locations")
+    rules = recorded.values() if isinstance(recorded, Mapping) else ()
+    for location in (node.location, *(a.location for a in node.attrs.values()), *rules):
+        file, line = _file_line(str(location))
+        if mine is not None and file == mine and line.isdigit():
+            found.append((int(line), location))
+    return min(found)[1] if found else node.location
 
 
 def _naming_text(node: NodeSpec) -> str:
@@ -71,9 +83,10 @@ def _comparable(node: NodeSpec, policy_undeclared: str) -> dict[str, Any]:
     if node.undeclared == policy_undeclared:
         d["undeclared"] = "(policy)"
     options = dict(d.get("options") or {})
+    options.pop("locations", None)  # where its rules were written, not what they say
     if options.get("undeclared_attrs") == policy_undeclared:
         options["undeclared_attrs"] = "(policy)"
-        d["options"] = options
+    d["options"] = options
     attrs = d.get("attrs") or {}
     d["attrs"] = {k: {f: v for f, v in a.items() if f != "location"} for k, a in attrs.items()}
     return d
@@ -85,7 +98,16 @@ def _changes(node: NodeSpec, base: NodeSpec, clean: Any, policies: tuple[str, st
     mine, theirs = _comparable(node, policies[0]), _comparable(base, policies[1])
     out = [
         f
-        for f in ("role", "naming", "match", "children", "undeclared", "array", "options")
+        for f in (
+            "role",
+            "naming",
+            "match",
+            "children",
+            "undeclared",
+            "array",
+            "options",
+            "description",
+        )
         if mine.get(f) != theirs.get(f)
     ]
     new_attrs, old_attrs = mine["attrs"], theirs["attrs"]
@@ -123,7 +145,11 @@ def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> 
     inherited_files: set[str] = set()
     for node in spec.nodes.values():
         file, line = _file_line(node.location)
-        where = f"{file.rsplit('/', 1)[-1]}:{line}" if line else "-"
+        if derived:  # where this layout's own file declares or changes it
+            _file, line = _file_line(_where_changed(node, mine))
+            where = f"{_file.rsplit('/', 1)[-1]}:{line}" if line else "-"
+        else:
+            where = f"{file.rsplit('/', 1)[-1]}:{line}" if line else "-"
         row = _cell(clean(node.name), _NAME_COLS) + _cell(clean(_naming_text(node)), _PATTERN_COLS)
         if not derived:
             own.append(row + where)
@@ -156,7 +182,7 @@ def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> 
         own.append(f"{row}{_cell(where, _WHERE_COLS)}{change}")
     head = "Node types (name, naming, declared at):"
     if derived:
-        head = "Node types this layout declares or changes (name, naming, declared at, what):"
+        head = "Node types this layout declares or changes (name, naming, where, what):"
     lines = [head, ""]
     for row in own:
         lines += textwrap.wrap(

@@ -9,9 +9,9 @@ and an optional reference sensor (CH01); frames are uint16 1024x1280, gzip level
 shuffle; the file is flushed every 10 frames and written in SWMR mode so it can be
 watched live.
 
-Node types this layout declares or changes (name, naming, declared at, what):
+Node types this layout declares or changes (name, naming, where, what):
 
-    raw               RawData                 pymodaq.yaml:97         changes children; attrs
+    raw               RawData                 camera_logger.yaml:22   changes children; attrs
         type, operator
     camera            Camera{index:03d}       camera_logger.yaml:26   new: CLASS, TITLE,
         VERSION, settings, type, exposure, gain

@@ -5,11 +5,11 @@
 
 Test layout with required 'quoted' attributes of many types.
 
-Node types this layout declares or changes (name, naming, declared at, what):
+Node types this layout declares or changes (name, naming, where, what):
 
-    scan              Run{index:04d}          pymodaq.yaml:121        changes naming; options;
-        attrs sample_id, repeats, cooled, positions, mode, id, comment, power
-    detector          Detector{index:03d}     pymodaq.yaml:146        changes attrs serial
+    scan              Run{index:04d}          lab_scan.yaml:10        changes naming; attrs
+        sample_id, repeats, cooled, positions, mode, id, comment, power
+    detector          Detector{index:03d}     lab_scan.yaml:22        changes attrs serial
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 

@@ -7,13 +7,13 @@ Raman/spectroscopy map scans: PyMoDAQ files whose scan groups are called Map000,
 ... and carry the sample, the operator and the sample temperature; spectra and images
 are stored as uint16 or float32, gzip-compressed.
 
-Node types this layout declares or changes (name, naming, declared at, what):
+Node types this layout declares or changes (name, naming, where, what):
 
     raw               RawData                 pymodaq.yaml:97         changes children
-    scan              Map{index:03d}          pymodaq.yaml:121        changes naming; children;
-        options; attrs sample_id, operator, temperature
-    data              Data{index:02d}         pymodaq.yaml:295        changes array; options
-    bkg               Bkg{index:02d}          pymodaq.yaml:307        changes array; options
+    scan              Map{index:03d}          raman_map.yaml:18       changes naming; children;
+        description; attrs sample_id, operator, temperature
+    data              Data{index:02d}         raman_map.yaml:40       changes array
+    bkg               Bkg{index:02d}          raman_map.yaml:44       changes array
 
 Inherited unchanged (from h5layout/layouts/pymodaq.yaml):
 

@@ -8,9 +8,9 @@ savers): a raw group with a logger, incremental scan/detector/actuator groups, d
 and channel groups, data/axis/background/error arrays with the pymodaq JSON attribute
 envelope.
 
-Node types this layout declares or changes (name, naming, declared at, what):
+Node types this layout declares or changes (name, naming, where, what):
 
-    scan              Take{index:02d}         pymodaq.yaml:121        changes naming; options
+    scan              Take{index:02d}         tiny_log.yaml:9         changes naming
 
 Policy: flush_every 5 (was 10)
 
