@@ -1,7 +1,8 @@
-"""Python source for plain values, already in ``ruff format`` style.
+"""Python source for plain values: in ``ruff format`` style (:func:`py_literal`), or filled
+into table rows (:func:`py_flow`, for the data sections ruff is told not to format).
 
-Containers are always exploded one item per line with a trailing comma (ruff keeps such
-"magic trailing commas"), strings use double quotes unless single quotes need fewer
+:func:`py_literal` explodes containers one item per line with a trailing comma (ruff keeps
+such "magic trailing commas"); strings use double quotes unless single quotes need fewer
 escapes (ruff's rule), and every character that is not printable is escaped, so a value
 can never end a literal, a line or a comment early. Output depends on the value alone
 (dict order is kept as given, never hashed), so it is the same under any
@@ -107,7 +108,7 @@ LINE_LENGTH = 100
 
 class Ref:
     """A name of the generated module used as a value (``_ATTRS``), or unpacked into a
-    dict (``**_ATTRS``) when it is a key of a dict given to :func:`py_compact`."""
+    dict (``**_ATTRS``) when it is a key of a dict given to :func:`py_flow`."""
 
     def __init__(self, name: str) -> None:
         if not name.isidentifier():
@@ -151,11 +152,11 @@ def _split_words(text: str, room: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for ch in text:
-        if current and _cols(py_str(current + ch)) > room:
+        while current and _cols(py_str(current + ch)) > room:
             cut = current.rfind(" ") + 1
             if 0 < cut < len(current):
                 pieces.append(current[:cut])
-                current = current[cut:]
+                current = current[cut:]  # checked again: the rest may not fit either
             else:
                 pieces.append(current)
                 current = ""
@@ -164,40 +165,8 @@ def _split_words(text: str, room: int) -> list[str]:
     return pieces
 
 
-def py_compact(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
-    """Source of ``value`` laid out as ``ruff format`` lays it out, as short as it allows.
-
-    A value that fits on its line (``indent`` spaces, ``lead`` columns before it, ``tail``
-    after it) stays on one line; a container that does not is exploded one item per line
-    with a trailing comma; a string that does not becomes parenthesised pieces cut at
-    spaces (implicit concatenation, each piece within the line length). ``Ref`` values
-    are names of the module; a ``Ref`` key of a dict is unpacked (``**name``).
-    """
-    flat = _flat(value)
-    if indent + lead + _cols(flat) + _cols(tail) <= LINE_LENGTH:
-        return flat
-    inner = " " * (indent + 4)
-    if isinstance(value, str):
-        pieces = _split_words(value, LINE_LENGTH - indent - 4)
-        body = "\n".join(f"{inner}{py_str(p)}" for p in pieces)
-        return "(\n" + body + "\n" + " " * indent + ")"
-    if isinstance(value, dict):
-        lines = []
-        for k, v in value.items():
-            if isinstance(k, Ref):
-                lines.append(f"{inner}**{k.name},")
-            else:
-                key = f"{_flat(k)}: "
-                lines.append(f"{inner}{key}{py_compact(v, indent + 4, _cols(key), ',')},")
-        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-    if isinstance(value, list | tuple):
-        lines = [f"{inner}{py_compact(v, indent + 4, 0, ',')}," for v in value]
-        op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
-        return op + "\n" + "\n".join(lines) + "\n" + " " * indent + cl
-    return flat
-
-
 _LEAD = "\x00"
+_UNPACK: Any = object()  # the value of a ``**name`` item
 
 
 class _Flow:
@@ -236,7 +205,7 @@ class _Flow:
             return
         if isinstance(value, dict):
             items = [
-                (f"**{k.name}", None) if isinstance(k, Ref) else (f"{_flat(k)}: ", v)
+                (f"**{k.name}", _UNPACK) if isinstance(k, Ref) else (f"{_flat(k)}: ", v)
                 for k, v in value.items()
             ]
             op, cl = "{", "}"
@@ -252,13 +221,13 @@ class _Flow:
         for i, (prefix, item) in enumerate(items):
             last = i == len(items) - 1
             after = cl + tail if last else ","
-            text = prefix + ("" if item is None else _flat(item))
+            text = prefix + ("" if item is _UNPACK else _flat(item))
             space = "" if i == 0 else " "
             if self.fits(space + text + after):
                 self.lines[-1] += space + text
             elif _cols(" " * inner + text + after) <= LINE_LENGTH or not self.fresh():
                 self.newline(inner)
-                if _cols(" " * inner + text + after) <= LINE_LENGTH or item is None:
+                if _cols(" " * inner + text + after) <= LINE_LENGTH or item is _UNPACK:
                     self.lines[-1] += text
                 else:
                     self.lines[-1] += prefix
@@ -279,7 +248,8 @@ def py_flow(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
     columns come before the value on its first line, ``tail`` after it on its last);
     continuation lines are indented four more columns than the line their container
     opened on; an item too long for a line of its own is cut inside, a string into
-    parenthesised pieces at spaces. ``Ref`` values and keys as in :func:`py_compact`.
+    parenthesised pieces at spaces. ``Ref`` values are names of the module; a ``Ref`` key
+    of a dict is unpacked (``**name``). Same value, same text (no hashing).
     """
     flow = _Flow(indent + lead)
     flow.put(value, indent, tail)
