@@ -1,8 +1,9 @@
 """The resolved form of a layout, as the runtime uses it.
 
-A compiled module carries its layout as plain literals (``LAYOUT``, the output of
-:meth:`LayoutSpec.to_dict`); the runtime turns them back into these frozen dataclasses
-with :meth:`LayoutSpec.from_dict`. Nothing here imports pydantic, YAML or jinja2: this is
+A compiled module carries its layout as plain literals (``LAYOUT``: the form of
+:meth:`LayoutSpec.to_dict` with what repeats written once, see :meth:`LayoutSpec.from_dict`);
+the runtime turns them back into these frozen dataclasses with :meth:`LayoutSpec.from_dict`,
+putting back every default left out. Nothing here imports pydantic, YAML or jinja2: this is
 what savers, loaders and the file checker read, so every decision (names, attribute sets,
 dtypes, storage, policies) is already taken.
 
