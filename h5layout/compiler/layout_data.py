@@ -18,12 +18,12 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from h5layout.compiler.errors import CompileError
 from h5layout.compiler.literals import Ref, py_flow, py_str
 from h5layout.runtime.spec import (
     COMPACT_FORMAT,
     AttrSpec,
     LayoutSpec,
-    NodeBinding,
     NodeSpec,
     attr_key_name,
     location_file,
@@ -305,7 +305,7 @@ def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, s
     for node in spec.nodes.values():
         for name, attr in node.attrs.items():
             if attr.name != name:
-                raise ValueError(f"attribute {name!r} of {node.name!r} is named {attr.name!r}")
+                raise CompileError(f"attribute {name!r} of {node.name!r} is named {attr.name!r}")
             decl = _decl(attr, short)
             ident = _json(decl)
             variants = by_name.setdefault(name, {})
@@ -332,11 +332,11 @@ def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, s
     return table, {i: keys[k] for i, k in of_attr.items()}
 
 
-def _binding(binding: NodeBinding, spec: LayoutSpec) -> str | dict[str, Any]:
-    node = spec.nodes.get(binding.node) if binding.node is not None else None
-    if node is not None and node.naming == binding.naming:
-        return node.name
-    return binding.to_dict()
+def _binding(binding: dict[str, Any], spec: LayoutSpec) -> str | dict[str, Any]:
+    """A binding's plain form, or its node type's name when it only repeats its naming."""
+    node = spec.nodes.get(binding.get("node", ""))
+    naming = {k: v for k, v in binding.items() if k != "node"}
+    return node.name if node is not None and naming == node.naming.to_dict() else binding
 
 
 def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
@@ -370,11 +370,12 @@ def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
     out["attrs"] = table
     out["nodes"] = nodes
     if spec.bindings is not None:
-        b = spec.bindings
-        bindings: dict[str, Any] = {k: _binding(getattr(b, k), spec) for k in b._SINGLE}
-        bindings["groups"] = {k: _binding(v, spec) for k, v in b.groups.items()}
-        bindings["arrays"] = {k: _binding(v, spec) for k, v in b.arrays.items()}
-        out["bindings"] = bindings
+        out["bindings"] = {
+            k: {r: _binding(b, spec) for r, b in v.items()}
+            if k in ("groups", "arrays")
+            else _binding(v, spec)
+            for k, v in spec.bindings.to_dict().items()
+        }
     return out
 
 
@@ -389,16 +390,15 @@ def _table(head: str, rows: Mapping[str, Any]) -> str:
     return "\n".join([*lines, "}"])
 
 
-def layout_data(spec: LayoutSpec, clean: Any) -> tuple[tuple[str, str], ...]:
+def layout_data(spec: LayoutSpec) -> tuple[tuple[str, str], ...]:
     """(comment, statement source) of the module's data section, in order: the attribute
-    table, the node types, then ``LAYOUT`` (``clean`` makes comment text safe)."""
+    table, the node types, then ``LAYOUT`` (every layout text is in a literal)."""
     data = compact_layout(spec)
     attrs, nodes = data.pop("attrs"), data.pop("nodes")
     bindings = data.pop("bindings", None)
     head = {**data, "attrs": Ref("_ATTRS"), "nodes": Ref("_NODES")}
     if bindings is not None:
         head["bindings"] = bindings
-    del clean  # every text below is a literal or fixed
     return (
         (
             "Attribute declarations, each written once, by key: the attribute's name, or "
