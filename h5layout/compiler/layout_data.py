@@ -296,8 +296,8 @@ def _suffixes(decls: list[dict[str, Any]]) -> list[str]:
 
 
 def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
-    """The attribute table (key -> declaration, in first-use order) and the key of every
-    attribute of ``spec`` (by ``id`` of its :class:`AttrSpec`)."""
+    """The attribute table (key -> declaration, in the order of the layout files) and the
+    key of every attribute of ``spec`` (by ``id`` of its :class:`AttrSpec`)."""
     short = {full: name for name, full in short_files(spec).items()}
     by_name: dict[str, dict[str, dict[str, Any]]] = {}  # name -> json -> declaration
     order: list[tuple[str, str]] = []
@@ -318,9 +318,20 @@ def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, s
         suffixes = _suffixes(list(variants.values())) if len(variants) > 1 else [""]
         for ident, suffix in zip(variants, suffixes, strict=True):
             keys[name, ident] = name + suffix
+    # rows in the order of the layout files (first file first), as a reader finds them there
+    files = list(
+        dict.fromkeys(location_file(str(by_name[n][i].get("location", ""))) for n, i in order)
+    )
+
+    def where(item: tuple[str, str]) -> tuple[int, int, int]:
+        parts = str(by_name[item[0]][item[1]].get("location", "")).rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return (files.index(parts[0]), int(parts[1]), int(parts[2]))
+        return (len(files), 0, 0)  # not located: last, in first-use order
+
     used: set[str] = set()
     table: dict[str, dict[str, Any]] = {}
-    for name, ident in order:
+    for name, ident in sorted(order, key=where):
         key, n = keys[name, ident], 1
         while key in used:  # an attribute literally named like another's key
             n += 1
