@@ -3,7 +3,7 @@
 The table (one line per node type: name pattern and where it was declared; for a derived
 layout, what it declares or changes) goes in the module docstring, so it is the first
 thing a reader sees. The data (``LAYOUT``) goes last, in the compact format
-:meth:`~h5layout.runtime.spec.LayoutSpec.from_dict` reads (:func:`compact_layout`):
+:meth:`~h5layout.runtime.layout.spec.LayoutSpec.from_dict` reads (:func:`compact_layout`):
 values equal to their default left out, each attribute declaration written once in a
 table the node types refer to by key, locations with short file names, bindings that
 only repeat a node type's naming written as its name. The tables are filled into lines
@@ -20,7 +20,7 @@ from typing import Any
 
 from h5layout.compiler.errors import CompileError
 from h5layout.compiler.literals import Ref, py_flow, py_str
-from h5layout.runtime.spec import (
+from h5layout.runtime.layout.spec import (
     COMPACT_FORMAT,
     AttrSpec,
     LayoutSpec,
@@ -352,7 +352,7 @@ def _binding(binding: dict[str, Any], spec: LayoutSpec) -> str | dict[str, Any]:
 
 def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
     """``spec`` as the compact data a compiled module carries (format
-    :data:`~h5layout.runtime.spec.COMPACT_FORMAT`); ``LayoutSpec.from_dict`` of it is
+    :data:`~h5layout.runtime.layout.spec.COMPACT_FORMAT`); ``LayoutSpec.from_dict`` of it is
     ``spec`` again."""
     files = short_files(spec)
     short = {full: name for name, full in files.items()}

@@ -18,8 +18,8 @@ from h5layout.compiler.layout_data import compact_layout
 from h5layout.compiler.literals import LINE_LENGTH, py_flow
 from h5layout.compiler.lowering import bind
 from h5layout.compiler.regen import PACKAGE_DIR, targets
-from h5layout.runtime.layout_cache import dumps_layout, loads_layout, parse_module_layout
-from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.layout.cache import dumps_layout, loads_layout, parse_module_layout
+from h5layout.runtime.layout.spec import AttrSpec, LayoutSpec, NodeSpec
 from h5layout.schema import load_layout_spec
 from tests.compiler.test_literals import TRICKY
 
