@@ -16,51 +16,7 @@ from h5layout.cli.main import main
 from h5layout.runtime.errors import FileAccessError
 from h5layout.runtime.tools.copy import CopyError, copy_file
 
-
-def snapshot(path: Path) -> dict[str, tuple[Any, ...]]:
-    """Every node of a file as h5py sees it: attributes (with their HDF5 types), dtype,
-    shape, maxshape, chunks, compression and the data."""
-    out: dict[str, tuple[Any, ...]] = {}
-
-    def attrs(obj: Any) -> dict[str, tuple[str, str]]:
-        return {k: (str(obj.attrs.get_id(k).dtype), repr(obj.attrs[k])) for k in obj.attrs}
-
-    with h5py.File(path, "r") as f:
-        out["/"] = ("group", attrs(f))
-
-        def visit(name: str, obj: Any) -> None:
-            if isinstance(obj, h5py.Group):
-                out[name] = ("group", attrs(obj))
-                return
-            data = obj[()]
-            if data.dtype == object:
-                data = [np.asarray(row).tolist() for row in data]
-            else:
-                data = (data.dtype.str, data.tolist())
-            out[name] = (
-                "array",
-                attrs(obj),
-                str(obj.dtype),
-                obj.shape,
-                obj.maxshape,
-                obj.chunks,
-                obj.compression,
-                obj.compression_opts,
-                repr(data),
-            )
-
-        f.visititems(visit)
-    return out
-
-
-def assert_same(a: Path, b: Path, *, chunks: bool = True) -> None:
-    sa, sb = snapshot(a), snapshot(b)
-    assert sorted(sa) == sorted(sb)
-    for name in sa:
-        x, y = sa[name], sb[name]
-        if not chunks and x[0] == "array":  # neither chunks nor the maxshape they imply
-            x, y = x[:4] + x[6:], y[:4] + y[6:]
-        assert x == y, name
+from ...conftest import assert_same
 
 
 @pytest.mark.parametrize(
