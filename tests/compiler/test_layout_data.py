@@ -21,7 +21,7 @@ from h5layout.compiler.regen import PACKAGE_DIR, targets
 from h5layout.runtime.layout.cache import dumps_layout, loads_layout, parse_module_layout
 from h5layout.runtime.layout.spec import AttrSpec, LayoutSpec, NodeSpec
 from h5layout.schema import load_layout_spec
-from tests.compiler.test_literals import TRICKY
+from tests.compiler.conftest import TRICKY
 
 TARGETS = targets()
 IDS = [Path(path).stem for _source, path in TARGETS]
