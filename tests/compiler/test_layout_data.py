@@ -28,6 +28,7 @@ IDS = [Path(path).stem for _source, path in TARGETS]
 #: layouts round-tripped besides the committed modules' (a lab layout of the lab tests)
 LAB_LAYOUTS = [Path(__file__).resolve().parents[1] / "lab" / "flim_map.yaml"]
 FIRST_SCREEN = 60
+_NONE = object()
 
 
 def compiled_spec(source: str | Path) -> LayoutSpec:
@@ -53,6 +54,15 @@ def test_compact_data_reads_back_to_the_compiled_spec(source: str) -> None:
     # each declaration once: no two keys of the table hold the same declaration
     decls = [repr(sorted(d.items())) for d in data["attrs"].values()]
     assert len(decls) == len(set(decls))
+    # no value equal to its default is written
+    defaults = {"type": "any", "required": False, "encoding": "json", "description": ""}
+    for decl in data["attrs"].values():
+        assert not {k for k, v in defaults.items() if decl.get(k, _NONE) == v}, decl
+    for node in data["nodes"].values():
+        assert "kind" not in node  # every test layout's kind follows from ``array``
+        assert node.get("role") not in ("group", "array")
+        assert node.get("undeclared", "") != "warn" and node.get("description", "x")
+        assert all(node.get(k, "x") for k in ("naming", "match", "children", "options"))
 
 
 @pytest.mark.parametrize(("source", "path"), TARGETS, ids=IDS)
