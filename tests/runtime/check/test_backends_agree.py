@@ -16,7 +16,8 @@ from h5layout.runtime.check.domains import Target, validate_domain
 from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.codec.attrs import encode_json
 
-from .test_validate import GOLDEN_FILES
+from ...conftest import make_crashed_swmr
+from .conftest import GOLDEN_FILES, custom_layout, good_tiny
 
 SCAN = "/RawData/Scan000"
 DTE = "/RawData/Detector000/Data1D/CH00/Data00"
@@ -159,22 +160,20 @@ def test_tables_backend_gives_the_same_findings(golden_dir: Path, tmp_path: Path
 
 
 def test_links_are_reported_alike(tmp_path: Path) -> None:
-    from .test_validate import _custom, _good_tiny
-
-    path = _good_tiny(tmp_path / "links.h5")
+    path = good_tiny(tmp_path / "links.h5")
     with h5py.File(path, "r+") as f:
         f["Run00/soft"] = h5py.SoftLink("/Run00/Axis00")
         f["Run00/ext"] = h5py.ExternalLink("other.h5", "/x")
-    by_h5py = validate_file(path, _custom("warn"))
+    by_h5py = validate_file(path, custom_layout("warn"))
     assert [c for c, _w, _s in by_h5py.codes()] == ["link-not-followed"] * 2
-    assert _findings(validate_file(path, _custom("warn"), backend="tables")) == _findings(by_h5py)
+    assert _findings(validate_file(path, custom_layout("warn"), backend="tables")) == _findings(
+        by_h5py
+    )
 
 
 def test_tables_backend_on_files_pytables_cannot_read(golden_dir: Path, tmp_path: Path) -> None:
     """A SWMR writer's file: h5py validates it as a SWMR reader; PyTables has none and
     says so (same code); a file PyTables would crash on is an unreadable-file finding."""
-    from .test_validate import make_crashed_swmr
-
     path = make_crashed_swmr(golden_dir, tmp_path)
     by_tables = validate_file(path, backend="tables")
     assert by_tables.codes() == [("swmr-writer-open", "/", "error")]

@@ -15,6 +15,8 @@ from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.storage.bookkeeping import find_stale
 from h5layout.runtime.storage.h5backend import H5Backend
 
+from ...conftest import make_crashed_swmr
+
 ROOT = Path(__file__).resolve().parents[3]
 CHECK = ROOT / "h5layout" / "runtime" / "check"
 #: modules outside check/ whose codes end up in findings (value rules shared with savers)
@@ -103,8 +105,6 @@ def test_checker_and_find_stale_agree_on_crashed_files(golden_dir: Path, tmp_pat
     pymodaq SWMR file whose writer died: the checker's bookkeeping findings are exactly
     what ``find_stale`` (SWMR finalisation, ``reconcile``) would fix."""
     from tests.crash.run_crash import CONFIGS, kill_writer
-
-    from .test_validate import make_crashed_swmr
 
     files = [make_crashed_swmr(golden_dir, tmp_path)]
     for cfg in CONFIGS:

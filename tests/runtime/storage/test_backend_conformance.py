@@ -107,7 +107,7 @@ class TestBackendConformance:
 
     # -- metadata walks (what validate reads) ---------------------------------------------
     def test_metadata_walk(self, h5: H5Backend, backend: str) -> None:
-        _populate(h5)
+        populate(h5)
         h5.define_compression("gzip", 4)
         h5.create_carray("/", "Z", obj=np.zeros((50, 4)))
         h5.define_compression(None, 0)
