@@ -31,7 +31,7 @@ empty dict outside writing sessions, and nothing on the append path.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,6 +55,30 @@ PointLog = list[tuple[Any, ...]]
 
 #: attributes whose value a growing array knows better than the file between flushes
 LIVE_ATTRS = frozenset({"shape", "size"})
+
+
+class RowSink(Protocol):
+    """Where a growing array's values go instead of the library's own handle: a backend's
+    background writer (h5pyd: ``BackgroundFlusher``). Blocks are copied when queued."""
+
+    def write(
+        self,
+        raw: Any,
+        start: int,
+        block: np.ndarray,
+        prefix: tuple[int, ...] = (),
+        grow: bool = False,
+        is_axis: bool = False,
+    ) -> None:
+        """Queue ``raw[(*prefix, slice(start, start + len(block)))] = block`` (``grow``:
+        enlarge the array to hold the rows first, and keep ``shape``/``size`` written)."""
+
+    def truncate(self, raw: Any, rows: int) -> None:
+        """Queue cutting an enlargeable array back to ``rows`` rows."""
+
+    def settle(self, raw: Any) -> None:
+        """Wait until everything queued is on the server and make the library's handle
+        of ``raw`` see it (for a read)."""
 
 
 def dataset_key(raw: Any) -> Any:
@@ -94,6 +118,7 @@ class GrowingArray:
         "_raw",
         "_row_bytes",
         "_row_shape",
+        "_sink",
         "capacity",
         "is_axis",
         "rows",
@@ -120,12 +145,28 @@ class GrowingArray:
         self._buf: np.ndarray | None = None
         self._n = 0  # rows in the buffer
         self._buf_rows = 0
+        self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_rows)
 
     @property
     def raw(self) -> Any:
         """The library's dataset."""
         return self._raw
+
+    def set_sink(self, sink: RowSink | None) -> None:
+        """Hand the blocks of rows to ``sink`` (a background writer) instead of the
+        library's handle from now on (None: back to the handle). Rows still buffered are
+        handed over first."""
+        if self._n:
+            self.drain()
+        self._sink = sink
+
+    def settle(self) -> None:
+        """Make the library's handle hold every row appended so far, for a read."""
+        if self._n:
+            self.drain()
+        if self._sink is not None:
+            self._sink.settle(self._raw)
 
     @property
     def row_shape(self) -> tuple[int, ...]:
@@ -177,6 +218,11 @@ class GrowingArray:
             self.rows += n
             self._dirty = True
             return
+        if self._sink is not None:
+            self._write_block(rows)
+            self.rows += n
+            self._dirty = True
+            return
         impl = self._impl
         if not impl.supports_block_growth or swmr:
             if self.capacity > self.rows:
@@ -202,7 +248,9 @@ class GrowingArray:
         impl = self._impl
         start = self.written
         end = start + block.shape[0]
-        if impl.supports_block_growth:
+        if self._sink is not None:  # the worker resizes, writes and keeps ``shape`` right
+            self._sink.write(self._raw, start, block, grow=True, is_axis=self.is_axis)
+        elif impl.supports_block_growth:
             # resize, then write at known rows: a failed write leaves no row counted twice
             impl.resize(self._raw, end)
             impl.write(self._raw, slice(start, end), block)
@@ -229,7 +277,10 @@ class GrowingArray:
             self._n = rows - self.written
         else:
             self._n = 0
-            self._impl.resize(self._raw, rows)
+            if self._sink is not None:
+                self._sink.truncate(self._raw, rows)
+            else:
+                self._impl.resize(self._raw, rows)
             self.written = self.capacity = rows
         self.rows = rows
 
@@ -247,6 +298,9 @@ class GrowingArray:
         they changed."""
         if self._n:
             self.drain()
+        if self._sink is not None:  # the worker writes ``shape``/``size`` at its flush
+            self._dirty = False
+            return
         if self.capacity > self.rows and not swmr:
             self._impl.resize(self._raw, self.rows)
             self.capacity = self.rows
@@ -290,6 +344,7 @@ class PointBlock:
         "_raw",
         "_seen",
         "_signal",
+        "_sink",
         "_start",
         "capacity",
         "is_axis",
@@ -327,6 +382,7 @@ class PointBlock:
         self._n = 0
         self._lead: tuple[int, ...] = ()
         self._start = 0
+        self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_points)
 
     @property
@@ -338,6 +394,20 @@ class PointBlock:
     def pending(self) -> int:
         """Points held and not yet handed to the library."""
         return self._n
+
+    def set_sink(self, sink: RowSink | None) -> None:
+        """Hand the points to ``sink`` (a background writer) instead of the library's
+        handle from now on (None: back to the handle). Held points are handed over first."""
+        if self._n:
+            self.drain()
+        self._sink = sink
+
+    def settle(self) -> None:
+        """Make the library's handle hold every point written so far, for a read."""
+        if self._n:
+            self.drain()
+        if self._sink is not None:
+            self._sink.settle(self._raw)
 
     @property
     def buffer_rows(self) -> int:
@@ -381,12 +451,22 @@ class PointBlock:
         seen = self._seen
         was = bool(seen[index])
         if was or self._fill is None:
+            if self._sink is not None:
+                self._sink.settle(self._raw)  # the cell's value may still be queued
             old = np.array(self._impl.read(self._raw, index), dtype=self._dtype)
         else:
             old = np.full(self._signal, self._fill, dtype=self._dtype)
         self._log.append((self, index, old, was))
         seen[index] = True
-        self._impl.write(self._raw, index, values)
+        self._write_cell(index, values)
+
+    def _write_cell(self, index: tuple[int, ...], values: Any) -> None:
+        sink = self._sink
+        if sink is None:
+            self._impl.write(self._raw, index, values)
+        else:
+            cell = np.asarray(values, dtype=self._dtype).reshape((1, *self._signal))
+            sink.write(self._raw, index[-1], cell, prefix=index[:-1])
 
     def undo(self, record: tuple[Any, ...]) -> None:
         """Undo one :meth:`put` from its ``log`` record."""
@@ -394,7 +474,7 @@ class PointBlock:
             self._n = min(self._n, record[1])
         else:  # written at once: the cell gets its previous value back
             _, index, old, was = record
-            self._impl.write(self._raw, index, old)
+            self._write_cell(index, old)
             self._seen[index] = was
 
     def drain(self) -> None:
@@ -405,7 +485,9 @@ class PointBlock:
         assert self._buf is not None
         sel: tuple[Any, ...] = (*self._lead, slice(self._start, self._start + n))
         self._seen[sel] = True  # first: the cells may differ from the fill value from now on
-        if n == 1:
+        if self._sink is not None:
+            self._sink.write(self._raw, self._start, self._buf[:n], prefix=self._lead)
+        elif n == 1:
             self._impl.write(self._raw, (*self._lead, self._start), self._buf[0])
         else:
             self._impl.write(self._raw, sel, self._buf[:n])

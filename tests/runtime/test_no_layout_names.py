@@ -89,4 +89,3 @@ def test_the_search_finds_what_it_looks_for(tmp_path: Path) -> None:
             or (isinstance(n, ast.Constant) and isinstance(n.value, str))
         ]
         assert any(NAMES.search(v) for v in values), text
-

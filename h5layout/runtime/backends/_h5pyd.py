@@ -42,7 +42,7 @@ from h5layout.runtime.backends._base import (
     VLARRAY_CLASS,
 )
 from h5layout.runtime.backends._h5like import H5LikeBackend
-from h5layout.runtime.backends._h5pyd_background import BackgroundWriter
+from h5layout.runtime.backends._h5pyd_background import BackgroundFlusher, BackgroundWriter
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.spec import Storage
 
@@ -54,6 +54,8 @@ _LOCAL_FILE_KWARGS = ("locking", "libver", "driver", "rdcc_nbytes", "rdcc_nslots
 #: the h5pyd File each open domain was opened as, by ``id()`` of its metadata db: nodes
 #: reach their file without h5pyd's ``node.file`` (a new File object and a request)
 _FILES: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+#: the connection arguments each open domain was opened with (same keys as ``_FILES``)
+_SERVERS: dict[int, dict[str, Any]] = {}
 
 
 def _filters(storage: Storage | None) -> dict[str, Any]:
@@ -300,6 +302,14 @@ class H5pydBackend(H5LikeBackend):
     # send a shrink, which HSDS handles slowly (60-70 ms) and h5pyd flushes at once.
     supports_block_growth = False
 
+    #: whether savers writing a domain hand their flushes to a background worker (their
+    #: own ``background_flush`` setting, when not None, wins); see ``background_flusher``
+    background_flush = False
+    #: blocks and flush marks that may wait for that worker, and their bytes at most
+    #: (beyond either, the saver waits for the worker: memory stays bounded)
+    background_max_pending = 1024
+    background_max_bytes = 64 * 1024 * 1024
+
     def __init__(self) -> None:
         self._server: dict[str, Any] = {}
 
@@ -354,14 +364,17 @@ class H5pydBackend(H5LikeBackend):
             )
         for key in _LOCAL_FILE_KWARGS:
             kwargs.pop(key, None)
-        file = _open_file(str(path), mode, **{**self._server, **kwargs})
+        server = {**self._server, **kwargs}
+        file = _open_file(str(path), mode, **server)
         _FILES[id(file.id.db)] = file
+        _SERVERS[id(file.id.db)] = server
         if file.mode != "r":
             _prepare_writer(file)
         return file
 
     def close(self, file: Any) -> None:
         if file.id:
+            _SERVERS.pop(id(file.id.db), None)
             file.close()
 
     def flush(self, file: Any) -> None:
@@ -544,14 +557,56 @@ class H5pydBackend(H5LikeBackend):
             array[n] = row
 
     def background_writer(
-        self, domain: str, *, max_pending: int = 16, **server: Any
+        self,
+        domain: str,
+        *,
+        max_pending: int = 16,
+        max_bytes: int | None = None,
+        open_in_worker: bool = False,
+        **server: Any,
     ) -> BackgroundWriter:
         """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
         over its own connection (the server of ``set_server``, unless given here).
 
-        The domain is opened here, so a wrong domain or server fails at once."""
+        The domain is opened here, so a wrong domain or server fails at once; with
+        ``open_in_worker`` the worker opens it (the open's round trips do not hold up the
+        caller; its error is raised by the writer's next call)."""
         if max_pending < 1:
             raise ValueError("max_pending must be at least 1")
-        file = _open_file(str(domain), "a", **{**self._server, **server})
-        _prepare_writer(file)
-        return BackgroundWriter(file, max_pending=max_pending, join_rows=_queue_rows)
+        kwargs = {**self._server, **server}
+
+        def open_domain() -> Any:
+            file = _open_file(str(domain), "a", **kwargs)
+            _prepare_writer(file)
+            return file
+
+        if open_in_worker:
+            return BackgroundWriter(
+                None,
+                max_pending=max_pending,
+                max_bytes=max_bytes,
+                join_rows=_queue_rows,
+                open_file=open_domain,
+                domain=str(domain),
+            )
+        return BackgroundWriter(
+            open_domain(), max_pending=max_pending, max_bytes=max_bytes, join_rows=_queue_rows
+        )
+
+    def background_flusher(self, file: Any) -> BackgroundFlusher:
+        """A :class:`BackgroundFlusher` for ``file``, a domain open for writing: a
+        :class:`BackgroundWriter` on a second handle of the same domain and server (opened
+        by its worker) takes the values of the arrays a saver grows, so the saver's
+        flushes do not wait for HTTP. Its queue holds at most
+        :attr:`background_max_pending` items and :attr:`background_max_bytes` bytes."""
+        if file.mode == "r":
+            raise BackendError(f"{file.filename} is open read-only: nothing to flush")
+        server = _SERVERS.get(id(file.id.db), self._server)
+        writer = self.background_writer(
+            str(file.filename),
+            max_pending=self.background_max_pending,
+            max_bytes=self.background_max_bytes,
+            open_in_worker=True,
+            **server,
+        )
+        return BackgroundFlusher(file, writer)
