@@ -459,6 +459,10 @@ class H5SaverLowLevel(H5Backend):
         self._growing = []
         try:
             super().close_file()
+        except Exception:
+            if error is None:
+                raise
+            self._file = None  # the worker's error says why (e.g. the domain is gone)
         finally:
             self._swmr_known = (None, False)
         if error is not None:
