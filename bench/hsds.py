@@ -437,6 +437,48 @@ def background_savers(tmp: Path, n: int) -> list[dict[str, Any]]:
     return rows
 
 
+def run(opts: Any) -> list[Any]:
+    """Scenario J of ``python -m bench.run`` (opt-in: ``--only J``): section 6 on one
+    loopback HSDS server (500 appends with ``--quick``, else 5,000), background flush
+    against local h5py per append/point; skipped when hsds or h5pyd is not installed."""
+    from bench.common import Result, has_module, skipped
+
+    missing = [m for m in ("hsds", "h5pyd") if not has_module(m)]
+    if missing:
+        return [skipped("J", f"{' and '.join(missing)} not installed (pip install hsds h5pyd)")]
+    n = 500 if opts.quick else 5000
+    server = start_hsds(opts.workdir / "hsds", dn_count=1)
+    try:
+        create_folder(server, TEST_FOLDER)
+        _set_env(server)
+        rows = background_savers(opts.workdir, n)
+    finally:
+        stop_hsds(server)
+    results = []
+    for row in rows:
+        kind, every = row["kind"], row["flush_every"]
+        key = "loop_ms" if kind == "logger" else "ms"
+        what = f"{n} appends" if kind == "logger" else "20x20 add_data mean"
+        for label in ("background", "foreground"):
+            results.append(
+                Result(
+                    "J",
+                    "h5pyd",
+                    f"{kind} on HSDS, {label} flush every {every}",
+                    "ms",
+                    row[f"{label}_{key}"],
+                    raw=row[f"local_{key}"],
+                    note=f"{what}; raw = the same saver on local h5py"
+                    + (
+                        f"; close {row[f'{label}_close_ms']:.3f} ms/append"
+                        if kind == "logger"
+                        else ""
+                    ),
+                )
+            )
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.hsds")
     p.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import compile_, frame, highrate, inspect_, load, logging_, scan, validate_
+from bench import compile_, frame, highrate, hsds, inspect_, load, logging_, scan, validate_
 from bench.common import FLUSH_EVERY, Options, Result, format_table, skipped, write_json
 
 #: scenario letter → its module's run function (D and E share one module: both read A's file)
@@ -28,7 +28,10 @@ SCENARIOS: dict[str, Callable[[Options], list[Result]]] = {
     "G": compile_.run,
     "H": inspect_.run,
     "I": highrate.run,
+    "J": hsds.run,
 }
+#: scenarios run only when named in ``--only`` (J starts an HSDS server: pip install hsds h5pyd)
+OPT_IN = {"J"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         opts = Options(args.quick, backends, Path(tmp), pymodaq=not args.no_pymodaq)
         for key, fn in SCENARIOS.items():
             if only and not (set(key) & only):
+                continue
+            if key in OPT_IN and not (set(key) & only):
                 continue
             t0 = time.perf_counter()
             print(f"scenario {key} ...", file=sys.stderr, flush=True)
