@@ -468,13 +468,18 @@ class H5SaverLowLevel(H5Backend):
         if error is not None:
             raise error
 
-    def flush(self) -> None:
-        """Sync bookkeeping and flush; fsync when the layout asks for durable flushes."""
+    def flush(self, wait: bool = False) -> None:
+        """Sync bookkeeping and flush; fsync when the layout asks for durable flushes.
+
+        With a background writer (:meth:`set_background_flush`) the flush returns once
+        the rows are queued for it; ``wait=True`` returns once they are on the server (as
+        a flush without background writer does), for a writer whose readers are told.
+        """
         if self._growing and self.isopen():
             self.sync_bookkeeping()
         bg = self._bg
         if bg is not None:
-            bg.flush()  # main handle's changes (if any), then a mark for the worker
+            bg.flush(wait)  # main handle's changes (if any), then a mark for the worker
             return
         super().flush()
         if self._fsync and self.isopen() and self._impl.local_files:

@@ -212,7 +212,9 @@ def test_deleted_domain_surfaces_at_next_point_and_at_close(
     enl = DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
     for k in range(5):
         enl.add_data(logger, _row(k), axis_values=[float(k)])
-    saver.background_flusher.writer.flush(wait=True)  # the first rows are on the server
+    saver.flush(wait=True)  # the first rows are on the server
+    with h5pyd.File(hsds_domain, "r", **hsds_server.h5pyd_kwargs) as f:
+        assert f["/RawData/Detector000/NavAxes/Axis00"].shape == (5,)
     folder, name = hsds_domain.rsplit("/", 1)
     with h5pyd.Folder(folder + "/", mode="a", **hsds_server.h5pyd_kwargs) as parent:
         del parent[name]

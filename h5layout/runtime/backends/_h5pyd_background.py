@@ -388,13 +388,13 @@ class BackgroundFlusher:
         self.writer.flush(wait=True)
         raw.refresh()
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = False) -> None:
         """A saver's flush: the main handle's changes (when it has any), then a flush
-        mark for the worker; returns without waiting for the worker. Raises the worker's
-        error first."""
+        mark for the worker; returns without waiting for the worker unless ``wait``.
+        Raises the worker's error first."""
         self.writer.check()
         self.publish()
-        self.writer.flush()
+        self.writer.flush(wait)
 
     def close(self) -> None:
         """Publish, wait until every queued block is on the server, close the worker's
