@@ -227,3 +227,45 @@ def test_deleted_domain_surfaces_at_next_point_and_at_close(
     with pytest.raises(BackendError, match="in the background failed"):
         saver.close_file()
     assert not saver.isopen()
+
+
+def test_switched_on_and_off_during_a_session(hsds_server: HsdsServer, hsds_domain: str) -> None:
+    """Rows before, during and after the background writer land in order, and the main
+    handle's view is the server's again once it is switched off."""
+    saver = H5SaverLowLevel(save_type="scan", backend="h5pyd")
+    saver.init_file(hsds_domain, new_file=True)
+    saver.set_swmr_flush_interval(4)
+    logger = saver.add_det_group(saver.raw_group, "logger")
+    enl = DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
+    k = 0
+    for state in (None, True, False):
+        if state is not None:
+            saver.set_background_flush(state)
+        assert (saver.background_flusher is not None) is bool(state)
+        for _ in range(6):
+            enl.add_data(logger, _row(k), axis_values=[float(k)])
+            k += 1
+    axis = saver.get_node("/RawData/Detector000/NavAxes/Axis00")
+    np.testing.assert_array_equal(axis.read(), np.arange(18.0))
+    saver.close_file()
+    with h5pyd.File(hsds_domain, "r", **hsds_server.h5pyd_kwargs) as f:
+        np.testing.assert_array_equal(
+            f["/RawData/Detector000/NavAxes/Axis00"][...], np.arange(18.0)
+        )
+        assert '"18"' in f["/RawData/Detector000/NavAxes/Axis00"].attrs["size"]
+
+
+def test_read_through_the_api_with_a_resize_pending(hsds_domain: str) -> None:
+    """Without background writer too: reading an array whose rows (and resize) are still
+    in h5pyd's client sends them first (h5pyd alone asks the server for rows it does not
+    have yet and fails)."""
+    saver = H5SaverLowLevel(save_type="scan", backend="h5pyd")
+    saver.init_file(hsds_domain, new_file=True)
+    saver.set_swmr_flush_interval(4)
+    logger = saver.add_det_group(saver.raw_group, "logger")
+    enl = DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
+    for k in range(6):  # a flush after 4 rows, 2 rows pending
+        enl.add_data(logger, _row(k), axis_values=[float(k)])
+    axis = saver.get_node("/RawData/Detector000/NavAxes/Axis00")
+    np.testing.assert_array_equal(axis.read(), np.arange(6.0))
+    saver.close_file()

@@ -510,6 +510,11 @@ class H5pydBackend(H5LikeBackend):
         return tuple(array.chunks) if array.chunks is not None else None
 
     def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+        db = array.id.db
+        if array.id.uuid in db.resized_datasets:
+            # h5pyd reads the rows it does not hold from the server with the client's
+            # shape, which the server does not have yet: send the resize (and rows) first
+            db.flush()
         base = _vlen_base(array.dtype)
         if base is not None:
             if array.shape == (0,) and selection is Ellipsis:
