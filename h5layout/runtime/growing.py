@@ -27,6 +27,11 @@ and the node wrappers consult it: ``node.attrs['shape']``, ``size``, ``node.shap
 ``node.read()`` report the rows written so far (without reserved rows) at every moment; a
 read first writes the rows still buffered. The check costs one truthiness test of an
 empty dict outside writing sessions, and nothing on the append path.
+
+With a :class:`RowSink` (a backend's background writer: h5pyd's, opt-in through the saver's
+``background_flush``) the blocks go to the sink instead of the library's handle: one check
+per block, none per row. The counts here stay the truth until the sink has sent them; a
+read through the API first waits for the sink (:meth:`GrowingArray.settle`).
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ Errors of the worker (HTTP errors of the server, a missing array...) are raised 
 and by every later one, ``close`` included; the blocks queued after the failure are not
 written and the error says how many rows that is. :meth:`BackgroundWriter.close` (and
 ``flush(wait=True)``) waits until every queued block is on the server.
+
+:class:`BackgroundFlusher` puts a writing saver's flushes on such a writer (the saver's
+``background_flush``): the arrays the saver grows are written by the worker only, by their
+HSDS id; everything else stays on the saver's own handle, flushed on the acquisition thread
+only when it holds changes.
 """
 
 from __future__ import annotations
