@@ -58,7 +58,7 @@ def _set_env(server: Any) -> None:
     os.environ["HS_ENDPOINT"] = server.endpoint
     os.environ["HS_USERNAME"] = server.username
     os.environ["HS_PASSWORD"] = server.password
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     get_backend("h5pyd").set_server(**server.h5pyd_kwargs)  # type: ignore[attr-defined]
 
@@ -66,7 +66,7 @@ def _set_env(server: Any) -> None:
 # -- 1. logger appends ------------------------------------------------------------------
 def _background(enabled: bool) -> Any:
     """Set the h5pyd backend's ``background_flush`` default; returns the previous one."""
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     backend = get_backend("h5pyd")
     saved = backend.background_flush  # type: ignore[attr-defined]
@@ -242,7 +242,7 @@ def writers(server: Any, count: int, points: int, flush_every: int) -> dict[str,
 def copy_figures(server: Any, tmp: Path, mbytes: int) -> dict[str, float]:
     import h5pyd
 
-    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.tools.copy import copy_file
 
     src = tmp / "big.h5"
     rows = mbytes * 1_000_000 // (8 * 1000)
@@ -360,7 +360,7 @@ def background_writer_figures(server: Any, tmp: Path, n: int, flush_every: int) 
     checks the values on the server after close."""
     import h5pyd
 
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     def create(f: Any) -> dict[str, Any]:
         return {

@@ -20,8 +20,8 @@ NAME = "H inspect/copy"
 def inspect_tree(path: object, full: bool = False) -> float:
     """``load_tree`` as ``h5layout inspect FILE`` calls it (the detected layout; ``full``:
     every attribute, as ``--attrs``/``--json``)."""
-    from h5layout.runtime.registry import find_layout_spec
-    from h5layout.runtime.tree import load_tree
+    from h5layout.runtime.check.detect import find_layout_spec
+    from h5layout.runtime.tools.tree import load_tree
 
     t0 = now()
     tree = load_tree(str(path), layout=find_layout_spec(file=str(path)), full=full)
@@ -32,7 +32,7 @@ def inspect_tree(path: object, full: bool = False) -> float:
 
 def read_shown_attrs(path: Path) -> float:
     """A raw h5py walk (``visititems``) reading the attributes a plain tree reads."""
-    from h5layout.runtime.tree import SUMMARY_ATTRS
+    from h5layout.runtime.tools.tree import SUMMARY_ATTRS
 
     t0 = now()
     with h5py.File(path, "r") as f:
@@ -61,7 +61,7 @@ def _data_file(path: Path, megabytes: int) -> int:
 
 def copy_h5layout(src: Path, dst: Path, backend: str) -> float:
     """``h5layout copy`` without the validation (the copy itself)."""
-    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.tools.copy import copy_file
 
     dst.unlink(missing_ok=True)
     t0 = now()

@@ -30,6 +30,6 @@ def golden_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _h5layout_data_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loaders return h5layout's data model in the tests, which compare what they load with
-    h5layout objects; the tests of the other choices (``tests/runtime/test_datamodel.py``,
+    h5layout objects; the tests of the other choices (``tests/runtime/model/test_datamodel.py``,
     ``test_dropin_*``) change or remove the variable themselves."""
     monkeypatch.setenv("H5LAYOUT_DATA_MODEL", "h5layout")

@@ -3,7 +3,7 @@
 Public API:
 
 * :func:`load_layout_spec` — check a layout and lower it into the runtime's
-  :class:`~h5layout.runtime.spec.LayoutSpec`;
+  :class:`~h5layout.runtime.layout.spec.LayoutSpec`;
 * :func:`load_layout_model` — the checked pydantic model (:class:`~h5layout.schema.models.Layout`);
 * :func:`check_layout` — every problem of a layout, as a list.
 """

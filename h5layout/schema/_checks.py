@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from h5layout.runtime.enums import DataType, GroupType
-from h5layout.runtime.patterns import PatternError, compile_pattern
-from h5layout.runtime.spec import ATTR_TYPES
+from h5layout.runtime.layout.patterns import PatternError, compile_pattern
+from h5layout.runtime.layout.spec import ATTR_TYPES
+from h5layout.runtime.model.enums import DataType, GroupType
 from h5layout.schema._yaml import Path_
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
@@ -135,7 +135,7 @@ NESTED_QUANTIFIERS = (
 def pattern_problem(pattern: str) -> str | None:
     """Why ``pattern`` cannot be an attribute's ``pattern`` rule, or None.
 
-    Rules are matched with RE2 (linear time, :mod:`h5layout.runtime.patterns`); on top of
+    Rules are matched with RE2 (linear time, :mod:`h5layout.runtime.layout.patterns`); on top of
     what RE2 refuses, nested quantifiers are refused too, so that a layout's patterns stay
     safe in every engine that reads the layout (JSON Schema validators backtrack).
     """

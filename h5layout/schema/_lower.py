@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from h5layout.runtime import spec as rt
+from h5layout.runtime.layout import spec as rt
 from h5layout.schema import models as m
 
 #: Gives the "file:line:col" string of a path of the merged document.

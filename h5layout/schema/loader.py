@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from h5layout.runtime.errors import LayoutSpecError, Problem
-from h5layout.runtime.spec import ATTR_TYPES, LayoutSpec
+from h5layout.runtime.layout.spec import ATTR_TYPES, LayoutSpec
 from h5layout.schema import models as m
 from h5layout.schema._checks import Checker, hint
 from h5layout.schema._lower import lower

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from h5layout.runtime.enums import DTYPE_NAMES
-from h5layout.runtime.spec import (
+from h5layout.runtime.layout.spec import (
     ARRAY_KINDS,
     ARRAY_ROLES,
     ATTR_ENCODINGS,
@@ -21,6 +20,7 @@ from h5layout.runtime.spec import (
     GROUP_ROLES,
     UNDECLARED_POLICIES,
 )
+from h5layout.runtime.model.enums import DTYPE_NAMES
 
 #: HDF5 datasets have at most 32 dimensions (H5S_MAX_RANK).
 MAX_RANK = 32

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from h5layout.runtime.h5backend import H5Backend
+from h5layout.runtime.storage.h5backend import H5Backend
 
 BACKENDS = ("h5py", "tables")
 
