@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from h5layout.runtime.storage.backends import get_backend
+from h5layout.runtime.errors import BackendError, LayoutError
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.save.dte import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
 )
-from h5layout.runtime.errors import BackendError, LayoutError
+from h5layout.runtime.storage.backends import get_backend
 from h5layout.runtime.storage.growing import GrowingArray
 from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
