@@ -253,9 +253,10 @@ class LowLevelAccess:
 
     def flush(
         self,
+        wait: bool = False,
     ) -> None:
         """Forwarded to ``H5SaverLowLevel.flush``."""
-        return self._h5saver.flush()
+        return self._h5saver.flush(wait)
 
     def get_attr(self, node: Any, attr_name: str | None = None) -> Any:
         """Forwarded to ``H5SaverLowLevel.get_attr``."""
@@ -483,6 +484,20 @@ class LowLevelAccess:
     def bindings(self) -> Bindings:
         """The low-level saver's ``bindings``."""
         return self._h5saver.bindings
+
+    @property
+    def background_flush(self) -> bool | None:
+        """The low-level saver's ``background_flush``."""
+        return self._h5saver.background_flush
+
+    @property
+    def background_flusher(self) -> Any:
+        """The low-level saver's ``background_flusher``."""
+        return self._h5saver.background_flusher
+
+    def set_background_flush(self, enabled: bool | None = True) -> None:
+        """Forwarded to ``H5SaverLowLevel.set_background_flush``."""
+        return self._h5saver.set_background_flush(enabled)
 
     @property
     def current_group(self) -> GROUP | None:
