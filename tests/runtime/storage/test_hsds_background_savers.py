@@ -269,3 +269,24 @@ def test_read_through_the_api_with_a_resize_pending(hsds_domain: str) -> None:
     axis = saver.get_node("/RawData/Detector000/NavAxes/Axis00")
     np.testing.assert_array_equal(axis.read(), np.arange(6.0))
     saver.close_file()
+
+
+def test_reader_reads_an_array_another_writer_grew(
+    hsds_server: HsdsServer, hsds_domain: str
+) -> None:
+    """A reader's handle knows the shape it opened with; the writer grows the array (as a
+    background writer does at any time): a read of the whole array gets the server's."""
+    with h5pyd.File(hsds_domain, "w", **hsds_server.h5pyd_kwargs) as f:
+        f.create_dataset("v", data=np.arange(5.0), maxshape=(None,), chunks=(64,))
+    reader = H5Backend("h5pyd")
+    reader.open_file(hsds_domain, "r")
+    try:
+        node = reader.get_node("/v")
+        assert node.shape == (5,)
+        with h5pyd.File(hsds_domain, "a", **hsds_server.h5pyd_kwargs) as f:
+            f["v"].resize(9, axis=0)
+            f["v"][5:9] = np.arange(5.0, 9.0)
+        np.testing.assert_array_equal(node.read(), np.arange(9.0))
+        np.testing.assert_array_equal(node[:5], np.arange(5.0))
+    finally:
+        reader.close_file()

@@ -528,7 +528,14 @@ class H5pydBackend(H5LikeBackend):
             return _vlen_row(rows, base)
         if array.shape == () or (array.size == 0 and selection is Ellipsis):
             return array[()]
-        return array[selection]
+        try:
+            return array[selection]
+        except ValueError:
+            # Another writer grew the array since this handle read its shape: h5pyd asks
+            # for a selection covering the whole shape it knows as "everything", and the
+            # server answers with its larger array. Read the shape again and retry once.
+            array.refresh()
+            return array[selection]
 
     def write(self, array: Any, selection: Any, value: Any) -> None:
         if type(selection) is int and isinstance(value, np.ndarray | np.generic):
