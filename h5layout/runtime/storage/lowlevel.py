@@ -440,23 +440,37 @@ class H5SaverLowLevel(H5Backend):
     def close_file(self) -> None:
         """Sync bookkeeping, flush and close. With a background writer, wait until every
         queued block is on the server; its error is raised after the file is closed."""
-        error: BaseException | None = None
-        try:
-            if self._growing and self.isopen():
-                self.sync_bookkeeping()
-        except BaseException as exc:
-            error = exc
-        bg, self._bg = self._bg, None
-        if bg is not None:
-            try:
-                bg.close()
-            except BaseException as exc:
-                error = error or exc
+        if self._bg is not None:
+            self._close_background_file()
+            return
+        if self._growing and self.isopen():
+            self.sync_bookkeeping()
+        self._forget_growing()
+        super().close_file()
+        self._swmr_known = (None, False)
+
+    def _forget_growing(self) -> None:
         for array in self._growing:
             key = dataset_key(array.raw)
             if PENDING.get(key) is array:
                 del PENDING[key]
         self._growing = []
+
+    def _close_background_file(self) -> None:
+        """close_file with a background writer: the file is closed whatever happens (the
+        worker's thread and handle end with it), then the first error is raised."""
+        error: BaseException | None = None
+        try:
+            if self._growing and self.isopen():
+                self.sync_bookkeeping()  # the last blocks, to the worker
+        except BaseException as exc:
+            error = exc
+        bg, self._bg = self._bg, None
+        try:
+            bg.close()  # waits until every queued block is on the server
+        except BaseException as exc:
+            error = error or exc
+        self._forget_growing()
         try:
             super().close_file()
         except Exception:
