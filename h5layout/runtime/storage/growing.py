@@ -113,6 +113,7 @@ class GrowingArray:
     """
 
     __slots__ = (
+        "_asked",
         "_block",
         "_buf",
         "_buf_rows",
@@ -150,6 +151,7 @@ class GrowingArray:
         self._buf: np.ndarray | None = None
         self._n = 0  # rows in the buffer
         self._buf_rows = 0
+        self._asked = 0
         self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_rows)
 
@@ -161,10 +163,16 @@ class GrowingArray:
     def set_sink(self, sink: RowSink | None) -> None:
         """Hand the blocks of rows to ``sink`` (a background writer) instead of the
         library's handle from now on (None: back to the handle). Rows still buffered are
-        handed over first."""
+        handed over first.
+
+        With a sink, a buffer of a single row is kept too: the buffer is handed over
+        before the next point's row joins it, so a point reaches the sink only complete
+        (a row bigger than the buffer's bound still goes at once; a refused one is then
+        cut off again, see :meth:`rollback`)."""
         if self._n:
             self.drain()
         self._sink = sink
+        self.set_buffer_rows(self._asked)
 
     def settle(self) -> None:
         """Make the library's handle hold every row appended so far, for a read."""
@@ -193,8 +201,10 @@ class GrowingArray:
         0 writes every row at once. Rows already buffered are written first."""
         if self._n:
             self.drain()
+        self._asked = int(rows)
         rows = min(max(int(rows), 0), BUFFER_BYTES // self._row_bytes)
-        self._buf_rows = rows if rows >= MIN_BUFFER_ROWS else 0
+        least = 1 if self._sink is not None else MIN_BUFFER_ROWS
+        self._buf_rows = rows if rows >= least else 0
         self._buf = None  # allocated at the first row
 
     def append(self, rows: np.ndarray, swmr: bool = False) -> None:
@@ -336,6 +346,7 @@ class PointBlock:
     """
 
     __slots__ = (
+        "_asked",
         "_buf",
         "_cap",
         "_dtype",
@@ -387,6 +398,7 @@ class PointBlock:
         self._n = 0
         self._lead: tuple[int, ...] = ()
         self._start = 0
+        self._asked = 0
         self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_points)
 
@@ -402,10 +414,12 @@ class PointBlock:
 
     def set_sink(self, sink: RowSink | None) -> None:
         """Hand the points to ``sink`` (a background writer) instead of the library's
-        handle from now on (None: back to the handle). Held points are handed over first."""
+        handle from now on (None: back to the handle). Held points are handed over first.
+        With a sink a single point is held too, so points reach it only complete."""
         if self._n:
             self.drain()
         self._sink = sink
+        self.set_buffer_rows(self._asked)
 
     def settle(self) -> None:
         """Make the library's handle hold every point written so far, for a read."""
@@ -424,8 +438,10 @@ class PointBlock:
         :data:`BUFFER_BYTES`); 0 writes every point at once."""
         if self._n:
             self.drain()
+        self._asked = int(rows)
         cap = min(max(int(rows), 0), self._last, BUFFER_BYTES // self._point_bytes)
-        self._cap = cap if cap >= MIN_BUFFER_ROWS else 0
+        least = 1 if self._sink is not None else MIN_BUFFER_ROWS
+        self._cap = cap if cap >= least else 0
         self._buf = None
 
     def put(self, index: tuple[int, ...], values: np.ndarray) -> None:

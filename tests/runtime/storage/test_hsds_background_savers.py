@@ -160,7 +160,7 @@ def test_scan_and_logger_equal_local_h5py(
 
 class _InterruptSecondAppend:
     """Raise KeyboardInterrupt (a Ctrl-C) on entering GrowingArray.append for the
-    second array of a row: the first array's row is then already with the worker."""
+    second array of a row: the first array holds the row already."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -173,11 +173,13 @@ class _InterruptSecondAppend:
         return None
 
 
-def test_row_refused_after_hand_over_is_cut_off(hsds_server: HsdsServer, hsds_domain: str) -> None:
+def test_row_interrupted_between_arrays_never_reaches_the_server(
+    hsds_server: HsdsServer, hsds_domain: str
+) -> None:
     saver = H5SaverLowLevel(save_type="scan", backend="h5pyd")
     saver.set_background_flush(True)
     saver.init_file(hsds_domain, new_file=True)
-    saver.set_swmr_flush_interval(2)  # too few rows to buffer: each row is handed over at once
+    saver.set_swmr_flush_interval(2)  # with a worker even 2 rows are buffered
     logger = saver.add_det_group(saver.raw_group, "logger")
     enl = DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
     for k in range(3):
@@ -199,6 +201,31 @@ def test_row_refused_after_hand_over_is_cut_off(hsds_server: HsdsServer, hsds_do
         axis = f["/RawData/Detector000/NavAxes/Axis00"]
         np.testing.assert_array_equal(axis[...], np.arange(4.0))
         assert '"(4, 8)"' in data.attrs["shape"] and '"4"' in axis.attrs["size"]
+
+
+def test_rows_handed_over_then_refused_are_cut_off(
+    hsds_server: HsdsServer, hsds_domain: str
+) -> None:
+    """Rows too big for a buffer go to the worker at once; a refused point's rows are then
+    cut off by a truncation queued after them: neither the values nor ``shape`` keep them."""
+    saver = H5SaverLowLevel(save_type="scan", backend="h5pyd")
+    saver.set_background_flush(True)
+    saver.init_file(hsds_domain, new_file=True)
+    node = saver.create_earray("/", "v", np.float64, (3,))
+    array = saver.register_growing(GrowingArray(saver.backend_impl, node.node))
+    array.set_buffer_rows(0)  # as for rows beyond the buffer's bound: written at once
+    rows = np.arange(24.0).reshape(8, 3)
+    array.append(rows[:5])
+    saver.flush()
+    mark = saver.mark_rows()
+    array.append(rows[5:7])  # a point, refused after its rows were handed over
+    saver.rollback_rows(mark)
+    array.append(rows[7:])
+    assert node.shape == (6, 3) and node.attrs["shape"] == (6, 3)
+    saver.close_file()
+    with h5pyd.File(hsds_domain, "r", **hsds_server.h5pyd_kwargs) as f:
+        np.testing.assert_array_equal(f["v"][...], np.concatenate([rows[:5], rows[7:]]))
+        assert '"(6, 3)"' in f["v"].attrs["shape"]
 
 
 def test_deleted_domain_surfaces_at_next_point_and_at_close(
