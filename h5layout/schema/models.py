@@ -2,7 +2,7 @@
 
 These models describe what a layout file may say once ``extends``/``include`` are
 resolved. They are frozen; checks a model cannot express (references between node types,
-regexes, values fitting their declared type ...) live in :mod:`h5layout.schema._checks`.
+regexes, values fitting their declared type ...) live in :mod:`h5layout.schema.checks`.
 The JSON Schema shipped in ``layout.schema.json`` is generated from :class:`Layout`.
 """
 

@@ -14,7 +14,7 @@ import pytest
 from h5layout.cli.main import main
 from h5layout.runtime.check.domains import DomainURLError, parse_target
 
-from ..runtime.tools.test_copy import assert_same
+from ..conftest import assert_same
 
 
 @pytest.fixture

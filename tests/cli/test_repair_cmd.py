@@ -19,7 +19,8 @@ from h5layout.runtime.check.repair import (
 from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.codec.attrs import encode_json, read_attr
 from h5layout.runtime.storage.probe import probe_file
-from tests.runtime.check.test_validate import make_crashed_swmr
+
+from ..conftest import make_crashed_swmr
 
 _HOLD = """
 import sys, time

@@ -18,7 +18,8 @@ from h5layout.pymodaq import (
     H5SaverLowLevel,
 )
 from h5layout.runtime.codec.attrs import read_attr
-from tests.runtime.codec.test_settings_xml import check_parameter_xml
+
+from ..conftest import check_parameter_xml
 
 
 def _settings_attrs(path: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ from h5layout.runtime.layout.patterns import (
     compile_pattern,
     search,
 )
-from h5layout.schema._checks import NESTED_QUANTIFIERS, pattern_problem
+from h5layout.schema.checks import NESTED_QUANTIFIERS, pattern_problem
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.codec.attrs import encode_json
 from h5layout.runtime.layout.spec import LayoutSpec
 
+from ...conftest import make_crashed_swmr
+
 GOLDEN_FILES = (
     "dte_basic_h5py.h5",
     "dte_basic_tables.h5",
@@ -419,26 +421,6 @@ def test_unknown_layout(tmp_path: Path) -> None:
         f.attrs["h5layout_layout"] = "no_such_layout_anywhere"
     report = validate_file(path)
     assert report.codes() == [("unknown-layout", "/@h5layout_layout", "error")]
-
-
-_SWMR_WRITER = """
-import os, sys
-import h5py, numpy as np
-from h5layout.runtime.codec.attrs import encode_json
-f = h5py.File(sys.argv[1], "r+", libver="latest")
-f.attrs["swmr_active"] = np.bool_(True)
-f["/RawData/Logger"].attrs["shape"] = encode_json((3,))
-f.swmr_mode = True
-f.flush()
-os._exit(0)  # a crash: nothing closed, consistency flags left set
-"""
-
-
-def make_crashed_swmr(golden_dir: Path, tmp_path: Path) -> Path:
-    """A copy of a pymodaq SWMR file whose writer died without closing it."""
-    path = _copy(golden_dir, "scan2d_swmr_finalized_h5py.h5", tmp_path)
-    subprocess.run([sys.executable, "-c", _SWMR_WRITER, str(path)], check=True, timeout=60)
-    return path
 
 
 def test_crashed_swmr_writer(golden_dir: Path, tmp_path: Path) -> None:

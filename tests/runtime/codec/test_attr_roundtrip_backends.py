@@ -10,45 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from h5layout.runtime.storage.h5backend import H5Backend
 
-from ..conftest import BACKENDS, values_equal
-
-_scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
-)
-_numpy_scalars = st.one_of(
-    st.integers(-(2**63), 2**63 - 1).map(np.int64),
-    st.integers(-(2**31), 2**31 - 1).map(np.int32),
-    st.integers(0, 255).map(np.uint8),
-    st.floats(allow_nan=False).map(np.float64),
-    st.floats(width=32, allow_nan=False).map(np.float32),
-    st.booleans().map(np.bool_),
-)
-# numpy prints float arrays with 8 digits, so arrays hold exactly printable values.
-_numpy_arrays = st.one_of(
-    st.lists(st.integers(-(2**40), 2**40), max_size=8).map(lambda v: np.array(v, dtype=np.int64)),
-    st.lists(st.integers(-1000, 1000), min_size=1, max_size=8).map(
-        lambda v: np.array(v, dtype=np.float64) / 4
-    ),
-    st.lists(st.booleans(), min_size=1, max_size=5).map(np.array),
-)
-_values = st.recursive(
-    st.one_of(_scalars, _numpy_scalars),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.lists(inner, max_size=4).map(tuple),
-        st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    ),
-    max_leaves=10,
-)
-_top = st.one_of(_values, _numpy_arrays)
+from ..conftest import BACKENDS, attr_values, values_equal
 
 
 class _Store:
@@ -84,7 +49,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, _Stor
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(value=_top)
+@given(value=attr_values)
 def test_attribute_roundtrip(stores: dict[str, _Store], backend: str, value: Any) -> None:
     back = stores[backend].roundtrip(value)
     assert values_equal(back, value), f"{value!r} came back as {back!r}"

@@ -1,8 +1,8 @@
 """Settings as PyMoDAQ parameter-tree XML: writing, reading back, and what the browser needs.
 
 PyMoDAQ's parameter trees live in pymodaq_gui (Qt); pymodaq_utils 5.3.7 has none. The
-:class:`Parameter` stand-in below has the methods h5layout reads from a tree (``name()``,
-``opts``, ``children()``, ``value()``, ``hasChildren()``) and needs no GUI.
+:class:`~tests.runtime.conftest.Parameter` stand-in has the methods h5layout reads from a
+tree (``name()``, ``opts``, ``children()``, ``value()``, ``hasChildren()``) and needs no GUI.
 """
 
 from __future__ import annotations
@@ -21,72 +21,8 @@ from h5layout.runtime.codec.settings import (
     settings_to_xml,
 )
 
-
-class Parameter:
-    """A lightweight parameter tree node shaped like PyMoDAQ's (no Qt)."""
-
-    def __init__(
-        self,
-        name: str,
-        type: str = "group",
-        title: str | None = None,
-        value: Any = None,
-        children: list[Parameter] | None = None,
-        **opts: Any,
-    ) -> None:
-        self.opts: dict[str, Any] = {"name": name, "type": type, "title": title or name, **opts}
-        if type != "group":
-            self.opts["value"] = value
-        self._children = list(children or [])
-
-    def name(self) -> str:
-        """The parameter's name."""
-        return str(self.opts["name"])
-
-    def value(self) -> Any:
-        """The parameter's value (None for groups)."""
-        return self.opts.get("value")
-
-    def children(self) -> list[Parameter]:
-        """Child parameters, in order."""
-        return list(self._children)
-
-    def hasChildren(self) -> bool:  # PyMoDAQ's name
-        """Whether the parameter has children."""
-        return bool(self._children)
-
-
-def detector_tree() -> Parameter:
-    """Settings shaped like a DAQ_Viewer's: nested groups and typed values."""
-    return Parameter(
-        "settings",
-        title="Detector settings",
-        children=[
-            Parameter(
-                "main_settings",
-                title="Main settings",
-                children=[
-                    Parameter("DAQ_type", "list", "DAQ type:", "DAQ1D"),
-                    Parameter("Naverage", "int", "Naverage", 5),
-                    Parameter("exposure", "float", "Exposure (ms):", 12.5, suffix="ms"),
-                    Parameter("continuous", "bool", "Continuous saving", True),
-                    Parameter("live", "led", "Live", False, readonly=True),
-                ],
-            ),
-            Parameter("comment", "text", "Comment", "µ line one\nline <two> & 'three'"),
-            Parameter("empty", "str", "Empty", ""),
-        ],
-    )
-
-
-def check_parameter_xml(xml: str) -> ET.Element:
-    """Parse ``xml`` and require ``type`` and ``title`` on every element (what PyMoDAQ needs)."""
-    assert xml, "empty settings cannot be parsed by the browser"
-    root = ET.fromstring(xml)
-    for elt in root.iter():
-        assert elt.get("type"), f"<{elt.tag}> has no type"
-        assert elt.get("title") is not None, f"<{elt.tag}> has no title"
-    return root
+from ...conftest import check_parameter_xml
+from ..conftest import Parameter, detector_tree
 
 
 def values(tree: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from h5layout.cli.main import main
 from h5layout.pymodaq import DataLoader
 from h5layout.runtime.model.data import Axis, DataRaw  # h5layout's own model (.plot)
 from h5layout.runtime.model.plot import plot_dwa
-from tests.runtime.model.test_xarray import _scan
+
+from .conftest import write_map_scan
 
 mpl_image = pytest.importorskip("matplotlib.image")
 BACKENDS = ("h5py", "tables")
@@ -48,7 +49,7 @@ def test_golden_nodes_plot_from_the_command_line(
 @pytest.mark.parametrize("spread", [False, True])
 def test_scan_navigation_map(backend: str, spread: bool, tmp_path: Path) -> None:
     path = tmp_path / f"scan_{backend}.h5"
-    _scan(path, backend, spread=spread)
+    write_map_scan(path, backend, spread=spread)
     with DataLoader(path, backend=backend) as loader:
         dwa = loader.load_data("/RawData/Scan000/Detector000/Data1D/CH00/Data00")
     out = tmp_path / "map.png"

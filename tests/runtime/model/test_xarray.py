@@ -8,65 +8,23 @@ from typing import Any
 import numpy as np
 import pytest
 
-from h5layout.pymodaq import (
-    Axis,
-    DataLoader,
-    DataRaw,
-    DataToExport,
-    DataToExportExtendedSaver,
-    H5SaverLowLevel,
-)
+from h5layout.pymodaq import DataLoader
 from h5layout.runtime.model.data import Axis as OurAxis
 from h5layout.runtime.model.data import DataRaw as OurDataRaw
 from h5layout.runtime.model.data import DataToExport as OurDataToExport
 from h5layout.runtime.model.data import DataWithAxes, as_dwa
 from h5layout.runtime.model.xarray_ import dte_to_xarray, dwa_to_xarray
 
+from .conftest import write_map_scan
+
 xr = pytest.importorskip("xarray")
 BACKENDS = ("h5py", "tables")
-
-
-def _scan(path: Path, backend: str, spread: bool) -> None:
-    h5 = H5SaverLowLevel(save_type="scan", backend=backend)
-    h5.init_file(path, new_file=True)
-    scan = h5.add_scan_group(title="map")
-    det = h5.add_det_group(scan, title="spectro")
-    wl = Axis("wavelength", "nm", data=np.linspace(500.0, 540.0, 5), index=0)
-    if spread:
-        saver = DataToExportExtendedSaver(h5, (4,))
-        xs, ys = np.array([0.0, 1.0, 0.5, 3.0]), np.array([2.0, 0.0, 1.0, 1.5])
-        saver.add_nav_axes(
-            scan,
-            [Axis("x", "mm", data=xs, index=0, spread_order=0),
-             Axis("y", "um", data=ys, index=0, spread_order=1)],
-        )  # fmt: skip
-        points: list[tuple[int, ...]] = [(i,) for i in range(4)]
-    else:
-        saver = DataToExportExtendedSaver(h5, (3, 2))
-        saver.add_nav_axes(
-            scan,
-            [Axis("x", "mm", data=np.arange(3.0), index=0),
-             Axis("y", "um", data=np.array([1.0, 4.0]), index=1)],
-        )  # fmt: skip
-        points = [(i, j) for i in range(3) for j in range(2)]
-    for k, idx in enumerate(points):
-        spectrum = DataRaw(
-            "spectrum",
-            data=[np.arange(5.0) + 10 * k],
-            axes=[wl],
-            units="counts",
-            labels=["intensity"],
-        )
-        temp = DataRaw("temp", data=[np.array([k + 0.5])], units="K", labels=["T"])
-        dte = DataToExport("pt", data=[spectrum, temp])
-        saver.add_data(det, dte, idx, distribution="spread" if spread else "uniform")
-    h5.close_file()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_uniform_scan_round_trip(backend: str, tmp_path: Path) -> None:
     path = tmp_path / f"scan_{backend}.h5"
-    _scan(path, backend, spread=False)
+    write_map_scan(path, backend, spread=False)
     with DataLoader(path, backend=backend) as loader:
         arr = loader.load_xarray("/RawData/Scan000/Detector000/Data1D/CH00/Data00")
         dwa = loader.load_data("/RawData/Scan000/Detector000/Data1D/CH00/Data00")
@@ -91,7 +49,7 @@ def test_uniform_scan_round_trip(backend: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_spread_scan_is_a_points_dimension(backend: str, tmp_path: Path) -> None:
     path = tmp_path / f"spread_{backend}.h5"
-    _scan(path, backend, spread=True)
+    write_map_scan(path, backend, spread=True)
     with DataLoader(path, backend=backend) as loader:
         arr = loader.load_xarray("/RawData/Scan000/Detector000/Data1D/CH00/Data00")
     assert arr.dims == ("points", "wavelength") and arr.shape == (4, 5)

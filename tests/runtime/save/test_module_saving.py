@@ -2,7 +2,7 @@
 
 Modules are a protocol: plain objects (``types.SimpleNamespace`` with ``title`` and
 ``settings_xml``), PyMoDAQ-like objects whose ``settings`` is a parameter tree (the
-:class:`~tests.runtime.codec.test_settings_xml.Parameter` stand-in, no GUI), and a
+:class:`~tests.runtime.conftest.Parameter` stand-in, no GUI), and a
 DAQ_Scan-like object listing its modules in ``modules_manager``.
 """
 
@@ -35,8 +35,8 @@ from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node, StringARRAY
 
-from ..codec.test_settings_xml import Parameter, check_parameter_xml, detector_tree
-from ..conftest import BACKENDS, values_equal
+from ...conftest import check_parameter_xml
+from ..conftest import BACKENDS, Parameter, detector_tree, values_equal
 
 HDF5_ATTRIBUTE_LIMIT = 64 * 1024
 

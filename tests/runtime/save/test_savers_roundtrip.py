@@ -29,9 +29,8 @@ from h5layout.runtime.save.dte import (
 )
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
-from ..conftest import BACKENDS
+from ..conftest import BACKENDS, arrays, axis_for, dwas
 
-DTYPES = ("float32", "float64", "int32", "uint16")
 SETTINGS = settings(
     max_examples=20,
     deadline=None,
@@ -45,80 +44,6 @@ def _new_file(folder: Path, backend: str) -> tuple[H5SaverLowLevel, Path]:
     h5 = H5SaverLowLevel(save_type="custom", backend=backend)
     h5.init_file(path, new_file=True)
     return h5, path
-
-
-# -- strategies ------------------------------------------------------------------------------
-
-
-@st.composite
-def arrays(draw: st.DrawFn, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    if np.dtype(dtype).kind == "f":
-        return (rng.standard_normal(shape) * 100).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -(2**20)), min(info.max, 2**20), shape).astype(dtype)
-
-
-@st.composite
-def axis_for(draw: st.DrawFn, index: int, size: int, spread_order: int = 0) -> Axis:
-    label = draw(st.sampled_from(["x", "y", "wavelength", "time", "µm axis"]))
-    units = draw(st.sampled_from(["", "mm", "nm", "s", "°"]))
-    if draw(st.booleans()):  # linear
-        offset = draw(st.floats(-100, 100, allow_nan=False))
-        scaling = draw(st.floats(0.01, 10))
-        values = offset + scaling * np.arange(size, dtype=np.float64)
-    else:
-        steps = draw(st.lists(st.floats(0.1, 10), min_size=size, max_size=size))
-        values = np.cumsum(np.asarray(steps, dtype=np.float64)) ** 1.5
-    return Axis(label, units, data=values, index=index, spread_order=spread_order)
-
-
-@st.composite
-def dwas(
-    draw: st.DrawFn,
-    dims: tuple[str, ...] = ("0D", "1D", "2D", "ND"),
-    with_errors: bool = True,
-    name: str | None = None,
-) -> DataWithAxes:
-    dim = draw(st.sampled_from(dims))
-    if dim == "0D":
-        shape: tuple[int, ...] = (1,)
-    elif dim == "1D":
-        shape = (draw(st.integers(2, 9)),)
-    elif dim == "2D":
-        shape = (draw(st.integers(2, 5)), draw(st.integers(2, 5)))
-    else:
-        shape = tuple(draw(st.lists(st.integers(2, 4), min_size=3, max_size=3)))
-    nav: tuple[int, ...] = ()
-    if dim == "ND":
-        nav = tuple(sorted(draw(st.sets(st.integers(0, 2), max_size=2))))
-    dtype = draw(st.sampled_from(DTYPES))
-    n = draw(st.integers(1, 3))
-    data = [draw(arrays(shape, dtype)) for _ in range(n)]
-    axes = []
-    if dim != "0D":
-        for i, size in enumerate(shape):
-            if draw(st.booleans()) or i in nav:
-                axes.append(draw(axis_for(i, size)))
-    errors = None
-    if with_errors and draw(st.booleans()):
-        errors = [np.abs(draw(arrays(shape, "float64"))) for _ in range(n)]
-    extras: dict[str, Any] = {}
-    if draw(st.booleans()):
-        extras["exposure"] = draw(st.floats(0, 10, allow_nan=False))
-    return DataRaw(
-        name or draw(st.sampled_from(["det", "spectrum", "cam µ"])),
-        data=data,
-        labels=[f"ch{i}" for i in range(n)],
-        units=draw(st.sampled_from(["", "V", "counts"])),
-        origin="orig",
-        axes=axes,
-        nav_indexes=nav,
-        errors=errors,
-        timestamp=draw(st.floats(1e9, 2e9)),
-        **extras,
-    )
 
 
 def _assert_same_axes(loaded: list[Axis], expected: list[Axis]) -> None:

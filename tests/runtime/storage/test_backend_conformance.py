@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import h5py
 import numpy as np
@@ -23,26 +22,7 @@ from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, StringARRAY
 
 from ..conftest import values_equal
-
-
-def _tree(h5: H5Backend) -> dict[str, dict[str, Any]]:
-    """Path -> decoded attributes without the attributes one backend adds (VERSION...)."""
-    skip = {"VERSION", "PYTABLES_FORMAT_VERSION"}
-    return {
-        n.path: {k: v for k, v in n.attrs.to_dict().items() if k not in skip}
-        for n in h5.walk_nodes("/")
-    }
-
-
-def _populate(h5: H5Backend) -> None:
-    g = h5.get_set_group("/", "Grp", title="a group")
-    h5.set_attr(g, "meta", {"k": (1, 2)})
-    h5.create_carray(g, "Fixed", obj=np.arange(6.0).reshape(2, 3), title="fixed")
-    e = h5.create_earray(g, "Enl", np.int32, data_shape=(2,), title="enl")
-    e.append(np.array([[1, 2], [3, 4]], dtype=np.int32))
-    s = h5.create_vlarray(g, "Strings", "string", title="strs")
-    assert isinstance(s, StringARRAY)
-    s.append("héllo")
+from .conftest import attrs_by_path, populate
 
 
 class TestBackendConformance:
@@ -95,8 +75,8 @@ class TestBackendConformance:
             h5.root()
 
     def test_save_file_as(self, h5: H5Backend, backend: str, tmp_path: Path) -> None:
-        _populate(h5)
-        before = _tree(h5)
+        populate(h5)
+        before = attrs_by_path(h5)
         copy = tmp_path / "copy.h5"
         h5.save_file_as(copy)
         with pytest.raises(FileAccessError):
@@ -105,7 +85,7 @@ class TestBackendConformance:
         other = H5Backend(backend)
         other.open_file(copy, "r")
         try:
-            after = _tree(other)
+            after = attrs_by_path(other)
             assert after.keys() == before.keys()
             for path, attrs in before.items():
                 assert values_equal(after[path], attrs), path
@@ -172,7 +152,7 @@ class TestBackendConformance:
         assert h5.get_group_by_title("/", "nothing") is None
 
     def test_node_lookup(self, h5: H5Backend) -> None:
-        _populate(h5)
+        populate(h5)
         assert h5.is_node_in_group("/", "grp")
         assert h5.is_node_in_group("/", "GRP")
         assert not h5.is_node_in_group("/", "other")
@@ -200,7 +180,7 @@ class TestBackendConformance:
         assert h5.get_children("/Grp/Fixed") == {}
 
     def test_walk(self, h5: H5Backend) -> None:
-        _populate(h5)
+        populate(h5)
         h5.get_set_group("/Grp", "Sub")
         h5.create_carray("/Grp/Sub", "Deep", obj=np.ones(2))
         paths = [n.path for n in h5.walk_nodes("/")]
@@ -234,7 +214,7 @@ class TestBackendConformance:
         assert list(h5.walk_groups("/Grp/Fixed")) == []
 
     def test_read(self, h5: H5Backend) -> None:
-        _populate(h5)
+        populate(h5)
         np.testing.assert_array_equal(h5.read("/Grp/Fixed"), np.arange(6.0).reshape(2, 3))
         np.testing.assert_array_equal(h5.read(h5.get_node("/Grp/Enl")), [[1, 2], [3, 4]])
         with pytest.raises(NodeError):
@@ -304,7 +284,7 @@ class TestBackendConformance:
 
     # -- node wrappers ----------------------------------------------------------------------
     def test_node_and_group(self, h5: H5Backend, backend: str) -> None:
-        _populate(h5)
+        populate(h5)
         g = h5.get_node("/Grp")
         assert isinstance(g, GROUP)
         assert g.name == "Grp" and g.path == "/Grp" and g.title == "a group"

@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from h5layout.runtime.codec.attrs import decode_json, encode_json
-from h5layout.runtime.storage.backends import CARRAY_CLASS, EARRAY_CLASS, GROUP_CLASS, VLARRAY_CLASS
-from h5layout.runtime.storage.backends._h5py import H5pyBackend
+from h5layout.runtime.storage.backends import (
+    CARRAY_CLASS,
+    EARRAY_CLASS,
+    GROUP_CLASS,
+    VLARRAY_CLASS,
+    get_backend,
+)
 
 from ..conftest import values_equal
 
@@ -48,7 +53,7 @@ def sample(tmp_path: Path) -> Path:
 
 
 def test_every_attribute_reads_as_h5py_reads_it(sample: Path) -> None:
-    be = H5pyBackend()
+    be = get_backend("h5py")
     with h5py.File(sample, "r") as f:
         g = f["g"]
         names = list(g.attrs)
@@ -68,7 +73,7 @@ def test_every_attribute_reads_as_h5py_reads_it(sample: Path) -> None:
 
 
 def test_children_and_get_match_h5py(sample: Path) -> None:
-    be = H5pyBackend()
+    be = get_backend("h5py")
     for mode in ("r", "r+"):
         with h5py.File(sample, mode) as f:
             kids = be.children(f["g"])
@@ -86,7 +91,7 @@ def test_children_and_get_match_h5py(sample: Path) -> None:
 
 
 def test_node_class_from_type_and_dataspace(sample: Path) -> None:
-    be = H5pyBackend()
+    be = get_backend("h5py")
     with h5py.File(sample, "r") as f:
         g = f["g"]
         assert be.node_class(g) == GROUP_CLASS
@@ -106,7 +111,7 @@ def test_decoded_values_are_never_shared_when_mutable() -> None:
 
 
 def test_string_attributes_are_written_as_h5py_writes_them(tmp_path: Path) -> None:
-    be = H5pyBackend()
+    be = get_backend("h5py")
     with h5py.File(tmp_path / "w.h5", "w") as f:
         theirs, mine = f.create_group("theirs"), f.create_group("mine")
         for name, value in (("plain", "text"), ("é", "ü"), ("empty", ""), ("plain", "twice")):

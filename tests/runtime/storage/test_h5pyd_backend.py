@@ -29,9 +29,7 @@ from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import EARRAY, VLARRAY
 
 from ...hsds_server import HsdsServer
-from ..codec.test_attr_roundtrip_backends import _top
-from ..conftest import values_equal
-from ..save.test_savers_roundtrip import dwas
+from ..conftest import attr_values, dwas, values_equal
 
 h5pyd = pytest.importorskip("h5pyd")
 
@@ -131,7 +129,7 @@ def open_domain(hsds_domain: str) -> Iterator[_OpenDomain]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(value=_top)
+@given(value=attr_values)
 def test_attribute_values_read_by_another_handle(open_domain: _OpenDomain, value: Any) -> None:
     h5 = open_domain.h5
     h5.set_attr("/G", "value", value)  # the same name each time: replaced on the server

@@ -21,8 +21,8 @@ from h5layout.runtime.storage.nodes import GROUP
 
 from ...hsds_server import HsdsServer
 from ..conftest import values_equal
+from .conftest import attrs_by_path, populate
 from .test_backend_conformance import TestBackendConformance as _Conformance
-from .test_backend_conformance import _populate, _tree
 
 h5pyd = pytest.importorskip("h5pyd")
 
@@ -76,15 +76,15 @@ class TestH5pydConformance(_Conformance):
         # real local folder, not to the server.
         import tempfile
 
-        _populate(h5)
-        before = _tree(h5)
+        populate(h5)
+        before = attrs_by_path(h5)
         with tempfile.TemporaryDirectory() as local:
             copy = Path(local) / "copy.h5"
             h5.save_file_as(copy)
             other = H5Backend("h5py")
             other.open_file(copy, "r")
             try:
-                after = _tree(other)
+                after = attrs_by_path(other)
                 assert after.keys() == before.keys()
                 np.testing.assert_array_equal(
                     other.read("/Grp/Fixed"), np.arange(6.0).reshape(2, 3)

@@ -16,51 +16,7 @@ from h5layout.cli.main import main
 from h5layout.runtime.errors import FileAccessError
 from h5layout.runtime.tools.copy import CopyError, copy_file
 
-
-def snapshot(path: Path) -> dict[str, tuple[Any, ...]]:
-    """Every node of a file as h5py sees it: attributes (with their HDF5 types), dtype,
-    shape, maxshape, chunks, compression and the data."""
-    out: dict[str, tuple[Any, ...]] = {}
-
-    def attrs(obj: Any) -> dict[str, tuple[str, str]]:
-        return {k: (str(obj.attrs.get_id(k).dtype), repr(obj.attrs[k])) for k in obj.attrs}
-
-    with h5py.File(path, "r") as f:
-        out["/"] = ("group", attrs(f))
-
-        def visit(name: str, obj: Any) -> None:
-            if isinstance(obj, h5py.Group):
-                out[name] = ("group", attrs(obj))
-                return
-            data = obj[()]
-            if data.dtype == object:
-                data = [np.asarray(row).tolist() for row in data]
-            else:
-                data = (data.dtype.str, data.tolist())
-            out[name] = (
-                "array",
-                attrs(obj),
-                str(obj.dtype),
-                obj.shape,
-                obj.maxshape,
-                obj.chunks,
-                obj.compression,
-                obj.compression_opts,
-                repr(data),
-            )
-
-        f.visititems(visit)
-    return out
-
-
-def assert_same(a: Path, b: Path, *, chunks: bool = True) -> None:
-    sa, sb = snapshot(a), snapshot(b)
-    assert sorted(sa) == sorted(sb)
-    for name in sa:
-        x, y = sa[name], sb[name]
-        if not chunks and x[0] == "array":  # neither chunks nor the maxshape they imply
-            x, y = x[:4] + x[6:], y[:4] + y[6:]
-        assert x == y, name
+from ...conftest import assert_same
 
 
 @pytest.mark.parametrize(
@@ -243,3 +199,18 @@ def test_arrays_are_streamed_in_bounded_memory(backend: str, tmp_path: Path) -> 
         assert f["growing"].maxshape == (None, 1000)
         assert float(f["fixed"][1999, 999]) == 1_999_999.0
         assert float(f["growing"][1999, 999]) == 1_999_999.0
+
+
+def test_a_node_whose_type_attribute_is_not_text_is_copied(
+    golden_dir: Path, tmp_path: Path
+) -> None:
+    # classification reads each node's `type`: a native number there (another tool's
+    # node) is a value to copy, not a string to decode
+    src = tmp_path / "src.h5"
+    src.write_bytes((golden_dir / "scan2d_h5py.h5").read_bytes())
+    with h5py.File(src, "a") as f:
+        f["RawData/Scan000"].create_group("Other").attrs["type"] = np.int64(7)
+    result = copy_file(src, tmp_path / "out.h5")
+    assert result.layout == "pymodaq"
+    with h5py.File(tmp_path / "out.h5", "r") as f:
+        assert f["RawData/Scan000/Other"].attrs["type"] == 7

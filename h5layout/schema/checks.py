@@ -16,7 +16,7 @@ from typing import Any
 from h5layout.runtime.layout.patterns import PatternError, compile_pattern
 from h5layout.runtime.layout.spec import ATTR_TYPES
 from h5layout.runtime.model.enums import DataType, GroupType
-from h5layout.schema._yaml import Path_
+from h5layout.schema.source import Path_
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
 PATTERN_RE = re.compile(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from h5layout.runtime.errors import Problem
-from h5layout.schema._yaml import Document, Loc, Path_, dotted, parse_yaml
+from h5layout.schema.source import Document, Loc, Path_, dotted, parse_yaml
 
 #: Folder of the shipped layouts.
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
