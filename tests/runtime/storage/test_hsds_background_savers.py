@@ -27,8 +27,8 @@ from h5layout.runtime.storage.growing import GrowingArray
 from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
+from ...conftest import file_snapshot
 from ...hsds_server import HsdsServer
-from ..tools.test_copy import snapshot
 
 h5pyd = pytest.importorskip("h5pyd")
 
@@ -129,7 +129,7 @@ def _comparable(path: Path) -> dict[str, tuple[Any, ...]]:
     """Every node, attributes and values; without the root's creation date and file name,
     and without chunks/maxshape (HSDS chooses its own chunks for fixed arrays)."""
     out = {}
-    for name, node in snapshot(path).items():
+    for name, node in file_snapshot(path).items():
         # the saver's ``backend`` attribute names the library, as it should
         attrs = {k: v for k, v in node[1].items() if k not in ("date", "time", "file", "backend")}
         node = (node[0], attrs, *node[2:])
