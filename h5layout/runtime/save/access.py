@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from h5layout.runtime.layout.spec import Bindings, NodeBinding, NodeSpec, Storage
     from h5layout.runtime.model.enums import DataDimLike, DataTypeLike, GroupTypeLike, SaveType
     from h5layout.runtime.storage.backends import Backend
-    from h5layout.runtime.storage.growing import GrowingArray
+    from h5layout.runtime.storage.growing import FlushSink, GrowingArray
     from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
     from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
     from h5layout.runtime.storage.types import LibraryHandle, Where
@@ -496,7 +496,7 @@ class LowLevelAccess:
         return self._h5saver.background_flush
 
     @property
-    def background_flusher(self) -> Any:
+    def background_flusher(self) -> FlushSink | None:
         """The low-level saver's ``background_flusher``."""
         return self._h5saver.background_flusher
 

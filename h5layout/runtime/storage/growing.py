@@ -86,6 +86,24 @@ class RowSink(Protocol):
         of ``raw`` see it (for a read)."""
 
 
+class FlushSink(RowSink, Protocol):
+    """A :class:`RowSink` that also takes a saver's flushes: the backend's background
+    flusher while one runs (h5pyd: ``BackgroundFlusher``)."""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the worker failed (the next call raises)."""
+
+    def check(self) -> None:
+        """Raise the worker's error, if any."""
+
+    def flush(self, wait: bool = False) -> None:
+        """A saver's flush (``wait``: return once everything is on the server)."""
+
+    def close(self) -> None:
+        """Wait until everything queued is on the server; raise the worker's error."""
+
+
 def dataset_key(raw: Any) -> Any:
     """A key equal for every handle of one dataset (PyTables: its file and path; h5py and
     h5pyd objects hash and compare by HDF5 object)."""

@@ -36,6 +36,7 @@ from h5layout.runtime.storage.backends import DEFAULT_BACKEND
 from h5layout.runtime.storage.growing import (
     BLOCK_ROWS,
     PENDING,
+    FlushSink,
     GrowingArray,
     PointBlock,
     PointLog,
@@ -119,7 +120,7 @@ class H5SaverLowLevel(H5Backend):
         #: hand flushes to a background writer (backends that have one: h5pyd); None
         #: follows the backend's own ``background_flush`` setting
         self.background_flush: bool | None = None
-        self._bg: Any = None  # the backend's background flusher while one runs
+        self._bg: FlushSink | None = None  # the backend's background flusher, while one runs
 
     # -- the layout's bindings ---------------------------------------------------------------
     def bound_node(self, binding: NodeBinding) -> NodeSpec | None:
@@ -316,7 +317,7 @@ class H5SaverLowLevel(H5Backend):
             self._start_background()
 
     @property
-    def background_flusher(self) -> Any:
+    def background_flusher(self) -> FlushSink | None:
         """The backend's background flusher while one runs (else None)."""
         return self._bg
 
@@ -466,6 +467,7 @@ class H5SaverLowLevel(H5Backend):
         except BaseException as exc:
             error = exc
         bg, self._bg = self._bg, None
+        assert bg is not None
         try:
             bg.close()  # waits until every queued block is on the server
         except BaseException as exc:
