@@ -52,7 +52,10 @@ from h5layout.runtime.storage.backends._base import (
     element_name,
 )
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
-from h5layout.runtime.storage.backends._h5pyd_background import BackgroundWriter
+from h5layout.runtime.storage.backends._h5pyd_background import (
+    BackgroundFlusher,
+    BackgroundWriter,
+)
 
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip"}
 
@@ -62,6 +65,8 @@ _LOCAL_FILE_KWARGS = ("locking", "libver", "driver", "rdcc_nbytes", "rdcc_nslots
 #: the h5pyd File each open domain was opened as, by ``id()`` of its metadata db: nodes
 #: reach their file without h5pyd's ``node.file`` (a new File object and a request)
 _FILES: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+#: the connection arguments each open domain was opened with (same keys as ``_FILES``)
+_SERVERS: dict[int, dict[str, Any]] = {}
 
 
 def _filters(storage: Storage | None) -> dict[str, Any]:
@@ -308,6 +313,14 @@ class H5pydBackend(H5LikeBackend):
     # send a shrink, which HSDS handles slowly (60-70 ms) and h5pyd flushes at once.
     supports_block_growth = False
 
+    #: whether savers writing a domain hand their flushes to a background worker (their
+    #: own ``background_flush`` setting, when not None, wins); see ``background_flusher``
+    background_flush = False
+    #: blocks and flush marks that may wait for that worker, and their bytes at most
+    #: (beyond either, the saver waits for the worker: memory stays bounded)
+    background_max_pending = 1024
+    background_max_bytes = 64 * 1024 * 1024
+
     def __init__(self) -> None:
         self._server: dict[str, Any] = {}
 
@@ -371,14 +384,17 @@ class H5pydBackend(H5LikeBackend):
             )
         for key in _LOCAL_FILE_KWARGS:
             kwargs.pop(key, None)
-        file = _open_file(str(path), mode, **{**self._server, **kwargs})
+        server = {**self._server, **kwargs}
+        file = _open_file(str(path), mode, **server)
         _FILES[id(file.id.db)] = file
+        _SERVERS[id(file.id.db)] = server
         if file.mode != "r":
             _prepare_writer(file)
         return file
 
     def close(self, file: Any) -> None:
         if file.id:
+            _SERVERS.pop(id(file.id.db), None)
             file.close()
 
     def flush(self, file: Any) -> None:
@@ -580,6 +596,11 @@ class H5pydBackend(H5LikeBackend):
         return tuple(array.chunks) if array.chunks is not None else None
 
     def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+        db = array.id.db
+        if array.id.uuid in db.resized_datasets:
+            # h5pyd reads the rows it does not hold from the server with the client's
+            # shape, which the server does not have yet: send the resize (and rows) first
+            db.flush()
         base = _vlen_base(array.dtype)
         if base is not None:
             if array.shape == (0,) and selection is Ellipsis:
@@ -590,7 +611,14 @@ class H5pydBackend(H5LikeBackend):
             return _vlen_row(rows, base)
         if array.shape == () or (array.size == 0 and selection is Ellipsis):
             return array[()]
-        return array[selection]
+        try:
+            return array[selection]
+        except ValueError:
+            # Another writer grew the array since this handle read its shape: h5pyd asks
+            # for a selection covering the whole shape it knows as "everything", and the
+            # server answers with its larger array. Read the shape again and retry once.
+            array.refresh()
+            return array[selection]
 
     def write(self, array: Any, selection: Any, value: Any) -> None:
         if type(selection) is int and isinstance(value, np.ndarray | np.generic):
@@ -627,14 +655,56 @@ class H5pydBackend(H5LikeBackend):
             array[n] = row
 
     def background_writer(
-        self, domain: str, *, max_pending: int = 16, **server: Any
+        self,
+        domain: str,
+        *,
+        max_pending: int = 16,
+        max_bytes: int | None = None,
+        open_in_worker: bool = False,
+        **server: Any,
     ) -> BackgroundWriter:
         """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
         over its own connection (the server of ``set_server``, unless given here).
 
-        The domain is opened here, so a wrong domain or server fails at once."""
+        The domain is opened here, so a wrong domain or server fails at once; with
+        ``open_in_worker`` the worker opens it (the open's round trips do not hold up the
+        caller; its error is raised by the writer's next call)."""
         if max_pending < 1:
             raise ValueError("max_pending must be at least 1")
-        file = _open_file(str(domain), "a", **{**self._server, **server})
-        _prepare_writer(file)
-        return BackgroundWriter(file, max_pending=max_pending, join_rows=_queue_rows)
+        kwargs = {**self._server, **server}
+
+        def open_domain() -> Any:
+            file = _open_file(str(domain), "a", **kwargs)
+            _prepare_writer(file)
+            return file
+
+        if open_in_worker:
+            return BackgroundWriter(
+                None,
+                max_pending=max_pending,
+                max_bytes=max_bytes,
+                join_rows=_queue_rows,
+                open_file=open_domain,
+                domain=str(domain),
+            )
+        return BackgroundWriter(
+            open_domain(), max_pending=max_pending, max_bytes=max_bytes, join_rows=_queue_rows
+        )
+
+    def background_flusher(self, file: Any) -> BackgroundFlusher:
+        """A :class:`BackgroundFlusher` for ``file``, a domain open for writing: a
+        :class:`BackgroundWriter` on a second handle of the same domain and server (opened
+        by its worker) takes the values of the arrays a saver grows, so the saver's
+        flushes do not wait for HTTP. Its queue holds at most
+        :attr:`background_max_pending` items and :attr:`background_max_bytes` bytes."""
+        if file.mode == "r":
+            raise BackendError(f"{file.filename} is open read-only: nothing to flush")
+        server = _SERVERS.get(id(file.id.db), self._server)
+        writer = self.background_writer(
+            str(file.filename),
+            max_pending=self.background_max_pending,
+            max_bytes=self.background_max_bytes,
+            open_in_worker=True,
+            **server,
+        )
+        return BackgroundFlusher(file, writer)
