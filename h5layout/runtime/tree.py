@@ -664,22 +664,17 @@ class _CWalker(_H5pyWalker):
         only = self.wanted_bytes(parent if path != "/" else None, name, node.kind)
         if only is None:
             names = api.attr_names(oid)
-            if names is None:
-                return None
+            values = None if names is None else api.read_attrs(oid, names, False)
         else:
-            names = []
-            for bname in only:
-                found = api.has_attr(oid, bname)
-                if found < 0:
-                    return None
-                if found:
-                    names.append(bname)
+            values = api.read_attrs(oid, only, True)
+        if values is None:
+            return None
         raw: dict[str, Any] = {}
         hl = None
-        for bname in names:
-            value = api.read_str_attr(oid, bname)
-            if value is self.c_other:  # not a scalar string, or an error: h5py reads it
-                text = _name_text(bname)
+        other = self.c_other
+        for bname, value in values:
+            text = _name_text(bname)
+            if value is other:  # not a scalar string, or an error: h5py reads it
                 if hl is None:
                     hl = self._wrap(oid)
                 try:
@@ -687,9 +682,7 @@ class _CWalker(_H5pyWalker):
                 except Exception as exc:
                     node.error = f"cannot read attribute {text!r}: {exc}"
                     continue
-                raw[text] = value
-            else:
-                raw[_name_text(bname)] = value
+            raw[text] = value
         self.finish(node, raw, parent)
         return node
 

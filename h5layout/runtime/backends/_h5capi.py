@@ -170,7 +170,9 @@ class CApi:
         self._on_attr = _AttrCallback(on_attr)
         self._on_link = _LinkCallback(on_link)
         self._info = ctypes.create_string_buffer(_INFO_SIZE)
-        self._ptr = ctypes.c_void_p()
+        # H5Aread's destination for one string: read as bytes, freed through the address
+        self._str = (ctypes.c_char_p * 1)()
+        self._str_addr = ctypes.c_void_p.from_buffer(self._str)
         self._dims = (_hsize * _MAX_RANK)()
         self._maxdims = (_hsize * _MAX_RANK)()
         # array types already seen, each with the dtype text h5py gives it (H5Tequal finds them)
@@ -241,46 +243,54 @@ class CApi:
         names.clear()
         return None if status < 0 else out
 
-    def has_attr(self, oid: int, name: bytes) -> int:
-        """``H5Aexists``: positive when present, 0 when absent, negative on an error."""
-        return int(self.H5Aexists(oid, name))
+    def read_attrs(
+        self, oid: int, names: tuple[bytes, ...] | list[bytes], maybe_absent: bool
+    ) -> list[tuple[bytes, Any]] | None:
+        """The attributes ``names`` of an object, as (name, value) in the order given.
 
-    def read_str_attr(self, oid: int, name: bytes) -> Any:
-        """A scalar variable-length string attribute as h5py reads it (str, surrogateescape);
-        :data:`OTHER` for anything else or on any error (h5py then reads it)."""
-        aid = self.H5Aopen(oid, name, _H5P_DEFAULT)
-        if aid < 0:
-            return OTHER
-        try:
-            tid = self.H5Aget_type(aid)
-            if tid < 0:
-                return OTHER
-            try:
-                if self.H5Tis_variable_str(tid) <= 0:
-                    return OTHER
-                sid = self.H5Aget_space(aid)
-                if sid < 0:
-                    return OTHER
-                scalar = self.H5Sget_simple_extent_type(sid) == 0
-                self.H5Sclose(sid)
-                if not scalar:  # one pointer's room in the buffer: scalars only
-                    return OTHER
-                ptr = self._ptr
-                ptr.value = None
-                # the attribute's own type, in memory: a char* per string, any charset
-                if self.H5Aread(aid, tid, ctypes.byref(ptr)) < 0:
-                    return OTHER
-                if not ptr.value:
-                    return OTHER  # a null string: as h5py makes of it
-                try:
-                    raw = ctypes.string_at(ptr.value)
-                finally:
-                    self.H5free_memory(ptr)
-                return raw.decode("utf-8", "surrogateescape")
-            finally:
-                self.H5Tclose(tid)
-        finally:
-            self.H5Aclose(aid)
+        A scalar variable-length string (nearly every attribute of a PyMoDAQ file) comes
+        back as h5py reads it (``str``, undecodable bytes as surrogates); any other value,
+        or one that fails, as :data:`OTHER` (h5py then reads it). With ``maybe_absent``,
+        names the object does not have are left out; None when HDF5 cannot say.
+        """
+        # one loop with the functions at hand: ten C calls an attribute, each ~0.2 µs
+        aopen, aclose, exists = self.H5Aopen, self.H5Aclose, self.H5Aexists
+        get_type, is_vstr, tclose = self.H5Aget_type, self.H5Tis_variable_str, self.H5Tclose
+        get_space, extent, sclose = self.H5Aget_space, self.H5Sget_simple_extent_type, self.H5Sclose
+        aread, free, buf, addr = self.H5Aread, self.H5free_memory, self._str, self._str_addr
+        out = []
+        for name in names:
+            aid = aopen(oid, name, _H5P_DEFAULT)
+            if aid < 0:
+                if maybe_absent:
+                    found = exists(oid, name)
+                    if found == 0:
+                        continue
+                    if found < 0:
+                        return None
+                out.append((name, OTHER))  # h5py gives the reason
+                continue
+            value = OTHER
+            tid = get_type(aid)
+            if tid >= 0:
+                if is_vstr(tid) > 0:
+                    sid = get_space(aid)
+                    if sid >= 0:
+                        scalar = extent(sid) == 0
+                        sclose(sid)
+                        # one pointer's room in the buffer: scalars only; the attribute's
+                        # own type in memory is a char* per string, whatever its charset
+                        if scalar:
+                            buf[0] = None
+                            if aread(aid, tid, buf) >= 0:
+                                raw = buf[0]  # None for a null string: h5py's to answer
+                                if raw is not None:
+                                    value = raw.decode("utf-8", "surrogateescape")
+                                free(addr)
+                tclose(tid)
+            aclose(aid)
+            out.append((name, value))
+        return out
 
     # ------------------------------------------------------------------ arrays
 
