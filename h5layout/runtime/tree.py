@@ -144,12 +144,21 @@ def _fits(spec: LayoutSpec, parent: NodeSpec, name: str, kind: str) -> tuple[_Fi
     return tuple(found)
 
 
+def _matches(match: Mapping[str, Any], attrs: Mapping[str, Any]) -> bool:
+    for key, want in match.items():
+        if not _equal(attrs.get(key, _ABSENT), want):
+            return False
+    return True
+
+
 def _pick(fits: tuple[_Fit, ...], attrs: Mapping[str, Any]) -> NodeSpec | None:
     """:func:`classify`'s choice among the types whose naming fits."""
+    if len(fits) == 1 and (fits[0][0] > 0 or not fits[0][1].match):
+        return fits[0][1]  # the one type named so: whether its match holds or not
     best: tuple[int, NodeSpec] | None = None
     fallback: tuple[int, NodeSpec] | None = None
     for score, cand in fits:
-        if all(_equal(attrs.get(k, _ABSENT), v) for k, v in cand.match.items()):
+        if _matches(cand.match, attrs):
             total = score + len(cand.match)
             if best is None or total > best[0]:
                 best = (total, cand)
@@ -292,16 +301,16 @@ class _Walker:
     def finish(self, node: TreeNode, raw: dict[str, Any], parent: NodeSpec | None) -> None:
         """Decode the raw attributes and name the node's layout node type."""
         decoded: dict[str, Any] = {}
-        encodings: dict[str, str] = {}
+        encodings: list[str] = []
         for text, value in raw.items():
             if type(value) is str:  # nearly all: read_attr and _encoding_of, shortened
-                encodings[text] = _ENVELOPE if _is_envelope_text(value) else "native"
+                encodings.append(_ENVELOPE if _is_envelope_text(value) else "native")
                 try:
                     decoded[text] = decode_json(value)
                 except Exception:
                     decoded[text] = value
                 continue
-            encodings[text] = _encoding_of(value)
+            encodings.append(_encoding_of(value))
             try:
                 decoded[text] = read_attr(value)
             except Exception:
@@ -315,14 +324,12 @@ class _Walker:
                 node_spec = self.classify(spec, parent, node, decoded)
         declared: Mapping[str, AttrSpec] = node_spec.attrs if node_spec is not None else {}
         attrs = node.attrs
-        for text, value in decoded.items():
+        for (text, value), encoding in zip(decoded.items(), encodings, strict=True):
             aspec = declared.get(text)
-            attrs[text] = TreeAttr(
-                value=value,
-                encoding=encodings[text],
-                units=aspec.units if aspec is not None else None,
-                declared=aspec is not None,
-            )
+            if aspec is None:
+                attrs[text] = TreeAttr(value, encoding)
+            else:
+                attrs[text] = TreeAttr(value, encoding, aspec.units, True)
         if node_spec is not None:
             node.node_type, node.role = node_spec.name, node_spec.role
 
@@ -429,20 +436,23 @@ class _H5pyWalker(_Walker):
         self.h5py, self.h5d, self.h5g, self.h5l, self.h5o = h5py, h5d, h5g, h5l, h5o
         self.read_str = _h5py._read_vlen_str_attr
         self.other = _h5py._OTHER
-        self.wants_bytes: dict[frozenset[str], tuple[bytes, ...]] = {}
+        self.wants_bytes: dict[tuple[str | None, str, str], tuple[bytes, ...] | None] = {}
 
     def wanted_bytes(
         self, parent: NodeSpec | None, name: str, kind: str
     ) -> tuple[bytes, ...] | None:
         """:meth:`wanted`, as the names HDF5 gives (UTF-8 bytes), in HDF5's name order."""
-        names = self.wanted(parent, name, kind)
-        if names is None:
-            return None
+        key = (parent.name if parent is not None else None, name, kind)
         try:
-            return self.wants_bytes[names]
+            return self.wants_bytes[key]
         except KeyError:
-            found = self.wants_bytes[names] = tuple(sorted(n.encode("utf-8") for n in names))
-            return found
+            pass
+        names = self.wanted(parent, name, kind)
+        found = None if names is None else tuple(sorted(n.encode("utf-8") for n in names))
+        if len(self.wants_bytes) > 100_000:
+            self.wants_bytes.clear()  # bounded, whatever the file
+        self.wants_bytes[key] = found
+        return found
 
     def _id(self, obj: Any) -> Any:
         return obj.id if isinstance(obj, self.h5py.HLObject) else obj
