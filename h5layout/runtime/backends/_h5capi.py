@@ -21,9 +21,9 @@ HDF5 at the same time (h5py's HDF5 is not thread-safe).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import glob
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -97,18 +97,46 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
 }
 
 
-def _candidates() -> list[str]:
-    """Where h5py's HDF5 library may be: its wheel's bundled copy first, then the system's."""
-    import h5py
+def _is_hdf5(path: str) -> bool:
+    """Whether a file is HDF5's C library (``libhdf5.so.310``, ``libhdf5-9e18f0c6.so…``,
+    ``hdf5.dll``; not its high-level library nor a Python extension)."""
+    return re.match(r"(lib)?hdf5([-.]|$)", os.path.basename(path)) is not None
 
-    here = os.path.dirname(h5py.__file__)
-    found = sorted(glob.glob(os.path.join(here, os.pardir, "h5py.libs", "libhdf5-*")))
-    found += sorted(glob.glob(os.path.join(here, ".dylibs", "libhdf5*")))
-    found += sorted(glob.glob(os.path.join(here, "hdf5*.dll")))
-    system = ctypes.util.find_library("hdf5")
-    if system:
-        found.append(system)
-    return [p for p in found if "_hl" not in os.path.basename(p)]
+
+def _mapped() -> list[str]:
+    """The HDF5 libraries mapped into this process (Linux; empty elsewhere)."""
+    found: set[str] = set()
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                parts = line.split(None, 5)
+                if len(parts) == 6 and _is_hdf5(parts[5].strip()):
+                    found.add(parts[5].strip())
+    except OSError:
+        pass
+    return sorted(found)
+
+
+def _candidates() -> list[str]:
+    """The HDF5 library h5py loaded, or nothing when that is not certain.
+
+    A wheel's h5py carries its own copy (``h5py.libs``, ``h5py/.dylibs``, a DLL beside it);
+    another h5py links a shared ``libhdf5``, found on Linux as the one HDF5 mapped into the
+    process outside any wheel's bundled folder (PyTables' wheel brings a copy of its own).
+    Never a library h5py did not load: a second HDF5 in one process is not a thing to risk.
+    """
+    import h5py  # its library is loaded from here on
+
+    here = os.path.dirname(os.path.abspath(h5py.__file__))
+    bundled = glob.glob(os.path.join(here, os.pardir, "h5py.libs", "*"))
+    bundled += glob.glob(os.path.join(here, ".dylibs", "*")) + glob.glob(
+        os.path.join(here, "*.dll")
+    )
+    bundled = sorted(os.path.realpath(p) for p in bundled if _is_hdf5(p))
+    if bundled:
+        return bundled[:1] if len(bundled) == 1 else []
+    shared = [p for p in _mapped() if not os.path.dirname(p).endswith(".libs")]
+    return shared if len(shared) == 1 else []
 
 
 class CApi:
