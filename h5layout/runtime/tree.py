@@ -572,12 +572,12 @@ class _CWalker(_H5pyWalker):
     """The walk of an h5py file through HDF5's C functions (:mod:`._h5capi`, ctypes).
 
     What :class:`_H5pyWalker` does, without h5py's per-call objects: objects are plain
-    integer ids the walk closes itself, a plain tree asks HDF5 for its few attributes by
-    name (``H5Aexists``), scalar string attributes are read into a pointer and decoded as
-    h5py decodes them, and an array's class, shape, dtype and chunks come from its type,
-    dataspace and creation list (the dtype text asked of h5py once per distinct type).
-    Anything else, and every failure, goes to h5py for that node or attribute, so the tree
-    and its messages stay the generic walk's.
+    integer ids the walk closes itself, a plain tree opens its few attributes by name,
+    scalar string attributes are read into a pointer and decoded as h5py decodes them,
+    and an array's class, shape, dtype and chunks come from its type, dataspace and
+    creation list (the dtype text asked of h5py once per distinct type). Anything else,
+    and every failure, goes to h5py for that node or attribute, so the tree and its
+    messages stay the generic walk's. The walk holds h5py's lock throughout.
     """
 
     def __init__(
@@ -588,6 +588,7 @@ class _CWalker(_H5pyWalker):
 
         self.api = api
         self.c_other = _h5capi.OTHER
+        self.texts: dict[bytes, str] = {}  # attribute names as shown (a file repeats them)
         self.c_group, self.c_dataset = _h5capi._H5I_GROUP, _h5capi._H5I_DATASET
 
     def _hid(self, obj: Any) -> int:
@@ -682,8 +683,13 @@ class _CWalker(_H5pyWalker):
         raw: dict[str, Any] = {}
         hl = None
         other = self.c_other
+        texts = self.texts
         for bname, value in values:
-            text = _name_text(bname)
+            text = texts.get(bname)
+            if text is None:
+                text = _name_text(bname)
+                if len(texts) < 10_000:
+                    texts[bname] = text
             if value is other:  # not a scalar string, or an error: h5py reads it
                 if hl is None:
                     hl = self._wrap(oid)
