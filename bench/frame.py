@@ -30,7 +30,10 @@ def _frame(n: int) -> np.ndarray:
 
 def _classes(lib: str) -> dict[str, Any]:
     if lib == "h5layout":
-        from h5layout.runtime import data, data_loading, dte_saving, saving
+        from h5layout.runtime.load import loader as data_loading
+        from h5layout.runtime.model import data
+        from h5layout.runtime.save import dte as dte_saving
+        from h5layout.runtime.storage import lowlevel as saving
 
         return {"Saver": saving.H5SaverLowLevel, "DTES": dte_saving.DataToExportSaver,
                 "Loader": data_loading.DataLoader, "Axis": data.Axis, "DataRaw": data.DataRaw,

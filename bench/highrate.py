@@ -48,7 +48,7 @@ def _rss() -> int:
 
 
 def _dte(k: int, dt: float) -> Any:
-    from h5layout.runtime.data import DataRaw, DataToExport
+    from h5layout.runtime.model.data import DataRaw, DataToExport
 
     v = float(k)
     channels = DataRaw("ch", data=[np.array([v]), np.array([-v])])
@@ -57,8 +57,8 @@ def _dte(k: int, dt: float) -> Any:
 
 def writer(path: str, rate: float, seconds: float, flush: int, out: str) -> None:
     """The logging process: paced rows, a flush every ``flush`` rows, its log in ``out``."""
-    from h5layout.runtime.dte_saving import DataToExportTimedSaver
-    from h5layout.runtime.saving import H5SaverLowLevel
+    from h5layout.runtime.save.dte import DataToExportTimedSaver
+    from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
     total = int(rate * seconds)
     dt = 1.0 / rate

@@ -54,7 +54,7 @@ def _set_env(server: Any) -> None:
     os.environ["HS_ENDPOINT"] = server.endpoint
     os.environ["HS_USERNAME"] = server.username
     os.environ["HS_PASSWORD"] = server.password
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     get_backend("h5pyd").set_server(**server.h5pyd_kwargs)  # type: ignore[attr-defined]
 
@@ -205,7 +205,7 @@ def writers(server: Any, count: int, points: int, flush_every: int) -> dict[str,
 def copy_figures(server: Any, tmp: Path, mbytes: int) -> dict[str, float]:
     import h5pyd
 
-    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.tools.copy import copy_file
 
     src = tmp / "big.h5"
     rows = mbytes * 1_000_000 // (8 * 1000)
@@ -323,7 +323,7 @@ def background_writer_figures(server: Any, tmp: Path, n: int, flush_every: int) 
     checks the values on the server after close."""
     import h5pyd
 
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     def create(f: Any) -> dict[str, Any]:
         return {

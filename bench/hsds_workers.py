@@ -13,7 +13,7 @@ at least K rows, checks every row's values, and prints ``saw K LAG_SECONDS`` (or
 ``timeout K`` after ``READ_TIMEOUT`` seconds).
 
 The server comes from ``HS_ENDPOINT``/``HS_USERNAME``/``HS_PASSWORD``. Used by the tests
-(``tests/runtime/test_hsds_writers.py``) and by ``bench/hsds.py``.
+(``tests/runtime/storage/test_hsds_writers.py``) and by ``bench/hsds.py``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def frame(k: int) -> np.ndarray:
 
 
 def _server() -> dict[str, str]:
-    from h5layout.runtime.domains import hs_setting
+    from h5layout.runtime.check.domains import hs_setting
 
     given = {
         "endpoint": hs_setting("hs_endpoint"),
@@ -50,7 +50,7 @@ def _server() -> dict[str, str]:
 def write(domain: str, points: int, flush_every: int, lockstep: bool = False) -> float:
     """Log ``points`` points into ``domain``; the seconds it took (open to close)."""
     from h5layout import pymodaq as pm
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     get_backend("h5pyd").set_server(**_server())  # type: ignore[attr-defined]
     t0 = time.perf_counter()

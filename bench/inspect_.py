@@ -40,8 +40,8 @@ def cpu(fn: Callable[[], Any]) -> float:
 def inspect_tree(path: object, full: bool = False) -> float:
     """``load_tree`` as ``h5layout inspect FILE`` calls it (the detected layout; ``full``:
     every attribute, as ``--attrs``/``--json``); CPU seconds."""
-    from h5layout.runtime.registry import find_layout_spec
-    from h5layout.runtime.tree import load_tree
+    from h5layout.runtime.check.detect import find_layout_spec
+    from h5layout.runtime.tools.tree import load_tree
 
     spec = find_layout_spec(file=str(path))
     c0 = time.process_time()
@@ -53,7 +53,7 @@ def inspect_tree(path: object, full: bool = False) -> float:
 
 def read_shown_attrs(path: Path) -> float:
     """A raw h5py walk (``visititems``) reading the attributes a plain tree reads; CPU s."""
-    from h5layout.runtime.tree import SUMMARY_ATTRS
+    from h5layout.runtime.tools.tree import SUMMARY_ATTRS
 
     c0 = time.process_time()
     with h5py.File(path, "r") as f:
@@ -74,7 +74,7 @@ def read_shown_attrs(path: Path) -> float:
 _CLI = r"""
 import contextlib, io, json, sys, time
 c0 = time.process_time()
-import h5layout.cli.main, h5layout.cli.inspect_cmd, h5layout.runtime.tree  # noqa: E401
+import h5layout.cli.main, h5layout.cli.inspect_cmd, h5layout.runtime.tools.tree  # noqa: E401
 c1 = time.process_time()
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
@@ -109,7 +109,7 @@ def _data_file(path: Path, megabytes: int) -> int:
 
 def copy_h5layout(src: Path, dst: Path, backend: str) -> float:
     """``h5layout copy`` without the validation (the copy itself)."""
-    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.tools.copy import copy_file
 
     dst.unlink(missing_ok=True)
     t0 = now()

@@ -19,7 +19,7 @@ NAME_E = "E open+walk"
 
 def load_h5layout(path: Path, backend: str) -> float:
     """``DataLoader.load_data`` of the 1D detector; seconds (file opening excluded)."""
-    from h5layout.runtime.data_loading import DataLoader
+    from h5layout.runtime.load.loader import DataLoader
 
     loader = DataLoader(path, backend=backend)
     t0 = now()
@@ -48,8 +48,8 @@ def load_pymodaq(path: Path, backend: str) -> float:
 
 def load_raw(path: Path) -> float:
     """Read data, signal axis, nav axes and their attributes with h5py; build the result."""
-    from h5layout.runtime.attrs import read_attr
-    from h5layout.runtime.data import Axis, DataWithAxes
+    from h5layout.runtime.codec.attrs import read_attr
+    from h5layout.runtime.model.data import Axis, DataWithAxes
 
     with h5py.File(path, "r") as f:
         t0 = now()
@@ -74,13 +74,13 @@ def load_raw(path: Path) -> float:
 
 def walk_h5layout(path: Path, backend: str) -> float:
     """Open with H5BrowserUtil (H5Backend if absent) and walk every node."""
-    if has_module("h5layout.runtime.browsing"):
-        from h5layout.runtime.browsing import H5BrowserUtil
+    if has_module("h5layout.runtime.tools.browsing"):
+        from h5layout.runtime.tools.browsing import H5BrowserUtil
 
         t0 = now()
         browser: Any = H5BrowserUtil(backend=backend)
     else:
-        from h5layout.runtime.h5backend import H5Backend
+        from h5layout.runtime.storage.h5backend import H5Backend
 
         t0 = now()
         browser = H5Backend(backend=backend)
@@ -160,7 +160,7 @@ def run(opts: Options) -> list[Result]:
         pm = None
         if opts.pymodaq and pymodaq_available():
             pm = statistics.median(walk_pymodaq(path, backend) for _ in range(3)) * 1e3
-        what = "H5BrowserUtil" if has_module("h5layout.runtime.browsing") else "H5Backend"
+        what = "H5BrowserUtil" if has_module("h5layout.runtime.tools.browsing") else "H5Backend"
         results.append(Result(NAME_E, backend, "open + walk_nodes", "ms",
                               statistics.median(w["h5layout"]) * 1e3,
                               statistics.median(w["raw"]) * 1e3, 2.0, pymodaq=pm,

@@ -29,7 +29,9 @@ BASE = "/RawData/Logger000/Detector000"  # replaced by the path found in the tem
 
 def _classes(lib: str) -> dict[str, Any]:
     if lib == "h5layout":
-        from h5layout.runtime import data, dte_saving, saving
+        from h5layout.runtime.model import data
+        from h5layout.runtime.save import dte as dte_saving
+        from h5layout.runtime.storage import lowlevel as saving
 
         return {
             "Saver": saving.H5SaverLowLevel, "Timed": dte_saving.DataToExportTimedSaver,
@@ -139,7 +141,7 @@ def run_library(
             memory.stop()
         h5.close_file()
     if check:
-        from h5layout.runtime.saving import H5SaverLowLevel
+        from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
         reader = H5SaverLowLevel(backend=backend)
         reader.init_file(Path(path), mode="r")

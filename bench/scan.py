@@ -45,7 +45,9 @@ def _values(k: int) -> tuple[float, float, np.ndarray]:
 def _classes(lib: str) -> dict[str, Any]:
     """The data classes and savers of h5layout or of pymodaq_data."""
     if lib == "h5layout":
-        from h5layout.runtime import data, dte_saving, saving
+        from h5layout.runtime.model import data
+        from h5layout.runtime.save import dte as dte_saving
+        from h5layout.runtime.storage import lowlevel as saving
 
         return {
             "Saver": saving.H5SaverLowLevel, "Ext": dte_saving.DataToExportExtendedSaver,

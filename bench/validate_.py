@@ -20,9 +20,9 @@ PER_DETECTOR = 5
 
 def make_file(path: Path, nodes: int) -> int:
     """A PyMoDAQ-layout file of about ``nodes`` nodes: one detector written, then copied."""
-    from h5layout.runtime.data import DataRaw, DataToExport
-    from h5layout.runtime.dte_saving import DataToExportSaver
-    from h5layout.runtime.saving import H5SaverLowLevel
+    from h5layout.runtime.model.data import DataRaw, DataToExport
+    from h5layout.runtime.save.dte import DataToExportSaver
+    from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
     h5 = H5SaverLowLevel(save_type="detector")
     h5.init_file(path, new_file=True)
@@ -72,8 +72,8 @@ def _cmd(args: list[str]) -> float:
 
 def run(opts: Options) -> list[Result]:
     """Scenario F (h5py only: the validator reads files with h5py)."""
-    if not has_module("h5layout.runtime.validate"):
-        return [skipped(NAME, "h5layout.runtime.validate is not there yet")]
+    if not has_module("h5layout.runtime.check.validate"):
+        return [skipped(NAME, "h5layout.runtime.check.validate is not there yet")]
     wd = opts.workdir
     big, small = wd / "nodes10k.h5", wd / "small.h5"
     count = make_file(big, 1_000 if opts.quick else 10_000)

@@ -10,7 +10,7 @@ from h5layout._version import __version__
 from h5layout.runtime.errors import LayoutError, LayoutSpecError
 
 if TYPE_CHECKING:
-    from h5layout.runtime.report import Report
+    from h5layout.runtime.check.report import Report
 
 __all__ = ["LayoutError", "LayoutSpecError", "__version__", "load_layout", "validate"]
 
@@ -33,9 +33,9 @@ def validate(path: str | os.PathLike[str], layout: str | os.PathLike[str] | None
     folder or on ``$H5LAYOUT_PATH``), a layout file or a compiled module; None finds it
     from each file's ``h5layout_layout`` root attribute among the layouts the user chose
     (pymodaq_data files are recognised). Never loads a path or module a file names.
-    Returns a :class:`~h5layout.runtime.report.Report`; never raises for a bad file.
+    Returns a :class:`~h5layout.runtime.check.report.Report`; never raises for a bad file.
     """
     from h5layout.finder import layout_finder
-    from h5layout.runtime.validate import validate_paths
+    from h5layout.runtime.check.validate import validate_paths
 
     return validate_paths([path], layout, finder=layout_finder())

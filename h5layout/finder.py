@@ -1,6 +1,6 @@
 """The layout finder with the compiler plugged in (the layer above runtime and compiler).
 
-:class:`h5layout.runtime.registry.LayoutFinder` finds compiled layouts with the runtime
+:class:`h5layout.runtime.check.detect.LayoutFinder` finds compiled layouts with the runtime
 alone; YAML layouts (a ``--layout x.yaml``, a shipped layout not compiled yet, a
 ``NAME.yaml`` on the search path) need the compiler, which the runtime never imports.
 The command line and :func:`h5layout.validate` use the finder built here.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from h5layout.runtime.registry import LayoutFinder
-from h5layout.runtime.registry import find_layout_spec as _find
-from h5layout.runtime.spec import LayoutSpec
+from h5layout.runtime.check.detect import LayoutFinder
+from h5layout.runtime.check.detect import find_layout_spec as _find
+from h5layout.runtime.layout.spec import LayoutSpec
 
 __all__ = ["compile_layout_spec", "find_layout_spec", "layout_finder"]
 
@@ -36,5 +36,5 @@ def find_layout_spec(
     *,
     file: str | os.PathLike[str] | None = None,
 ) -> LayoutSpec:
-    """:func:`h5layout.runtime.registry.find_layout_spec` with the compiler plugged in."""
+    """:func:`h5layout.runtime.check.detect.find_layout_spec` with the compiler plugged in."""
     return _find(name_or_path, file=file, compile=compile_layout_spec)

@@ -413,7 +413,7 @@ def hsds_folder(hsds_server: HsdsServer, request: pytest.FixtureRequest) -> Path
 def h5pyd_server(hsds_server: HsdsServer) -> Iterator[HsdsServer]:
     """The test server as the h5pyd backend's default, for opens that name no server
     (savers and loaders open domains without connection arguments)."""
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     backend = get_backend("h5pyd")
     backend.set_server(**hsds_server.h5pyd_kwargs)  # type: ignore[attr-defined]

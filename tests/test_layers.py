@@ -18,19 +18,23 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 #: optional backends whose library may be absent here
-OPTIONAL = frozenset({"h5layout.runtime.backends._h5pyd"})
+OPTIONAL = frozenset({"h5layout.runtime.storage.backends._h5pyd"})
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _package_modules(package: str) -> list[str]:
-    folder = Path(__file__).resolve().parents[1].joinpath(*package.split("."))
-    found = sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
-    return [package, *(m for m in found if m not in OPTIONAL)]
+    """The package and every module below it, sub-packages included."""
+    folder = ROOT.joinpath(*package.split("."))
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return [m for m in found if m not in OPTIONAL]
 
 
-RUNTIME_MODULES = [
-    *_package_modules("h5layout.runtime"),
-    *_package_modules("h5layout.runtime.backends"),
-]
+RUNTIME_MODULES = _package_modules("h5layout.runtime")
 
 
 def _loaded(*modules: str) -> set[str]:
@@ -51,7 +55,7 @@ def _offenders(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 def test_runtime_imports_nothing_above_it() -> None:
     loaded = _loaded(*RUNTIME_MODULES)
-    assert "h5layout.runtime.saving" in loaded  # the probe really imported the runtime
+    assert "h5layout.runtime.storage.lowlevel" in loaded  # the probe really imported the runtime
     bad = _offenders(
         loaded,
         (
@@ -68,7 +72,7 @@ def test_runtime_imports_nothing_above_it() -> None:
 
 
 def test_runtime_loads_backend_libraries_lazily() -> None:
-    loaded = _loaded("h5layout.runtime.saving")
+    loaded = _loaded("h5layout.runtime.storage.lowlevel")
     assert _offenders(loaded, ("tables", "h5py")) == []
 
 
@@ -99,3 +103,23 @@ def test_import_contracts_hold() -> None:
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
+
+
+def test_the_runtime_answers_by_its_paths() -> None:
+    """The three questions a newcomer asks have one path each (README, "How it is built")."""
+    from h5layout.runtime.save.data import DataExtendedSaver
+    from h5layout.runtime.storage.growing import PointBlock
+
+    # where is a scan point written: the scan saver, into a point block
+    assert DataExtendedSaver.__module__ == "h5layout.runtime.save.data"
+    assert PointBlock.__module__ == "h5layout.runtime.storage.growing"
+    # where is a validate rule: under check/
+    assert (ROOT / "h5layout" / "runtime" / "check").is_dir()
+    # where is an attribute decoded: codec/ only; JSON is parsed elsewhere only for the
+    # records of layouts compiled on this machine (never an attribute of a file)
+    parses_json = {
+        path.relative_to(ROOT / "h5layout" / "runtime").as_posix()
+        for path in (ROOT / "h5layout" / "runtime").rglob("*.py")
+        if "json.loads(" in path.read_text(encoding="utf-8")
+    }
+    assert parses_json <= {"codec/attrs.py", "layout/cache.py", "check/detect.py"}, parses_json

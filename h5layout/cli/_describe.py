@@ -1,6 +1,6 @@
 """Words for a layout's parts, shared by ``inspect LAYOUT`` and ``docs``.
 
-Pure functions from :mod:`h5layout.runtime.spec` objects to short text.
+Pure functions from :mod:`h5layout.runtime.layout.spec` objects to short text.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from h5layout.runtime.spec import ArraySpec, AttrSpec, ChildSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.layout.spec import ArraySpec, AttrSpec, ChildSpec, LayoutSpec, NodeSpec
 
 
 def naming_text(node: NodeSpec) -> str:

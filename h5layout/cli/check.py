@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _exists(source: str) -> bool:
-    from h5layout.schema._resolve import LAYOUTS_DIR
+    from h5layout.schema.resolve import LAYOUTS_DIR
 
     if Path(source).is_file():
         return True
@@ -40,7 +40,7 @@ def _exists(source: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     """Check every layout; print problems (text or JSON)."""
     from h5layout.schema import check_layout
-    from h5layout.schema._resolve import shipped_layouts
+    from h5layout.schema.resolve import shipped_layouts
 
     missing = [s for s in args.layouts if not _exists(s)]
     if missing:

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     """Compile, then print, write or check."""
     from h5layout.compiler import CompileError, compile_spec, portable_spec, write_if_changed
     from h5layout.compiler.regen import stale_diff
+    from h5layout.runtime.check.detect import remember_compiled, shipped_layouts
     from h5layout.runtime.errors import LayoutSpecError
-    from h5layout.runtime.registry import remember_compiled, shipped_layouts
     from h5layout.schema import load_layout_spec
 
     if args.check and not args.output:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.block_mb <= 0:
         print("h5layout copy: --block-mb must be positive", file=sys.stderr)
         return EXIT_USAGE
-    from h5layout.runtime.domains import backend_for, exists, parse_target
+    from h5layout.runtime.check.domains import backend_for, exists, parse_target
 
     try:
         src = parse_target(args.source, args.source_backend)
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if dst_found and not args.force:
         print(f"h5layout copy: {args.destination}: exists (--force replaces it)", file=sys.stderr)
         return EXIT_USAGE
-    from h5layout.runtime.copy import copy_file
+    from h5layout.runtime.tools.copy import copy_file
 
     spec = None
     if args.layout is not None:

@@ -126,7 +126,7 @@ def _look(pm: Any, scan_file: Path, path: str, out_dir: Path, backend: str) -> N
         else:
             print("  (xarray is not installed: pip install 'h5layout[xarray]')")
         if importlib.util.find_spec("matplotlib") is not None:
-            from h5layout.runtime.plot import plot_dwa
+            from h5layout.runtime.model.plot import plot_dwa
 
             png = out_dir / "scan_map.png"
             plot_dwa(loader.load_data(path), png)  # whichever data model the loader returns
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     import h5layout.pymodaq as pm
     from h5layout.cli.inspect_cmd import tree_text
     from h5layout.finder import find_layout_spec
-    from h5layout.runtime.tree import load_tree
+    from h5layout.runtime.tools.tree import load_tree
 
     out_dir = args.output or Path(tempfile.mkdtemp(prefix="h5layout-demo-"))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ from h5layout.cli._describe import (
 )
 
 if TYPE_CHECKING:
-    from h5layout.runtime.spec import AttrSpec, LayoutSpec, NodeSpec
+    from h5layout.runtime.layout.spec import AttrSpec, LayoutSpec, NodeSpec
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -293,7 +293,7 @@ def _base_of(source: str) -> tuple[LayoutSpec | None, str]:
     """The layout ``source`` extends (resolved), from its top-level ``extends`` key."""
     import yaml
 
-    from h5layout.runtime.registry import shipped_layouts
+    from h5layout.runtime.check.detect import shipped_layouts
     from h5layout.schema import load_layout_spec
 
     path = Path(source)
@@ -324,8 +324,8 @@ def document(source: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print or write the documentation."""
+    from h5layout.runtime.check.detect import shipped_layouts
     from h5layout.runtime.errors import LayoutError
-    from h5layout.runtime.registry import shipped_layouts
 
     if not Path(args.layout).exists() and args.layout not in shipped_layouts():
         print(f"h5layout docs: {args.layout}: no such file or shipped layout", file=sys.stderr)
@@ -350,7 +350,7 @@ def run(args: argparse.Namespace) -> int:
 
 def regen(folder: Path = DOCS_DIR) -> list[Path]:
     """Write ``<layout>.md`` for every shipped layout into ``folder``; returns the files."""
-    from h5layout.runtime.registry import shipped_layouts
+    from h5layout.runtime.check.detect import shipped_layouts
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []

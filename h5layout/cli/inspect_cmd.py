@@ -37,8 +37,8 @@ from h5layout.cli._describe import (
 )
 
 if TYPE_CHECKING:
-    from h5layout.runtime.spec import LayoutSpec
-    from h5layout.runtime.tree import FileTree, TreeNode
+    from h5layout.runtime.layout.spec import LayoutSpec
+    from h5layout.runtime.tools.tree import FileTree, TreeNode
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -85,7 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def is_hdf5(path: Path) -> bool:
     """Whether ``path`` is an HDF5 file (its superblock signature, user block allowed)."""
-    from h5layout.runtime.probe import probe_file
+    from h5layout.runtime.storage.probe import probe_file
 
     return path.is_file() and probe_file(path).is_hdf5
 
@@ -208,7 +208,7 @@ def tree_text(tree: FileTree, *, attrs: bool = False, paint: Paint | None = None
 
 def node_json(node: TreeNode) -> dict[str, Any]:
     """One node (and its subtree) as JSON-ready data."""
-    from h5layout.runtime.tree import jsonable
+    from h5layout.runtime.tools.tree import jsonable
 
     return {
         "path": node.path,
@@ -249,7 +249,7 @@ def tree_json(tree: FileTree) -> dict[str, Any]:
 
 def _layout_for(path: Path, name: str | None) -> LayoutSpec | None:
     from h5layout.finder import find_layout_spec
-    from h5layout.runtime.registry import LayoutNotFoundError
+    from h5layout.runtime.check.detect import LayoutNotFoundError
 
     try:
         return find_layout_spec(name, file=path)
@@ -271,9 +271,9 @@ def _fail(target: str, message: str, code: int = EXIT_FAIL) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the layout's node types or the file's tree."""
-    from h5layout.runtime.domains import is_domain_url
+    from h5layout.runtime.check.detect import LayoutNotFoundError
+    from h5layout.runtime.check.domains import is_domain_url
     from h5layout.runtime.errors import LayoutError
-    from h5layout.runtime.registry import LayoutNotFoundError
 
     target = Path(args.target)
     paint = stdout_paint(args.color)
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_domain(args, paint)
     try:
         if is_hdf5(target):
-            from h5layout.runtime.tree import load_tree
+            from h5layout.runtime.tools.tree import load_tree
 
             spec = _layout_for(target, args.layout)
             full = args.attrs or args.json  # a plain tree reads only what its lines show
@@ -333,7 +333,8 @@ def _show_tree(tree: FileTree, args: argparse.Namespace, paint: Paint) -> None:
 def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
     """The tree of an HSDS domain (same lines and JSON as a local file's)."""
     from h5layout.finder import find_layout_spec
-    from h5layout.runtime.domains import (
+    from h5layout.runtime.check.detect import LayoutNotFoundError
+    from h5layout.runtime.check.domains import (
         DomainURLError,
         backend_for,
         detect_layout,
@@ -342,8 +343,7 @@ def _run_domain(args: argparse.Namespace, paint: Paint) -> int:
         redact,
     )
     from h5layout.runtime.errors import LayoutError
-    from h5layout.runtime.registry import LayoutNotFoundError
-    from h5layout.runtime.tree import load_tree
+    from h5layout.runtime.tools.tree import load_tree
 
     try:
         target = parse_target(args.target, args.backend)

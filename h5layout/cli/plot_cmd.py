@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if size is None or args.dpi <= 0:
         print(f"h5layout plot: bad --size {args.size!r} or --dpi {args.dpi}", file=sys.stderr)
         return EXIT_USAGE
-    from h5layout.runtime.domains import DomainURLError, backend_for, exists, parse_target
+    from h5layout.runtime.check.domains import DomainURLError, backend_for, exists, parse_target
 
     try:
         target = parse_target(args.file, args.backend)
@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     stem = Path(target.location).stem
     output = args.output or Path(f"{stem}_{args.node.rstrip('/').rsplit('/', 1)[-1]}.png")
     try:
-        from h5layout.runtime.data_loading import DataLoader
-        from h5layout.runtime.nodes import CARRAY
-        from h5layout.runtime.plot import _mpl, plot_dwa
+        from h5layout.runtime.load.loader import DataLoader
+        from h5layout.runtime.model.plot import _mpl, plot_dwa
+        from h5layout.runtime.storage.nodes import CARRAY
 
         _mpl()  # say matplotlib is missing before reading anything
         with DataLoader(target.location, backend=target.backend) as loader:

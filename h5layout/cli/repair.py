@@ -83,7 +83,7 @@ def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
 def run(args: argparse.Namespace) -> int:
     """Repair one file and print what changed."""
     path = args.file
-    from h5layout.runtime.domains import is_domain_url, redact
+    from h5layout.runtime.check.domains import is_domain_url, redact
 
     if is_domain_url(path):
         path = redact(path)
@@ -102,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from h5layout.cli._progress import wanted
     from h5layout.finder import layout_finder
+    from h5layout.runtime.check.detect import LayoutNotFoundError
+    from h5layout.runtime.check.repair import RepairError, repair_file
     from h5layout.runtime.errors import LayoutSpecError
-    from h5layout.runtime.registry import LayoutNotFoundError
-    from h5layout.runtime.repair import RepairError, repair_file
 
     def work() -> tuple[list[str], Any]:
         return repair_file(path, args.layout, backup=not args.no_backup, finder=layout_finder())

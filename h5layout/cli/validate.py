@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from h5layout.runtime.registry import LayoutFinder
-    from h5layout.runtime.report import FileReport
+    from h5layout.runtime.check.detect import LayoutFinder
+    from h5layout.runtime.check.report import FileReport
 
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -104,8 +104,8 @@ def _check_one(
     finder: LayoutFinder | None = None,
 ) -> FileReport:
     """Check one file or HSDS domain (runs in a worker process with ``--jobs``)."""
-    from h5layout.runtime.domains import is_domain_url, parse_target, validate_domain
-    from h5layout.runtime.validate import validate_file
+    from h5layout.runtime.check.domains import is_domain_url, parse_target, validate_domain
+    from h5layout.runtime.check.validate import validate_file
 
     finder = finder or _WORKER_FINDER or _new_finder()
     spec = finder.find(layout) if layout is not None else None
@@ -135,7 +135,7 @@ def _run_all(
 
 def _collect(paths: list[str], backend: str | None) -> tuple[list[str], list[str], list[str]]:
     """(files and domains to check, missing paths, refused domain arguments)."""
-    from h5layout.runtime.domains import DomainURLError, exists, is_domain_url, parse_target
+    from h5layout.runtime.check.domains import DomainURLError, exists, is_domain_url, parse_target
     from h5layout.runtime.errors import FileAccessError
 
     local = [p for p in paths if not is_domain_url(p) and backend != "h5pyd"]
@@ -166,7 +166,7 @@ def _progress(done: int, total: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every file; print the report; return the exit status."""
-    from h5layout.runtime.report import Report, format_report
+    from h5layout.runtime.check.report import Report, format_report
 
     if args.jobs < 1:
         print("h5layout validate: --jobs must be at least 1", file=sys.stderr)

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from types import ModuleType
 
-from h5layout.runtime.layout_cache import (
+from h5layout.runtime.layout.cache import (
     CACHE_PACKAGE,
     atomic_write,
     cache_dir,

@@ -1,7 +1,7 @@
 """The compiler's intermediate form: a module where every decision is taken.
 
 Lowering (:mod:`h5layout.compiler.lowering`) fills these frozen dataclasses from a
-:class:`~h5layout.runtime.spec.LayoutSpec`; templates only loop over them. Fields named
+:class:`~h5layout.runtime.layout.spec.LayoutSpec`; templates only loop over them. Fields named
 ``*_code`` hold Python source already checked or quoted (identifiers, annotations,
 literals); fields named ``doc*`` hold text already made safe for a docstring.
 """

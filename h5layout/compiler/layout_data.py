@@ -3,7 +3,7 @@
 The table (one line per node type: name pattern and where it was declared; for a derived
 layout, what it declares itself) goes in the module docstring, so it is the first thing a
 reader sees. The data (``LAYOUT``) goes last, compact: values equal to their default are
-left out (:meth:`~h5layout.runtime.spec.LayoutSpec.to_dict`), and attribute declarations
+left out (:meth:`~h5layout.runtime.layout.spec.LayoutSpec.to_dict`), and attribute declarations
 that several node types share are written once, as module constants the node types
 refer to, so :meth:`LayoutSpec.from_dict` reads each of them once too.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from h5layout.compiler.literals import Ref, py_compact
-from h5layout.runtime.spec import LayoutSpec, NodeSpec
+from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
 
 #: width of the columns of the node-type table
 _NAME_COLS = 18

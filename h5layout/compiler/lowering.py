@@ -1,4 +1,4 @@
-"""Lowering: a :class:`~h5layout.runtime.spec.LayoutSpec` becomes a :class:`ModuleIR`.
+"""Lowering: a :class:`~h5layout.runtime.layout.spec.LayoutSpec` becomes a :class:`ModuleIR`.
 
 Every decision about the generated code is taken here (class and method names,
 parameter names and annotations, which runtime method each group role maps to, sort
@@ -24,8 +24,15 @@ from h5layout.compiler.ir import BoundClass, GroupMethod, ModuleIR, ModuleSaverC
 from h5layout.compiler.layout_data import layout_data, node_table
 from h5layout.compiler.literals import is_scalar, py_literal, py_scalar, py_str
 from h5layout.runtime import api
-from h5layout.runtime.enums import DataType, GroupType
-from h5layout.runtime.spec import AttrSpec, Bindings, LayoutSpec, Naming, NodeBinding, NodeSpec
+from h5layout.runtime.layout.spec import (
+    AttrSpec,
+    Bindings,
+    LayoutSpec,
+    Naming,
+    NodeBinding,
+    NodeSpec,
+)
+from h5layout.runtime.model.enums import DataType, GroupType
 
 #: Layout attribute type -> annotation of the keyword argument.
 ANNOTATIONS = {

@@ -28,7 +28,7 @@ TESTS_DIR = REPO_DIR / "tests" / "compiler"
 #: Shipped layouts whose modules are test snapshots (``pymodaq`` is the package module).
 SHIPPED_SNAPSHOTS = ("raman_map", "camera_logger")
 #: The bindings of savers no compiled layout binds (the shipped ``pymodaq`` layout's).
-DEFAULT_BINDINGS = PACKAGE_DIR / "runtime" / "default_bindings.py"
+DEFAULT_BINDINGS = PACKAGE_DIR / "runtime" / "layout" / "default_bindings.py"
 
 
 def default_bindings_text() -> str:

@@ -16,17 +16,8 @@ from typing import Final
 
 from numpy import ndarray
 
-from h5layout.runtime import compat
-from h5layout.runtime.backends import backends_available
-from h5layout.runtime.browsing import (
-    ExporterFactory,
-    H5asciiExporter,
-    H5BrowserUtil,
-    H5Exporter,
-    H5h5Exporter,
-    H5npyExporter,
-    H5txtExporter,
-)
+from h5layout.runtime.check.report import FileReport, Report
+from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.compat import (
     SWMR_CAPABLE_BACKENDS,
     check_mandatory_attrs,
@@ -44,40 +35,6 @@ from h5layout.runtime.compat import (
     set_attr,
     squeeze,
     verify_axis_data_uniformity,
-)
-from h5layout.runtime.data import (
-    Axis,
-    DataCalculated,
-    DataFromPlugins,
-    DataRaw,
-    DataToExport,
-    DataWithAxes,
-)
-from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import (
-    AxisSaverLoader,
-    BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
-    DataManagement,
-    DataSaverLoader,
-    ErrorSaverLoader,
-)
-from h5layout.runtime.dte_saving import (
-    DataBundle,
-    DataToExportEnlargeableSaver,
-    DataToExportExtendedSaver,
-    DataToExportSaver,
-    DataToExportTimedSaver,
-)
-from h5layout.runtime.enums import (
-    DataDim,
-    DataDistribution,
-    DataSource,
-    DataType,
-    FileType,
-    GroupType,
-    SaveType,
 )
 from h5layout.runtime.errors import (
     AxisError,
@@ -97,9 +54,44 @@ from h5layout.runtime.errors import (
     RuntimeVersionError,
     UnsafeContentError,
 )
-from h5layout.runtime.h5backend import H5Backend
-from h5layout.runtime.h5saver import H5Saver, H5SaverBase
-from h5layout.runtime.module_saving import (
+from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.load.loader import DataLoader
+from h5layout.runtime.model.data import (
+    Axis,
+    DataCalculated,
+    DataFromPlugins,
+    DataRaw,
+    DataToExport,
+    DataWithAxes,
+)
+from h5layout.runtime.model.enums import (
+    DataDim,
+    DataDistribution,
+    DataSource,
+    DataType,
+    FileType,
+    GroupType,
+    SaveType,
+)
+from h5layout.runtime.save.data import (
+    AxisSaverLoader,
+    BkgSaver,
+    DataEnlargeableSaver,
+    DataExtendedSaver,
+    DataManagement,
+    DataSaverLoader,
+    ErrorSaverLoader,
+)
+from h5layout.runtime.save.dte import (
+    DataBundle,
+    DataToExportEnlargeableSaver,
+    DataToExportExtendedSaver,
+    DataToExportSaver,
+    DataToExportTimedSaver,
+)
+from h5layout.runtime.save.h5saver import H5SaverBase
+from h5layout.runtime.save.h5saver_lazy import H5Saver
+from h5layout.runtime.save.modules import (
     ActuatorSaver,
     DetectorEnlargeableSaver,
     DetectorExtendedSaver,
@@ -110,18 +102,34 @@ from h5layout.runtime.module_saving import (
     read_settings,
     write_settings,
 )
-from h5layout.runtime.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, Node, StringARRAY
-from h5layout.runtime.report import FileReport, Report
-from h5layout.runtime.saving import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
-from h5layout.runtime.spec import LayoutSpec
-from h5layout.runtime.swmr import (
+from h5layout.runtime.storage.backends import backends_available
+from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.lowlevel import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
+from h5layout.runtime.storage.nodes import (
+    CARRAY,
+    EARRAY,
+    GROUP,
+    VLARRAY,
+    Attributes,
+    Node,
+    StringARRAY,
+)
+from h5layout.runtime.storage.swmr import (
     collect_datasets,
     is_file_swmr_active,
     open_h5_file_for_reading,
     refresh_cached,
     refresh_datasets,
 )
-from h5layout.runtime.validate import validate_file
+from h5layout.runtime.tools.browsing import (
+    ExporterFactory,
+    H5asciiExporter,
+    H5BrowserUtil,
+    H5Exporter,
+    H5h5Exporter,
+    H5npyExporter,
+    H5txtExporter,
+)
 
 #: Version of this facade; generated modules refuse to run against another one.
 RUNTIME_API_VERSION: Final = 2  # 2: savers read the bindings LAYOUT carries
@@ -145,83 +153,6 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     # settings-driven savers (H5Saver imports Qt at its first instantiation only)
     "H5SaverBase",
     "H5Saver",
-)
-
-#: Names a compiled module re-exports unchanged.
-REEXPORTS: tuple[str, ...] = (
-    # the backend facade (it reads no layout: shared, not subclassed)
-    "H5Backend",
-    # enums
-    "DataDim",
-    "DataDistribution",
-    "DataSource",
-    "DataType",
-    "FileType",
-    "GroupType",
-    "SaveType",
-    # data model
-    "Axis",
-    "DataCalculated",
-    "DataFromPlugins",
-    "DataRaw",
-    "DataToExport",
-    "DataWithAxes",
-    # node wrappers
-    "Attributes",
-    "CARRAY",
-    "EARRAY",
-    "GROUP",
-    "Node",
-    "StringARRAY",
-    "VLARRAY",
-    # exceptions
-    "AxisError",
-    "DataDimError",
-    "DataValueError",
-    "FileAccessError",
-    "InvalidDataDimension",
-    "InvalidDataType",
-    "InvalidExport",
-    "InvalidGroupDataType",
-    "InvalidGroupType",
-    "InvalidSave",
-    "InvalidScanType",
-    "LayoutError",
-    "MissingAttributeError",
-    "NodeError",
-    "RuntimeVersionError",
-    "UnsafeContentError",
-    # saving helpers
-    "DataBundle",
-    "backends_available",
-    # SWMR helpers
-    "collect_datasets",
-    "is_file_swmr_active",
-    "open_h5_file_for_reading",
-    "refresh_cached",
-    "refresh_datasets",
-    # module savers
-    "ActuatorSaver",
-    "DetectorEnlargeableSaver",
-    "DetectorExtendedSaver",
-    "DetectorSaver",
-    "LoggerSaver",
-    "ModuleSaver",
-    "ScanSaver",
-    "read_settings",
-    "write_settings",
-    # exporters and the pymodaq_data module-level helpers (``h5layout.runtime.compat``)
-    "ExporterFactory",
-    "H5Exporter",
-    "H5asciiExporter",
-    "H5h5Exporter",
-    "H5npyExporter",
-    "H5txtExporter",
-    "DataManagement",
-    *compat.__all__,
-    # reports of the file checker (``validate``)
-    "FileReport",
-    "Report",
 )
 
 #: Types the annotations of generated methods use (``_rt.ndarray``, ``_rt.datetime``).
@@ -329,3 +260,21 @@ __all__ = [
     "verify_axis_data_uniformity",
     "write_settings",
 ]
+
+#: Names of this facade a compiled module does not re-export (it uses them itself).
+_FACADE_ONLY = frozenset(
+    {
+        "ANNOTATION_TYPES",
+        "GROUP_RUNTIME_ATTRS",
+        "LAYOUT_BOUND_CLASSES",
+        "REEXPORTS",
+        "RUNTIME_API_VERSION",
+        "LayoutSpec",
+        "validate_file",
+    }
+)
+
+#: Names a compiled module re-exports unchanged: the rest of ``__all__``.
+REEXPORTS: tuple[str, ...] = tuple(
+    name for name in __all__ if name not in _FACADE_ONLY and name not in LAYOUT_BOUND_CLASSES
+)

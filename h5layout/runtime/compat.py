@@ -5,7 +5,7 @@ h5modules submodules (``backends``: ``get_attr``, ``set_attr``, ``check_mandator
 ``is_h5py``…; ``utils``: ``register_exporters``, ``find_scan_node``…; ``data_saving``:
 ``squeeze``). h5layout offers the same names with the same calling conventions, written
 on its own runtime: attributes go through h5layout's decoding (never ``eval``), exporters
-through its :class:`~h5layout.runtime.browsing.ExporterFactory`.
+through its :class:`~h5layout.runtime.tools.browsing.ExporterFactory`.
 
 Three functions of pymodaq_data's ``utils`` (``get_h5_data_from_node``, ``extract_axis``,
 ``verify_axis_data_uniformity``) are empty stubs there; here they do what their names say.
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.backends import get_backend
-from h5layout.runtime.nodes import Attributes, Node
+from h5layout.runtime.storage.backends import get_backend
+from h5layout.runtime.storage.nodes import Attributes, Node
 
 __all__ = [
     "SWMR_CAPABLE_BACKENDS",
@@ -115,7 +115,7 @@ def register_exporter(parent_module_name: str = "h5layout.runtime") -> list[Modu
     ``exporters`` sub-package registers nothing (an empty list), as in pymodaq_data.
     """
     if parent_module_name == "h5layout.runtime":
-        return [importlib.import_module("h5layout.runtime.browsing")]
+        return [importlib.import_module("h5layout.runtime.tools.browsing")]
     try:
         package = importlib.import_module(f"{parent_module_name}.exporters")
     except ModuleNotFoundError:
@@ -134,7 +134,7 @@ def register_exporter(parent_module_name: str = "h5layout.runtime") -> list[Modu
 def register_exporters() -> list[Any]:
     """Register the shipped exporters and the plug-ins of the ``h5layout.exporters``
     entry-point group; the modules and entry-point names registered."""
-    from h5layout.runtime.browsing import load_entry_point_exporters
+    from h5layout.runtime.tools.browsing import load_entry_point_exporters
 
     found: list[Any] = register_exporter()
     found.extend(load_entry_point_exporters())
@@ -173,8 +173,8 @@ def get_h5_attributes(
 
 def get_h5_data_from_node(node: Node, with_bkg: bool = False) -> Any:
     """The data stored at a data node, loaded by a ``DataLoader`` on the node's file."""
-    from h5layout.runtime.data_loading import DataLoader
-    from h5layout.runtime.saving import H5SaverLowLevel
+    from h5layout.runtime.load.loader import DataLoader
+    from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
     saver = H5SaverLowLevel(backend=node.backend)
     saver._file = node.h5file  # a view on the caller's open file, never closed here

@@ -1,7 +1,7 @@
 """Every exception h5layout raises, in this one module, rooted at :class:`LayoutError`.
 
 Other modules raise these and re-export the ones they are known by
-(``h5layout.runtime.registry.LayoutNotFoundError``, ``h5layout.compiler.CompileError``,
+(``h5layout.runtime.check.detect.LayoutNotFoundError``, ``h5layout.compiler.CompileError``,
 ...); the classes live here. Checks report problems as data: :class:`LayoutSpecError`
 carries a list of :class:`Problem` (a layout file's location, a stable code) and
 :class:`DataValueError` a list of :class:`ValueProblem` (node path, attribute, code).

@@ -20,12 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from h5layout.runtime.errors import LayoutSpecError, Problem
-from h5layout.runtime.spec import ATTR_TYPES, LayoutSpec
+from h5layout.runtime.layout.spec import ATTR_TYPES, LayoutSpec
 from h5layout.schema import models as m
-from h5layout.schema._checks import Checker, hint
-from h5layout.schema._lower import lower
-from h5layout.schema._resolve import LAYOUTS_DIR, Merged, Resolver, display_name
-from h5layout.schema._yaml import Loc, Path_, dotted
+from h5layout.schema.checks import Checker, hint
+from h5layout.schema.lower import lower
+from h5layout.schema.resolve import LAYOUTS_DIR, Merged, Resolver, display_name
+from h5layout.schema.source import Loc, Path_, dotted
 
 __all__ = ["check_layout", "load_layout_model", "load_layout_spec"]
 

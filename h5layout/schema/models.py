@@ -2,7 +2,7 @@
 
 These models describe what a layout file may say once ``extends``/``include`` are
 resolved. They are frozen; checks a model cannot express (references between node types,
-regexes, values fitting their declared type ...) live in :mod:`h5layout.schema._checks`.
+regexes, values fitting their declared type ...) live in :mod:`h5layout.schema.checks`.
 The JSON Schema shipped in ``layout.schema.json`` is generated from :class:`Layout`.
 """
 
@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from h5layout.runtime.enums import DTYPE_NAMES
-from h5layout.runtime.spec import (
+from h5layout.runtime.layout.spec import (
     ARRAY_KINDS,
     ARRAY_ROLES,
     ATTR_ENCODINGS,
@@ -21,6 +20,7 @@ from h5layout.runtime.spec import (
     GROUP_ROLES,
     UNDECLARED_POLICIES,
 )
+from h5layout.runtime.model.enums import DTYPE_NAMES
 
 #: HDF5 datasets have at most 32 dimensions (H5S_MAX_RANK).
 MAX_RANK = 32

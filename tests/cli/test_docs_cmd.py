@@ -8,7 +8,7 @@ import pytest
 
 from h5layout.cli.docs_cmd import DOCS_DIR, document
 from h5layout.cli.main import main
-from h5layout.runtime.registry import shipped_layouts
+from h5layout.runtime.check.detect import shipped_layouts
 
 
 @pytest.mark.parametrize("name", shipped_layouts())

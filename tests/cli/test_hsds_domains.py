@@ -12,9 +12,9 @@ import h5py
 import pytest
 
 from h5layout.cli.main import main
-from h5layout.runtime.domains import DomainURLError, parse_target
+from h5layout.runtime.check.domains import DomainURLError, parse_target
 
-from ..runtime.test_copy import assert_same
+from ..conftest import assert_same
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def hs_env(hsds_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("HS_USERNAME", hsds_server.username)
     monkeypatch.setenv("HS_PASSWORD", hsds_server.password)
     monkeypatch.setenv("HS_ENDPOINT", hsds_server.endpoint)
-    from h5layout.runtime.backends import get_backend
+    from h5layout.runtime.storage.backends import get_backend
 
     yield "hsds://" + hsds_server.endpoint.split("://", 1)[1]
     get_backend("h5pyd").set_server()  # type: ignore[attr-defined]
@@ -163,9 +163,9 @@ def test_failed_copy_into_a_domain_is_removed(
 ) -> None:
     """A copy that fails half-way (here: interrupted by its progress callback after the
     first array block) leaves no domain behind."""
-    from h5layout.runtime.copy import copy_file
-    from h5layout.runtime.domains import backend_for, exists
+    from h5layout.runtime.check.domains import backend_for, exists
     from h5layout.runtime.errors import CopyError
+    from h5layout.runtime.tools.copy import copy_file
 
     target = parse_target(hs_env + hsds_domain)
     backend_for(target)
@@ -194,8 +194,8 @@ def test_copy_into_a_domain_streams_in_bounded_memory(
 
     import numpy as np
 
-    from h5layout.runtime.copy import copy_file
-    from h5layout.runtime.domains import backend_for
+    from h5layout.runtime.check.domains import backend_for
+    from h5layout.runtime.tools.copy import copy_file
 
     backend_for(parse_target(hs_env + hsds_domain))
     src = tmp_path / "big.h5"

@@ -13,7 +13,7 @@ import pytest
 
 import h5layout
 from h5layout.cli.main import main
-from h5layout.runtime.attrs import encode_json
+from h5layout.runtime.codec.attrs import encode_json
 
 SCHEMA = json.loads(
     (Path(h5layout.__file__).parent / "cli" / "inspect.schema.json").read_text(encoding="utf-8")

@@ -11,11 +11,16 @@ import h5py
 import pytest
 
 from h5layout.cli.main import main
-from h5layout.runtime.attrs import encode_json, read_attr
-from h5layout.runtime.probe import probe_file
-from h5layout.runtime.repair import RepairError, clear_consistency_flags, superblock_checksum_ok
-from h5layout.runtime.validate import validate_file
-from tests.runtime.test_validate import make_crashed_swmr
+from h5layout.runtime.check.repair import (
+    RepairError,
+    clear_consistency_flags,
+    superblock_checksum_ok,
+)
+from h5layout.runtime.check.validate import validate_file
+from h5layout.runtime.codec.attrs import encode_json, read_attr
+from h5layout.runtime.storage.probe import probe_file
+
+from ..conftest import make_crashed_swmr
 
 _HOLD = """
 import sys, time

@@ -14,7 +14,7 @@ import h5py
 import pytest
 
 from h5layout.cli.main import main
-from h5layout.runtime.attrs import encode_json
+from h5layout.runtime.codec.attrs import encode_json
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -89,7 +89,7 @@ def test_json_format(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 1
     doc = json.loads(out)
     schema = json.loads(
-        resources.files("h5layout.runtime").joinpath("report.schema.json").read_text("utf-8")
+        resources.files("h5layout.runtime.check").joinpath("report.schema.json").read_text("utf-8")
     )
     jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
     bad = next(f for f in doc["files"] if f["path"].endswith("c_bad.h5"))
@@ -156,7 +156,7 @@ def test_empty_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_internal_error_exits_2(
     golden_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from h5layout.runtime.checker import Checker
+    from h5layout.runtime.check.checker import Checker
 
     def boom(self: object, node: object) -> None:
         raise TypeError("rule bug")
@@ -190,7 +190,7 @@ heavy = sorted(
     if m.split(".")[0] in ("pydantic", "pydantic_core", "yaml", "jinja2")
     or m.startswith(("h5layout.schema", "h5layout.compiler"))
     # the saving API: validate reads the compiled LAYOUT from its cached JSON copy
-    or m in ("h5layout.pymodaq", "h5layout.runtime.api", "h5layout.runtime.data_saving")
+    or m in ("h5layout.pymodaq", "h5layout.runtime.api", "h5layout.runtime.save.data")
 )
 print("HEAVY", heavy)
 sys.exit(rc)

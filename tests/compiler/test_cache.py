@@ -73,7 +73,7 @@ def test_a_changed_base_layout_is_seen(cache_dir: Path, tmp_path: Path) -> None:
     base = tmp_path / "base.yaml"
     base.write_text(LAB.read_text(encoding="utf-8").replace("layout: lab_scan", "layout: base"))
     child = tmp_path / "child.yaml"
-    child.write_text("layout: child\nversion: \"1\"\nextends: base.yaml\n", encoding="utf-8")
+    child.write_text('layout: child\nversion: "1"\nextends: base.yaml\n', encoding="utf-8")
     first = h5layout.load_layout(child)
     base.write_text(base.read_text().replace("Run{index:04d}", "Go{index:04d}"))
     second = h5layout.load_layout(child)

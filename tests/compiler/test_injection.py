@@ -112,7 +112,7 @@ def test_non_identifier_layout_name_is_refused() -> None:
 
 
 def _with_scan_attr(name: str, required: bool) -> object:
-    from h5layout.runtime.spec import AttrSpec
+    from h5layout.runtime.layout.spec import AttrSpec
 
     spec = load_layout_spec("pymodaq")
     scan = spec.node("scan")

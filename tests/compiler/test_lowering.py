@@ -13,11 +13,11 @@ from h5layout import LayoutError
 from h5layout.compiler import lower
 from h5layout.compiler.lowering import GROUP_ROLES, bind, keyword_attrs, resolve_bindings
 from h5layout.compiler.regen import targets
-from h5layout.runtime.data import Axis, DataToExport, DataWithAxes
-from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.dte_saving import DataToExportExtendedSaver
-from h5layout.runtime.saving import H5SaverLowLevel
-from h5layout.runtime.spec import Naming, NodeBinding
+from h5layout.runtime.layout.spec import Naming, NodeBinding
+from h5layout.runtime.load.loader import DataLoader
+from h5layout.runtime.model.data import Axis, DataToExport, DataWithAxes
+from h5layout.runtime.save.dte import DataToExportExtendedSaver
+from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.schema import load_layout_spec
 
 SOURCES = [source for source, _path in targets()]

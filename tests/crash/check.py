@@ -96,7 +96,7 @@ def _valid(path: str) -> bool:
 
 def _repair(path: str) -> dict[str, Any]:
     """Whether ``repair`` makes a copy of ``path`` validate clean."""
-    from h5layout.runtime.repair import repair_file
+    from h5layout.runtime.check.repair import repair_file
 
     with tempfile.TemporaryDirectory() as tmp:
         copy = str(Path(tmp) / "copy.h5")

@@ -82,7 +82,7 @@ class Case:
 def _pymodaq(path: Path, backend: str = "h5py") -> None:
     """A small valid file written by h5layout's pymodaq savers."""
     from h5layout.pymodaq import DataToExportSaver, H5SaverLowLevel
-    from h5layout.runtime.data import DataRaw, DataToExport
+    from h5layout.runtime.model.data import DataRaw, DataToExport
 
     h5 = H5SaverLowLevel(save_type="custom", backend=backend)
     h5.init_file(file_name=path, new_file=True)
@@ -397,10 +397,10 @@ _DRIVER = textwrap.dedent(
     def one(tool):
         out = {"outcome": "ok"}
         if tool == "validate":
-            from h5layout.runtime.validate import validate_file
+            from h5layout.runtime.check.validate import validate_file
             out["codes"] = sorted({f.code for f in validate_file(path).findings})
         elif tool == "repair":
-            from h5layout.runtime.repair import repair_file
+            from h5layout.runtime.check.repair import repair_file
             repair_file(copy)
         elif tool.startswith("loader-"):
             from h5layout.pymodaq import DataLoader

@@ -19,15 +19,15 @@ import pytest
 
 from h5layout.cli.main import main
 from h5layout.compiler import compile_layout
-from h5layout.runtime.attrs import encode_json
-from h5layout.runtime.registry import (
+from h5layout.runtime.check.detect import (
     LayoutClaim,
     LayoutFinder,
     LayoutNotFoundError,
     UntrustedLayoutError,
     parse_module_layout,
 )
-from h5layout.runtime.validate import validate_file
+from h5layout.runtime.check.validate import validate_file
+from h5layout.runtime.codec.attrs import encode_json
 
 from .conftest import write_flim_file
 
@@ -180,7 +180,7 @@ def test_main_module_never_runs(tmp_path: Path) -> None:
         f.attrs["h5layout_layout"] = encode_json("__main__")
     code = (
         "import sys; sys.argv = ['x', 'demo', '--help']\n"
-        "from h5layout.runtime.validate import validate_file\n"
+        "from h5layout.runtime.check.validate import validate_file\n"
         f"r = validate_file({str(path)!r})\n"
         "print(r.codes())\n"
     )
@@ -214,7 +214,7 @@ def test_compiled_module_is_read_as_data(flim: ModuleType, tmp_path: Path) -> No
 def test_runtime_never_imports_the_compiler_for_a_file(flim_file: Path, tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from h5layout.runtime.validate import validate_file\n"
+        "from h5layout.runtime.check.validate import validate_file\n"
         f"r = validate_file({str(flim_file)!r})\n"
         "assert r.layout == 'flim_map' and not r.findings, r.findings\n"
         "bad = [m for m in sys.modules if m.startswith(('h5layout.compiler', "

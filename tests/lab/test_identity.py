@@ -14,7 +14,7 @@ import pytest
 
 from h5layout.cli.main import main
 from h5layout.finder import find_layout_spec
-from h5layout.runtime.validate import validate_file
+from h5layout.runtime.check.validate import validate_file
 
 from .conftest import FLIM_YAML
 

@@ -17,8 +17,9 @@ from h5layout.pymodaq import (
     DataToExportExtendedSaver,
     H5SaverLowLevel,
 )
-from h5layout.runtime.attrs import read_attr
-from tests.runtime.test_settings_xml import check_parameter_xml
+from h5layout.runtime.codec.attrs import read_attr
+
+from ..conftest import check_parameter_xml
 
 
 def _settings_attrs(path: Path) -> dict[str, str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import h5py
 
-from h5layout.runtime.attrs import encode_json, read_attr
-from h5layout.runtime.validate import validate_file
+from h5layout.runtime.check.validate import validate_file
+from h5layout.runtime.codec.attrs import encode_json, read_attr
 
 
 def test_units_are_written_and_checked(flim_file: Path) -> None:

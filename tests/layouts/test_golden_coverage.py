@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from h5layout.runtime.spec import LayoutSpec, NodeSpec
+from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
 from h5layout.schema import load_layout_spec
 
 _NODE_RE = re.compile(r"^\s*(GROUP|DATASET) (/\S*)")

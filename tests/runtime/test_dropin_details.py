@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import h5layout.pymodaq as hp
-from h5layout.runtime import h5backend
+from h5layout.runtime.storage import h5backend
 
 BACKENDS = ["h5py", "tables"]
 

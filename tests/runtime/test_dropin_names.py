@@ -210,7 +210,7 @@ def test_axis_helpers() -> None:
 
 def test_register_exporters_lists_the_shipped_exporters() -> None:
     registered = hp.register_exporters()
-    assert registered and registered[0].__name__ == "h5layout.runtime.browsing"
+    assert registered and registered[0].__name__ == "h5layout.runtime.tools.browsing"
     assert hp.register_exporter("no_such_package_h5layout") == []
     for ext in ("txt", "npy", "h5", "ascii"):
         assert ext in hp.ExporterFactory.exporters_registry

@@ -11,10 +11,10 @@ import pytest
 
 import h5layout
 from h5layout.runtime import errors
-from h5layout.runtime.attrcheck import resolve_attrs
-from h5layout.runtime.spec import AttrSpec
+from h5layout.runtime.layout.attrcheck import resolve_attrs
+from h5layout.runtime.layout.spec import AttrSpec
 
-OPTIONAL = {"h5layout.runtime.backends._h5pyd", "h5layout.pymodaq"}
+OPTIONAL = {"h5layout.runtime.storage.backends._h5pyd", "h5layout.pymodaq"}
 
 
 def _package_exceptions() -> dict[str, type[BaseException]]:
@@ -48,10 +48,10 @@ def test_the_drawn_tree_names_every_exception() -> None:
 
 def test_old_import_locations_still_work() -> None:
     from h5layout.compiler import CompileError
-    from h5layout.runtime.attrs import UnsafeLiteralError
-    from h5layout.runtime.patterns import PatternError
-    from h5layout.runtime.registry import LayoutNotFoundError
-    from h5layout.runtime.repair import RepairError
+    from h5layout.runtime.check.detect import LayoutNotFoundError
+    from h5layout.runtime.check.repair import RepairError
+    from h5layout.runtime.codec.attrs import UnsafeLiteralError
+    from h5layout.runtime.layout.patterns import PatternError
 
     assert CompileError is errors.CompileError
     assert UnsafeLiteralError is errors.UnsafeLiteralError

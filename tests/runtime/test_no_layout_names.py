@@ -24,18 +24,18 @@ NAMES = re.compile(
 #: (file, string) still decided in Python, each with its reason (to shrink, never to grow)
 KNOWN = {
     # recognising files pymodaq_data wrote without h5layout's root attributes: layout
-    # detection, to become the pymodaq layout's own match rule (runtime/registry.py and
-    # runtime/validate.py are being reworked in parallel)
-    ("registry.py", "RawData"),
-    ("validate.py", "RawData"),
-    ("domains.py", "RawData"),
+    # detection, to become the pymodaq layout's own match rule (runtime/check/detect.py and
+    # runtime/check/validate.py are being reworked in parallel)
+    ("check/detect.py", "RawData"),
+    ("check/validate.py", "RawData"),
+    ("check/domains.py", "RawData"),
     # default labels of the data model's channels (DataWithAxes), not node names; the plot
     # and xarray views label unlabelled channels the same way
-    ("data.py", "CH{i:02d}"),
-    ("plot.py", "CH{k:02d}"),
-    ("xarray_.py", "CH{k:02d}"),
+    ("model/data.py", "CH{i:02d}"),
+    ("model/plot.py", "CH{k:02d}"),
+    ("model/xarray_.py", "CH{k:02d}"),
     # file names of the settings-driven saver's datasets (Dataset_20240101_000.h5), not nodes
-    ("h5saver.py", "{prefix}_{index:03d}.h5"),
+    ("save/h5saver.py", "{prefix}_{index:03d}.h5"),
 }
 
 
@@ -89,4 +89,3 @@ def test_the_search_finds_what_it_looks_for(tmp_path: Path) -> None:
             or (isinstance(n, ast.Constant) and isinstance(n.value, str))
         ]
         assert any(NAMES.search(v) for v in values), text
-

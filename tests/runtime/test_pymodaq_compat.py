@@ -18,25 +18,25 @@ from typing import Any
 import numpy as np
 import pytest
 
-import h5layout.runtime.data as hdata
-from h5layout.runtime.data_loading import DataLoader
-from h5layout.runtime.data_saving import (
+import h5layout.runtime.model.data as hdata
+from h5layout.runtime.load.loader import DataLoader
+from h5layout.runtime.model.enums import DataDistribution
+from h5layout.runtime.save.data import (
     BkgSaver,
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
 )
-from h5layout.runtime.dte_saving import (
+from h5layout.runtime.save.dte import (
     DataBundle,
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
 )
-from h5layout.runtime.enums import DataDistribution
-from h5layout.runtime.nodes import CARRAY
-from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
+from h5layout.runtime.storage.nodes import CARRAY
 
 from .conftest import BACKENDS
 
@@ -283,7 +283,7 @@ def w_extended(h5: H5SaverLowLevel, mod: ModuleType) -> None:
         for j in range(2):
             saver.add_data(group, make_items(mod)["1D"], (i, j))
     nav = h5.get_set_group(scan, "NavAxes")
-    from h5layout.runtime.data_saving import AxisSaverLoader
+    from h5layout.runtime.save.data import AxisSaverLoader
 
     axes = AxisSaverLoader(h5)
     axes.add_axis(nav, mod.Axis("x", "mm", data=np.array([0.0, 1.0, 2.0]), index=0))

@@ -10,9 +10,9 @@ import h5py
 import numpy as np
 import pytest
 
-from h5layout.runtime.attrs import decode_json, is_envelope
-from h5layout.runtime.h5backend import H5Backend
-from h5layout.runtime.saving import H5SaverLowLevel
+from h5layout.runtime.codec.attrs import decode_json, is_envelope
+from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
 from .conftest import BACKENDS, values_equal
 

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from h5layout.runtime.enums import DTYPE_NAMES
 from h5layout.runtime.errors import LayoutSpecError
-from h5layout.runtime.spec import LayoutSpec
+from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.model.enums import DTYPE_NAMES
 from h5layout.schema import load_layout_spec
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "h5layout" / "layouts"

@@ -127,8 +127,8 @@ def test_many_includes_are_bounded(tmp_path: Path) -> None:
 def test_runtime_pattern_on_hostile_value(tmp_path: Path) -> None:
     # A value a file may hold, against patterns Python's re needs hours or more for.
     code = """
-from h5layout.runtime.attrcheck import check_value
-from h5layout.runtime.spec import AttrSpec
+from h5layout.runtime.layout.attrcheck import check_value
+from h5layout.runtime.layout.spec import AttrSpec
 for pattern in ("[a-z]*[a-z]*[a-z]*x", "^(a+)+$", "(a|aa)*b"):
     spec = AttrSpec(name="s", type="str", pattern=pattern)
     print(len(check_value(spec, "a" * 200_000 + "!")))

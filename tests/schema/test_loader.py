@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from h5layout.runtime.errors import LayoutError, LayoutSpecError
-from h5layout.runtime.spec import LayoutSpec
+from h5layout.runtime.layout.spec import LayoutSpec
 from h5layout.schema import check_layout, load_layout_model, load_layout_spec
 from h5layout.schema.models import Layout
 
@@ -66,7 +66,7 @@ def test_pymodaq_spec_basics() -> None:
     assert spec.node("data").options["undeclared_attrs"] == "allow"
     assert spec.node("scan").location.startswith("h5layout/layouts/pymodaq.yaml:")
     assert spec.node("scan").attrs["settings"].location.startswith("h5layout/layouts/pymodaq.yaml:")
-    from h5layout.runtime.spec import ARRAY_ROLES, GROUP_ROLES
+    from h5layout.runtime.layout.spec import ARRAY_ROLES, GROUP_ROLES
 
     for role in (*GROUP_ROLES, *ARRAY_ROLES):
         if role != "group":  # pymodaq declares no catch-all group type

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from h5layout.runtime.patterns import MAX_PATTERN_LENGTH, PatternError, compile_pattern, search
-from h5layout.schema._checks import NESTED_QUANTIFIERS, pattern_problem
+from h5layout.runtime.layout.patterns import (
+    MAX_PATTERN_LENGTH,
+    PatternError,
+    compile_pattern,
+    search,
+)
+from h5layout.schema.checks import NESTED_QUANTIFIERS, pattern_problem
 
 
 @pytest.mark.parametrize(

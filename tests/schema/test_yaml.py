@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from h5layout.schema._yaml import Loc, dotted, parse_yaml
+from h5layout.schema.source import Loc, dotted, parse_yaml
 
 TEXT = """\
 layout: x

@@ -1,0 +1,533 @@
+"""``H5Backend``: one open file, any backend, the pymodaq_data method set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from h5layout.runtime.codec.attrs import encode_json, read_attr
+from h5layout.runtime.errors import BackendError, FileAccessError, InvalidGroupType, NodeError
+from h5layout.runtime.layout.spec import Storage
+from h5layout.runtime.model.enums import GroupType
+from h5layout.runtime.storage.backends import DEFAULT_BACKEND, Backend, get_backend
+from h5layout.runtime.storage.bookkeeping import reconcile
+from h5layout.runtime.storage.nodes import (
+    CARRAY,
+    EARRAY,
+    GROUP,
+    VLARRAY,
+    Node,
+    StringARRAY,
+    wrap,
+)
+
+#: the file-format version written as ``pymodaq_data_version`` when pymodaq_data is absent
+PYMODAQ_DATA_FORMAT_VERSION = "5.3.0"
+#: written as ``pymodaq_version`` when pymodaq is absent: PyMoDAQ's browser refuses < 4.0
+PYMODAQ_FORMAT_VERSION = "5.0.0"
+
+_GROUP_TYPES = frozenset(GroupType.names())
+
+
+@cache
+def installed_version(dist: str, fallback: str) -> str:
+    """The installed version of ``dist``, ``fallback`` when it is not installed."""
+    try:
+        return importlib_metadata.version(dist)
+    except importlib_metadata.PackageNotFoundError:
+        return fallback
+
+
+def pymodaq_version() -> str:
+    """The ``pymodaq_version`` root attribute: PyMoDAQ's version, never below 4.0 (PyMoDAQ's
+    browser refuses such files; pymodaq_data writes ``0.0.0`` without PyMoDAQ)."""
+    version = installed_version("pymodaq", PYMODAQ_FORMAT_VERSION)
+    major = version.split(".", 1)[0]
+    return version if major.isdigit() and int(major) >= 4 else PYMODAQ_FORMAT_VERSION
+
+
+def writable_group_type(group_type: Any) -> str:
+    """The ``type`` name of a group about to be written (``'detector'`` from
+    ``GroupType.detector``, ``'detector'`` or ``'Detector'``).
+
+    Raises :class:`InvalidGroupType` (also a ``ValueError``) for any other type: writers
+    only create the group types readers know. Files holding foreign types still read.
+    """
+    name = getattr(group_type, "name", group_type)
+    if not isinstance(name, str) or name.lower() not in _GROUP_TYPES:
+        raise InvalidGroupType(
+            f"unknown group type {group_type!r}; known: {', '.join(GroupType.names())}"
+        )
+    return name.lower()
+
+
+def _first_visits(impl: Backend, groups: list[Any], seen: set[Any]) -> list[Any]:
+    """The groups of ``groups`` not walked yet (adds them to ``seen``)."""
+    out = []
+    for raw in groups:
+        key = impl.object_key(raw)
+        if key not in seen:
+            seen.add(key)
+            out.append(raw)
+    return out
+
+
+def capitalize(name: str) -> str:
+    """Upper-case the first character only (PyMoDAQ's naming rule)."""
+    return name[:1].upper() + name[1:]
+
+
+def join_path(where: str, name: str) -> str:
+    """``where/name`` without doubled slashes."""
+    return "/" + name.lstrip("/") if where in ("", "/") else where.rstrip("/") + "/" + name
+
+
+class H5Backend:
+    """An HDF5 file opened through one of the backends (``'h5py'``, ``'tables'``)."""
+
+    def __init__(self, backend: str = DEFAULT_BACKEND) -> None:
+        self._file: Any = None
+        # False for views made by Node.to_h5_backend: dropping them must not close the file
+        self._owns_file = True
+        self._impl: Backend = get_backend(backend)
+        self._swmr_mode = False
+        self._storage = Storage()
+
+    # -- backend -----------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """Name of the backend in use."""
+        return self._impl.name
+
+    @property
+    def backend_impl(self) -> Backend:
+        """The backend adapter."""
+        return self._impl
+
+    def set_backend(self, backend: str) -> None:
+        """Switch backend (closes any open file; ``BackendError`` for unknown names)."""
+        impl = get_backend(backend)
+        if self.isopen():
+            self.close_file()
+        self._impl = impl
+
+    # -- files -------------------------------------------------------------------------
+    @property
+    def h5file(self) -> Any:
+        """The library's file object (None when closed)."""
+        return self._file
+
+    @property
+    def filename(self) -> str:
+        """Path of the open file ('' when closed)."""
+        return self._impl.filename(self._file) if self._file is not None else ""
+
+    @property
+    def swmr_mode(self) -> bool:
+        """Whether the file was opened with ``swmr_mode=True``."""
+        return self._swmr_mode
+
+    def open_file(
+        self,
+        fullpathname: str | Path,
+        mode: str = "r",
+        title: str = "PyMoDAQ file",
+        swmr_mode: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Open a file (``'r'``, ``'a'``, ``'w'``); a new file gets its root attributes
+        (``TITLE``, ``pymodaq_version``, ``pymodaq_data_version``, as pymodaq_data's)."""
+        if swmr_mode and not self._impl.swmr_capable:
+            swmr_mode = False  # PyTables ignores SWMR, as the reference does
+        path = str(fullpathname)
+        try:
+            self._file = self._impl.open(path, mode, title=title, swmr_mode=swmr_mode, **kwargs)
+        except FileAccessError:
+            raise
+        except OSError as exc:
+            raise FileAccessError(f"{path}: cannot open ({mode!r}): {exc}") from exc
+        self._swmr_mode = swmr_mode
+        if mode == "w":
+            root = self._impl.root(self._file)
+            if self._impl.name != "tables":
+                # PyTables writes these natively when it creates the file.
+                self._impl.set_attr(root, "CLASS", "GROUP")
+                self._impl.set_attr(root, "TITLE", encode_json(title))
+            self._impl.set_attr(root, "pymodaq_version", encode_json(pymodaq_version()))
+            self._impl.set_attr(
+                root,
+                "pymodaq_data_version",
+                encode_json(installed_version("pymodaq_data", PYMODAQ_DATA_FORMAT_VERSION)),
+            )
+            if swmr_mode:
+                self._impl.set_attr(root, "swmr_compatible", encode_json(True))
+        return self._file
+
+    def close_file(self) -> None:
+        """Flush and close (no-op when closed)."""
+        if self._file is not None and self._impl.is_open(self._file):
+            self._impl.close(self._file)
+        self._file = None
+        self._swmr_mode = False
+
+    def isopen(self) -> bool:
+        """Whether a file is open."""
+        return self._file is not None and self._impl.is_open(self._file)
+
+    def flush(self) -> None:
+        """Hand buffered data to the operating system."""
+        if self.isopen():
+            self._impl.flush(self._file)
+
+    def _require_open(self) -> Any:
+        if not self.isopen():
+            raise FileAccessError("no file is open")
+        return self._file
+
+    def root(self) -> GROUP:
+        """The root group."""
+        return GROUP(self._impl.root(self._require_open()), self._impl)
+
+    def save_file_as(self, filenamepath: str | Path = "h5copy.txt") -> None:
+        """Write a copy of the whole file to ``filenamepath`` (both backends)."""
+        target = Path(filenamepath)
+        if target.resolve() == Path(self.filename).resolve():
+            raise FileAccessError(f"{target}: cannot copy a file onto itself")
+        self.flush()
+        if self._impl.name == "tables":
+            self._file.copy_file(str(target), overwrite=True)
+            return
+        copy = getattr(self._impl, "copy_to_h5py", None)
+        if copy is not None:  # remote files (h5pyd): h5py cannot copy their objects
+            copy(self._file, str(target))
+            return
+        import h5py
+
+        src = self._file
+        with h5py.File(target, "w") as dst:
+            for key, value in src.attrs.items():
+                dst.attrs[key] = value
+            for name in src:
+                src.copy(src[name], dst, name=name)
+
+    # -- attributes ----------------------------------------------------------------------
+    def get_attr(self, node: Any, attr_name: str | None = None) -> Any:
+        """One decoded attribute, or every attribute as a dict when ``attr_name`` is None."""
+        node = self.get_node(node)
+        if attr_name is None:
+            return node.attrs.to_dict()
+        return node.attrs[attr_name]
+
+    def set_attr(self, node: Any, attr_name: str, attr_value: Any) -> None:
+        """JSON-encode and store an attribute."""
+        self.get_node(node).attrs[attr_name] = attr_value
+
+    def has_attr(self, node: Any, attr_name: str) -> bool:
+        """Whether the node carries the attribute."""
+        return attr_name in self.get_node(node).attrs
+
+    def define_compression(self, compression: str | None, compression_opts: int | None) -> None:
+        """Compression for arrays created from now on (``'gzip'``/``'zlib'``, level 0-9)."""
+        self._storage = Backend.normalise_storage(compression, compression_opts)
+
+    @property
+    def storage(self) -> Storage:
+        """The storage policy set by :meth:`define_compression`."""
+        return self._storage
+
+    # -- navigation ----------------------------------------------------------------------
+    def get_node(self, where: Any, name: str | None = None) -> Node:
+        """The wrapper of the node at ``where`` (a path or a Node), or its child ``name``."""
+        if isinstance(where, Node) and name is None:
+            return where
+        path = where.path if isinstance(where, Node) else str(where)
+        if name is not None:
+            path = join_path(path, name)
+        try:
+            raw = self._impl.get(self._require_open(), path)
+        except KeyError:
+            raise NodeError(f"no node at {path!r} in {self.filename}") from None
+        return wrap(raw, self._impl)
+
+    def get_node_name(self, node: Any) -> str:
+        """Last component of a node's path."""
+        return self.get_node(node).name
+
+    def get_node_path(self, node: Any) -> str:
+        """Absolute path of a node."""
+        return self.get_node(node).path
+
+    def get_parent_node(self, node: Any) -> GROUP | None:
+        """Parent group of a node (None for the root)."""
+        return self.get_node(node).parent_node
+
+    def get_children(self, where: Any) -> dict[str, Node]:
+        """Children of a group by name (``{}`` for arrays)."""
+        node = self.get_node(where)
+        return node.children() if isinstance(node, GROUP) else {}
+
+    def is_node_in_group(self, where: Any, name: str) -> bool:
+        """Whether ``where`` has a child called ``name`` (case-insensitive)."""
+        node = self.get_node(where)
+        if not isinstance(node, GROUP):
+            return False
+        low = name.lower()
+        return any(child.lower() == low for child in node.children_name())
+
+    def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:
+        """The group ``where/name``, created with ``title`` if absent.
+
+        Keyword arguments become native attributes set only when the group lacks them.
+        """
+        parent = self.get_node(where)
+        kids = self._impl.children(parent.node)
+        if name in kids:
+            raw = kids[name]
+        else:
+            raw = self._impl.create_group(parent.node, name, title)
+        for key, value in kwargs.items():
+            if not self._impl.has_attr(raw, key):
+                self._impl.set_attr(raw, key, value)
+        return GROUP(raw, self._impl)
+
+    def get_group_by_title(self, where: Any, title: str) -> GROUP | None:
+        """The first child group whose ``TITLE`` is ``title``, or None."""
+        for child in self.get_children(where).values():
+            if isinstance(child, GROUP) and child.title == title:
+                return child
+        return None
+
+    def walk_groups(self, where: Any = "/") -> Iterator[GROUP]:
+        """``where`` then every group below it, depth first, children in name order.
+
+        Each group once: a group reached again through another link (a hard-link cycle,
+        a soft link to an ancestor) is not walked again, so the walk always ends.
+        """
+        node = self.get_node(where)
+        if not isinstance(node, GROUP):
+            return
+        impl = self._impl
+        seen = {impl.object_key(node.node)}
+        stack = [node.node]
+        while stack:
+            raw = stack.pop()
+            yield GROUP(raw, impl)
+            kids = [k for k in impl.children(raw).values() if impl.is_group(k)]
+            stack.extend(reversed(_first_visits(impl, kids, seen)))
+
+    def walk_nodes(
+        self, where: Any = "/", depth: int | None = None, only_groups: bool = False
+    ) -> Iterator[Node]:
+        """``where``, then the children of each group of :meth:`walk_groups`.
+
+        ``depth`` limits how far below ``where`` nodes are yielded (0: ``where`` only).
+        """
+        start = self.get_node(where)
+        if not only_groups or isinstance(start, GROUP):
+            yield start
+        if depth == 0 or not isinstance(start, GROUP):
+            return
+        # One pass, each group's children listed once (walk_groups would list them twice);
+        # the order is walk_groups' (depth first, children in name order).
+        impl = self._impl
+        # Groups reached again through another link (a hard-link cycle, a soft link to an
+        # ancestor) are yielded where the link is but not walked again: the walk ends.
+        seen = {impl.object_key(start.node)}
+        stack: list[tuple[Any, int]] = [(start.node, 0)]
+        while stack:
+            raw_group, gdepth = stack.pop()
+            kids = list(impl.children(raw_group).values())
+            if depth is None or gdepth + 1 <= depth:
+                for raw in kids:
+                    if only_groups and not impl.is_group(raw):
+                        continue
+                    yield wrap(raw, impl)
+            if depth is None or gdepth + 2 <= depth:  # deeper groups would yield nothing
+                groups = _first_visits(impl, [k for k in kids if impl.is_group(k)], seen)
+                stack.extend((k, gdepth + 1) for k in reversed(groups))
+
+    def read(self, array: Any, *args: Any, **kwargs: Any) -> Any:
+        """The content of an array node."""
+        node = self.get_node(array)
+        if not isinstance(node, CARRAY):
+            raise NodeError(f"{node.path} is not an array")
+        return node.read()
+
+    # -- creation --------------------------------------------------------------------------
+    def _array_attrs(
+        self, raw: Any, shape: tuple[int, ...], dtype: np.dtype, subdtype: str = ""
+    ) -> None:
+        impl = self._impl
+        impl.set_attr(raw, "shape", encode_json(tuple(int(n) for n in shape)))
+        impl.set_attr(raw, "dtype", encode_json(np.dtype(dtype).name))
+        impl.set_attr(raw, "subdtype", encode_json(subdtype))
+        impl.set_attr(raw, "backend", encode_json(impl.name))
+
+    def create_carray(
+        self,
+        where: Any,
+        name: str,
+        obj: np.ndarray | None = None,
+        title: str = "",
+        *,
+        shape: tuple[int, ...] | None = None,
+        dtype: Any = None,
+        fill_value: Any = None,
+        storage: Storage | None = None,
+    ) -> CARRAY:
+        """A fixed-size array: ``obj``, or ``shape``/``dtype`` reading as ``fill_value``."""
+        if obj is None and shape is None:
+            raise ValueError("create_carray needs the array to store (obj) or its shape")
+        parent = self.get_node(where)
+        store = storage if storage is not None else self.storage
+        if obj is not None:
+            data = np.asarray(obj)
+            raw = self._impl.create_carray(parent.node, name, data=data, title=title, storage=store)
+            self._array_attrs(raw, data.shape, data.dtype)
+        else:
+            dt = np.dtype(dtype if dtype is not None else "float64")
+            assert shape is not None
+            raw = self._impl.create_carray(
+                parent.node,
+                name,
+                data=None,
+                shape=tuple(shape),
+                dtype=dt,
+                fill_value=fill_value,
+                title=title,
+                storage=store,
+            )
+            self._array_attrs(raw, tuple(shape), dt)
+        return CARRAY(raw, self._impl)
+
+    def create_earray(
+        self,
+        where: Any,
+        name: str,
+        dtype: Any,
+        data_shape: tuple[int, ...] | None = None,
+        title: str = "",
+        expected_rows: int | None = None,
+    ) -> EARRAY:
+        """An array of shape ``(0, *data_shape)`` growing along dimension 0."""
+        row_shape = tuple(int(n) for n in (data_shape or ()))
+        dt = np.dtype(dtype)
+        parent = self.get_node(where)
+        raw = self._impl.create_earray(
+            parent.node,
+            name,
+            dtype=dt,
+            row_shape=row_shape,
+            title=title,
+            storage=self.storage,
+            expected_rows=expected_rows,
+        )
+        self._array_attrs(raw, (0, *row_shape), dt)
+        return EARRAY(raw, self._impl)
+
+    def create_vlarray(self, where: Any, name: str, dtype: Any, title: str = "") -> VLARRAY:
+        """A 1D array of variable-length rows; ``dtype='string'`` makes a string array."""
+        is_string = isinstance(dtype, str) and dtype == "string"
+        dt = np.dtype("uint8") if is_string else np.dtype(dtype)
+        parent = self.get_node(where)
+        raw = self._impl.create_vlarray(
+            parent.node, name, dtype=dt, title=title, storage=self._storage
+        )
+        self._array_attrs(raw, (0,), dt, "string" if is_string else "")
+        return StringARRAY(raw, self._impl) if is_string else VLARRAY(raw, self._impl)
+
+    def add_group(
+        self,
+        name: str,
+        group_type: Any,
+        where: Any,
+        title: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> GROUP:
+        """A group ``capitalize(name)`` with ``type``, ``backend`` and metadata attributes.
+
+        An existing group of that name is returned as is. An unknown ``group_type`` raises
+        :class:`InvalidGroupType` before anything is written.
+        """
+        type_name = writable_group_type(group_type)
+        parent = self.get_node(where)
+        name = capitalize(name)
+        kids = self._impl.children(parent.node)
+        if name in kids:
+            return GROUP(kids[name], self._impl)
+        group = GROUP(self._impl.create_group(parent.node, name, title), self._impl)
+        group.attrs["type"] = type_name
+        for key, value in (metadata or {}).items():
+            group.attrs[key] = value
+        group.attrs["backend"] = self._impl.name
+        return group
+
+    # -- SWMR ------------------------------------------------------------------------------
+    def is_swmr_capable(self) -> bool:
+        """Whether this backend can write SWMR files."""
+        return self._impl.swmr_capable
+
+    def is_swmr_compatible(self) -> bool:
+        """Whether the open file was created for SWMR (root ``swmr_compatible``)."""
+        if not self.isopen():
+            return False
+        root = self._impl.root(self._file)
+        try:
+            return bool(read_attr(self._impl.get_attr(root, "swmr_compatible")))
+        except KeyError:
+            return False
+
+    def is_swmr_active(self) -> bool:
+        """Whether the writer has switched the file to SWMR mode."""
+        return bool(self.isopen() and getattr(self._file, "swmr_mode", False) is True)
+
+    def enable_swmr(self) -> None:
+        """Switch to SWMR writing (create every node first). Idempotent."""
+        if not self._impl.swmr_capable:
+            raise BackendError(f"SWMR needs the h5py backend, not {self._impl.name!r}")
+        if not self.isopen() or not self._swmr_mode:
+            raise FileAccessError("enable_swmr needs a file opened with swmr_mode=True for writing")
+        if self.is_swmr_active():
+            return
+        self._impl.set_attr(self._impl.root(self._file), "swmr_active", np.bool_(True))
+        self._file.flush()
+        self._file.swmr_mode = True
+
+    def reconcile_swmr_attrs(self) -> list[str]:
+        """Clear ``swmr_active`` and fix ``shape`` (and axis ``size``) from the real data.
+
+        Returns the paths whose attributes changed.
+        """
+        return reconcile(self)
+
+    def finalize_swmr(self, keep_open: bool = False) -> None:
+        """Close the SWMR writer, reopen normally and reconcile bookkeeping attributes."""
+        if not self.isopen():
+            return
+        path = self.filename
+        self.close_file()
+        self.open_file(path, "a")
+        self.reconcile_swmr_attrs()
+        self.flush()
+        if not keep_open:
+            self.close_file()
+
+    # -- context manager ---------------------------------------------------------------------
+    def __enter__(self) -> H5Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_file()
+
+    def __del__(self) -> None:  # close files a caller forgot, without raising at exit
+        if not getattr(self, "_owns_file", True):
+            return
+        try:
+            self.close_file()
+        except Exception:
+            pass
