@@ -241,3 +241,43 @@ def test_hostile_corpus_same_tree(tmp_path: Path) -> None:
     assert [d["file"] for d in lines] == paths
     diffs = [f"{Path(d['file']).name}: {x}" for d in lines for x in d["diffs"]]
     assert not diffs, "\n".join(diffs)
+
+
+def test_c_walk_beside_another_thread_using_h5py(tmp_path: Path) -> None:
+    """The C walk holds h5py's lock: a thread reading with h5py meanwhile neither breaks it
+    nor is broken (HDF5 in h5py's wheels is not thread-safe)."""
+    import threading
+
+    from bench.validate_ import make_file
+
+    path = tmp_path / "pm.h5"
+    make_file(path, 200)
+    spec = find_layout_spec(file=str(path))
+    want = tree_text(load_tree(path, layout=spec, full=False))
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        for k in range(20):
+            f.create_dataset(f"d{k}", data=np.arange(100.0)).attrs["label"] = f"d{k}"
+    stop = threading.Event()
+    reads: list[float] = []
+    failures: list[BaseException] = []
+
+    def read_other() -> None:
+        try:
+            while not stop.is_set():
+                with h5py.File(other, "r") as f:
+                    reads.extend(float(f[f"d{k}"][k]) for k in range(20))
+                    assert [f[f"d{k}"].attrs["label"] for k in range(20)][-1] == "d19"
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    thread = threading.Thread(target=read_other)
+    thread.start()
+    try:
+        got = [tree_text(load_tree(path, layout=spec, full=full)) for full in (False, True)]
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not failures
+    assert got[0] == want and len(got[1]) == len(want)
+    assert reads
