@@ -7,6 +7,7 @@ anything they do not recognise and every failure.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,7 +86,7 @@ class _H5pyWalker(_Walker):
         except Exception:
             return super().children(self._hl(gid))  # its error message, or its answer
         external = self.h5l.TYPE_EXTERNAL
-        out: list[tuple[str, str, Any]] = []
+        out: list[tuple[str, bytes, Any]] = []
         for bname, kind in links:
             if kind == external and not self.be._follows_external(gid):
                 continue  # another file: as the backend, only when asked for
@@ -94,8 +95,11 @@ class _H5pyWalker(_Walker):
             except (KeyError, ValueError, RuntimeError):
                 continue  # a dangling or looping soft link: no node
             # names not in UTF-8 as the backend gives them, then shown with escapes
-            out.append((_name_text(bname), bname.decode("utf-8", "surrogateescape"), oid))
-        out.sort(key=lambda t: (t[0], t[1]))
+            out.append((_name_text(bname), bname, oid))
+        # by shown name, then (equal only with undecodable bytes) as the backend sorts
+        out.sort(key=lambda t: t[0])
+        if any(a[0] == b[0] for a, b in itertools.pairwise(out)):
+            out.sort(key=lambda t: (t[0], t[1].decode("utf-8", "surrogateescape")))
         return [(text, oid) for text, _, oid in out]
 
     def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
@@ -231,15 +235,18 @@ class _CWalker(_H5pyWalker):
         links = api.links(gid)
         if links is None or any(kind == self.h5l.TYPE_EXTERNAL for _, kind in links):
             return self._h5py_children(group)  # an error, or another file: h5py decides
-        out: list[tuple[str, str, int]] = []
+        out: list[tuple[str, bytes, int]] = []
         for bname, _ in links:
             oid = api.open(gid, bname)
             if oid < 0:  # dangling or looping soft link, or worse: h5py decides
                 for _, _, done in out:
                     api.close(done)
                 return self._h5py_children(group)
-            out.append((_name_text(bname), bname.decode("utf-8", "surrogateescape"), oid))
-        out.sort(key=lambda t: (t[0], t[1]))
+            out.append((_name_text(bname), bname, oid))
+        # by shown name, then (equal only with undecodable bytes) as the backend sorts
+        out.sort(key=lambda t: t[0])
+        if any(a[0] == b[0] for a, b in itertools.pairwise(out)):
+            out.sort(key=lambda t: (t[0], t[1].decode("utf-8", "surrogateescape")))
         return [(text, oid) for text, _, oid in out]
 
     def _h5py_children(self, group: Any) -> list[tuple[str, Any]]:

@@ -99,6 +99,7 @@ def odd_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         g["soft"] = h5py.SoftLink("/RawData/Data")
         g["dangling"] = h5py.SoftLink("/nowhere")
         f.create_group(b"bad\xffname")
+        f.create_group("bad\\xffname")  # shown as the name above: ordered as the backend does
         f["type"] = np.dtype("i4")  # a committed datatype
     return path
 

@@ -185,7 +185,7 @@ class CApi:
         self._names: list[bytes] = []
         self._links: list[tuple[bytes, int]] = []
         names, links = self._names, self._links
-        link_type = ctypes.POINTER(ctypes.c_int)
+        link_type = ctypes.c_int.from_address
 
         def on_attr(_loc: int, name: bytes, _info: int, _data: int) -> int:
             names.append(name)
@@ -193,13 +193,14 @@ class CApi:
 
         def on_link(_loc: int, name: bytes, info: int, _data: int) -> int:
             # H5L_info2_t starts with its H5L_type_t
-            links.append((name, ctypes.cast(info, link_type)[0]))
+            links.append((name, link_type(info).value))
             return 0
 
         # kept as attributes: ctypes callbacks must outlive every call that uses them
         self._on_attr = _AttrCallback(on_attr)
         self._on_link = _LinkCallback(on_link)
         self._info = ctypes.create_string_buffer(_INFO_SIZE)
+        self._info_key = memoryview(self._info).cast("B")[:_KEY_BYTES]
         # H5Aread's destination for one string: read as bytes, freed through the address
         self._str = (ctypes.c_char_p * 1)()
         self._str_addr = ctypes.c_void_p.from_buffer(self._str)
@@ -243,7 +244,7 @@ class CApi:
         """The object's file number and token: equal for two links to one object."""
         if self.H5Oget_info3(oid, self._info, _H5O_INFO_BASIC) < 0:
             return None
-        return self._info.raw[:_KEY_BYTES]
+        return self._info_key.tobytes()
 
     def kind(self, oid: int) -> int:
         """``H5Iget_type``: 2 for a group, 5 for a dataset (h5py's ``h5i`` values)."""
