@@ -69,12 +69,13 @@ def read_shown_attrs(path: Path) -> float:
 
 
 #: ``h5layout inspect FILE`` in a fresh process: CPU of start-up (the interpreter, numpy,
-#: h5py, h5layout's modules) and of ``main()`` (arguments, layout detection, the walk,
-#: the text, printing to a pipe), as JSON
+#: h5py, the modules the command imports) and of ``main()`` (arguments, finding and loading
+#: the layout, the walk, the text, printing to a pipe), as JSON
 _CLI = r"""
 import contextlib, io, json, sys, time
 c0 = time.process_time()
-import h5layout.cli.main, h5layout.cli.inspect_cmd, h5layout.runtime.tools.tree  # noqa: E401
+import h5layout.cli.main, h5layout.cli.inspect_cmd, h5layout.finder  # noqa: E401
+import h5layout.runtime.check.domains, h5layout.runtime.tools.tree  # noqa: E401
 c1 = time.process_time()
 out = io.StringIO()
 with contextlib.redirect_stdout(out):

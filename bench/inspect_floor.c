@@ -7,9 +7,10 @@
  *   gcc -O2 -o /tmp/inspect_floor bench/inspect_floor.c "$LIB" -Wl,-rpath,$(dirname "$LIB")
  *   /tmp/inspect_floor FILE.h5
  *
- * Per node: open by name, identity (H5Oget_info3), kind; per array: type, dataspace,
- * creation list; per attribute a plain PyMoDAQ tree shows: exists, open, type, dataspace,
- * read (scalar variable-length strings), free, close; per group: its links. Then close.
+ * The file is opened read-only with evict-on-close, as inspect opens it. Per node: open by
+ * name, identity (H5Oget_info3), kind; per array: type, dataspace, creation list; per
+ * attribute a plain PyMoDAQ tree shows: exists, open, type, dataspace, read (scalar
+ * variable-length strings), free, close; per group: its links. Then close.
  * The prototypes are HDF5 1.12+'s, written out so no header is needed. */
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,9 @@ extern hid_t H5Dget_create_plist(hid_t);
 extern int H5Pget_layout(hid_t);
 extern herr_t H5Pclose(hid_t);
 extern herr_t H5free_memory(void *);
+extern hid_t H5Pcreate(hid_t);
+extern herr_t H5Pset_evict_on_close(hid_t, int);
+extern hid_t H5P_CLS_FILE_ACCESS_ID_g;
 
 static const char *ARRAY_ATTRS[] = {"TITLE", "data_dimension", "distribution", "label",
                                     "nav_indexes", "units"};
@@ -135,7 +139,10 @@ int main(int argc, char **argv) {
     for (int round = 0; round < 5; round++) {
         nodes = attrs = 0;
         clock_t c0 = clock();
-        hid_t file = H5Fopen(argv[1], 0, 0);
+        hid_t fapl = H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g);
+        H5Pset_evict_on_close(fapl, 1);
+        hid_t file = H5Fopen(argv[1], 0, fapl);
+        H5Pclose(fapl);
         if (file < 0) {
             fprintf(stderr, "%s: cannot open\n", argv[1]);
             return 1;

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from h5layout.runtime.codec.attrs import decode_json, decode_raw, read_attr
-from h5layout.runtime.layout.spec import AttrSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
 
 #: deepest nesting the walk follows (a guard against pathological files)
 MAX_DEPTH = 256
@@ -294,16 +294,16 @@ class _Walker:
     def finish(self, node: TreeNode, raw: dict[str, Any], parent: NodeSpec | None) -> None:
         """Decode the raw attributes and name the node's layout node type."""
         decoded: dict[str, Any] = {}
-        encodings: list[str] = []
+        encodings: dict[str, str] = {}
         for text, value in raw.items():
             if type(value) is str:  # nearly all: read_attr and _encoding_of, shortened
-                encodings.append(_ENVELOPE if _is_envelope_text(value) else "native")
+                encodings[text] = _ENVELOPE if _is_envelope_text(value) else "native"
                 try:
                     decoded[text] = decode_json(value)
                 except Exception:
                     decoded[text] = value
                 continue
-            encodings.append(_encoding_of(value))
+            encodings[text] = _encoding_of(value)
             try:
                 decoded[text] = read_attr(value)
             except Exception:
@@ -313,16 +313,20 @@ class _Walker:
         if spec is not None:
             if node.path == "/":
                 node_spec = spec.nodes.get(spec.root)
-            else:
-                node_spec = self.classify(spec, parent, node, decoded)
-        declared: Mapping[str, AttrSpec] = node_spec.attrs if node_spec is not None else {}
+            elif parent is not None:
+                node_spec = _pick(self.fits(spec, parent, node.name, node.kind), decoded)
         attrs = node.attrs
-        for (text, value), encoding in zip(decoded.items(), encodings, strict=True):
-            aspec = declared.get(text)
-            if aspec is None:
-                attrs[text] = TreeAttr(value, encoding)
-            else:
-                attrs[text] = TreeAttr(value, encoding, aspec.units, True)
+        if node_spec is None or not node_spec.attrs:
+            for text, value in decoded.items():
+                attrs[text] = TreeAttr(value, encodings[text])
+        else:
+            declared = node_spec.attrs
+            for text, value in decoded.items():
+                aspec = declared.get(text)
+                if aspec is None:
+                    attrs[text] = TreeAttr(value, encodings[text])
+                else:
+                    attrs[text] = TreeAttr(value, encodings[text], aspec.units, True)
         if node_spec is not None:
             node.node_type, node.role = node_spec.name, node_spec.role
 
@@ -335,14 +339,6 @@ class _Walker:
                 self.fitting.clear()  # bounded, whatever the file
             found = self.fitting[key] = _fits(spec, parent, name, kind)
         return found
-
-    def classify(
-        self, spec: LayoutSpec, parent: NodeSpec | None, node: TreeNode, decoded: dict[str, Any]
-    ) -> NodeSpec | None:
-        """:func:`classify`, with the fitting types remembered by name."""
-        if parent is None:
-            return None
-        return _pick(self.fits(spec, parent, node.name, node.kind), decoded)
 
     def children(self, group: Any) -> list[tuple[str, Any]]:
         """A group's members as (name, object), sorted by name."""
@@ -385,8 +381,9 @@ class _Walker:
             g_node.error = f"cannot list the group: {exc}"
             return []
         pending = []
+        prefix = g_node.path.rstrip("/") + "/"
         for name, child_obj in children:
-            path = f"{g_node.path.rstrip('/')}/{name}"
+            path = prefix + name
             key = self.key(child_obj, path)
             if key in self.seen:
                 self.release(child_obj)
