@@ -1,25 +1,33 @@
 """The readable parts of a generated module: its node-type table and its layout data.
 
 The table (one line per node type: name pattern and where it was declared; for a derived
-layout, what it declares itself) goes in the module docstring, so it is the first thing a
-reader sees. The data (``LAYOUT``) goes last, compact: values equal to their default are
-left out (:meth:`~h5layout.runtime.layout.spec.LayoutSpec.to_dict`), and attribute declarations
-that several node types share are written once, as module constants the node types
-refer to, so :meth:`LayoutSpec.from_dict` reads each of them once too.
+layout, what it declares or changes) goes in the module docstring, so it is the first
+thing a reader sees. The data (``LAYOUT``) goes last, in the compact format
+:meth:`~h5layout.runtime.layout.spec.LayoutSpec.from_dict` reads (:func:`compact_layout`):
+values equal to their default left out, each attribute declaration written once in a
+table the node types refer to by key, locations with short file names, bindings that
+only repeat a node type's naming written as its name. The tables are filled into lines
+(:func:`~h5layout.compiler.literals.py_flow`): one row per declaration or node type.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import textwrap
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from h5layout.compiler.literals import Ref, py_compact
-from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
+from h5layout.compiler.errors import CompileError
+from h5layout.compiler.literals import Ref, py_flow, py_str
+from h5layout.runtime.layout.spec import (
+    COMPACT_FORMAT,
+    AttrSpec,
+    LayoutSpec,
+    NodeSpec,
+    attr_key_name,
+    location_file,
+)
 
 #: width of the columns of the node-type table
 _NAME_COLS = 18
@@ -39,12 +47,24 @@ def own_file(spec: LayoutSpec) -> str | None:
     it; None when no location names it."""
     stem = spec.source.rsplit("/", 1)[-1]
     wanted = stem if stem.endswith((".yaml", ".yml")) else f"{stem}.yaml"
-    for node in spec.nodes.values():
-        for location in (node.location, *(a.location for a in node.attrs.values())):
-            file, _ = _file_line(location)
-            if file.rsplit("/", 1)[-1] == wanted:
-                return file
+    for location in _locations(spec):
+        file, _ = _file_line(location)
+        if file.rsplit("/", 1)[-1] == wanted:
+            return file
     return None
+
+
+def _where_changed(node: NodeSpec, mine: str | None) -> str:
+    """The first line of the layout's own file that declares something of ``node`` (its
+    node type, an attribute, a rule), else the node type's declaration."""
+    found: list[tuple[int, str]] = []
+    recorded = node.options.get("locations")
+    rules = recorded.values() if isinstance(recorded, Mapping) else ()
+    for location in (node.location, *(a.location for a in node.attrs.values()), *rules):
+        file, line = _file_line(str(location))
+        if mine is not None and file == mine and line.isdigit():
+            found.append((int(line), location))
+    return min(found)[1] if found else node.location
 
 
 def _naming_text(node: NodeSpec) -> str:
@@ -63,9 +83,10 @@ def _comparable(node: NodeSpec, policy_undeclared: str) -> dict[str, Any]:
     if node.undeclared == policy_undeclared:
         d["undeclared"] = "(policy)"
     options = dict(d.get("options") or {})
+    options.pop("locations", None)  # where its rules were written, not what they say
     if options.get("undeclared_attrs") == policy_undeclared:
         options["undeclared_attrs"] = "(policy)"
-        d["options"] = options
+    d["options"] = options
     attrs = d.get("attrs") or {}
     d["attrs"] = {k: {f: v for f, v in a.items() if f != "location"} for k, a in attrs.items()}
     return d
@@ -77,7 +98,16 @@ def _changes(node: NodeSpec, base: NodeSpec, clean: Any, policies: tuple[str, st
     mine, theirs = _comparable(node, policies[0]), _comparable(base, policies[1])
     out = [
         f
-        for f in ("role", "naming", "match", "children", "undeclared", "array", "options")
+        for f in (
+            "role",
+            "naming",
+            "match",
+            "children",
+            "undeclared",
+            "array",
+            "options",
+            "description",
+        )
         if mine.get(f) != theirs.get(f)
     ]
     new_attrs, old_attrs = mine["attrs"], theirs["attrs"]
@@ -115,7 +145,11 @@ def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> 
     inherited_files: set[str] = set()
     for node in spec.nodes.values():
         file, line = _file_line(node.location)
-        where = f"{file.rsplit('/', 1)[-1]}:{line}" if line else "-"
+        if derived:  # where this layout's own file declares or changes it
+            _file, line = _file_line(_where_changed(node, mine))
+            where = f"{_file.rsplit('/', 1)[-1]}:{line}" if line else "-"
+        else:
+            where = f"{file.rsplit('/', 1)[-1]}:{line}" if line else "-"
         row = _cell(clean(node.name), _NAME_COLS) + _cell(clean(_naming_text(node)), _PATTERN_COLS)
         if not derived:
             own.append(row + where)
@@ -148,7 +182,7 @@ def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> 
         own.append(f"{row}{_cell(where, _WHERE_COLS)}{change}")
     head = "Node types (name, naming, declared at):"
     if derived:
-        head = "Node types this layout declares or changes (name, naming, declared at, what):"
+        head = "Node types this layout declares or changes (name, naming, where, what):"
     lines = [head, ""]
     for row in own:
         lines += textwrap.wrap(
@@ -182,73 +216,214 @@ def _wrap_names(names: Iterable[str], width: int) -> list[str]:
     return lines
 
 
-@dataclass
-class _Shared:
-    """An attribute declaration several node types use: written once, as a constant."""
+# ------------------------------------------------------------------------ the compact data
 
-    name: str  # the module constant
-    attr: str  # the attribute's name
-    decl: dict[str, Any]
-    users: list[str]
-
-
-def _key(name: str, decl: dict[str, Any]) -> str:
-    return json.dumps([name, decl], sort_keys=True, default=repr)
-
-
-def _constant_name(attr: str, taken: set[str]) -> str:
-    base = "_" + re.sub(r"\W", "_", attr.upper(), flags=re.ASCII).strip("_")
-    base = base if base.isidentifier() and base != "_" else "_ATTR"
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}_{n}"
-    taken.add(name)
-    return name
+#: field order of a declaration in the attribute table (what it is, then what it says)
+_ATTR_FIELDS = (
+    "name",
+    "type",
+    "item_type",
+    "required",
+    "const",
+    "default",
+    "enum",
+    "pattern",
+    "minimum",
+    "maximum",
+    "units",
+    "encoding",
+    "description",
+    "location",
+)
 
 
-def shared_attrs(layout: dict[str, Any]) -> dict[str, _Shared]:
-    """Attribute declarations used by two node types or more, by :func:`_key`."""
-    users: dict[str, list[str]] = {}
-    decls: dict[str, tuple[str, dict[str, Any]]] = {}
-    for node_name, node in layout["nodes"].items():
-        for attr_name, decl in (node.get("attrs") or {}).items():
-            key = _key(attr_name, decl)
-            users.setdefault(key, []).append(node_name)
-            decls[key] = (attr_name, decl)
-    taken: set[str] = set()
+def _locations(spec: LayoutSpec) -> Iterable[str]:
+    for node in spec.nodes.values():
+        yield node.location
+        yield from (a.location for a in node.attrs.values())
+        recorded = node.options.get("locations")
+        if isinstance(recorded, Mapping):
+            yield from (v for v in recorded.values() if isinstance(v, str))
+
+
+def short_files(spec: LayoutSpec) -> dict[str, str]:
+    """Short name -> full name of the layout files locations name with a folder, when the
+    short name (the file name) stands for no other file."""
+    files = {location_file(loc) for loc in _locations(spec)} - {""}
+    bases: dict[str, list[str]] = {}
+    for file in sorted(files):
+        bases.setdefault(file.rsplit("/", 1)[-1], []).append(file)
     return {
-        key: _Shared(_constant_name(decls[key][0], taken), *decls[key], names)
-        for key, names in users.items()
-        if len(names) > 1
+        base: full[0]
+        for base, full in sorted(bases.items())
+        if len(full) == 1 and full[0] != base and base not in files
     }
 
 
-def layout_data(spec: LayoutSpec, clean: Any) -> tuple[tuple[str, str], ...]:
-    """(comment, statement source) of the module's data section, in order: the shared
-    attribute declarations, then ``LAYOUT`` (``clean`` makes comment text safe)."""
-    layout = spec.to_dict()
-    shared = shared_attrs(layout)
-    nodes = {}
-    for name, node in layout["nodes"].items():
-        if "attrs" in node:
-            attrs = {
-                k: Ref(shared[_key(k, v)].name) if _key(k, v) in shared else v
-                for k, v in node["attrs"].items()
-            }
-            node = {**node, "attrs": attrs}
-        nodes[name] = node
-    out = []
-    for decl in shared.values():
-        users = ", ".join(clean(u) for u in decl.users)
-        comment = f"{clean(decl.attr)} of {users}"
-        head = f"{decl.name}: dict[str, Any] = "
-        out.append((comment, head + py_compact(decl.decl, 0, len(head))))
-    head = "LAYOUT: dict[str, Any] = "
-    out.append(
-        (
-            "The resolved layout, defaults left out: what LAYOUT_SPEC, validate and inspect read.",
-            head + py_compact({**layout, "nodes": nodes}, 0, len(head)),
-        )
+def _shorten(location: str, short: Mapping[str, str]) -> str:
+    """``location`` with its file's short name (``short``: full name -> short name)."""
+    file = location_file(location)
+    name = short.get(file) if file else None
+    return location if name is None else name + location[len(file) :]
+
+
+def _decl(attr: AttrSpec, short: Mapping[str, str]) -> dict[str, Any]:
+    d = attr.to_dict()
+    if "location" in d:
+        d["location"] = _shorten(d["location"], short)
+    return {f: d[f] for f in _ATTR_FIELDS if f in d}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _suffixes(decls: list[dict[str, Any]]) -> list[str]:
+    """Key suffixes telling apart declarations of one attribute name: the shortest of
+    ``@LINE``, ``@FILE:LINE``, ``@FILE:LINE:COL`` that does, else ``#N``."""
+    for cut in (1, 2, 3):
+        found = []
+        for d in decls:
+            parts = str(d.get("location", "")).rsplit(":", 2)
+            if len(parts) == 3:
+                shown = {1: parts[1], 2: ":".join(parts[:2]), 3: ":".join(parts)}[cut]
+                found.append("@" + shown)
+            else:
+                found.append("")
+        if "" not in found and len(set(found)) == len(found):
+            return found
+    return [f"#{n}" for n in range(1, len(decls) + 1)]
+
+
+def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
+    """The attribute table (key -> declaration, in the order of the layout files) and the
+    key of every attribute of ``spec`` (by ``id`` of its :class:`AttrSpec`)."""
+    short = {full: name for name, full in short_files(spec).items()}
+    by_name: dict[str, dict[str, dict[str, Any]]] = {}  # name -> json -> declaration
+    order: list[tuple[str, str]] = []
+    of_attr: dict[int, tuple[str, str]] = {}
+    for node in spec.nodes.values():
+        for name, attr in node.attrs.items():
+            if attr.name != name:
+                raise CompileError(f"attribute {name!r} of {node.name!r} is named {attr.name!r}")
+            decl = _decl(attr, short)
+            ident = _json(decl)
+            variants = by_name.setdefault(name, {})
+            if ident not in variants:
+                variants[ident] = decl
+                order.append((name, ident))
+            of_attr[id(attr)] = (name, ident)
+    keys: dict[tuple[str, str], str] = {}
+    for name, variants in by_name.items():
+        suffixes = _suffixes(list(variants.values())) if len(variants) > 1 else [""]
+        for ident, suffix in zip(variants, suffixes, strict=True):
+            keys[name, ident] = name + suffix
+    # rows in the order of the layout files (first file first), as a reader finds them there
+    files = list(
+        dict.fromkeys(location_file(str(by_name[n][i].get("location", ""))) for n, i in order)
     )
-    return tuple(out)
+
+    def where(item: tuple[str, str]) -> tuple[int, int, int]:
+        parts = str(by_name[item[0]][item[1]].get("location", "")).rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return (files.index(parts[0]), int(parts[1]), int(parts[2]))
+        return (len(files), 0, 0)  # not located: last, in first-use order
+
+    used: set[str] = set()
+    table: dict[str, dict[str, Any]] = {}
+    for name, ident in sorted(order, key=where):
+        key, n = keys[name, ident], 1
+        while key in used:  # an attribute literally named like another's key
+            n += 1
+            key = f"{keys[name, ident]}#{n}"
+        keys[name, ident] = key
+        used.add(key)
+        decl = by_name[name][ident]
+        table[key] = {"name": name, **decl} if attr_key_name(key) != name else decl
+    return table, {i: keys[k] for i, k in of_attr.items()}
+
+
+def _binding(binding: dict[str, Any], spec: LayoutSpec) -> str | dict[str, Any]:
+    """A binding's plain form, or its node type's name when it only repeats its naming."""
+    node = spec.nodes.get(binding.get("node", ""))
+    naming = {k: v for k, v in binding.items() if k != "node"}
+    return node.name if node is not None and naming == node.naming.to_dict() else binding
+
+
+def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
+    """``spec`` as the compact data a compiled module carries (format
+    :data:`~h5layout.runtime.layout.spec.COMPACT_FORMAT`); ``LayoutSpec.from_dict`` of it is
+    ``spec`` again."""
+    files = short_files(spec)
+    short = {full: name for name, full in files.items()}
+    table, key_of = attr_table(spec)
+    nodes: dict[str, Any] = {}
+    for name, node in spec.nodes.items():
+        d = node.to_dict()
+        if (d["kind"] == "array") == (node.array is not None):
+            del d["kind"]
+        if node.attrs:
+            d["attrs"] = [key_of[id(a)] for a in node.attrs.values()]
+        recorded = d.get("options", {}).get("locations")
+        if isinstance(recorded, Mapping):
+            located = {
+                k: _shorten(v, short) if isinstance(v, str) else v for k, v in recorded.items()
+            }
+            d["options"] = {**d["options"], "locations": located}
+        if "location" in d:
+            d["location"] = _shorten(d["location"], short)
+        nodes[name] = d
+    layout = spec.to_dict()
+    out: dict[str, Any] = {k: v for k, v in layout.items() if k not in ("nodes", "bindings")}
+    out["format"] = COMPACT_FORMAT
+    if files:
+        out["files"] = files
+    out["attrs"] = table
+    out["nodes"] = nodes
+    if spec.bindings is not None:
+        out["bindings"] = {
+            k: {r: _binding(b, spec) for r, b in v.items()}
+            if k in ("groups", "arrays")
+            else _binding(v, spec)
+            for k, v in spec.bindings.to_dict().items()
+        }
+    return out
+
+
+def _table(head: str, rows: Mapping[str, Any]) -> str:
+    """``head`` then one row per entry of ``rows``, filled into lines."""
+    if not rows:
+        return head + "{}"
+    lines = [head + "{"]
+    for key, value in rows.items():
+        lead = f"    {py_str(key)}: "
+        lines.append(lead + py_flow(value, 4, len(lead) - 4, ",") + ",")
+    return "\n".join([*lines, "}"])
+
+
+def layout_data(spec: LayoutSpec) -> tuple[tuple[str, str], ...]:
+    """(comment, statement source) of the module's data section, in order: the attribute
+    table, the node types, then ``LAYOUT`` (every layout text is in a literal)."""
+    data = compact_layout(spec)
+    attrs, nodes = data.pop("attrs"), data.pop("nodes")
+    bindings = data.pop("bindings", None)
+    head = {**data, "attrs": Ref("_ATTRS"), "nodes": Ref("_NODES")}
+    if bindings is not None:
+        head["bindings"] = bindings
+    return (
+        (
+            "Attribute declarations, each written once, by key: the attribute's name, or "
+            "NAME@LINE when the layout declares NAME more than once.",
+            _table("_ATTRS: dict[str, dict[str, Any]] = ", attrs),
+        ),
+        (
+            "Node types in declaration order: their attributes as keys of _ATTRS; an array "
+            "when ``array`` is given.",
+            _table("_NODES: dict[str, dict[str, Any]] = ", nodes),
+        ),
+        (
+            "The resolved layout in compact form (values equal to their default left out; "
+            "LayoutSpec.from_dict reads it): what LAYOUT_SPEC, validate and inspect read.",
+            _table("LAYOUT: dict[str, Any] = ", head),
+        ),
+    )

@@ -1,7 +1,8 @@
-"""Python source for plain values, already in ``ruff format`` style.
+"""Python source for plain values: in ``ruff format`` style (:func:`py_literal`), or filled
+into table rows (:func:`py_flow`, for the data sections ruff is told not to format).
 
-Containers are always exploded one item per line with a trailing comma (ruff keeps such
-"magic trailing commas"), strings use double quotes unless single quotes need fewer
+:func:`py_literal` explodes containers one item per line with a trailing comma (ruff keeps
+such "magic trailing commas"); strings use double quotes unless single quotes need fewer
 escapes (ruff's rule), and every character that is not printable is escaped, so a value
 can never end a literal, a line or a comment early. Output depends on the value alone
 (dict order is kept as given, never hashed), so it is the same under any
@@ -106,8 +107,8 @@ LINE_LENGTH = 100
 
 
 class Ref:
-    """A name of the generated module used as a value (``_ATTRS_1``), or unpacked into a
-    dict (``**_ATTRS_1``) when it is a key of a dict given to :func:`py_compact`."""
+    """A name of the generated module used as a value (``_ATTRS``), or unpacked into a
+    dict (``**_ATTRS``) when it is a key of a dict given to :func:`py_flow`."""
 
     def __init__(self, name: str) -> None:
         if not name.isidentifier():
@@ -151,11 +152,11 @@ def _split_words(text: str, room: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for ch in text:
-        if current and _cols(py_str(current + ch)) > room:
+        while current and _cols(py_str(current + ch)) > room:
             cut = current.rfind(" ") + 1
             if 0 < cut < len(current):
                 pieces.append(current[:cut])
-                current = current[cut:]
+                current = current[cut:]  # checked again: the rest may not fit either
             else:
                 pieces.append(current)
                 current = ""
@@ -164,34 +165,93 @@ def _split_words(text: str, room: int) -> list[str]:
     return pieces
 
 
-def py_compact(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
-    """Source of ``value`` laid out as ``ruff format`` lays it out, as short as it allows.
+_LEAD = "\x00"
+_UNPACK: Any = object()  # the value of a ``**name`` item
 
-    A value that fits on its line (``indent`` spaces, ``lead`` columns before it, ``tail``
-    after it) stays on one line; a container that does not is exploded one item per line
-    with a trailing comma; a string that does not becomes parenthesised pieces cut at
-    spaces (implicit concatenation, each piece within the line length). ``Ref`` values
-    are names of the module; a ``Ref`` key of a dict is unpacked (``**name``).
+
+class _Flow:
+    """The lines :func:`py_flow` builds (the last one is being filled)."""
+
+    def __init__(self, start: int) -> None:
+        self.lines = [_LEAD * start]  # stands for what comes before the value
+
+    def fits(self, text: str) -> bool:
+        return _cols(self.lines[-1]) + _cols(text) <= LINE_LENGTH
+
+    def fresh(self) -> bool:
+        """True when the current line holds only its indentation and brackets."""
+        return not self.lines[-1].strip(" ([{")
+
+    def newline(self, indent: int) -> None:
+        self.lines.append(" " * indent)
+
+    def put(self, value: Any, base: int, tail: str) -> None:
+        """Write ``value`` from the end of the current line (continuation lines indented
+        ``base + 4``), leaving room for ``tail`` after it."""
+        flat = _flat(value)
+        if self.fits(flat + tail):
+            self.lines[-1] += flat
+            return
+        inner = base + 4
+        if isinstance(value, str):
+            self.lines[-1] += "("
+            pieces = _split_words(value, LINE_LENGTH - inner - 1 - _cols(tail))
+            for i, piece in enumerate(pieces):
+                text = py_str(piece) + (")" + tail if i == len(pieces) - 1 else "")
+                if not self.fresh() and not self.fits(" " + text if i else text):
+                    self.newline(inner)
+                self.lines[-1] += (" " if i and not self.fresh() else "") + py_str(piece)
+            self.lines[-1] += ")"
+            return
+        if isinstance(value, dict):
+            items = [
+                (f"**{k.name}", _UNPACK) if isinstance(k, Ref) else (f"{_flat(k)}: ", v)
+                for k, v in value.items()
+            ]
+            op, cl = "{", "}"
+        elif isinstance(value, list | tuple):
+            items = [("", v) for v in value]
+            op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
+            if isinstance(value, tuple) and len(value) == 1:
+                cl = ",)"
+        else:
+            self.lines[-1] += flat  # a scalar or a name: nothing to cut
+            return
+        self.lines[-1] += op
+        for i, (prefix, item) in enumerate(items):
+            last = i == len(items) - 1
+            after = cl + tail if last else ","
+            text = prefix + ("" if item is _UNPACK else _flat(item))
+            space = "" if i == 0 else " "
+            if self.fits(space + text + after):
+                self.lines[-1] += space + text
+            elif _cols(" " * inner + text + after) <= LINE_LENGTH or not self.fresh():
+                self.newline(inner)
+                if _cols(" " * inner + text + after) <= LINE_LENGTH or item is _UNPACK:
+                    self.lines[-1] += text
+                else:
+                    self.lines[-1] += prefix
+                    self.put(item, inner, after)
+            else:  # at the start of a line and too long for one: cut the item itself
+                self.lines[-1] += prefix
+                self.put(item, inner, after)
+            if not last:
+                self.lines[-1] += ","
+        self.lines[-1] += cl
+
+
+def py_flow(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
+    """Source of ``value`` filled into lines of at most :data:`LINE_LENGTH` columns, for
+    tables a reader scans (under ``# fmt: off``: ``ruff format`` would explode them).
+
+    Items follow each other on a line while they fit (``indent`` spaces and ``lead``
+    columns come before the value on its first line, ``tail`` after it on its last);
+    continuation lines are indented four more columns than the line their container
+    opened on; an item too long for a line of its own is cut inside, a string into
+    parenthesised pieces at spaces. ``Ref`` values are names of the module; a ``Ref`` key
+    of a dict is unpacked (``**name``). Same value, same text (no hashing).
     """
-    flat = _flat(value)
-    if indent + lead + _cols(flat) + _cols(tail) <= LINE_LENGTH:
-        return flat
-    inner = " " * (indent + 4)
-    if isinstance(value, str):
-        pieces = _split_words(value, LINE_LENGTH - indent - 4)
-        body = "\n".join(f"{inner}{py_str(p)}" for p in pieces)
-        return "(\n" + body + "\n" + " " * indent + ")"
-    if isinstance(value, dict):
-        lines = []
-        for k, v in value.items():
-            if isinstance(k, Ref):
-                lines.append(f"{inner}**{k.name},")
-            else:
-                key = f"{_flat(k)}: "
-                lines.append(f"{inner}{key}{py_compact(v, indent + 4, _cols(key), ',')},")
-        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-    if isinstance(value, list | tuple):
-        lines = [f"{inner}{py_compact(v, indent + 4, 0, ',')}," for v in value]
-        op, cl = ("[", "]") if isinstance(value, list) else ("(", ")")
-        return op + "\n" + "\n".join(lines) + "\n" + " " * indent + cl
-    return flat
+    flow = _Flow(indent + lead)
+    flow.put(value, indent, tail)
+    flow.lines[0] = flow.lines[0].lstrip(_LEAD)
+    return "\n".join(line.rstrip() for line in flow.lines)

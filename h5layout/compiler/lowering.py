@@ -532,8 +532,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         runtime_api_version=int(api.RUNTIME_API_VERSION),
         typing_names=typing_names,
         data_section=tuple(
-            (tuple(wrap(comment, LINE_LENGTH - 3)), code)
-            for comment, code in layout_data(spec, safe_text)
+            (tuple(wrap(comment, LINE_LENGTH - 3)), code) for comment, code in layout_data(spec)
         ),
         special_names_code=py_literal(special),
         reexports=reexports,

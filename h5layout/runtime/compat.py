@@ -19,12 +19,19 @@ import logging
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.storage.backends import get_backend
 from h5layout.runtime.storage.nodes import Attributes, Node
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from h5layout.runtime.model.data import AxisLike, DwaLike
+    from h5layout.runtime.storage.types import LibraryHandle, Where
 
 __all__ = [
     "SWMR_CAPABLE_BACKENDS",
@@ -65,8 +72,17 @@ SWMR_CAPABLE_BACKENDS: frozenset[str] = frozenset({"h5py"})
 #: attributes PyTables may hand back as bytes
 _MANDATORY = frozenset({"TITLE", "CLASS", "EXTDIM"})
 
+_T = TypeVar("_T")
 
-def check_mandatory_attrs(attr_name: str, attr: Any) -> Any:
+
+class NodeSource(Protocol):
+    """What :func:`get_h5_attributes` reads nodes through: any saver, loader or browser."""
+
+    def get_node(self, where: Where, /) -> Node:
+        """The node at ``where``."""
+
+
+def check_mandatory_attrs(attr_name: str, attr: _T) -> _T | str:
     """``attr`` decoded to ``str`` when ``attr_name`` is ``TITLE``, ``CLASS`` or ``EXTDIM``
     and it is bytes; anything else is returned unchanged."""
     if attr_name in _MANDATORY and isinstance(attr, bytes):
@@ -74,7 +90,7 @@ def check_mandatory_attrs(attr_name: str, attr: Any) -> Any:
     return attr
 
 
-def _attributes(node: Any, backend: str) -> Attributes:
+def _attributes(node: Node | LibraryHandle, backend: str) -> Attributes:
     """The decoded attributes of a wrapper or of a library's raw node."""
     if isinstance(node, Node):
         return node.attrs
@@ -83,7 +99,9 @@ def _attributes(node: Any, backend: str) -> Attributes:
     return Attributes(node, get_backend(backend))
 
 
-def get_attr(node: Any, attr_name: str | None = None, backend: str = "tables") -> Any:
+def get_attr(
+    node: Node | LibraryHandle, attr_name: str | None = None, backend: str = "tables"
+) -> object:
     """One decoded attribute of ``node`` (a wrapper or a raw h5py/PyTables node), or every
     attribute as a dict when ``attr_name`` is None."""
     attrs = _attributes(node, backend)
@@ -92,7 +110,9 @@ def get_attr(node: Any, attr_name: str | None = None, backend: str = "tables") -
     return attrs[attr_name]
 
 
-def set_attr(node: Any, attr_name: str, attr_value: Any, backend: str = "tables") -> None:
+def set_attr(
+    node: Node | LibraryHandle, attr_name: str, attr_value: object, backend: str = "tables"
+) -> None:
     """Store an attribute on ``node`` (a wrapper or a raw node), JSON-encoded as PyMoDAQ does."""
     _attributes(node, backend)[attr_name] = attr_value
 
@@ -131,12 +151,12 @@ def register_exporter(parent_module_name: str = "h5layout.runtime") -> list[Modu
     return modules
 
 
-def register_exporters() -> list[Any]:
+def register_exporters() -> list[ModuleType | str]:
     """Register the shipped exporters and the plug-ins of the ``h5layout.exporters``
     entry-point group; the modules and entry-point names registered."""
     from h5layout.runtime.tools.browsing import load_entry_point_exporters
 
-    found: list[Any] = register_exporter()
+    found: list[ModuleType | str] = [*register_exporter()]
     found.extend(load_entry_point_exporters())
     return found
 
@@ -158,8 +178,8 @@ def find_scan_node(scan_node: Node) -> tuple[Node | None, list[Node]]:
 
 
 def get_h5_attributes(
-    self: Any, node_path: Any
-) -> tuple[OrderedDict[str, Any], Any, Any, list[Any]]:
+    self: NodeSource, node_path: Where
+) -> tuple[OrderedDict[str, object], object, object, list[object]]:
     """``(attributes, settings, scan_settings, pixmaps)`` of a node of ``self`` (any saver
     or browser): ``settings``/``scan_settings`` are those attributes (None when absent or
     empty), ``pixmaps`` the values of attributes whose name contains ``pixmap``."""
@@ -171,7 +191,7 @@ def get_h5_attributes(
     return attrs, settings, scan_settings, pixmaps
 
 
-def get_h5_data_from_node(node: Node, with_bkg: bool = False) -> Any:
+def get_h5_data_from_node(node: Node, with_bkg: bool = False) -> DwaLike:
     """The data stored at a data node, loaded by a ``DataLoader`` on the node's file."""
     from h5layout.runtime.load.loader import DataLoader
     from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
@@ -182,7 +202,7 @@ def get_h5_data_from_node(node: Node, with_bkg: bool = False) -> Any:
     return DataLoader(saver).load_data(node, with_bkg=with_bkg)
 
 
-def extract_axis(axis: Any) -> np.ndarray:
+def extract_axis(axis: AxisLike | Mapping[str, npt.ArrayLike] | npt.ArrayLike) -> np.ndarray:
     """The values of an axis: an Axis (h5layout's or pymodaq_data's), a mapping with a
     ``'data'`` entry, or array-like values; 1D."""
     if isinstance(axis, dict):
@@ -195,7 +215,7 @@ def extract_axis(axis: Any) -> np.ndarray:
 
 
 def verify_axis_data_uniformity(
-    axis_data: Any, rtol: float = 1e-6
+    axis_data: npt.ArrayLike, rtol: float = 1e-6
 ) -> tuple[float | None, float | None]:
     """``(offset, scale)`` when the 1D values are equally spaced, else ``(None, None)``."""
     values = np.asarray(axis_data, dtype=np.float64).reshape(-1)

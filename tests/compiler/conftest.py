@@ -23,6 +23,27 @@ LAYOUTS = HERE / "layouts"
 SNAPSHOTS = HERE / "snapshots"
 _counter = itertools.count()
 
+#: strings that could end a literal, a line or a comment early, or run code if ever
+#: evaluated (the literal writers must give each back exactly)
+TRICKY = [
+    "",
+    "plain",
+    'double " quote',
+    "single ' quote",
+    "both ' and \"",
+    '""" triple',
+    "'''",
+    "line\nbreak\r\n",
+    "back\\slash \\n",
+    "tab\there",
+    "nul\x00 bell\x07 esc\x1b",
+    "\x85 \u2028 \u2029 \ufeff",
+    "emoji 🧪 é ß",
+    "__import__('os').system('echo pwned')",
+    "\"); __import__('os').system('x'); (\"",
+    "{braces} %s {0}",
+]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -15,25 +15,7 @@ from hypothesis import strategies as st
 from h5layout.compiler import CompileError
 from h5layout.compiler.literals import py_literal, py_str
 from h5layout.compiler.lowering import isort_key, safe_text
-
-TRICKY = [
-    "",
-    "plain",
-    'double " quote',
-    "single ' quote",
-    "both ' and \"",
-    '""" triple',
-    "'''",
-    "line\nbreak\r\n",
-    "back\\slash \\n",
-    "tab\there",
-    "nul\x00 bell\x07 esc\x1b",
-    "\x85 \u2028 \u2029 \ufeff",
-    "emoji 🧪 é ß",
-    "__import__('os').system('echo pwned')",
-    "\"); __import__('os').system('x'); (\"",
-    "{braces} %s {0}",
-]
+from tests.compiler.conftest import TRICKY
 
 values = st.recursive(
     st.none()

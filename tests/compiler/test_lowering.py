@@ -122,13 +122,14 @@ def test_a_derived_module_shows_what_it_changes_first() -> None:
     first_screen = compile_layout("camera_logger").splitlines()[:50]
     text = "\n".join(first_screen)
     assert "camera            Camera{index:03d}       camera_logger.yaml:26   new:" in text
+    # a changed node type points at the line of the layout's own file that changes it
     assert (
-        "raw               RawData                 pymodaq.yaml:97         changes children" in text
+        "raw               RawData                 camera_logger.yaml:22   changes children" in text
     )
     assert "Policy: swmr True (was False); undeclared 'error' (was 'warn')" in text
     assert "Inherited unchanged (from h5layout/layouts/pymodaq.yaml):" in text
     tiny = compile_layout(Path(__file__).parent / "layouts" / "tiny_log.yaml")
     assert (
-        "scan              Take{index:02d}         pymodaq.yaml:121        changes naming" in tiny
+        "scan              Take{index:02d}         tiny_log.yaml:9         changes naming" in tiny
     )
     assert "Policy: flush_every 5 (was 10)" in tiny

@@ -19,7 +19,8 @@ import json
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import TypeAlias, Union
 
 import numpy as np
 
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_LITERAL_DEPTH",
     "MAX_LITERAL_ELEMENTS",
     "NUMPY_SCALAR_NAMES",
+    "AttrValue",
     "UnsafeLiteralError",
     "decode_json",
     "decode_raw",
@@ -40,6 +42,35 @@ __all__ = [
     "parse_literal",
     "read_attr",
 ]
+
+#: A value a stored attribute decodes to: what :func:`parse_literal` builds from an envelope's
+#: payload (a Python or numpy scalar, a string, a numpy array, a date, or a container of
+#: these), or the stored text itself.
+AttrValue: TypeAlias = Union[
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    np.generic,
+    "np.ndarray",
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    datetime.tzinfo,
+    tuple["AttrValue", ...],
+    list["AttrValue"],
+    dict["AttrValue", "AttrValue"],
+    set["AttrValue"],
+    frozenset["AttrValue"],
+    None,
+]
+
+#: arguments of a constructor call in a payload (``dtype=`` is parsed to a dtype)
+_Args: TypeAlias = list[AttrValue]
+_Kwargs: TypeAlias = "dict[str, AttrValue | np.dtype[np.generic]]"
+_CallBuilder: TypeAlias = "Callable[[_Args, _Kwargs], AttrValue]"
 
 #: Keys of the pymodaq JSON envelope, in the order pymodaq writes them.
 ENVELOPE_KEYS: tuple[str, str, str] = ("module", "type", "data")
@@ -121,7 +152,7 @@ _BARE_NAMES: dict[str, float | complex] = {
 _CONSTANT_TYPES = (str, bytes, int, float, complex, bool, type(None))
 
 
-def encode_json(value: Any) -> str:
+def encode_json(value: object) -> str:
     """The pymodaq JSON envelope of ``value``, byte for byte as pymodaq_data writes it."""
     return json.dumps(
         {"module": type(value).__module__, "type": type(value).__name__, "data": repr(value)}
@@ -132,7 +163,7 @@ def encode_json(value: Any) -> str:
 # parse_literal
 
 
-def parse_literal(text: str) -> Any:
+def parse_literal(text: str) -> AttrValue:
     """Build the value a Python literal payload (a ``repr``) stands for, without ``eval``.
 
     Accepts constants, tuples, lists, dicts, sets, signs on numbers, complex sums such as
@@ -192,7 +223,13 @@ def _count_separators(text: str) -> int:
     return count
 
 
-_NO_QUICK: Any = object()
+class _NoQuick(Enum):
+    """The marker of a payload :func:`_quick_literal` leaves to the full parser."""
+
+    NO_QUICK = 0
+
+
+_NO_QUICK = _NoQuick.NO_QUICK
 _INT_RE = re.compile(r"-?[0-9]{1,18}\Z")
 _FLOAT_RE = re.compile(r"-?[0-9]+\.[0-9]*(?:e[-+]?[0-9]+)?\Z|-?[0-9]+e[-+]?[0-9]+\Z")
 _INT_TUPLE_RE = re.compile(r"\((?:-?[0-9]{1,18}, )*(?:-?[0-9]{1,18},?)?\)\Z")
@@ -200,7 +237,7 @@ _NP_FLOAT_RE = re.compile(r"np\.float64\((.*)\)\Z")
 _CONSTANTS = {"True": True, "False": False, "None": None}
 
 
-def _quick_literal(text: str) -> Any:
+def _quick_literal(text: str) -> AttrValue | _NoQuick:
     """The value of the payloads most attributes hold, without building a syntax tree
     (``'text'``, ints, floats, ``True``/``None``, tuples of ints, ``np.float64(x)``);
     ``_NO_QUICK`` for anything else. Gives exactly what the full parser would."""
@@ -222,14 +259,15 @@ def _quick_literal(text: str) -> Any:
     if match is not None:
         inner = match.group(1)
         if _INT_RE.match(inner) or _FLOAT_RE.match(inner):
-            return np.float64(float(inner))
+            scalar: np.float64 = np.float64(float(inner))
+            return scalar
     return _NO_QUICK
 
 
 class _Builder:
     """Walks an expression tree and builds only the node kinds listed in parse_literal."""
 
-    def build(self, node: ast.AST, depth: int) -> Any:
+    def build(self, node: ast.AST, depth: int) -> AttrValue:
         if depth > MAX_LITERAL_DEPTH:
             raise UnsafeLiteralError(f"literal nested deeper than {MAX_LITERAL_DEPTH}")
         d = depth + 1
@@ -244,7 +282,7 @@ class _Builder:
         if isinstance(node, ast.Set):
             return {self._hashable(self.build(e, d)) for e in node.elts}
         if isinstance(node, ast.Dict):
-            out: dict[Any, Any] = {}
+            out: dict[AttrValue, AttrValue] = {}
             for k, v in zip(node.keys, node.values, strict=True):
                 if k is None:
                     raise UnsafeLiteralError("dict unpacking (**) not allowed")
@@ -265,20 +303,20 @@ class _Builder:
         raise UnsafeLiteralError(f"{type(node).__name__} not allowed in a literal")
 
     @staticmethod
-    def _hashable(value: Any) -> Any:
+    def _hashable(value: AttrValue) -> AttrValue:
         try:
             hash(value)
         except TypeError as exc:
             raise UnsafeLiteralError(f"unhashable {type(value).__name__} as key") from exc
         return value
 
-    def _number(self, node: ast.AST, depth: int) -> Any:
+    def _number(self, node: ast.AST, depth: int) -> int | float | complex | np.number:
         value = self.build(node, depth)
         if isinstance(value, bool) or not isinstance(value, (int, float, complex, np.number)):
             raise UnsafeLiteralError(f"sign on a {type(value).__name__}")
         return value
 
-    def _unary(self, node: ast.UnaryOp, depth: int) -> Any:
+    def _unary(self, node: ast.UnaryOp, depth: int) -> AttrValue:
         value = self._number(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return -value
@@ -286,7 +324,7 @@ class _Builder:
             return +value
         raise UnsafeLiteralError(f"operator {type(node.op).__name__} not allowed")
 
-    def _complex_sum(self, node: ast.BinOp, depth: int) -> Any:
+    def _complex_sum(self, node: ast.BinOp, depth: int) -> AttrValue:
         # Only "real ± imag j", as repr() writes complex numbers.
         if not isinstance(node.op, (ast.Add, ast.Sub)):
             raise UnsafeLiteralError(f"operator {type(node.op).__name__} not allowed")
@@ -307,7 +345,7 @@ class _Builder:
         parts.append(node.id)
         return ".".join(reversed(parts))
 
-    def _attribute(self, node: ast.Attribute) -> Any:
+    def _attribute(self, node: ast.Attribute) -> AttrValue:
         name = self._dotted(node)
         if name in {"np.True_", "numpy.True_"}:
             return np.True_
@@ -321,12 +359,12 @@ class _Builder:
             return datetime.timezone.utc
         raise UnsafeLiteralError(f"name {name!r} not allowed")
 
-    def _call(self, node: ast.Call, depth: int) -> Any:
+    def _call(self, node: ast.Call, depth: int) -> AttrValue:
         name = self._dotted(node.func)
         args = [self.build(a, depth) for a in node.args if not isinstance(a, ast.Starred)]
         if len(args) != len(node.args):
             raise UnsafeLiteralError("argument unpacking (*) not allowed")
-        kwargs: dict[str, Any] = {}
+        kwargs: _Kwargs = {}
         for kw in node.keywords:
             if kw.arg is None:
                 raise UnsafeLiteralError("argument unpacking (**) not allowed")
@@ -345,7 +383,7 @@ class _Builder:
         return builder(args, kwargs)
 
 
-def _dtype_from(node: ast.AST) -> np.dtype[Any]:
+def _dtype_from(node: ast.AST) -> np.dtype[np.generic]:
     """A dtype from ``dtype=float64`` / ``dtype=np.int32`` / ``dtype='<U1'``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         spec = node.value
@@ -367,13 +405,13 @@ def _dtype_from(node: ast.AST) -> np.dtype[Any]:
     return dtype
 
 
-def _only(kwargs: dict[str, Any], allowed: set[str], what: str) -> None:
+def _only(kwargs: _Kwargs, allowed: set[str], what: str) -> None:
     extra = set(kwargs) - allowed
     if extra:
         raise UnsafeLiteralError(f"{what}: keyword(s) {sorted(extra)} not allowed")
 
 
-def _check_array_content(value: Any, depth: int = 0) -> None:
+def _check_array_content(value: AttrValue, depth: int = 0) -> None:
     # Only numbers, strings, bytes, bools and nested lists/tuples of them.
     if depth > MAX_LITERAL_DEPTH:
         raise UnsafeLiteralError("array nested too deep")
@@ -386,7 +424,7 @@ def _check_array_content(value: Any, depth: int = 0) -> None:
         raise UnsafeLiteralError("summarised array")
 
 
-def _make_array(args: list[Any], kwargs: dict[str, Any]) -> np.ndarray:
+def _make_array(args: _Args, kwargs: _Kwargs) -> np.ndarray:
     # numpy >= 2.2 adds shape=... to the repr of empty arrays with a non-trivial shape.
     _only(kwargs, {"dtype", "shape"}, "array")
     if len(args) != 1:
@@ -397,14 +435,17 @@ def _make_array(args: list[Any], kwargs: dict[str, Any]) -> np.ndarray:
         isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)
     ):
         raise UnsafeLiteralError("array(): shape must be a tuple of sizes")
+    dtype = kwargs.get("dtype")
+    if dtype is not None and not isinstance(dtype, np.dtype):  # pragma: no cover - parsed
+        raise UnsafeLiteralError("array(): dtype must be a dtype name")
     try:
-        array = np.array(args[0], dtype=kwargs.get("dtype"))
+        array = np.array(args[0], dtype=dtype)
         return array if shape is None else array.reshape(shape)
     except (ValueError, TypeError, OverflowError) as exc:
         raise UnsafeLiteralError(f"cannot build array: {exc}") from exc
 
 
-def _make_numpy_scalar(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+def _make_numpy_scalar(name: str, args: _Args, kwargs: _Kwargs) -> np.generic:
     _only(kwargs, set(), f"np.{name}")
     scalar_type = getattr(np, name)
     if not args or len(args) > 2 or (len(args) == 2 and name not in {"datetime64", "timedelta64"}):
@@ -413,12 +454,13 @@ def _make_numpy_scalar(name: str, args: list[Any], kwargs: dict[str, Any]) -> An
         if not isinstance(arg, (int, float, complex, str, bytes, bool, np.generic)):
             raise UnsafeLiteralError(f"np.{name}() of a {type(arg).__name__}")
     try:
-        return scalar_type(*args)
+        value: np.generic = scalar_type(*args)
+        return value
     except (ValueError, TypeError, OverflowError) as exc:
         raise UnsafeLiteralError(f"cannot build np.{name}: {exc}") from exc
 
 
-def _ints(args: list[Any], kwargs: dict[str, Any], what: str) -> None:
+def _ints(args: _Args, kwargs: _Kwargs, what: str) -> None:
     for value in [*args, *(v for k, v in kwargs.items() if k != "tzinfo")]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UnsafeLiteralError(f"{what}() takes numbers, not {type(value).__name__}")
@@ -427,8 +469,12 @@ def _ints(args: list[Any], kwargs: dict[str, Any], what: str) -> None:
         raise UnsafeLiteralError(f"{what}(): tzinfo must be a timezone")
 
 
-def _guarded(factory: Callable[..., Any], what: str, keys: set[str]) -> Callable[..., Any]:
-    def build(args: list[Any], kwargs: dict[str, Any]) -> Any:
+def _guarded(
+    factory: Callable[..., datetime.date | datetime.time | datetime.timedelta],
+    what: str,
+    keys: set[str],
+) -> _CallBuilder:
+    def build(args: _Args, kwargs: _Kwargs) -> AttrValue:
         _only(kwargs, keys, what)
         _ints(args, kwargs, what)
         try:
@@ -439,19 +485,22 @@ def _guarded(factory: Callable[..., Any], what: str, keys: set[str]) -> Callable
     return build
 
 
-def _make_timezone(args: list[Any], kwargs: dict[str, Any]) -> datetime.timezone:
+def _make_timezone(args: _Args, kwargs: _Kwargs) -> datetime.timezone:
     _only(kwargs, set(), "datetime.timezone")
     if not args or len(args) > 2 or not isinstance(args[0], datetime.timedelta):
         raise UnsafeLiteralError("datetime.timezone() takes a timedelta")
-    if len(args) == 2 and not isinstance(args[1], str):
-        raise UnsafeLiteralError("datetime.timezone() name must be a string")
+    offset, name = args[0], None
+    if len(args) == 2:
+        if not isinstance(args[1], str):
+            raise UnsafeLiteralError("datetime.timezone() name must be a string")
+        name = args[1]
     try:
-        return datetime.timezone(*args)
+        return datetime.timezone(offset) if name is None else datetime.timezone(offset, name)
     except (ValueError, TypeError) as exc:
         raise UnsafeLiteralError(f"cannot build datetime.timezone: {exc}") from exc
 
 
-def _make_float(args: list[Any], kwargs: dict[str, Any]) -> float:
+def _make_float(args: _Args, kwargs: _Kwargs) -> float:
     _only(kwargs, set(), "float")
     if len(args) != 1 or not isinstance(args[0], str):
         raise UnsafeLiteralError("float() only with a string such as 'nan'")
@@ -461,8 +510,8 @@ def _make_float(args: list[Any], kwargs: dict[str, Any]) -> float:
         raise UnsafeLiteralError(f"cannot build float: {exc}") from exc
 
 
-def _make_set(factory: Callable[..., Any]) -> Callable[[list[Any], dict[str, Any]], Any]:
-    def build(args: list[Any], kwargs: dict[str, Any]) -> Any:
+def _make_set(factory: type[set[AttrValue]] | type[frozenset[AttrValue]]) -> _CallBuilder:
+    def build(args: _Args, kwargs: _Kwargs) -> AttrValue:
         _only(kwargs, set(), factory.__name__)
         if len(args) > 1 or (args and not isinstance(args[0], (set, list, tuple))):
             raise UnsafeLiteralError(f"{factory.__name__}() takes one literal container")
@@ -473,7 +522,7 @@ def _make_set(factory: Callable[..., Any]) -> Callable[[list[Any], dict[str, Any
 
 _DT_KEYS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold"}
 _TD_KEYS = {"days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"}
-_CALLS: dict[str, Callable[[list[Any], dict[str, Any]], Any]] = {
+_CALLS: dict[str, _CallBuilder] = {
     "datetime.datetime": _guarded(datetime.datetime, "datetime.datetime", _DT_KEYS),
     "datetime.date": _guarded(datetime.date, "datetime.date", {"year", "month", "day"}),
     "datetime.time": _guarded(datetime.time, "datetime.time", _DT_KEYS - {"year"}),
@@ -489,7 +538,7 @@ _CALLS: dict[str, Callable[[list[Any], dict[str, Any]], Any]] = {
 # envelope and raw values
 
 
-def is_envelope(obj: Any) -> bool:
+def is_envelope(obj: object) -> bool:
     """Whether a decoded JSON value is a pymodaq envelope (module/type/data keys)."""
     return (
         isinstance(obj, dict)
@@ -498,7 +547,7 @@ def is_envelope(obj: Any) -> bool:
     )
 
 
-def is_envelope_raw(raw: Any) -> bool:
+def is_envelope_raw(raw: object) -> bool:
     """Whether a stored attribute value (``str``, ``bytes`` or a numpy string, as a library
     returns it) holds a pymodaq JSON envelope: the one test of the encoding, used by the
     checker and by bookkeeping alike."""
@@ -513,12 +562,13 @@ def is_envelope_raw(raw: Any) -> bool:
         return False
 
 
-def _coerce(value: Any, module: str, type_name: str) -> Any:
+def _coerce(value: AttrValue, module: str, type_name: str) -> AttrValue:
     """Give old-style payloads (numpy 1 printed ``500.0`` for a float64) their type."""
     if module == "numpy" and type_name in NUMPY_SCALAR_NAMES and not isinstance(value, np.generic):
         if isinstance(value, (bool, int, float, complex, str, bytes)):
             try:
-                return getattr(np, type_name)(value)
+                coerced: np.generic = getattr(np, type_name)(value)
+                return coerced
             except (ValueError, TypeError, OverflowError):
                 return value
     if module == "builtins" and type_name == "float" and isinstance(value, int):
@@ -528,19 +578,19 @@ def _coerce(value: Any, module: str, type_name: str) -> Any:
 
 #: decoded envelopes by stored text: files repeat the same few envelopes ('data', 'uniform',
 #: '()', ...) on every node, and decoding one costs a JSON parse plus a literal parse
-_DECODED: dict[str, Any] = {}
+_DECODED: dict[str, AttrValue] = {}
 _DECODED_MAX = 4096
 _IMMUTABLE = (str, int, float, bool, type(None), np.number, np.bool_)
 
 
-def _shareable(value: Any) -> bool:
+def _shareable(value: AttrValue) -> bool:
     """Whether one decoded value may be handed to several callers (nothing mutable)."""
     if isinstance(value, tuple):
         return all(isinstance(v, _IMMUTABLE) for v in value)
     return isinstance(value, _IMMUTABLE)
 
 
-def decode_json(text: str | bytes) -> Any:
+def decode_json(text: str | bytes) -> AttrValue:
     """The value a stored attribute string stands for.
 
     A pymodaq envelope gives back the real value of its ``data`` payload (see
@@ -561,7 +611,7 @@ def decode_json(text: str | bytes) -> Any:
     return value
 
 
-def _decode_json(text: str) -> Any:
+def _decode_json(text: str) -> AttrValue:
     stripped = text.lstrip()
     if not stripped.startswith("{"):
         return text
@@ -579,7 +629,7 @@ def _decode_json(text: str) -> Any:
     return _coerce(value, obj["module"], obj["type"])
 
 
-def decode_raw(value: Any) -> Any:
+def decode_raw(value: object) -> object:
     """Normalise a raw attribute value as h5py or PyTables return it.
 
     bytes and numpy strings become ``str`` (UTF-8, bad bytes replaced), an ``h5py.Empty``
@@ -601,7 +651,7 @@ def decode_raw(value: Any) -> Any:
     return value
 
 
-def read_attr(value: Any) -> Any:
+def read_attr(value: object) -> object:
     """Decode one attribute value read from a file (raw normalisation, then JSON)."""
     value = decode_raw(value)
     if isinstance(value, str):

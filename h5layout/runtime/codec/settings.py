@@ -14,8 +14,16 @@ string array next to the attribute, which then holds a small valid tree pointing
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 from xml.etree import ElementTree as ET
+
+#: A parameter's value: whatever its parameter type holds (a number, text, a bool, a list,
+#: a colour...), written through ``str``/``int``/``float`` as its type says. Parameters
+#: hold anything their widget edits, so this is anything.
+ParamValue: TypeAlias = Any
+#: One parameter as plain data: ``name``, ``type``, ``title``, options, ``value`` and
+#: ``children`` (a list of these); what a key holds depends on the key.
+ParamDict: TypeAlias = dict[str, ParamValue]
 
 #: boolean options every element carries (PyMoDAQ writes them all)
 _BOOLEAN_OPTIONS = {
@@ -41,7 +49,7 @@ def _tag(name: str) -> str:
     return out if (out[0].isalpha() or out[0] == "_") else "_" + out
 
 
-def _text(ptype: str, value: Any) -> str | None:
+def _text(ptype: str, value: ParamValue) -> str | None:
     if value is None:
         return None
     if "bool" in ptype or "led" in ptype:
@@ -53,7 +61,9 @@ def _text(ptype: str, value: Any) -> str | None:
     return str(value)
 
 
-def _element(name: str, ptype: str, title: str, value: Any, opts: Mapping[str, Any]) -> ET.Element:
+def _element(
+    name: str, ptype: str, title: str, value: ParamValue, opts: Mapping[str, object]
+) -> ET.Element:
     attrib = {"type": ptype, "title": title}
     for key, default in _BOOLEAN_OPTIONS.items():
         attrib[key] = "1" if opts.get(key, default) else "0"
@@ -67,22 +77,22 @@ def _element(name: str, ptype: str, title: str, value: Any, opts: Mapping[str, A
     return elt
 
 
-def _from_parameter(param: Any) -> ET.Element:
+def _from_parameter(param: object) -> ET.Element:
+    """The element of a parameter-tree object (duck typed: ``opts``, ``name()``,
+    ``value()``, ``children()``, each optional)."""
     opts = dict(getattr(param, "opts", {}) or {})
-    name = (
-        param.name()
-        if callable(getattr(param, "name", None))
-        else str(opts.get("name", "settings"))
-    )
+    get_name, get_value = getattr(param, "name", None), getattr(param, "value", None)
+    get_children = getattr(param, "children", None)
+    name = get_name() if callable(get_name) else str(opts.get("name", "settings"))
     ptype = str(opts.get("type", "group"))
-    value = param.value() if "value" in opts and callable(getattr(param, "value", None)) else None
+    value = get_value() if "value" in opts and callable(get_value) else None
     elt = _element(name, ptype, str(opts.get("title") or name), value, opts)
-    for child in param.children() if callable(getattr(param, "children", None)) else []:
+    for child in get_children() if callable(get_children) else []:
         elt.append(_from_parameter(child))
     return elt
 
 
-def _from_dict(d: Mapping[str, Any]) -> ET.Element:
+def _from_dict(d: Mapping[str, ParamValue]) -> ET.Element:
     name = str(d.get("name", "settings"))
     children = d.get("children") or []
     ptype = str(d.get("type", "group" if children else _guess_type(d.get("value"))))
@@ -92,7 +102,7 @@ def _from_dict(d: Mapping[str, Any]) -> ET.Element:
     return elt
 
 
-def _guess_type(value: Any) -> str:
+def _guess_type(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -126,7 +136,7 @@ def _valid_xml(text: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def settings_to_xml(settings: Any) -> str:
+def settings_to_xml(settings: object) -> str:
     """PyMoDAQ parameter XML for ``settings`` (XML text, parameter tree, dict or None)."""
     if settings is None or settings == "":
         return ET.tostring(_element("settings", "group", "settings", None, {}), encoding="unicode")
@@ -139,7 +149,7 @@ def settings_to_xml(settings: Any) -> str:
     return ET.tostring(_from_parameter(settings), encoding="unicode")
 
 
-def _value(ptype: str, text: str | None) -> Any:
+def _value(ptype: str, text: str | None) -> str | int | float | bool | None:
     if text is None:
         return "" if ptype == "str" else None
     try:
@@ -158,9 +168,9 @@ def _value(ptype: str, text: str | None) -> Any:
     return text
 
 
-def _to_dict(elt: ET.Element) -> dict[str, Any]:
+def _to_dict(elt: ET.Element) -> ParamDict:
     ptype = elt.get("type", "group")
-    out: dict[str, Any] = {"name": elt.tag, "type": ptype, "title": elt.get("title", elt.tag)}
+    out: ParamDict = {"name": elt.tag, "type": ptype, "title": elt.get("title", elt.tag)}
     value = _value(ptype, elt.text.strip() if elt.text and elt.text.strip() else None)
     if value is not None:
         out["value"] = value
@@ -169,12 +179,12 @@ def _to_dict(elt: ET.Element) -> dict[str, Any]:
     return out
 
 
-def settings_from_xml(text: str) -> dict[str, Any]:
+def settings_from_xml(text: str) -> ParamDict:
     """The parameter tree of PyMoDAQ settings XML as nested dicts (nothing evaluated)."""
     return _to_dict(ET.fromstring(text))
 
 
-def module_settings(module: Any) -> str:
+def module_settings(module: object) -> str:
     """The settings XML of a module: ``settings_xml``, else its parameter tree ``settings``."""
     xml = getattr(module, "settings_xml", None)
     if xml is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pickletools
 import struct
-from typing import Any
 
 import numpy as np
 
@@ -116,7 +115,7 @@ def _code_opcodes(data: bytes) -> list[str]:
     return found
 
 
-def _to_bytes(row: Any, node: str) -> bytes:
+def _to_bytes(row: object, node: str) -> bytes:
     if isinstance(row, np.ndarray):
         if row.dtype.itemsize != 1 or row.dtype.kind not in "uiSV":
             raise UnsafeContentError(

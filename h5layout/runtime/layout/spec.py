@@ -1,8 +1,9 @@
 """The resolved form of a layout, as the runtime uses it.
 
-A compiled module carries its layout as plain literals (``LAYOUT``, the output of
-:meth:`LayoutSpec.to_dict`); the runtime turns them back into these frozen dataclasses
-with :meth:`LayoutSpec.from_dict`. Nothing here imports pydantic, YAML or jinja2: this is
+A compiled module carries its layout as plain literals (``LAYOUT``: the form of
+:meth:`LayoutSpec.to_dict` with what repeats written once, see :meth:`LayoutSpec.from_dict`);
+the runtime turns them back into these frozen dataclasses with :meth:`LayoutSpec.from_dict`,
+putting back every default left out. Nothing here imports pydantic, YAML or jinja2: this is
 what savers, loaders and the file checker read, so every decision (names, attribute sets,
 dtypes, storage, policies) is already taken.
 
@@ -25,9 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-#: Version of the resolved-layout format (``LAYOUT["format"]``). Format 2 omits every
-#: value equal to its default; :meth:`LayoutSpec.from_dict` reads 1 and 2 alike.
+#: Version of the plain resolved-layout format (:meth:`LayoutSpec.to_dict`). Format 2 omits
+#: every value equal to its default; :meth:`LayoutSpec.from_dict` reads 1, 2 and 3 alike.
 SPEC_FORMAT = 2
+#: Version of the compact format compiled modules carry (format 2 plus tables read by
+#: key; see :meth:`LayoutSpec.from_dict`).
+COMPACT_FORMAT = 3
 
 
 def _without_defaults(d: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,6 +71,25 @@ _PATTERN_RE = re.compile(
 
 _MISSING: Any = object()
 _NONE: dict[str, Any] = {"fill_value": None, "storage": None}
+
+
+def location_file(location: str) -> str:
+    """The file part of a ``FILE:LINE:COL`` location (``''`` when it has none)."""
+    return location.rpartition(":")[0].rpartition(":")[0]
+
+
+def expand_location(location: str, files: Mapping[str, str]) -> str:
+    """``location`` with its file's short name (a key of ``files``, the compact format's
+    ``LAYOUT["files"]``) replaced by the file's full name."""
+    file = location_file(location)
+    full = files.get(file) if file else None
+    return location if full is None else full + location[len(file) :]
+
+
+def attr_key_name(key: str) -> str:
+    """The attribute name a key of the compact format's attribute table stands for, when
+    the declaration gives no ``name``: the key up to its first ``@`` (``TITLE@32``)."""
+    return key.partition("@")[0]
 
 
 @dataclass(frozen=True)
@@ -232,9 +255,12 @@ class AttrSpec:
         return d
 
     @classmethod
-    def from_dict(cls, name: str, d: Mapping[str, Any]) -> AttrSpec:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(
+        cls, name: str, d: Mapping[str, Any], files: Mapping[str, str] | None = None
+    ) -> AttrSpec:
+        """Inverse of :meth:`to_dict` (``files``: short file names of locations)."""
         enum = d.get("enum")
+        location = d.get("location", "")
         return cls(
             name=name,
             type=d.get("type", "any"),
@@ -249,7 +275,7 @@ class AttrSpec:
             units=d.get("units"),
             description=d.get("description", ""),
             encoding=d.get("encoding", "json"),
-            location=d.get("location", ""),
+            location=expand_location(location, files) if files else location,
         )
 
 
@@ -419,24 +445,44 @@ class NodeSpec:
         name: str,
         d: Mapping[str, Any],
         memo: dict[tuple[str, int], AttrSpec] | None = None,
+        *,
+        table: Mapping[str, AttrSpec] | None = None,
+        files: Mapping[str, str] | None = None,
     ) -> NodeSpec:
-        """Inverse of :meth:`to_dict`. ``memo`` reads an attribute declaration several
-        node types share (the same dict object, as compiled modules write them) once."""
+        """Inverse of :meth:`to_dict`, and reader of a node type of the compact format
+        (see :meth:`LayoutSpec.from_dict`): ``attrs`` a list of keys of ``table``, ``kind``
+        left out when ``array`` tells it, locations with the short file names of ``files``.
+
+        ``memo`` reads an attribute declaration several node types share (the same dict
+        object, as format-2 modules write them) once."""
         arr = d.get("array")
+        kind = d.get("kind", "group" if arr is None else "array")
         attrs: dict[str, AttrSpec] = {}
-        for k, v in (d.get("attrs") or {}).items():
+        declared = d.get("attrs") or {}
+        if isinstance(declared, list):  # compact: keys of the layout's attribute table
+            if table is None:
+                raise ValueError(f"node type {name!r} lists attribute keys but no table")
+            for ref in declared:
+                shared = table[ref]
+                attrs[shared.name] = shared
+        for k, v in declared.items() if isinstance(declared, Mapping) else ():
             if memo is None:
-                attrs[k] = AttrSpec.from_dict(k, v)
+                attrs[k] = AttrSpec.from_dict(k, v, files)
                 continue
             key = (k, id(v))
             found = memo.get(key)
             if found is None:
-                found = memo[key] = AttrSpec.from_dict(k, v)
+                found = memo[key] = AttrSpec.from_dict(k, v, files)
             attrs[k] = found
+        options = dict(d.get("options") or {})
+        locations = options.get("locations")
+        if files and isinstance(locations, Mapping):
+            options["locations"] = {k: expand_location(v, files) for k, v in locations.items()}
+        location = d.get("location", "")
         return cls(
             name=name,
-            kind=d["kind"],
-            role=d.get("role", "group" if d["kind"] == "group" else "array"),
+            kind=kind,
+            role=d.get("role", "group" if kind == "group" else "array"),
             naming=Naming.from_dict(d.get("naming") or {}),
             match=dict(d.get("match") or {}),
             attrs=attrs,
@@ -446,9 +492,9 @@ class NodeSpec:
             },
             undeclared=d.get("undeclared", "warn"),
             array=ArraySpec.from_dict(arr) if arr is not None else None,
-            options=dict(d.get("options") or {}),
+            options=options,
             description=d.get("description", ""),
-            location=d.get("location", ""),
+            location=expand_location(location, files) if files else location,
         )
 
 
@@ -508,8 +554,15 @@ class NodeBinding:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> NodeBinding:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(
+        cls, d: Mapping[str, Any] | str, nodes: Mapping[str, NodeSpec] | None = None
+    ) -> NodeBinding:
+        """Inverse of :meth:`to_dict`; a plain string (the compact format) names a node
+        type of ``nodes`` whose naming the binding uses."""
+        if isinstance(d, str):
+            if nodes is None or d not in nodes:
+                raise ValueError(f"binding to an unknown node type {d!r}")
+            return cls(node=d, naming=nodes[d].naming)
         return cls(node=d.get("node"), naming=Naming.from_dict(d))
 
 
@@ -546,12 +599,14 @@ class Bindings:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Bindings:
-        """Inverse of :meth:`to_dict`."""
-        single = {k: NodeBinding.from_dict(d[k]) for k in cls._SINGLE}
+    def from_dict(
+        cls, d: Mapping[str, Any], nodes: Mapping[str, NodeSpec] | None = None
+    ) -> Bindings:
+        """Inverse of :meth:`to_dict` (``nodes``: the node types compact bindings name)."""
+        single = {k: NodeBinding.from_dict(d[k], nodes) for k in cls._SINGLE}
         return cls(
-            groups={k: NodeBinding.from_dict(v) for k, v in d["groups"].items()},
-            arrays={k: NodeBinding.from_dict(v) for k, v in d["arrays"].items()},
+            groups={k: NodeBinding.from_dict(v, nodes) for k, v in d["groups"].items()},
+            arrays={k: NodeBinding.from_dict(v, nodes) for k, v in d["arrays"].items()},
             **single,
         )
 
@@ -600,8 +655,29 @@ class LayoutSpec:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LayoutSpec:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads the compact format of compiled modules too.
+
+        The compact format (``"format": 3``, :data:`COMPACT_FORMAT`) is the plain one
+        (values equal to their default left out) with what repeats written once:
+
+        * ``attrs``: every attribute declaration of the layout, by key (the attribute's
+          name, or ``NAME@LINE`` and the like when the layout declares ``NAME`` more than
+          once; a ``name`` entry when the key does not start with it); a node type's
+          ``attrs`` is the list of its keys;
+        * ``files``: short file names used in locations -> the full names;
+        * a node type's ``kind`` is left out (``array`` given: an array);
+        * a binding whose naming is its node type's is that node type's name.
+        """
         memo: dict[tuple[str, int], AttrSpec] = {}  # ids stay valid while ``d`` is alive
+        files: Mapping[str, str] = d.get("files") or {}
+        table = {
+            key: AttrSpec.from_dict(decl.get("name", attr_key_name(key)), decl, files)
+            for key, decl in (d.get("attrs") or {}).items()
+        }
+        nodes = {
+            k: NodeSpec.from_dict(k, v, memo, table=table, files=files)
+            for k, v in (d.get("nodes") or {}).items()
+        }
         return cls(
             layout=d["layout"],
             version=str(d.get("version", "")),
@@ -611,6 +687,6 @@ class LayoutSpec:
             source=d.get("source", ""),
             root=d.get("root", "root"),
             policy=Policy.from_dict(d.get("policy")),
-            nodes={k: NodeSpec.from_dict(k, v, memo) for k, v in (d.get("nodes") or {}).items()},
-            bindings=Bindings.from_dict(d["bindings"]) if "bindings" in d else None,
+            nodes=nodes,
+            bindings=Bindings.from_dict(d["bindings"], nodes) if "bindings" in d else None,
         )

@@ -7,14 +7,14 @@ the data of the same index (pymodaq_data always subtracts the first one), a node
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from h5layout.runtime.errors import DataValueError, NodeError
-from h5layout.runtime.model.data import Axis, DataToExport, DataWithAxes
+from h5layout.runtime.model.data import Axis, DataToExport, DataWithAxes, DteLike, DwaLike
 from h5layout.runtime.model.datamodel import (
     convert_dte,
     convert_dwa,
@@ -26,6 +26,11 @@ from h5layout.runtime.model.enums import DataDim, DataDistribution, DataSource, 
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.storage.probe import probe_file
+
+if TYPE_CHECKING:
+    import xarray
+
+    from h5layout.runtime.storage.types import Where
 
 #: attributes of data nodes that are not extra attributes
 RESERVED_ATTRS = frozenset(
@@ -71,11 +76,13 @@ def _squeeze(array: np.ndarray, nav_indexes: tuple[int, ...]) -> np.ndarray:
     return array
 
 
-def _nav_tuple(value: Any) -> tuple[int, ...]:
+def _nav_tuple(value: object) -> tuple[int, ...]:
     if value is None:
         return ()
     if isinstance(value, int | np.integer):
         return (int(value),)
+    if not isinstance(value, Iterable):
+        return ()
     try:
         return tuple(int(i) for i in value)
     except (TypeError, ValueError):
@@ -87,7 +94,7 @@ def _read(node: CARRAY) -> np.ndarray:
 
 
 def read_data_arrays(
-    h5: H5SaverLowLevel, where: Any, with_bkg: bool = False, load_all: bool = False
+    h5: H5SaverLowLevel, where: Where, with_bkg: bool = False, load_all: bool = False
 ) -> list[np.ndarray]:
     """The arrays of a data node (or of all its siblings of the same type), squeezed."""
     node = h5.get_node(where)
@@ -112,7 +119,7 @@ def _squeezed(
     return arrays
 
 
-def _typed_children(group: GROUP | None) -> list[tuple[CARRAY, Any]]:
+def _typed_children(group: GROUP | None) -> list[tuple[CARRAY, object]]:
     """The arrays of ``group`` with their ``data_type``, in children order (read once)."""
     if group is None:
         return []
@@ -145,7 +152,7 @@ def _axes_in(group: GROUP) -> list[Axis]:
     ]  # fmt: skip
 
 
-def get_nav_group(h5: H5SaverLowLevel, where: Any) -> GROUP | None:
+def get_nav_group(h5: H5SaverLowLevel, where: Where) -> GROUP | None:
     """The first navigation-axes group (``NavAxes``, as the layout's bindings name it, in
     any case) found going up from ``where``."""
     wanted = h5.bindings.nav_axes.naming.format().lower()
@@ -160,7 +167,7 @@ def get_nav_group(h5: H5SaverLowLevel, where: Any) -> GROUP | None:
 
 
 def load_dwa(
-    h5: H5SaverLowLevel, where: Any, with_bkg: bool = False, load_all: bool = False
+    h5: H5SaverLowLevel, where: Where, with_bkg: bool = False, load_all: bool = False
 ) -> DataWithAxes:
     """The DataWithAxes stored at a data (or axis) node."""
     node = h5.get_node(where)
@@ -182,7 +189,7 @@ def load_dwa(
     parent = node.parent_node
     typed = _typed_children(parent)
 
-    def siblings(kind: Any) -> list[CARRAY]:
+    def siblings(kind: str) -> list[CARRAY]:
         return [n for n, t in typed if t == kind]
 
     nodes = siblings(data_type) if load_all else [node]
@@ -262,7 +269,7 @@ class DataLoader:
 
     def __init__(
         self,
-        h5saver: Any,
+        h5saver: H5SaverLowLevel | str | Path,
         swmr_mode: bool = False,
         backend: str | None = None,
         data_model: str = "auto",
@@ -317,25 +324,25 @@ class DataLoader:
         """Close the file."""
         self._h5saver.close_file()
 
-    def get_node(self, where: Any, name: str | None = None) -> Node:
+    def get_node(self, where: Where, name: str | None = None) -> Node:
         """A node of the file."""
         return self._h5saver.get_node(where, name)
 
-    def walk_nodes(self, where: Any = "/") -> Iterator[Node]:
+    def walk_nodes(self, where: Where = "/") -> Iterator[Node]:
         """Every node below ``where``."""
         return self._h5saver.walk_nodes(where)
 
-    def get_nav_group(self, where: Any) -> GROUP | None:
+    def get_nav_group(self, where: Where) -> GROUP | None:
         """The ``NavAxes`` group that applies to ``where``, or None."""
         return get_nav_group(self._h5saver, where)
 
-    def load_data(self, where: Any, with_bkg: bool = False, load_all: bool = False) -> Any:
+    def load_data(self, where: Where, with_bkg: bool = False, load_all: bool = False) -> DwaLike:
         """The DataWithAxes at ``where`` (all channels of its group with ``load_all``), in
         the loader's :attr:`data_model`."""
         dwa = load_dwa(self._h5saver, where, with_bkg=with_bkg, load_all=load_all)
         return convert_dwa(dwa, self._data_model)
 
-    def load_xarray(self, where: Any) -> Any:
+    def load_xarray(self, where: Where) -> xarray.DataArray | xarray.Dataset:
         """The data at ``where`` as xarray: a ``DataArray`` for a data node, a ``Dataset`` of
         every data object below a group (needs the ``xarray`` extra; see
         :mod:`h5layout.runtime.model.xarray_`)."""
@@ -343,7 +350,9 @@ class DataLoader:
 
         return load_xarray(self, where)
 
-    def load_all(self, where: Any = "/", data: Any = None, with_bkg: bool = False) -> Any:
+    def load_all(
+        self, where: Where = "/", data: DteLike | None = None, with_bkg: bool = False
+    ) -> DteLike:
         """One DataWithAxes per group holding data, below ``where``, appended to ``data``.
 
         ``data`` may be h5layout's or pymodaq_data's ``DataToExport`` (each gets its own
@@ -370,10 +379,10 @@ class DataLoader:
         self,
         name: str,
         origin: str = "",
-        where: Any = None,
+        where: Where | None = None,
         with_bkg: bool = False,
         load_all: bool = False,
-    ) -> Any:
+    ) -> DwaLike:
         """The first data node titled ``name`` with that ``origin`` (``NameError`` otherwise)."""
         start = self.raw_group if where is None else where
         for node in self._h5saver.walk_nodes(start):

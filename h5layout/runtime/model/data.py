@@ -10,41 +10,64 @@ pymodaq_data is installed.
 from __future__ import annotations
 
 import copy as _copy
+import importlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.model.enums import DataDim, DataDistribution, DataSource
+from h5layout.runtime.model.plot import DPI, FIGSIZE
+
+if TYPE_CHECKING:
+    import os
+
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Axis",
+    "AxisLike",
     "DataCalculated",
     "DataFromPlugins",
     "DataRaw",
     "DataToExport",
     "DataWithAxes",
+    "DteLike",
+    "DwaLike",
+    "PymodaqObject",
     "as_axis",
     "as_dte",
     "as_dwa",
     "infer_dim",
 ]
 
+#: An object of pymodaq_data (its Axis, DataWithAxes, DataToExport) or anything with the same
+#: attribute names, read by duck typing: pymodaq_data is optional and ships no type
+#: information h5layout could name, so such an object is typed as anything.
+PymodaqObject: TypeAlias = Any
+#: What savers and converters accept as an axis / a data object / a group of them: h5layout's
+#: own, or one read like pymodaq_data's (:func:`as_axis`, :func:`as_dwa`, :func:`as_dte`).
+AxisLike: TypeAlias = "Axis | PymodaqObject"
+DwaLike: TypeAlias = "DataWithAxes | PymodaqObject"
+DteLike: TypeAlias = "DataToExport | PymodaqObject"
+
 #: Keyword arguments of PyMoDAQ's DataFromPlugins that only steer its GUI.
 PLOT_KWARGS: frozenset[str] = frozenset({"plot", "viewers", "plot_type"})
 
 
-def _pymodaq_data() -> Any:
+def _pymodaq_data() -> ModuleType:
     """The ``pymodaq_data.data`` module, imported on first use."""
     try:
-        import pymodaq_data.data as module
+        return importlib.import_module("pymodaq_data.data")
     except ImportError as exc:
         raise ImportError(
             "to_pymodaq() needs pymodaq_data; install it with `pip install pymodaq_data`"
         ) from exc
-    return module
 
 
 def _is_linear(values: np.ndarray) -> bool:
@@ -69,7 +92,7 @@ class Axis:
         self,
         label: str = "",
         units: str = "",
-        data: Any = None,
+        data: npt.ArrayLike | None = None,
         index: int = 0,
         scaling: float | None = None,
         offset: float | None = None,
@@ -197,7 +220,7 @@ class Axis:
             f"size={self.size}, spread_order={self.spread_order})"
         )
 
-    def to_pymodaq(self) -> Any:
+    def to_pymodaq(self) -> PymodaqObject:
         """The equivalent ``pymodaq_data.data.Axis`` (needs pymodaq_data)."""
         module = _pymodaq_data()
         if self._data is None and self._offset is not None:
@@ -268,17 +291,17 @@ class DataWithAxes:
         source: DataSource | str | None = None,
         dim: DataDim | str | None = None,
         distribution: DataDistribution | str = DataDistribution.uniform,
-        data: Sequence[Any] | np.ndarray | None = None,
+        data: Sequence[npt.ArrayLike] | np.ndarray | None = None,
         labels: Sequence[str] | None = None,
         origin: str = "",
         units: str = "",
         axes: Iterable[Axis] | None = None,
         nav_indexes: Iterable[int] = (),
-        errors: Sequence[Any] | None = None,
+        errors: Sequence[npt.ArrayLike] | None = None,
         timestamp: float | None = None,
         extra_attributes: Iterable[str] | None = None,
         path: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         self.name: str = str(name)
         if source is None:
@@ -304,14 +327,16 @@ class DataWithAxes:
             self.errors = self._check_arrays(errors, "errors")
             if len(self.errors) != self.length or self.errors[0].shape != self.shape:
                 raise DataValueError(f"{self.name!r}: errors must match the data channels")
-        self._extra: dict[str, Any] = {}
+        self._extra: dict[str, object] = {}
         for key in [*(extra_attributes or []), *kwargs]:
             if key in kwargs:
                 self.add_extra_attribute(key, kwargs[key])
 
     # ---- construction helpers
 
-    def _check_arrays(self, arrays: Sequence[Any] | np.ndarray | None, what: str) -> list[Any]:
+    def _check_arrays(
+        self, arrays: Sequence[npt.ArrayLike] | np.ndarray | None, what: str
+    ) -> list[np.ndarray]:
         if isinstance(arrays, np.ndarray):
             arrays = [arrays]
         if arrays is None or len(arrays) == 0:
@@ -350,14 +375,15 @@ class DataWithAxes:
         given = [str(label) for label in (labels or [])][: self.length]
         return given + [f"CH{i:02d}" for i in range(len(given), self.length)]
 
-    def add_extra_attribute(self, name: str, value: Any) -> None:
+    def add_extra_attribute(self, name: str, value: object) -> None:
         """Add (or replace) an extra attribute, readable as ``self.<name>``."""
         if name in _RESERVED or name.startswith("_"):
             raise DataValueError(f"{self.name!r}: {name!r} cannot be an extra attribute")
         self._extra[name] = value
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not regular attributes: the extra attributes.
+        # Only reached for names that are not regular attributes: the extra attributes,
+        # which hold whatever their writer gave (so: anything).
         extra = self.__dict__.get("_extra")
         if extra is not None and name in extra:
             return extra[name]
@@ -484,25 +510,31 @@ class DataWithAxes:
             f"{self.dim.name} {self.shape}>"
         )
 
-    def to_xarray(self) -> Any:
+    def to_xarray(self) -> xr.DataArray:
         """An ``xarray.DataArray``: named dims, axes as coordinates, units in ``attrs``
         (needs the ``xarray`` extra; see :mod:`h5layout.runtime.model.xarray_`)."""
         from h5layout.runtime.model.xarray_ import dwa_to_xarray
 
         return dwa_to_xarray(self)
 
-    def plot(self, output: Any = None, **kwargs: Any) -> Any:
+    def plot(
+        self,
+        output: str | os.PathLike[str] | None = None,
+        *,
+        figsize: tuple[float, float] = FIGSIZE,
+        dpi: int = DPI,
+    ) -> Figure:
         """A matplotlib figure of the data, saved to ``output`` when given (needs the
         ``plot`` extra; see :mod:`h5layout.runtime.model.plot`)."""
         from h5layout.runtime.model.plot import plot_dwa
 
-        return plot_dwa(self, output, **kwargs)
+        return plot_dwa(self, output, figsize=figsize, dpi=dpi)
 
-    def to_pymodaq(self) -> Any:
+    def to_pymodaq(self) -> PymodaqObject:
         """The equivalent pymodaq_data DataRaw / DataCalculated (needs pymodaq_data)."""
         module = _pymodaq_data()
         cls = module.DataCalculated if self.source == DataSource.calculated else module.DataRaw
-        kwargs: dict[str, Any] = dict(self._extra)
+        kwargs: dict[str, object] = dict(self._extra)
         if self._extra:
             kwargs["extra_attributes"] = list(self._extra)
         if self.path is not None:
@@ -551,14 +583,14 @@ class _FixedSource(DataWithAxes):
         name: str,
         dim: DataDim | str | None = None,
         distribution: DataDistribution | str = DataDistribution.uniform,
-        data: Sequence[Any] | np.ndarray | None = None,
+        data: Sequence[npt.ArrayLike] | np.ndarray | None = None,
         labels: Sequence[str] | None = None,
         origin: str = "",
         units: str = "",
         axes: Iterable[Axis] | None = None,
         nav_indexes: Iterable[int] = (),
-        errors: Sequence[Any] | None = None,
-        **kwargs: Any,
+        errors: Sequence[npt.ArrayLike] | None = None,
+        **kwargs: Any,  # DataWithAxes' other keywords, checked by its own types
     ) -> None:
         source = kwargs.pop("source", None)
         if source is not None and DataSource.parse(source) != self._default_source:
@@ -594,6 +626,7 @@ class DataCalculated(_FixedSource):
 class DataFromPlugins(DataRaw):
     """Data emitted by an instrument plugin; PyMoDAQ's display options are ignored."""
 
+    # the arguments go to DataRaw's, whose own types check them
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         for key in list(kwargs):
             if key.startswith("do_") or key in PLOT_KWARGS:
@@ -610,7 +643,7 @@ class DataToExport:
     """
 
     def __init__(
-        self, name: str, data: Iterable[Any] | None = None, timestamp: float | None = None
+        self, name: str, data: Iterable[DwaLike] | None = None, timestamp: float | None = None
     ) -> None:
         self.name: str = str(name)
         self.timestamp: float = float(time.time() if timestamp is None else timestamp)
@@ -622,11 +655,11 @@ class DataToExport:
         """The DataWithAxes, in order."""
         return self._data
 
-    def _adopt(self, dwa: Any) -> DataWithAxes:
+    def _adopt(self, dwa: DwaLike) -> DataWithAxes:
         item = as_dwa(dwa)
         return item.with_origin(self.name) if item.origin == "" else item
 
-    def append(self, data: Any) -> None:
+    def append(self, data: DwaLike | DteLike | Sequence[DwaLike]) -> None:
         """Add one DataWithAxes, a list of them, or the content of another DataToExport."""
         items = data.data if isinstance(data, DataToExport) else data
         if not isinstance(items, (list, tuple)):
@@ -689,13 +722,13 @@ class DataToExport:
         """An independent copy."""
         return DataToExport(self.name, [d.copy() for d in self._data], self.timestamp)
 
-    def to_xarray(self) -> Any:
+    def to_xarray(self) -> xr.Dataset:
         """An ``xarray.Dataset``, one variable per channel (needs the ``xarray`` extra)."""
         from h5layout.runtime.model.xarray_ import dte_to_xarray
 
         return dte_to_xarray(self)
 
-    def to_pymodaq(self) -> Any:
+    def to_pymodaq(self) -> PymodaqObject:
         """The equivalent ``pymodaq_data.data.DataToExport`` (needs pymodaq_data)."""
         module = _pymodaq_data()
         return module.DataToExport(
@@ -707,7 +740,7 @@ class DataToExport:
 # duck typing
 
 
-def as_axis(obj: Any) -> Axis:
+def as_axis(obj: AxisLike) -> Axis:
     """An :class:`Axis` from an Axis or anything with the same attributes (not mutated)."""
     if isinstance(obj, Axis):
         return obj
@@ -727,14 +760,14 @@ def as_axis(obj: Any) -> Axis:
     return Axis(label, units, data, index, spread_order=spread_order)
 
 
-def _readonly(array: Any) -> np.ndarray:
+def _readonly(array: npt.ArrayLike) -> np.ndarray:
     # A read-only view: h5layout code cannot write into the caller's arrays through it.
-    view = np.asarray(array).view()
+    view: np.ndarray = np.asarray(array).view()
     view.flags.writeable = False
     return view
 
 
-def as_dwa(obj: Any) -> DataWithAxes:
+def as_dwa(obj: DwaLike) -> DataWithAxes:
     """A :class:`DataWithAxes` from one, or from anything with the same attribute names.
 
     pymodaq_data's DataWithAxes are read attribute by attribute (enums by name); their
@@ -776,7 +809,7 @@ def as_dwa(obj: Any) -> DataWithAxes:
     )
 
 
-def as_dte(obj: Any) -> DataToExport:
+def as_dte(obj: DteLike) -> DataToExport:
     """A :class:`DataToExport` from one, or from anything with ``name`` and ``data``."""
     if isinstance(obj, DataToExport):
         return obj

@@ -13,17 +13,27 @@ h5layout's own code that relies on h5layout's objects passes ``data_model='h5lay
 from __future__ import annotations
 
 import copy
+import importlib
 import importlib.util
 import os
 import threading
 import warnings
 from functools import lru_cache
-from typing import Any, Final
+from types import ModuleType
+from typing import Final
 
 import numpy as np
 
 from h5layout.runtime.errors import DataValueError
-from h5layout.runtime.model.data import Axis, DataToExport, DataWithAxes
+from h5layout.runtime.model.data import (
+    Axis,
+    AxisLike,
+    DataToExport,
+    DataWithAxes,
+    DteLike,
+    DwaLike,
+    PymodaqObject,
+)
 
 __all__ = [
     "DATA_MODELS",
@@ -78,10 +88,8 @@ def resolve_data_model(data_model: str | None = "auto") -> str:
 
 
 @lru_cache(maxsize=1)
-def _pymodaq_data() -> Any:
-    import pymodaq_data.data as module
-
-    return module
+def _pymodaq_data() -> ModuleType:
+    return importlib.import_module("pymodaq_data.data")
 
 
 def prepare_data_model(data_model: str) -> None:
@@ -97,7 +105,7 @@ def prepare_data_model(data_model: str) -> None:
 
 #: pymodaq_data ``Axis`` objects without values, by label, units, index and spread order: a
 #: new axis is a deep copy of its template (see :func:`_new_axis`)
-_AXIS_TEMPLATES: dict[tuple[str, str, int, int], Any] = {}
+_AXIS_TEMPLATES: dict[tuple[str, str, int, int], PymodaqObject] = {}
 #: bound on the templates kept (the oldest goes first)
 _MAX_AXIS_TEMPLATES: Final = 256
 #: taken only to add a template (loaders may run in several threads)
@@ -105,11 +113,11 @@ _TEMPLATES_LOCK: Final = threading.Lock()
 
 
 def _new_axis(
-    module: Any,
+    module: ModuleType,
     axis: Axis,
     data: np.ndarray | None = None,
-    linear: tuple[Any, Any, int] | None = None,
-) -> Any:
+    linear: tuple[float | np.floating, float | np.floating, int] | None = None,
+) -> PymodaqObject:
     """pymodaq_data's ``Axis`` with ``axis``' label, units, index and spread order, and
     either explicit ``data`` or ``linear = (offset, scaling, size)``, without parsing its
     units again.
@@ -143,7 +151,7 @@ def _new_axis(
     return out
 
 
-def _pymodaq_axis(axis: Axis, module: Any) -> Any:
+def _pymodaq_axis(axis: Axis, module: ModuleType) -> PymodaqObject:
     """pymodaq_data's Axis for ``axis``, as its loader builds it: equally spaced values
     become ``offset``/``scaling``/``size`` (pymodaq_data's own reduction, done here once so
     that it has no values to check)."""
@@ -163,21 +171,21 @@ def _pymodaq_axis(axis: Axis, module: Any) -> Any:
     return _new_axis(module, axis, data=values)
 
 
-def convert_axis(axis: Axis, data_model: str) -> Any:
+def convert_axis(axis: Axis, data_model: str) -> AxisLike:
     """``axis`` in the resolved ``data_model`` (pymodaq_data's ``Axis`` for ``'pymodaq'``)."""
     if data_model != "pymodaq":
         return axis
     return _pymodaq_axis(axis, _pymodaq_data())
 
 
-def convert_dwa(dwa: DataWithAxes, data_model: str) -> Any:
+def convert_dwa(dwa: DataWithAxes, data_model: str) -> DwaLike:
     """``dwa`` in the resolved ``data_model``: itself for ``'h5layout'``, else the
     pymodaq_data object holding the same arrays (loaded arrays belong to the caller)."""
     if data_model != "pymodaq":
         return dwa
     module = _pymodaq_data()
-    extras: dict[str, Any] = dict(dwa._extra)
-    kwargs: dict[str, Any] = {}
+    extras: dict[str, object] = dict(dwa._extra)
+    kwargs: dict[str, object] = {}
     if extras:
         kwargs = {**extras, "extra_attributes": list(extras)}
     try:
@@ -213,14 +221,14 @@ def convert_dwa(dwa: DataWithAxes, data_model: str) -> Any:
     return out
 
 
-def is_pymodaq_dte(obj: Any) -> bool:
+def is_pymodaq_dte(obj: object) -> bool:
     """Whether ``obj`` is a ``pymodaq_data.data.DataToExport`` (pymodaq_data imported)."""
     if isinstance(obj, DataToExport) or not pymodaq_installed():
         return False
     return isinstance(obj, _pymodaq_data().DataToExport)
 
 
-def convert_dte(dte: DataToExport, data_model: str) -> Any:
+def convert_dte(dte: DataToExport, data_model: str) -> DteLike:
     """``dte`` in the resolved ``data_model`` (its data converted by :func:`convert_dwa`)."""
     if data_model != "pymodaq":
         return dte

@@ -7,7 +7,7 @@ which is how values stored in files are compared with enums.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TypeAlias, TypeVar
 
 E = TypeVar("E", bound="BaseEnum")
 
@@ -29,12 +29,12 @@ class BaseEnum(Enum):
         return [m.name for m in cls]
 
     @classmethod
-    def values(cls) -> list[Any]:
+    def values(cls) -> list[int | str]:
         """Member values, in definition order."""
         return [m.value for m in cls]
 
     @classmethod
-    def parse(cls: type[E], value: Any) -> E:
+    def parse(cls: type[E], value: object) -> E:
         """Member from a member, its name, or its value (``ValueError`` otherwise).
 
         Also accepts enum members of another class with a matching name, such as
@@ -144,6 +144,14 @@ class DwaType(BaseEnum):
     DataFromPlugins = 3
     DataCalculated = 4
 
+
+#: What a parameter naming a member accepts: the member, its name, or a member of another
+#: enum with that name (pymodaq_data's own enums); :meth:`BaseEnum.parse` reads all three.
+SaveTypeLike: TypeAlias = "SaveType | Enum | str"
+GroupTypeLike: TypeAlias = "GroupType | Enum | str"
+DataTypeLike: TypeAlias = "DataType | Enum | str"
+DataDimLike: TypeAlias = "DataDim | Enum | str"
+DataDistributionLike: TypeAlias = "DataDistribution | Enum | str"
 
 #: Dtype names a layout may allow for arrays (numpy names).
 DTYPE_NAMES: tuple[str, ...] = (

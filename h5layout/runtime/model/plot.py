@@ -16,18 +16,25 @@ nothing touches pyplot's global state or needs a display.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from h5layout.runtime.errors import LayoutError, PlotMissingError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from h5layout.runtime.model.data import AxisLike, DwaLike
 
 #: default figure size (inches) and resolution: 640 x 480 pixels
 FIGSIZE = (6.4, 4.8)
 DPI = 100
 
 
-def _mpl() -> tuple[Any, Any]:
+def _mpl() -> tuple[type[Figure], type[FigureCanvasAgg]]:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -38,7 +45,7 @@ def _mpl() -> tuple[Any, Any]:
     return Figure, FigureCanvasAgg
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     name = getattr(value, "name", None)
     return str(name) if isinstance(name, str) else str(value)
 
@@ -50,11 +57,11 @@ def _label(text: str, units: str) -> str:
 class _Dims:
     """The axes of a data object, by data dimension."""
 
-    def __init__(self, dwa: Any, shape: tuple[int, ...]) -> None:
+    def __init__(self, dwa: DwaLike, shape: tuple[int, ...]) -> None:
         self.shape = shape
         self.axes = list(getattr(dwa, "axes", []) or [])
 
-    def axis(self, i: int, spread_order: int | None = None) -> Any:
+    def axis(self, i: int, spread_order: int | None = None) -> AxisLike | None:
         for a in self.axes:
             if int(a.index) == i and (
                 spread_order is None or int(getattr(a, "spread_order", 0)) == spread_order
@@ -71,13 +78,15 @@ class _Dims:
         return np.arange(size, dtype=float), f"index {i}"
 
 
-def _image(fig: Any, ax: Any, img: np.ndarray, x: np.ndarray, y: np.ndarray, clabel: str) -> None:
+def _image(
+    fig: Figure, ax: Axes, img: np.ndarray, x: np.ndarray, y: np.ndarray, clabel: str
+) -> None:
     """``img`` (rows along ``y``, columns along ``x``) on its axes, with a colour bar."""
     mesh = ax.pcolormesh(x, y, img, shading="nearest")
     fig.colorbar(mesh, ax=ax, label=clabel)
 
 
-def draw(fig: Any, dwa: Any) -> None:
+def draw(fig: Figure, dwa: DwaLike) -> None:
     """Draw a data object into an empty figure."""
     arrays = [np.asarray(a, dtype=float) for a in dwa.data]
     if not arrays:
@@ -128,7 +137,7 @@ def draw(fig: Any, dwa: Any) -> None:
 
 
 def _navigation_map(
-    fig: Any,
+    fig: Figure,
     arrays: list[np.ndarray],
     nav: tuple[int, ...],
     sig: tuple[int, ...],
@@ -175,12 +184,12 @@ def _navigation_map(
 
 
 def plot_dwa(
-    dwa: Any,
+    dwa: DwaLike,
     output: str | os.PathLike[str] | None = None,
     *,
     figsize: tuple[float, float] = FIGSIZE,
     dpi: int = DPI,
-) -> Any:
+) -> Figure:
     """A :class:`matplotlib.figure.Figure` of ``dwa``, saved as PNG to ``output`` when given."""
     figure_cls, canvas_cls = _mpl()
     fig = figure_cls(figsize=figsize, dpi=dpi, layout="constrained")

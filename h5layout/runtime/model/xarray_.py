@@ -22,11 +22,19 @@ Mapping:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from h5layout.runtime.errors import LayoutError, XarrayMissingError
+
+if TYPE_CHECKING:
+    import xarray
+
+    from h5layout.runtime.load.loader import DataLoader
+    from h5layout.runtime.model.data import AxisLike, DteLike, DwaLike
+    from h5layout.runtime.storage.types import Where
 
 #: name of the dimension of spread (scattered) navigation points
 POINTS_DIM = "points"
@@ -34,7 +42,7 @@ POINTS_DIM = "points"
 CHANNEL_DIM = "channel"
 
 
-def _xr() -> Any:
+def _xr() -> ModuleType:
     try:
         import xarray
     except ImportError as exc:
@@ -44,7 +52,7 @@ def _xr() -> Any:
     return xarray
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     """An enum member's name (ours and pymodaq_data's), or the value as text."""
     name = getattr(value, "name", None)
     return str(name) if isinstance(name, str) else str(value)
@@ -59,7 +67,7 @@ def _unique(name: str, taken: set[str]) -> str:
     return out
 
 
-def _attr_value(value: Any) -> Any:
+def _attr_value(value: object) -> str | int | float | bool | np.generic | np.ndarray | list[object]:
     """An attribute value xarray (and netCDF) can keep: tuples as lists, enums as names."""
     if isinstance(value, (str, int, float, bool, np.generic, np.ndarray)):
         return value
@@ -68,11 +76,11 @@ def _attr_value(value: Any) -> Any:
     return _text(value)
 
 
-def _axis_values(axis: Any) -> np.ndarray:
+def _axis_values(axis: AxisLike) -> np.ndarray:
     return np.asarray(axis.get_data())
 
 
-def dwa_to_xarray(dwa: Any) -> Any:
+def dwa_to_xarray(dwa: DwaLike) -> xarray.DataArray:
     """An :class:`xarray.DataArray` of one data object (see the module docstring)."""
     xr = _xr()
     arrays = [np.asarray(a) for a in dwa.data]
@@ -84,7 +92,7 @@ def dwa_to_xarray(dwa: Any) -> Any:
     axes = list(getattr(dwa, "axes", []) or [])
     taken: set[str] = {CHANNEL_DIM}
     dims: list[str] = []
-    coords: dict[str, Any] = {}
+    coords: dict[str, xarray.Variable] = {}
     for i, size in enumerate(shape):
         if spread and i in nav:
             if i == nav[0]:
@@ -118,7 +126,7 @@ def dwa_to_xarray(dwa: Any) -> Any:
         all_dims = [CHANNEL_DIM, *dims]
         names = labels if len(labels) == len(arrays) else [f"CH{k:02d}" for k in range(len(arrays))]
         coords[CHANNEL_DIM] = xr.Variable(CHANNEL_DIM, np.asarray(names, dtype=object))
-    attrs: dict[str, Any] = {
+    attrs: dict[str, object] = {
         "name": str(dwa.name),
         "units": str(getattr(dwa, "units", "") or ""),
         "source": _text(getattr(dwa, "source", "raw")),
@@ -134,16 +142,19 @@ def dwa_to_xarray(dwa: Any) -> Any:
     for key in list(getattr(dwa, "extra_attributes", []) or []):
         attrs[key] = _attr_value(getattr(dwa, key))
     name = str(dwa.name) if len(arrays) > 1 or not labels else str(labels[0])
-    return xr.DataArray(stacked, dims=list(all_dims), coords=coords, attrs=attrs, name=name)
+    out: xarray.DataArray = xr.DataArray(
+        stacked, dims=list(all_dims), coords=coords, attrs=attrs, name=name
+    )
+    return out
 
 
-def _variable_name(dwa: Any, label: str | None, taken: set[str]) -> str:
+def _variable_name(dwa: DwaLike, label: str | None, taken: set[str]) -> str:
     base = str(dwa.name) if label is None else f"{dwa.name}/{label}"
     origin = str(getattr(dwa, "origin", "") or "")
     return _unique(f"{origin}/{base}" if origin else base, taken)
 
 
-def dte_to_xarray(dte: Any | Iterable[Any], name: str = "") -> Any:
+def dte_to_xarray(dte: DteLike | Iterable[DwaLike], name: str = "") -> xarray.Dataset:
     """An :class:`xarray.Dataset` with one variable per channel of every data object.
 
     Variables are named ``origin/name/label``. Dimensions of the same name must agree
@@ -152,7 +163,7 @@ def dte_to_xarray(dte: Any | Iterable[Any], name: str = "") -> Any:
     """
     xr = _xr()
     items = list(getattr(dte, "data", dte))
-    ds = xr.Dataset(attrs={"name": str(name or getattr(dte, "name", ""))})
+    ds: xarray.Dataset = xr.Dataset(attrs={"name": str(name or getattr(dte, "name", ""))})
     taken: set[str] = set()
     for dwa in items:
         arr = dwa_to_xarray(dwa)
@@ -177,7 +188,7 @@ def dte_to_xarray(dte: Any | Iterable[Any], name: str = "") -> Any:
     return ds
 
 
-def load_xarray(loader: Any, where: Any) -> Any:
+def load_xarray(loader: DataLoader, where: Where) -> xarray.DataArray | xarray.Dataset:
     """What :meth:`DataLoader.load_xarray` returns: a DataArray for a data node, a Dataset
     of every data object below a group (a scan, a detector, the raw group)."""
     node = loader.get_node(where)

@@ -17,13 +17,15 @@ from h5layout.runtime.model.enums import GroupType
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
 
     from h5layout.runtime.layout.spec import Bindings, NodeBinding, NodeSpec, Storage
-    from h5layout.runtime.model.enums import SaveType
+    from h5layout.runtime.model.enums import DataDimLike, DataTypeLike, GroupTypeLike, SaveType
     from h5layout.runtime.storage.backends import Backend
     from h5layout.runtime.storage.growing import GrowingArray
     from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
     from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
+    from h5layout.runtime.storage.types import LibraryHandle, Where
 
 
 class LowLevelAccess:
@@ -34,7 +36,7 @@ class LowLevelAccess:
 
     def add_act_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -44,14 +46,14 @@ class LowLevelAccess:
 
     def add_array(
         self,
-        where: Any,
+        where: Where,
         name: str,
-        data_type: Any,
+        data_type: DataTypeLike,
         array_to_save: np.ndarray | None = None,
         data_shape: tuple[int, ...] | None = None,
-        array_type: Any = None,
-        fill_value: Any = None,
-        data_dimension: Any = None,
+        array_type: npt.DTypeLike | None = None,
+        fill_value: object = None,
+        data_dimension: DataDimLike | None = None,
         scan_shape: tuple[int, ...] = (),
         add_scan_dim: bool = False,
         enlargeable: bool = False,
@@ -77,7 +79,7 @@ class LowLevelAccess:
 
     def add_ch_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -87,8 +89,8 @@ class LowLevelAccess:
 
     def add_data_group(
         self,
-        where: Any,
-        data_dim: Any,
+        where: Where,
+        data_dim: DataDimLike,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -101,7 +103,7 @@ class LowLevelAccess:
 
     def add_det_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -111,11 +113,11 @@ class LowLevelAccess:
 
     def add_generic_group(
         self,
-        where: Any = None,
+        where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
-        group_type: Any = GroupType.scan,
+        group_type: GroupTypeLike = GroupType.scan,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_generic_group``."""
         return self._h5saver.add_generic_group(where, title, settings_as_xml, metadata, group_type)
@@ -123,8 +125,8 @@ class LowLevelAccess:
     def add_group(
         self,
         name: str,
-        group_type: Any,
-        where: Any,
+        group_type: GroupTypeLike,
+        where: Where,
         title: str = "",
         metadata: dict[str, Any] | None = None,
     ) -> GROUP:
@@ -133,8 +135,8 @@ class LowLevelAccess:
 
     def add_incremental_group(
         self,
-        group_type: Any,
-        where: Any,
+        group_type: GroupTypeLike,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -150,7 +152,7 @@ class LowLevelAccess:
 
     def add_move_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -160,7 +162,7 @@ class LowLevelAccess:
 
     def add_scan_group(
         self,
-        where: Any = None,
+        where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
         metadata: dict[str, Any] | None = None,
@@ -170,7 +172,7 @@ class LowLevelAccess:
 
     def add_string_array(
         self,
-        where: Any,
+        where: Where,
         name: str,
         title: str = "",
         metadata: dict[str, Any] | None = None,
@@ -195,13 +197,13 @@ class LowLevelAccess:
 
     def create_carray(
         self,
-        where: Any,
+        where: Where,
         name: str,
         obj: np.ndarray | None = None,
         title: str = "",
         shape: tuple[int, ...] | None = None,
-        dtype: Any = None,
-        fill_value: Any = None,
+        dtype: npt.DTypeLike | None = None,
+        fill_value: object = None,
         storage: Storage | None = None,
     ) -> CARRAY:
         """Forwarded to ``H5SaverLowLevel.create_carray``."""
@@ -218,9 +220,9 @@ class LowLevelAccess:
 
     def create_earray(
         self,
-        where: Any,
+        where: Where,
         name: str,
-        dtype: Any,
+        dtype: npt.DTypeLike,
         data_shape: tuple[int, ...] | None = None,
         title: str = "",
         expected_rows: int | None = None,
@@ -228,7 +230,9 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.create_earray``."""
         return self._h5saver.create_earray(where, name, dtype, data_shape, title, expected_rows)
 
-    def create_vlarray(self, where: Any, name: str, dtype: Any, title: str = "") -> VLARRAY:
+    def create_vlarray(
+        self, where: Where, name: str, dtype: npt.DTypeLike, title: str = ""
+    ) -> VLARRAY:
         """Forwarded to ``H5SaverLowLevel.create_vlarray``."""
         return self._h5saver.create_vlarray(where, name, dtype, title)
 
@@ -257,61 +261,61 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.flush``."""
         return self._h5saver.flush()
 
-    def get_attr(self, node: Any, attr_name: str | None = None) -> Any:
+    def get_attr(self, node: Where, attr_name: str | None = None) -> object:
         """Forwarded to ``H5SaverLowLevel.get_attr``."""
         return self._h5saver.get_attr(node, attr_name)
 
-    def get_children(self, where: Any) -> dict[str, Node]:
+    def get_children(self, where: Where) -> dict[str, Node]:
         """Forwarded to ``H5SaverLowLevel.get_children``."""
         return self._h5saver.get_children(where)
 
-    def get_group_by_title(self, where: Any, title: str) -> GROUP | None:
+    def get_group_by_title(self, where: Where, title: str) -> GROUP | None:
         """Forwarded to ``H5SaverLowLevel.get_group_by_title``."""
         return self._h5saver.get_group_by_title(where, title)
 
-    def get_groups(self, where: Any, group_type: Any) -> list[GROUP]:
+    def get_groups(self, where: Where, group_type: GroupTypeLike) -> list[GROUP]:
         """Forwarded to ``H5SaverLowLevel.get_groups``."""
         return self._h5saver.get_groups(where, group_type)
 
-    def get_last_group(self, where: Any, group_type: Any) -> GROUP | None:
+    def get_last_group(self, where: Where, group_type: GroupTypeLike) -> GROUP | None:
         """Forwarded to ``H5SaverLowLevel.get_last_group``."""
         return self._h5saver.get_last_group(where, group_type)
 
-    def get_last_node_path(self, where: Any, group_type: Any) -> str | None:
+    def get_last_node_path(self, where: Where, group_type: GroupTypeLike) -> str | None:
         """Forwarded to ``H5SaverLowLevel.get_last_node_path``."""
         return self._h5saver.get_last_node_path(where, group_type)
 
-    def get_node(self, where: Any, name: str | None = None) -> Node:
+    def get_node(self, where: Where, name: str | None = None) -> Node:
         """Forwarded to ``H5SaverLowLevel.get_node``."""
         return self._h5saver.get_node(where, name)
 
     def get_node_from_attribute_match(
-        self, where: Any, attr_name: str, attr_value: Any
+        self, where: Where, attr_name: str, attr_value: object
     ) -> Node | None:
         """Forwarded to ``H5SaverLowLevel.get_node_from_attribute_match``."""
         return self._h5saver.get_node_from_attribute_match(where, attr_name, attr_value)
 
-    def get_node_from_title(self, where: Any, title: str) -> Node | None:
+    def get_node_from_title(self, where: Where, title: str) -> Node | None:
         """Forwarded to ``H5SaverLowLevel.get_node_from_title``."""
         return self._h5saver.get_node_from_title(where, title)
 
-    def get_node_name(self, node: Any) -> str:
+    def get_node_name(self, node: Where) -> str:
         """Forwarded to ``H5SaverLowLevel.get_node_name``."""
         return self._h5saver.get_node_name(node)
 
-    def get_node_path(self, node: Any) -> str:
+    def get_node_path(self, node: Where) -> str:
         """Forwarded to ``H5SaverLowLevel.get_node_path``."""
         return self._h5saver.get_node_path(node)
 
-    def get_parent_node(self, node: Any) -> GROUP | None:
+    def get_parent_node(self, node: Where) -> GROUP | None:
         """Forwarded to ``H5SaverLowLevel.get_parent_node``."""
         return self._h5saver.get_parent_node(node)
 
-    def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:
+    def get_set_group(self, where: Where, name: str, title: str = "", **kwargs: object) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.get_set_group``."""
         return self._h5saver.get_set_group(where, name, title, **kwargs)
 
-    def get_set_logger(self, where: Any = None) -> StringARRAY:
+    def get_set_logger(self, where: Where | None = None) -> StringARRAY:
         """Forwarded to ``H5SaverLowLevel.get_set_logger``."""
         return self._h5saver.get_set_logger(where)
 
@@ -320,16 +324,16 @@ class LowLevelAccess:
         return self._h5saver.group_binding(type_name)
 
     @property
-    def h5_file(self) -> Any:
+    def h5_file(self) -> LibraryHandle:
         """The low-level saver's ``h5_file``."""
         return self._h5saver.h5_file
 
     @property
-    def h5file(self) -> Any:
+    def h5file(self) -> LibraryHandle:
         """The low-level saver's ``h5file``."""
         return self._h5saver.h5file
 
-    def has_attr(self, node: Any, attr_name: str) -> bool:
+    def has_attr(self, node: Where, attr_name: str) -> bool:
         """Forwarded to ``H5SaverLowLevel.has_attr``."""
         return self._h5saver.has_attr(node, attr_name)
 
@@ -347,7 +351,7 @@ class LowLevelAccess:
             file_name, raw_group_name, new_file, metadata, swmr_mode, mode
         )
 
-    def is_node_in_group(self, where: Any, name: str) -> bool:
+    def is_node_in_group(self, where: Where, name: str) -> bool:
         """Forwarded to ``H5SaverLowLevel.is_node_in_group``."""
         return self._h5saver.is_node_in_group(where, name)
 
@@ -379,7 +383,7 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.mark_rows``."""
         return self._h5saver.mark_rows()
 
-    def next_incremental_name(self, where: Any, group_type: Any) -> str:
+    def next_incremental_name(self, where: Where, group_type: GroupTypeLike) -> str:
         """Forwarded to ``H5SaverLowLevel.next_incremental_name``."""
         return self._h5saver.next_incremental_name(where, group_type)
 
@@ -389,8 +393,8 @@ class LowLevelAccess:
         mode: str = "r",
         title: str = "PyMoDAQ file",
         swmr_mode: bool = False,
-        **kwargs: Any,
-    ) -> Any:
+        **kwargs: object,
+    ) -> LibraryHandle:
         """Forwarded to ``H5SaverLowLevel.open_file``."""
         return self._h5saver.open_file(fullpathname, mode, title, swmr_mode, **kwargs)
 
@@ -399,9 +403,10 @@ class LowLevelAccess:
         """The low-level saver's ``raw_group``."""
         return self._h5saver.raw_group
 
-    def read(self, array: Any, *args: Any, **kwargs: Any) -> Any:
+    def read(self, array: Where, *args: object, **kwargs: object) -> np.ndarray | list[str]:
         """Forwarded to ``H5SaverLowLevel.read``."""
-        return self._h5saver.read(array, *args, **kwargs)
+        content: np.ndarray | list[str] = self._h5saver.read(array, *args, **kwargs)
+        return content
 
     def reconcile_swmr_attrs(
         self,
@@ -431,7 +436,7 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.save_file_as``."""
         return self._h5saver.save_file_as(filenamepath)
 
-    def set_attr(self, node: Any, attr_name: str, attr_value: Any) -> None:
+    def set_attr(self, node: Where, attr_name: str, attr_value: object) -> None:
         """Forwarded to ``H5SaverLowLevel.set_attr``."""
         return self._h5saver.set_attr(node, attr_name, attr_value)
 
@@ -465,12 +470,12 @@ class LowLevelAccess:
         """Forwarded to ``H5SaverLowLevel.tick_flush``."""
         return self._h5saver.tick_flush()
 
-    def walk_groups(self, where: Any = "/") -> Iterator[GROUP]:
+    def walk_groups(self, where: Where = "/") -> Iterator[GROUP]:
         """Forwarded to ``H5SaverLowLevel.walk_groups``."""
         return self._h5saver.walk_groups(where)
 
     def walk_nodes(
-        self, where: Any = "/", depth: int | None = None, only_groups: bool = False
+        self, where: Where = "/", depth: int | None = None, only_groups: bool = False
     ) -> Iterator[Node]:
         """Forwarded to ``H5SaverLowLevel.walk_nodes``."""
         return self._h5saver.walk_nodes(where, depth, only_groups)
@@ -490,12 +495,12 @@ class LowLevelAccess:
         return self._h5saver.current_group
 
     @property
-    def fill_value(self) -> Any:
+    def fill_value(self) -> object:
         """The low-level saver's ``fill_value``, unless this saver was given its own."""
         return self.__dict__.get("_own_fill_value", self._h5saver.fill_value)
 
     @fill_value.setter
-    def fill_value(self, value: Any) -> None:
+    def fill_value(self, value: object) -> None:
         # a saver's own fill value (DataExtendedSaver's); the low-level saver keeps its own
         self.__dict__["_own_fill_value"] = value
 

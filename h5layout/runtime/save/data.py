@@ -8,11 +8,13 @@ attribute read).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.codec.attrs import encode_json
 from h5layout.runtime.errors import AxisError, DataDimError, DataValueError
@@ -32,22 +34,40 @@ from h5layout.runtime.layout.point_checks import (
 from h5layout.runtime.layout.spec import Naming
 from h5layout.runtime.model.data import (
     Axis,
+    AxisLike,
     DataWithAxes,
+    DwaLike,
     as_axis,
     as_dwa,
 )
-from h5layout.runtime.model.enums import DataDim, DataDistribution, DataSource, DataType, SaveType
+from h5layout.runtime.model.enums import (
+    DataDim,
+    DataDistribution,
+    DataDistributionLike,
+    DataSource,
+    DataType,
+    SaveType,
+    SaveTypeLike,
+)
 from h5layout.runtime.save.access import LowLevelAccess
 from h5layout.runtime.storage.growing import GrowingArray, PointBlock, undo_point
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node
 
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.types import Where
 
-def where_path(where: Any) -> str:
+#: A scan point's position in the scan arrays: one int per scan dimension.
+Indexes: TypeAlias = "Sequence[int | np.integer] | npt.NDArray[np.integer]"
+#: What a saver works through: a low-level saver, or the path of a file to open.
+SaverOrPath: TypeAlias = "H5SaverLowLevel | str | Path"
+
+
+def where_path(where: Where) -> str:
     return where.path if isinstance(where, Node) else str(where)
 
 
-def parse_distribution(distribution: Any) -> DataDistribution:
+def parse_distribution(distribution: object) -> DataDistribution:
     """A DataDistribution from a member or a name (``DataValueError`` if neither)."""
     try:
         return DataDistribution.parse(distribution)
@@ -56,11 +76,11 @@ def parse_distribution(distribution: Any) -> DataDistribution:
 
 
 def open_saver(
-    h5saver: Any,
+    h5saver: SaverOrPath,
     *,
     new_file: bool = False,
     metadata: dict[str, Any] | None = None,
-    save_type: Any = SaveType.custom,
+    save_type: SaveTypeLike = SaveType.custom,
     swmr_mode: bool = False,
     saver_class: type[H5SaverLowLevel] = H5SaverLowLevel,
 ) -> H5SaverLowLevel:
@@ -92,7 +112,8 @@ class DataManagement(LowLevelAccess):
     #: saver class used to open paths (a compiled layout binds its own)
     SAVER_CLASS: ClassVar[type[H5SaverLowLevel]] = H5SaverLowLevel
 
-    def __init__(self, h5saver: Any, **open_kwargs: Any) -> None:
+    # open_kwargs: open_saver's keywords, checked by its own types
+    def __init__(self, h5saver: SaverOrPath, **open_kwargs: Any) -> None:
         self._h5saver = open_saver(h5saver, saver_class=self.SAVER_CLASS, **open_kwargs)
         self._naming = array_naming(self._h5saver, self.data_type)
         self._counters: dict[str, int] = {}
@@ -131,7 +152,7 @@ class DataManagement(LowLevelAccess):
         """``Data00``, ``Axis01``… for index ``ind``."""
         return self._naming.format(index=ind)
 
-    def get_index_from_node_name(self, node: Any) -> int | None:
+    def get_index_from_node_name(self, node: Where) -> int | None:
         """The index of a node name of this data type (None for other names)."""
         name = node.name if isinstance(node, Node) else str(node).rsplit("/", 1)[-1]
         return self._naming.parse_index(name)
@@ -153,7 +174,7 @@ class DataManagement(LowLevelAccess):
         self._counters[key] = index + 1
         return self._format_node_name(index)
 
-    def _get_nodes(self, where: Any) -> list[CARRAY]:
+    def _get_nodes(self, where: Where) -> list[CARRAY]:
         group = self._group_of(where)
         return [
             n for n in group.children().values()
@@ -161,16 +182,16 @@ class DataManagement(LowLevelAccess):
             and n.attrs.get("data_type") == self.data_type.name
         ]  # fmt: skip
 
-    def get_last_node_name(self, where: Any) -> str | None:
+    def get_last_node_name(self, where: Where) -> str | None:
         """Name of the last array of this type in the group, or None."""
         nodes = self._get_nodes(where)
         return nodes[-1].name if nodes else None
 
-    def get_node_from_index(self, where: Any, index: int) -> Node:
+    def get_node_from_index(self, where: Where, index: int) -> Node:
         """The array of this type with index ``index``."""
         return self._h5saver.get_node(where, self._format_node_name(index))
 
-    def _group_of(self, where: Any) -> GROUP:
+    def _group_of(self, where: Where) -> GROUP:
         node = self._h5saver.get_node(where)
         if isinstance(node, GROUP):
             return node
@@ -200,13 +221,13 @@ class DataManagement(LowLevelAccess):
             )
 
 
-def _write_attrs(node: Node, attrs: dict[str, Any]) -> None:
+def _write_attrs(node: Node, attrs: Mapping[str, object]) -> None:
     impl, raw = node.backend_impl, node.node
     for key, value in attrs.items():
         impl.set_attr(raw, key, encode_json(value))
 
 
-def axis_attrs(axis: Axis, index: int | None = None) -> dict[str, Any]:
+def axis_attrs(axis: Axis, index: int | None = None) -> dict[str, object]:
     """The PyMoDAQ attributes of an axis array."""
     params = axis.linear_params()
     linear = params is not None
@@ -231,7 +252,7 @@ class AxisSaverLoader(DataManagement):
     data_type = DataType.axis
 
     def add_axis(
-        self, where: Any, axis: Any, enlargeable: bool = False, index: int | None = None
+        self, where: Where, axis: AxisLike, enlargeable: bool = False, index: int | None = None
     ) -> CARRAY:
         """Write an axis in ``where`` (its full values; empty and growing when enlargeable)."""
         axis = as_axis(axis)
@@ -262,14 +283,14 @@ class AxisSaverLoader(DataManagement):
         require_title(axis.label, limit, what)
         require_attrs({"label": axis.label, "units": axis.units}, limit, what)
 
-    def load_axis(self, where: Any, data_model: str = "auto") -> Any:
+    def load_axis(self, where: Where, data_model: str = "auto") -> AxisLike:
         """The Axis stored at a node (``AxisError`` when it is not an axis), in
         ``data_model`` (as ``DataLoader``'s: pymodaq_data's Axis when it is installed)."""
         from h5layout.runtime.model.datamodel import convert_axis, resolve_data_model
 
         return convert_axis(self._load_axis(where), resolve_data_model(data_model))
 
-    def _load_axis(self, where: Any) -> Axis:
+    def _load_axis(self, where: Where) -> Axis:
         node = self._h5saver.get_node(where)
         attrs = node.attrs
         if attrs.get("data_type") != DataType.axis.name or not isinstance(node, CARRAY):
@@ -283,7 +304,7 @@ class AxisSaverLoader(DataManagement):
             spread_order=int(attrs.get("spread_order", 0) or 0),
         )
 
-    def get_axes(self, where: Any, data_model: str = "auto") -> list[Any]:
+    def get_axes(self, where: Where, data_model: str = "auto") -> list[AxisLike]:
         """Every axis in the group of ``where``, in ``data_model``."""
         from h5layout.runtime.model.datamodel import convert_axis, resolve_data_model
 
@@ -291,9 +312,11 @@ class AxisSaverLoader(DataManagement):
         return [convert_axis(self._load_axis(n), model) for n in self._get_nodes(where)]
 
 
-def data_attrs(dwa: DataWithAxes, index: int, data_type: DataType, **extra: Any) -> dict[str, Any]:
+def data_attrs(
+    dwa: DataWithAxes, index: int, data_type: DataType, **extra: object
+) -> dict[str, object]:
     """The PyMoDAQ attributes of channel ``index`` of a DataWithAxes."""
-    attrs: dict[str, Any] = {
+    attrs: dict[str, object] = {
         "data_type": data_type.name,
         "data_dimension": dwa.dim.name,
         "distribution": dwa.distribution.name,
@@ -317,10 +340,10 @@ class DataSaverLoader(DataManagement):
 
     def __init__(
         self,
-        h5saver: Any,
+        h5saver: SaverOrPath,
         new_file: bool = False,
         metadata: dict[str, Any] | None = None,
-        save_type: Any = SaveType.custom,
+        save_type: SaveTypeLike = SaveType.custom,
         swmr_mode: bool = False,
     ) -> None:
         super().__init__(
@@ -351,7 +374,7 @@ class DataSaverLoader(DataManagement):
         return self._error_saver
 
     def add_data(
-        self, where: Any, data: Any, save_axes: bool = True, **kwargs: Any
+        self, where: Where, data: DwaLike, save_axes: bool = True, **kwargs: object
     ) -> list[CARRAY]:
         """Write every channel of a DataWithAxes as one array, then its axes and errors.
 
@@ -363,7 +386,7 @@ class DataSaverLoader(DataManagement):
         return self._write_data(group, dwa, save_axes, kwargs)
 
     def require_data(
-        self, where: str, dwa: DataWithAxes, attrs: dict[str, Any], save_axes: bool = True
+        self, where: str, dwa: DataWithAxes, attrs: Mapping[str, object], save_axes: bool = True
     ) -> None:
         """What ``add_data`` checks before writing (``DataValueError`` on the first problem):
         dtypes, axes against the data, error arrays, attribute names and sizes."""
@@ -377,7 +400,7 @@ class DataSaverLoader(DataManagement):
             self._errors().require_new_arrays(what, dwa.errors_as_dwa(), DataType.error, {})
 
     def require_new_arrays(
-        self, what: str, dwa: DataWithAxes, data_type: DataType, attrs: dict[str, Any]
+        self, what: str, dwa: DataWithAxes, data_type: DataType, attrs: Mapping[str, object]
     ) -> None:
         """The arrays of ``dwa``'s channels may be created: numbers of an allowed dtype,
         a storable title and attributes."""
@@ -389,7 +412,7 @@ class DataSaverLoader(DataManagement):
             require_attrs(data_attrs(dwa, i, data_type, **attrs), limit, what)
 
     def _write_data(
-        self, group: GROUP, dwa: DataWithAxes, save_axes: bool, kwargs: dict[str, Any]
+        self, group: GROUP, dwa: DataWithAxes, save_axes: bool, kwargs: Mapping[str, object]
     ) -> list[CARRAY]:
         nodes = []
         h5 = self._h5saver
@@ -405,16 +428,16 @@ class DataSaverLoader(DataManagement):
             self._errors()._write_data(group, dwa.errors_as_dwa(), False, {})
         return nodes
 
-    def get_axes(self, where: Any, data_model: str = "auto") -> list[Any]:
+    def get_axes(self, where: Where, data_model: str = "auto") -> list[AxisLike]:
         """Axes stored next to ``where``, in ``data_model``."""
         return self._axis_saver.get_axes(where, data_model)
 
-    def get_bkg_nodes(self, where: Any) -> list[CARRAY]:
+    def get_bkg_nodes(self, where: Where) -> list[CARRAY]:
         """Background arrays next to ``where``."""
         return BkgSaver(self._h5saver)._get_nodes(where)
 
     def get_data_arrays(
-        self, where: Any, with_bkg: bool = False, load_all: bool = False
+        self, where: Where, with_bkg: bool = False, load_all: bool = False
     ) -> list[np.ndarray]:
         """The arrays of ``where`` (or of every data node of its group with ``load_all``)."""
         from h5layout.runtime.load.loader import read_data_arrays
@@ -423,11 +446,11 @@ class DataSaverLoader(DataManagement):
 
     def load_data(
         self,
-        where: Any,
+        where: Where,
         with_bkg: bool = False,
         load_all: bool = False,
         data_model: str = "auto",
-    ) -> Any:
+    ) -> DwaLike:
         """The DataWithAxes stored at ``where``, in ``data_model`` (as ``DataLoader``'s)."""
         from h5layout.runtime.load.loader import load_dwa
         from h5layout.runtime.model.datamodel import convert_dwa, resolve_data_model
@@ -448,13 +471,18 @@ class ErrorSaverLoader(DataSaverLoader):
     data_type = DataType.error
 
 
+#: what a channel writes through: an enlargeable saver's growing arrays, an extended
+#: saver's point blocks
+_Writer = TypeVar("_Writer", GrowingArray, PointBlock)
+
+
 @dataclass
-class _Channel:
+class _Channel(Generic[_Writer]):
     """What an extended or enlargeable saver holds for one channel group."""
 
     group: GROUP
-    arrays: list[Any] = field(default_factory=list)  # PointBlocks or GrowingArrays
-    errors: list[Any] = field(default_factory=list)
+    arrays: list[_Writer] = field(default_factory=list)
+    errors: list[_Writer] = field(default_factory=list)
     axes: list[GrowingArray] = field(default_factory=list)
     #: what every later point must have (checked before it is written): the shape of its
     #: channels (enlargeable: of one row) and the dtypes of the arrays
@@ -463,9 +491,13 @@ class _Channel:
     dtypes: list[np.dtype] = field(default_factory=list)
     error_dtypes: list[np.dtype] = field(default_factory=list)
 
-    def all_arrays(self) -> list[GrowingArray]:
+    def all_arrays(self: _Channel[GrowingArray]) -> list[GrowingArray]:
         """The growing arrays of an enlargeable channel (data, errors, axes)."""
         return [*self.arrays, *self.errors, *self.axes]
+
+
+#: a channel of either saver (what the checks of a later point read)
+AnyChannel: TypeAlias = "_Channel[GrowingArray] | _Channel[PointBlock]"
 
 
 def _signal_shape(dwa: DataWithAxes) -> tuple[int, ...]:
@@ -484,7 +516,7 @@ def _row_shape(dwa: DataWithAxes) -> tuple[int, ...]:
 
 
 def require_same_point(
-    channel: _Channel, dwa: DataWithAxes, where: str, shape: tuple[int, ...] | None = None
+    channel: AnyChannel, dwa: DataWithAxes, where: str, shape: tuple[int, ...] | None = None
 ) -> None:
     """A later point of a channel: the first point's channels, shape (``shape``, by default
     the data's), errors and dtypes.
@@ -510,7 +542,7 @@ def require_same_point(
 
 
 def _require_same_point(
-    channel: _Channel, dwa: DataWithAxes, shape: tuple[int, ...], what: str
+    channel: AnyChannel, dwa: DataWithAxes, shape: tuple[int, ...], what: str
 ) -> None:
     arrays = dwa.data
     require_channels(len(arrays), len(channel.dtypes), what)
@@ -535,16 +567,18 @@ class DataEnlargeableSaver(DataSaverLoader):
 
     def __init__(
         self,
-        h5saver: Any,
+        h5saver: SaverOrPath,
         enl_axis_names: tuple[str, ...] | list[str] | None = ("nav axis",),
         enl_axis_units: tuple[str, ...] | list[str] | None = ("",),
     ) -> None:
         super().__init__(h5saver)
         self._enl_axis_names = tuple(enl_axis_names or ())
         self._enl_axis_units = tuple(enl_axis_units or ("",) * len(self._enl_axis_names))
-        self._channels: dict[str, _Channel] = {}
+        self._channels: dict[str, _Channel[GrowingArray]] = {}
 
-    def require_row(self, where: str, dwa: DataWithAxes, axis_values: Any) -> np.ndarray | None:
+    def require_row(
+        self, where: str, dwa: DataWithAxes, axis_values: npt.ArrayLike | None
+    ) -> np.ndarray | None:
         """What ``add_data`` checks before writing a row (``DataValueError`` on the first
         problem); returns the enlargeable axes' values as float64 (None when not given)."""
         if len(dwa.nav_indexes) > 1:
@@ -592,11 +626,13 @@ class DataEnlargeableSaver(DataSaverLoader):
             return None
         return parse_axis_values(axis_values, count, what)
 
-    def _create(self, group: GROUP, dwa: DataWithAxes, with_axes: bool) -> _Channel:
+    def _create(self, group: GROUP, dwa: DataWithAxes, with_axes: bool) -> _Channel[GrowingArray]:
         h5 = self._h5saver
         row_shape = _row_shape(dwa)  # 0D rows keep their (1,)
         nav = (0,)  # rows: a navigation index's points, or one row per call
-        channel = _Channel(group, shape=row_shape, group_nav=dwa.nav_indexes)
+        channel: _Channel[GrowingArray] = _Channel(
+            group, shape=row_shape, group_nav=dwa.nav_indexes
+        )
         channel.dtypes = [a.dtype for a in dwa.data]
         if dwa.errors is not None:
             channel.error_dtypes = [a.dtype for a in dwa.errors]
@@ -639,7 +675,11 @@ class DataEnlargeableSaver(DataSaverLoader):
         return channel
 
     def add_data(  # type: ignore[override]
-        self, where: Any, data: Any, axis_values: Any = None, **kwargs: Any
+        self,
+        where: Where,
+        data: DwaLike,
+        axis_values: npt.ArrayLike | None = None,
+        **kwargs: object,
     ) -> None:
         """Append one row per channel (``axis_values``: one value per enlargeable axis).
 
@@ -657,7 +697,9 @@ class DataEnlargeableSaver(DataSaverLoader):
                 array.rollback(rows)
             raise
 
-    def _write_row(self, where: Any, key: str, dwa: DataWithAxes, values: Any) -> None:
+    def _write_row(
+        self, where: Where, key: str, dwa: DataWithAxes, values: np.ndarray | None
+    ) -> None:
         channel = self._channels.get(key)
         if channel is None:
             channel = self._create(self._group_of(where), dwa, values is not None)
@@ -708,14 +750,14 @@ class DataExtendedSaver(DataSaverLoader):
     data_type = DataType.data
 
     def __init__(
-        self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
+        self, h5saver: SaverOrPath, extended_shape: tuple[int, ...], fill_value: object = None
     ) -> None:
         super().__init__(h5saver)
         self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self.fill_value = fill_value
-        self._channels: dict[str, _Channel] = {}
+        self._channels: dict[str, _Channel[PointBlock]] = {}
 
-    def check_indexes(self, indexes: Any) -> tuple[int, ...]:
+    def check_indexes(self, indexes: Indexes) -> tuple[int, ...]:
         """``indexes`` as a tuple of ints inside the scan shape (``DataValueError`` if not:
         bools, strings, fractions, a wrong count or a value outside the shape)."""
         return parse_indexes(indexes, self.extended_shape)
@@ -736,7 +778,7 @@ class DataExtendedSaver(DataSaverLoader):
         for axis in dwa.axes:
             self._axis_saver.require_axis(where, axis)
 
-    def _fill(self, dtype: np.dtype) -> Any:
+    def _fill(self, dtype: np.dtype) -> object:
         fill = self._h5saver.fill_value if self.fill_value is None else self.fill_value
         if dtype.kind in "iub" and isinstance(fill, float) and not np.isfinite(fill):
             return 0  # integers have no NaN
@@ -757,17 +799,19 @@ class DataExtendedSaver(DataSaverLoader):
             sig[0] = max(1, sig[0] // 2)
         return (*lead, *sig)
 
-    def _block(self, node: Any, k: int, dtype: np.dtype) -> PointBlock:
+    def _block(self, node: Node, k: int, dtype: np.dtype) -> PointBlock:
         h5 = self._h5saver
         return PointBlock(h5.backend_impl, node.node, k, fill=self._fill(dtype), log=h5._point_log)
 
-    def _create(self, group: GROUP, dwa: DataWithAxes, distribution: DataDistribution) -> _Channel:
+    def _create(
+        self, group: GROUP, dwa: DataWithAxes, distribution: DataDistribution
+    ) -> _Channel[PointBlock]:
         h5 = self._h5saver
         k = len(self.extended_shape)
         signal = _signal_shape(dwa)
         shape = self.extended_shape + signal
         nav = (*range(k), *(i + k for i in dwa.nav_indexes))
-        channel = _Channel(group, shape=dwa.shape)
+        channel: _Channel[PointBlock] = _Channel(group, shape=dwa.shape)
         channel.dtypes = [a.dtype for a in dwa.data]
         if dwa.errors is not None:
             channel.error_dtypes = [a.dtype for a in dwa.errors]
@@ -817,11 +861,11 @@ class DataExtendedSaver(DataSaverLoader):
 
     def add_data(  # type: ignore[override]
         self,
-        where: Any,
-        data: Any,
-        indexes: Any,
-        distribution: Any = DataDistribution.uniform,
-        **kwargs: Any,
+        where: Where,
+        data: DwaLike,
+        indexes: Indexes,
+        distribution: DataDistributionLike = DataDistribution.uniform,
+        **kwargs: object,
     ) -> None:
         """Write every channel at ``indexes`` of the scan arrays (created on first call).
 
@@ -843,7 +887,7 @@ class DataExtendedSaver(DataSaverLoader):
 
     def _write_point(
         self,
-        where: Any,
+        where: Where,
         key: str,
         dwa: DataWithAxes,
         index: tuple[int, ...],

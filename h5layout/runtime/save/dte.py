@@ -8,10 +8,12 @@ or points of a scan.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.layout.point_checks import (
@@ -23,16 +25,26 @@ from h5layout.runtime.layout.point_checks import (
     require_title,
     show,
 )
-from h5layout.runtime.model.data import Axis, DataToExport, DataWithAxes, as_axis, as_dte
-from h5layout.runtime.model.enums import DataDim, DataDistribution, SaveType
+from h5layout.runtime.model.data import (
+    Axis,
+    AxisLike,
+    DataToExport,
+    DataWithAxes,
+    DteLike,
+    as_axis,
+    as_dte,
+)
+from h5layout.runtime.model.enums import DataDim, DataDistribution, DataDistributionLike, SaveType
 from h5layout.runtime.save.data import (
+    AnyChannel,
     AxisSaverLoader,
     BkgSaver,
     DataEnlargeableSaver,
     DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
-    _Channel,
+    Indexes,
+    SaverOrPath,
     open_saver,
     parse_distribution,
     require_same_point,
@@ -42,17 +54,21 @@ from h5layout.runtime.storage.growing import GrowingArray, undo_point
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import GROUP
 
+if TYPE_CHECKING:
+    from h5layout.runtime.model.enums import SaveTypeLike
+    from h5layout.runtime.storage.types import Where
+
 
 @dataclass
 class DataBundle:
     """Everything one ``add_data_bundle`` call saves."""
 
-    dte: Any
-    node: Any
+    dte: DteLike
+    node: Where
     settings: str = ""
     indexes: tuple[int, ...] | None = None
-    axis_values: Any = None
-    distribution: Any = DataDistribution.uniform
+    axis_values: npt.ArrayLike | None = None
+    distribution: DataDistributionLike = DataDistribution.uniform
     save_index: int = 0
 
 
@@ -64,8 +80,8 @@ class DataToExportSaver:
 
     def __init__(
         self,
-        h5saver: Any,
-        save_type: Any = SaveType.custom,
+        h5saver: SaverOrPath,
+        save_type: SaveTypeLike = SaveType.custom,
         new_file: bool = False,
         metadata: dict[str, Any] | None = None,
     ) -> None:
@@ -90,7 +106,7 @@ class DataToExportSaver:
         self._point_items: dict[str, tuple[tuple[str, str, int], ...]] = {}
         #: the same, as (dimension, channel path, channel) in item order: a point whose items
         #: come in the same order is checked with no key built and no group looked up
-        self._point_channels: dict[str, list[tuple[DataDim, str, _Channel]]] = {}
+        self._point_channels: dict[str, list[tuple[DataDim, str, AnyChannel]]] = {}
 
     @property
     def h5saver(self) -> H5SaverLowLevel:
@@ -124,7 +140,7 @@ class DataToExportSaver:
         """``CH00``, ``CH01``… (the layout's channel naming)."""
         return self._channel_naming.format(index=ind)
 
-    def _channel_groups(self, where: Any, dte: DataToExport) -> list[tuple[GROUP, DataWithAxes]]:
+    def _channel_groups(self, where: Where, dte: DataToExport) -> list[tuple[GROUP, DataWithAxes]]:
         """The channel group of each item (created when absent), cached by position."""
         h5 = self._h5saver
         parent = where_path(where)
@@ -173,7 +189,13 @@ class DataToExportSaver:
                 require_attr_size("origin", dwa.origin, limit, what)
         return keys
 
-    def require_data(self, where: Any, data: Any, attrs: dict[str, Any], saver: Any = None) -> None:
+    def require_data(
+        self,
+        where: Where,
+        data: DteLike,
+        attrs: Mapping[str, object],
+        saver: DataSaverLoader | None = None,
+    ) -> None:
         """What ``add_data`` (``add_bkg``/``add_error`` with their saver) checks before
         writing: every item, before the first byte of any (``DataValueError``)."""
         dte = as_dte(data)
@@ -183,7 +205,9 @@ class DataToExportSaver:
         for dwa in dte:
             saver.require_data(parent, dwa, attrs, save_axes=saver is self._data_saver)
 
-    def add_data(self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any) -> None:
+    def add_data(
+        self, where: Where, data: DteLike, settings_as_xml: str = "", **kwargs: object
+    ) -> None:
         """Write every item of a DataToExport under ``where`` (all checked first: a refused
         item writes nothing of any)."""
         dte = as_dte(data)
@@ -192,18 +216,18 @@ class DataToExportSaver:
         self.require_data(where, dte, kwargs)
         self._write_data(where, dte, kwargs)
 
-    def _write_data(self, where: Any, dte: DataToExport, attrs: dict[str, Any]) -> None:
+    def _write_data(self, where: Where, dte: DataToExport, attrs: Mapping[str, object]) -> None:
         for group, dwa in self._channel_groups(where, dte):
             self._data_saver._write_data(group, dwa, True, attrs)
 
-    def add_bkg(self, where: Any, data: Any) -> None:
+    def add_bkg(self, where: Where, data: DteLike) -> None:
         """Write backgrounds next to the data of the same dimension and position."""
         dte = as_dte(data)
         self.require_data(where, dte, {}, self._bkg_saver)
         for group, dwa in self._channel_groups(where, dte):
             self._bkg_saver._write_data(group, dwa, False, {})
 
-    def add_error(self, where: Any, data: Any) -> None:
+    def add_error(self, where: Where, data: DteLike) -> None:
         """Write error bars (``ErrorBar00``…) next to the matching data."""
         dte = as_dte(data)
         self.require_data(where, dte, {}, self._error_saver)
@@ -237,7 +261,11 @@ class DataToExportSaver:
         return True
 
     def _remember_items(
-        self, parent: str, dte: DataToExport, pairs: list[tuple[GROUP, Any]], channels: Any
+        self,
+        parent: str,
+        dte: DataToExport,
+        pairs: list[tuple[GROUP, DataWithAxes]],
+        channels: Mapping[str, AnyChannel],
     ) -> None:
         """After a parent's first point: its items, for the checks of the next points."""
         self._point_items[parent] = tuple(self._item_keys(parent, dte))
@@ -255,9 +283,9 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
 
     def __init__(
         self,
-        h5saver: Any,
-        enl_axis_names: Any = None,
-        enl_axis_units: Any = None,
+        h5saver: SaverOrPath,
+        enl_axis_names: Sequence[str] | None = None,
+        enl_axis_units: Sequence[str] | None = None,
         axis_name: str = "nav axis",
         axis_units: str = "",
     ) -> None:
@@ -275,7 +303,7 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         self._nav_axes: dict[str, list[GrowingArray]] = {}
         self._nav_naming = self._h5saver.bindings.nav_axes.naming
 
-    def _get_nav_axes(self, where: Any) -> list[GrowingArray]:
+    def _get_nav_axes(self, where: Where) -> list[GrowingArray]:
         key = where_path(where)
         axes = self._nav_axes.get(key)
         if axes is None:
@@ -295,12 +323,12 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
 
     def add_data(  # type: ignore[override]
         self,
-        where: Any,
-        data: Any,
-        axis_values: Any = None,
-        axis_value: Any = None,
+        where: Where,
+        data: DteLike,
+        axis_values: npt.ArrayLike | None = None,
+        axis_value: float | None = None,
         settings_as_xml: str = "",
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         """Append one row per channel and one value per navigation axis.
 
@@ -312,7 +340,7 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
         values = self.require_row(where, dte, axis_values)
         self._write_row(where, dte, values)
 
-    def _write_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
+    def _write_row(self, where: Where, dte: DataToExport, values: np.ndarray | None) -> None:
         """Append a checked row; interrupted half-way (Ctrl-C, an error from the library),
         it is wholly refused: every enlargeable array goes back to its rows."""
         h5 = self._h5saver
@@ -323,7 +351,7 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
             h5.rollback_rows(mark)
             raise
 
-    def _append_row(self, where: Any, dte: DataToExport, values: np.ndarray | None) -> None:
+    def _append_row(self, where: Where, dte: DataToExport, values: np.ndarray | None) -> None:
         axes = self._get_nav_axes(where)
         enl = self._enl_saver
         pairs = self._channel_groups(where, dte)
@@ -339,7 +367,9 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
             axis.append(values[k : k + 1], swmr)
         self._h5saver.tick_flush()
 
-    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+    def require_row(
+        self, where: Where, data: DteLike, axis_values: npt.ArrayLike | None = None
+    ) -> np.ndarray | None:
         """What ``add_data`` checks before writing a row (``DataValueError`` on the first
         problem): every item, the first row's items, one exact value per navigation axis.
         Returns the axis values as float64 (None when not given)."""
@@ -368,11 +398,15 @@ class DataToExportEnlargeableSaver(DataToExportSaver):
 class DataToExportTimedSaver(DataToExportEnlargeableSaver):
     """Enlargeable saving with one ``time`` axis (seconds) fed by the DataToExport timestamp."""
 
-    def __init__(self, h5saver: Any) -> None:
+    def __init__(self, h5saver: SaverOrPath) -> None:
         super().__init__(h5saver, enl_axis_names=("time",), enl_axis_units=("s",))
 
     def add_data(  # type: ignore[override]
-        self, where: Any, data: Any, settings_as_xml: str = "", **kwargs: Any
+        self,
+        where: Where,
+        data: DteLike,
+        settings_as_xml: str = "",
+        **kwargs: Any,  # handed on to DataToExportEnlargeableSaver.add_data as they are
     ) -> None:
         """Append a DataToExport at its timestamp."""
         dte = as_dte(data)
@@ -380,7 +414,9 @@ class DataToExportTimedSaver(DataToExportEnlargeableSaver):
             where, dte, axis_values=[dte.timestamp], settings_as_xml=settings_as_xml, **kwargs
         )
 
-    def require_row(self, where: Any, data: Any, axis_values: Any = None) -> np.ndarray | None:
+    def require_row(
+        self, where: Where, data: DteLike, axis_values: npt.ArrayLike | None = None
+    ) -> np.ndarray | None:
         """As the enlargeable saver's, the time axis value being the timestamp."""
         dte = as_dte(data)
         return super().require_row(
@@ -392,7 +428,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
     """Saves scans: each DataToExport at ``indexes`` of arrays of ``extended_shape``."""
 
     def __init__(
-        self, h5saver: Any, extended_shape: tuple[int, ...], fill_value: Any = None
+        self, h5saver: SaverOrPath, extended_shape: tuple[int, ...], fill_value: object = None
     ) -> None:
         self.extended_shape = parse_shape(extended_shape, "extended_shape")
         self._fill_value = fill_value
@@ -404,7 +440,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
         self._nav_naming = self._h5saver.bindings.nav_axes.naming
         self._structure_done = False
 
-    def require_point(self, where: Any, data: Any, indexes: Any) -> tuple[int, ...]:
+    def require_point(self, where: Where, data: DteLike, indexes: Indexes) -> tuple[int, ...]:
         """What ``add_data`` checks before writing a point (``DataValueError`` on the first
         problem): the indexes, every item, the first point's items. Returns the indexes."""
         index = self._ext_saver.check_indexes(indexes)
@@ -421,7 +457,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
             ext.require_point(path, dwa)
         return index
 
-    def require_nav_axes(self, where: Any, axes: list[Any]) -> list[Axis]:
+    def require_nav_axes(self, where: Where, axes: Sequence[AxisLike]) -> list[Axis]:
         """What ``add_nav_axes`` checks before writing: each axis describes a scan dimension
         and has as many values, numbers, storable texts. Returns the axes."""
         parsed = [as_axis(axis) for axis in axes]
@@ -432,7 +468,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
             saver.require_axis(what, axis)
         return parsed
 
-    def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
+    def add_nav_axes(self, where: Where, axes: Sequence[AxisLike]) -> None:
         """Write the scan's navigation axes in ``where/NavAxes`` (once); each must describe
         a scan dimension and have as many values (checked before writing)."""
         parsed = self.require_nav_axes(where, axes)
@@ -446,12 +482,12 @@ class DataToExportExtendedSaver(DataToExportSaver):
 
     def add_data(  # type: ignore[override]
         self,
-        where: Any,
-        data: Any,
-        indexes: Any,
-        distribution: Any = DataDistribution.uniform,
+        where: Where,
+        data: DteLike,
+        indexes: Indexes,
+        distribution: DataDistributionLike = DataDistribution.uniform,
         settings_as_xml: str = "",
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         """Write one scan point of every item.
 
@@ -462,7 +498,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
         self._write_point(where, dte, index, parse_distribution(distribution))
 
     def _write_point(
-        self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
+        self, where: Where, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
     ) -> None:
         """Write a checked point; interrupted half-way (Ctrl-C, an error from the library),
         it is wholly refused: every array goes back to its state before the point."""
@@ -477,7 +513,7 @@ class DataToExportExtendedSaver(DataToExportSaver):
         self._after_point()
 
     def _put_point(
-        self, where: Any, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
+        self, where: Where, dte: DataToExport, index: tuple[int, ...], dist: DataDistribution
     ) -> None:
         """The writes of a point, each recorded in the saver's point log (see
         :func:`~h5layout.runtime.storage.growing.undo_point`)."""

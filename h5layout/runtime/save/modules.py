@@ -18,8 +18,9 @@ before the group is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -33,9 +34,9 @@ from h5layout.runtime.codec.settings import (
 )
 from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.layout.point_checks import parse_indexes, parse_shape
-from h5layout.runtime.model.data import as_dte
-from h5layout.runtime.model.enums import DataDistribution, GroupType
-from h5layout.runtime.save.data import parse_distribution
+from h5layout.runtime.model.data import AxisLike, DteLike, as_dte
+from h5layout.runtime.model.enums import DataDistribution, DataDistributionLike, GroupType
+from h5layout.runtime.save.data import Indexes, parse_distribution
 from h5layout.runtime.save.dte import (
     DataToExportExtendedSaver,
     DataToExportSaver,
@@ -46,15 +47,31 @@ from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 from h5layout.runtime.storage.nodes import GROUP, Node, StringARRAY
 
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.types import Where
+
 #: The attribute of a module object holding its group's layout attributes (a mapping).
 MODULE_ATTRS = "h5_attrs"
 
 
-def module_attrs(module: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+class SavedModule(Protocol):
+    """What the module savers read of a module object (PyMoDAQ's viewers, actuators, scans
+    and loggers, or any object with a ``title``). Read when present: ``settings_xml`` or
+    ``settings`` (a parameter tree), ``h5_attrs`` (a mapping), ``detectors`` and
+    ``actuators`` (or ``modules_manager.detectors``…), ``scan_shape``, ``description``."""
+
+    @property
+    def title(self) -> object:
+        """The module's title (its group's ``TITLE``; how a scan finds its detectors)."""
+
+
+def module_attrs(
+    module: SavedModule, given: Mapping[str, object] | None = None
+) -> dict[str, object]:
     """The layout attributes of a module's new group: ``module.h5_attrs`` updated by the
     keyword arguments ``given`` (arguments that are None are not given)."""
     found = getattr(module, MODULE_ATTRS, None)
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     if found is not None:
         if not isinstance(found, Mapping):
             raise DataValueError(
@@ -68,7 +85,7 @@ def module_attrs(module: Any, given: Mapping[str, Any] | None = None) -> dict[st
     return out
 
 
-def _modules(module: Any, kind: str) -> list[Any]:
+def _modules(module: SavedModule, kind: str) -> list[SavedModule]:
     found = getattr(module, kind, None)
     if found is None:
         manager = getattr(module, "modules_manager", None)
@@ -124,7 +141,7 @@ class ModuleSaver:
 
     group_type: ClassVar[GroupType] = GroupType.detector
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: SavedModule) -> None:
         if getattr(module, "title", None) is None:
             raise DataValueError(f"a module needs a title, {type(module).__name__} has none")
         self._module = module
@@ -133,7 +150,7 @@ class ModuleSaver:
 
     # -- binding ---------------------------------------------------------------------------
     @property
-    def module(self) -> Any:
+    def module(self) -> SavedModule:
         """The module being saved."""
         return self._module
 
@@ -163,10 +180,12 @@ class ModuleSaver:
         self.h5saver.flush()
 
     # -- nodes -----------------------------------------------------------------------------
-    def _where(self, where: Any) -> Any:
+    def _where(self, where: Where | None) -> Where:
         return self.h5saver.raw_group if where is None else where
 
-    def _add_module(self, where: Any = None, metadata: dict[str, Any] | None = None) -> GROUP:
+    def _add_module(
+        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+    ) -> GROUP:
         h5 = self.h5saver
         group = h5.add_incremental_group(
             self.group_type, self._where(where), title=str(self._module.title), metadata=metadata
@@ -174,7 +193,9 @@ class ModuleSaver:
         write_settings(h5, group, module_settings(self._module))
         return group
 
-    def get_set_node(self, where: Any = None, name: str | None = None, **attrs: Any) -> GROUP:
+    def get_set_node(
+        self, where: Where | None = None, name: str | None = None, **attrs: object
+    ) -> GROUP:
         """The module's group under ``where`` found by title (``name``), or created with
         the layout attributes ``attrs`` (and the module's ``h5_attrs`` mapping)."""
         title = str(self._module.title) if name is None else name
@@ -189,13 +210,13 @@ class ModuleSaver:
         self._module_group = self._add_module(where, module_attrs(self._module, attrs))
         return self._module_group
 
-    def get_last_node(self, where: Any = None) -> GROUP | None:
+    def get_last_node(self, where: Where | None = None) -> GROUP | None:
         """The last group of this module's type under ``where``."""
         group = self.h5saver.get_last_group(self._where(where), self.group_type)
         self._module_group = group
         return group
 
-    def get_last_node_index(self, where: Any = None) -> int:
+    def get_last_node_index(self, where: Where | None = None) -> int:
         """Index of the last group of this type (-1 when there is none)."""
         group = self.h5saver.get_last_group(self._where(where), self.group_type)
         if group is None:
@@ -204,7 +225,7 @@ class ModuleSaver:
         index = naming.parse_index(group.name)
         return -1 if index is None else index
 
-    def get_next_node_name(self, where: Any = None) -> str:
+    def get_next_node_name(self, where: Where | None = None) -> str:
         """Name the next group of this type would get."""
         return self.h5saver.next_incremental_name(self._where(where), self.group_type)
 
@@ -217,7 +238,7 @@ class DetectorSaver(ModuleSaver):
     def _bind(self, saver: H5SaverLowLevel) -> None:
         self._dte_saver = DataToExportSaver(saver)
 
-    def add_data(self, where: Any, data: Any, **kwargs: Any) -> None:
+    def add_data(self, where: Where | None, data: DteLike, **kwargs: object) -> None:
         """Write a DataToExport in ``where`` (the module's group when None); checked before
         the module's group is created."""
         dte = as_dte(data)
@@ -228,19 +249,19 @@ class DetectorSaver(ModuleSaver):
         self._dte_saver.require_data(self._checked_where(where), dte, attrs)
         self._dte_saver._write_data(self._node(where), dte, attrs)
 
-    def add_bkg(self, where: Any, data_bkg: Any) -> None:
+    def add_bkg(self, where: Where | None, data_bkg: DteLike) -> None:
         """Write backgrounds next to the data (checked before the module's group is created)."""
         dte = as_dte(data_bkg)
         saver = self._dte_saver
         saver.require_data(self._checked_where(where), dte, {}, saver._bkg_saver)
         saver.add_bkg(self._node(where), dte)
 
-    def _node(self, where: Any) -> Any:
+    def _node(self, where: Where | None) -> Where:
         if where is not None:
             return where
         return self._module_group if self._module_group is not None else self.get_set_node()
 
-    def _checked_where(self, where: Any) -> Any:
+    def _checked_where(self, where: Where | None) -> Where:
         """What :meth:`_node` will give, without creating the module's group: checks of a
         point for a group not created yet find no channel of it (everything is new)."""
         if where is not None:
@@ -249,7 +270,7 @@ class DetectorSaver(ModuleSaver):
             return self._module_group
         return f"<new {self.group_type.name} group {self._module.title!r}>"
 
-    def add_external_h5(self, other_h5data: Any) -> GROUP:
+    def add_external_h5(self, other_h5data: H5Backend | str | os.PathLike[str]) -> GROUP:
         """Copy another file's tree (an open H5Backend or a path) under an ``External_h5`` group."""
         h5 = self.h5saver
         parent = self._node(None)
@@ -281,7 +302,7 @@ class DetectorEnlargeableSaver(DetectorSaver):
         self._timed_saver = DataToExportTimedSaver(saver)
         self._dte_saver = self._timed_saver
 
-    def add_data(self, where: Any, data: Any, **kwargs: Any) -> None:
+    def add_data(self, where: Where | None, data: DteLike, **kwargs: object) -> None:
         """Append a DataToExport at its timestamp (checked before anything is created)."""
         dte = as_dte(data)
         values = self._timed_saver.require_row(self._checked_where(where), dte)
@@ -291,7 +312,7 @@ class DetectorEnlargeableSaver(DetectorSaver):
 class DetectorExtendedSaver(DetectorSaver):
     """A detector inside a scan: data at scan indexes."""
 
-    def __init__(self, module: Any, extended_shape: tuple[int, ...]) -> None:
+    def __init__(self, module: SavedModule, extended_shape: tuple[int, ...]) -> None:
         self.extended_shape = parse_shape(extended_shape, "extended_shape")
         super().__init__(module)
 
@@ -300,7 +321,11 @@ class DetectorExtendedSaver(DetectorSaver):
         self._dte_saver = self._ext_saver
 
     def add_data(  # type: ignore[override]
-        self, where: Any, data: Any, indexes: Any, distribution: Any = DataDistribution.uniform
+        self,
+        where: Where | None,
+        data: DteLike,
+        indexes: Indexes,
+        distribution: DataDistributionLike = DataDistribution.uniform,
     ) -> None:
         """Write one scan point (checked before anything is created)."""
         dte = as_dte(data)
@@ -309,7 +334,7 @@ class DetectorExtendedSaver(DetectorSaver):
             self._node(where), dte, index, parse_distribution(distribution)
         )
 
-    def add_nav_axes(self, where: Any, axes: list[Any]) -> None:
+    def add_nav_axes(self, where: Where | None, axes: Sequence[AxisLike]) -> None:
         """Write the scan's navigation axes under ``where`` (checked before the module's
         group is created)."""
         self._ext_saver.require_nav_axes(self._checked_where(where), axes)
@@ -327,7 +352,7 @@ class ScanSaver(ModuleSaver):
 
     group_type = GroupType.scan
 
-    def __init__(self, module: Any, extended_shape: tuple[int, ...] | None = None) -> None:
+    def __init__(self, module: SavedModule, extended_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(module)
         shape = (
             extended_shape if extended_shape is not None else getattr(module, "scan_shape", None)
@@ -348,7 +373,9 @@ class ScanSaver(ModuleSaver):
             sub.h5saver = saver
         self._detector_groups: dict[str, GROUP] = {}
 
-    def _add_module(self, where: Any = None, metadata: dict[str, Any] | None = None) -> GROUP:
+    def _add_module(
+        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+    ) -> GROUP:
         meta = dict(metadata or {})
         meta.setdefault("description", str(getattr(self._module, "description", "") or ""))
         h5 = self.h5saver
@@ -361,7 +388,7 @@ class ScanSaver(ModuleSaver):
         return group
 
     def get_set_node(  # type: ignore[override]
-        self, where: Any = None, new: bool = False, **attrs: Any
+        self, where: Where | None = None, new: bool = False, **attrs: object
     ) -> GROUP:
         """The current scan group (the last one), or a new one when ``new`` or none exists,
         created with the layout attributes ``attrs`` (and the module's ``h5_attrs``)."""
@@ -374,7 +401,7 @@ class ScanSaver(ModuleSaver):
         self._detector_groups = {}
         return self._module_group
 
-    def add_nav_axes(self, axes: list[Any]) -> None:
+    def add_nav_axes(self, axes: Sequence[AxisLike]) -> None:
         """Write the scan's navigation axes in its ``NavAxes`` group (checked before the
         scan's group is created)."""
         self._nav_saver.require_nav_axes(self._module_group or "<new scan group>", axes)
@@ -384,7 +411,10 @@ class ScanSaver(ModuleSaver):
         return self._module_group if self._module_group is not None else self.get_set_node(new=True)
 
     def add_data(
-        self, dte: Any, indexes: Any, distribution: Any = DataDistribution.uniform
+        self,
+        dte: DteLike,
+        indexes: Indexes,
+        distribution: DataDistributionLike = DataDistribution.uniform,
     ) -> None:
         """Write one scan point of every detector (each item goes to the detector whose
         title is its origin); an item of no detector of the scan is refused before
@@ -442,7 +472,7 @@ class LoggerSaver(ModuleSaver):
 
     group_type = GroupType.data_logger
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: SavedModule) -> None:
         super().__init__(module)
         self._savers: dict[str, DetectorEnlargeableSaver] = {}
         for m in _modules(module, "detectors"):
@@ -454,10 +484,14 @@ class LoggerSaver(ModuleSaver):
         for sub in self._savers.values():
             sub.h5saver = saver
 
-    def _add_module(self, where: Any = None, metadata: dict[str, Any] | None = None) -> GROUP:
+    def _add_module(
+        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+    ) -> GROUP:
         return self.h5saver.raw_group
 
-    def get_set_node(self, where: Any = None, name: str | None = None, **attrs: Any) -> GROUP:
+    def get_set_node(
+        self, where: Where | None = None, name: str | None = None, **attrs: object
+    ) -> GROUP:
         """The logger's node: the raw group (modules are saved right under it); it is not
         created here, so ``attrs`` are refused."""
         if attrs:
@@ -474,7 +508,7 @@ class LoggerSaver(ModuleSaver):
         self._module_group = node
         return node
 
-    def add_data(self, dte: Any) -> None:
+    def add_data(self, dte: DteLike) -> None:
         """Append a DataToExport to the module whose title is its name."""
         data = as_dte(dte)
         saver = self._savers.get(data.name)

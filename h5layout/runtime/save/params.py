@@ -14,14 +14,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 from xml.etree import ElementTree as ET
 
-from h5layout.runtime.codec.settings import settings_from_xml, settings_to_xml
+from h5layout.runtime.codec.settings import (
+    ParamDict,
+    ParamValue,
+    settings_from_xml,
+    settings_to_xml,
+)
 from h5layout.runtime.errors import DataValueError
 
 #: options every parameter carries, as PyMoDAQ's own parameters have them
-_DEFAULT_OPTS: dict[str, Any] = {
+_DEFAULT_OPTS: ParamDict = {
     "visible": True,
     "readonly": False,
     "enabled": True,
@@ -38,10 +42,10 @@ _TEXT_TYPES = frozenset({"str", "text", "browsepath", "file", "date", "color"})
 _TYPED = re.compile(r"^(str|float|int|bool)\((.*)\)$", re.S)
 
 #: a listener of value changes: ``(parameter, new value)``
-Listener = Callable[["Parameter", Any], None]
+Listener = Callable[["Parameter", ParamValue], None]
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     """Equality where NaN equals NaN (fill values) and booleans equal only booleans."""
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
@@ -53,7 +57,7 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _untyped(text: str) -> Any:
+def _untyped(text: str) -> str | float | int | bool:
     """A value from PyMoDAQ's typed spelling, without evaluating anything."""
     text = text.strip()
     if text in ("np.nan", "nan", "float('nan')", 'float("nan")'):
@@ -77,7 +81,7 @@ def _untyped(text: str) -> Any:
     return inner == "True"
 
 
-def _typed(value: Any) -> str:
+def _typed(value: object) -> str:
     """PyMoDAQ's typed spelling of a list value (what its XML reader expects)."""
     if isinstance(value, bool):
         return f"bool({value})"
@@ -99,19 +103,19 @@ class Parameter:
         self,
         name: str,
         type: str = "group",
-        value: Any = None,
+        value: ParamValue = None,
         title: str | None = None,
         children: list[Parameter] | None = None,
-        **opts: Any,
+        **opts: ParamValue,
     ) -> None:
-        self.opts: dict[str, Any] = {**_DEFAULT_OPTS, **opts}
+        self.opts: ParamDict = {**_DEFAULT_OPTS, **opts}
         self.opts["name"] = name
         self.opts["type"] = type
         self.opts["title"] = title if title is not None else name
         self._parent: Parameter | None = None
         self._children: list[Parameter] = []
         self._listeners: list[Listener] = []
-        self._opts_listeners: list[Callable[[Parameter, dict[str, Any]], None]] = []
+        self._opts_listeners: list[Callable[[Parameter, ParamDict], None]] = []
         self._activations: list[Callable[[Parameter], None]] = []
         if type not in ("group", "action"):
             checked = self._check(value)
@@ -147,25 +151,25 @@ class Parameter:
         return tuple(reversed(names))
 
     # -- values --------------------------------------------------------------------------
-    def value(self) -> Any:
+    def value(self) -> ParamValue:
         """The current value (None for groups and actions)."""
         return self.opts.get("value")
 
-    def defaultValue(self) -> Any:
+    def defaultValue(self) -> ParamValue:
         """The default value."""
         return self.opts.get("default")
 
-    def limits(self) -> Any:
+    def limits(self) -> ParamValue:
         """Allowed values (list, or mapping label -> value), or None."""
         return self.opts.get("limits")
 
-    def _allowed(self) -> list[Any] | None:
+    def _allowed(self) -> list[ParamValue] | None:
         limits = self.opts.get("limits")
         if limits is None or self.type() != "list":
             return None
         return list(limits.values()) if isinstance(limits, Mapping) else list(limits)
 
-    def _check(self, value: Any) -> Any:
+    def _check(self, value: ParamValue) -> ParamValue:
         """``value`` converted to the parameter's type, or a clear error."""
         ptype = self.type()
         where = "/".join(self.path()) or self.name()
@@ -196,7 +200,7 @@ class Parameter:
             if ptype == "int":
                 if isinstance(value, float) and not value.is_integer():
                     raise ValueError(value)
-                out: Any = int(value)
+                out: int | float = int(value)
             elif ptype == "float":
                 out = float(value)
             elif ptype in _TEXT_TYPES:
@@ -212,7 +216,7 @@ class Parameter:
             raise DataValueError(f"setting {where!r}: {out} is outside [{low}, {high}]")
         return out
 
-    def setValue(self, value: Any) -> Any:
+    def setValue(self, value: ParamValue) -> ParamValue:
         """Check and set the value; listeners hear of real changes. Returns the value."""
         if self.type() in ("group", "action"):
             raise DataValueError(f"setting {self.name()!r} is a {self.type()}: it has no value")
@@ -227,11 +231,11 @@ class Parameter:
                 raise
         return checked
 
-    def setDefault(self, value: Any) -> None:
+    def setDefault(self, value: ParamValue) -> None:
         """Set the default value (the current value is unchanged)."""
         self.opts["default"] = self._check(value)
 
-    def setOpts(self, **opts: Any) -> None:
+    def setOpts(self, **opts: ParamValue) -> None:
         """Change options (``visible``, ``readonly``, ``limits``...); ``value`` goes
         through :meth:`setValue`."""
         value = opts.pop("value", None) if "value" in opts else ...
@@ -303,10 +307,10 @@ class Parameter:
             node = nxt
         return node
 
-    def __getitem__(self, names: str | tuple[str, ...]) -> Any:
+    def __getitem__(self, names: str | tuple[str, ...]) -> ParamValue:
         return self.child(*((names,) if isinstance(names, str) else names)).value()
 
-    def __setitem__(self, names: str | tuple[str, ...], value: Any) -> None:
+    def __setitem__(self, names: str | tuple[str, ...], value: ParamValue) -> None:
         self.child(*((names,) if isinstance(names, str) else names)).setValue(value)
 
     def __contains__(self, name: object) -> bool:
@@ -324,12 +328,12 @@ class Parameter:
         """Stop calling ``listener``."""
         self._listeners.remove(listener)
 
-    def connect_options(self, listener: Callable[[Parameter, dict[str, Any]], None]) -> None:
+    def connect_options(self, listener: Callable[[Parameter, ParamDict], None]) -> None:
         """Call ``listener(parameter, changed_options)`` when options of this parameter or
         a descendant change (``visible``, ``limits``...)."""
         self._opts_listeners.append(listener)
 
-    def _notify(self, param: Parameter, value: Any) -> None:
+    def _notify(self, param: Parameter, value: ParamValue) -> None:
         node: Parameter | None = self
         while node is not None:
             for listener in list(node._listeners):
@@ -346,16 +350,16 @@ class Parameter:
             callback(self)
 
     # -- serialisation -----------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ParamDict:
         """The tree as nested dicts (``name``, ``type``, ``title``, ``value``, ``children``,
         ``limits``...): what ``Parameter.create(**d)`` of PyMoDAQ takes."""
-        out: dict[str, Any] = {k: v for k, v in self.opts.items() if k != "default"}
+        out: ParamDict = {k: v for k, v in self.opts.items() if k != "default"}
         if self._children:
             out["children"] = [c.to_dict() for c in self._children]
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Parameter:
+    def from_dict(cls, d: Mapping[str, ParamValue]) -> Parameter:
         """A tree from :meth:`to_dict`'s form."""
         opts = {
             k: v for k, v in d.items() if k not in ("name", "type", "value", "title", "children")
@@ -369,7 +373,7 @@ class Parameter:
             **opts,
         )
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> ParamDict:
         """Leaf values by name path (``'backend/backend_type'``)."""
         return {
             "/".join(p.path()): p.value()
@@ -377,7 +381,7 @@ class Parameter:
             if p is not self and p.type() not in ("group", "action")
         }
 
-    def set_values(self, values: Mapping[str, Any]) -> None:
+    def set_values(self, values: Mapping[str, ParamValue]) -> None:
         """Set several values from a plain dict: keys are names (``'h5comp_level'``) or
         paths (``'data_format/compression_options/h5comp_level'``, as :meth:`values`
         gives them). Every value is checked first: a bad one changes nothing."""
@@ -422,10 +426,10 @@ class Parameter:
             tree = settings_from_xml(text)
         except ET.ParseError as exc:
             raise DataValueError(f"settings XML cannot be parsed: {exc}") from exc
-        pending: list[tuple[Parameter, Any]] = []
+        pending: list[tuple[Parameter, ParamValue]] = []
         unknown: list[str] = []
 
-        def walk(node: Mapping[str, Any], param: Parameter, prefix: str) -> None:
+        def walk(node: Mapping[str, ParamValue], param: Parameter, prefix: str) -> None:
             for sub in node.get("children", []):
                 path = f"{prefix}/{sub['name']}" if prefix else str(sub["name"])
                 target = param._direct(str(sub["name"]))
@@ -457,7 +461,7 @@ class Parameter:
         except ET.ParseError as exc:
             raise DataValueError(f"settings XML cannot be parsed: {exc}") from exc
 
-        def build(d: Mapping[str, Any]) -> Parameter:
+        def build(d: Mapping[str, ParamValue]) -> Parameter:
             value = d.get("value")
             if d.get("type") == "list" and isinstance(value, str):
                 value = _untyped(value)

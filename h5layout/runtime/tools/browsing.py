@@ -11,19 +11,22 @@ module whose import registers exporters with :meth:`ExporterFactory.register_exp
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
 
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidExport, NodeError
-from h5layout.runtime.model.data import DataToExport, DataWithAxes, as_dwa
+from h5layout.runtime.model.data import DataToExport, DataWithAxes, DwaLike, as_dwa
 from h5layout.runtime.model.enums import DataType
 from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.lowlevel import DEFAULT_BINDINGS, H5SaverLowLevel
 from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
+
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.types import LibraryHandle, Where
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -171,7 +174,7 @@ def load_entry_point_exporters() -> list[str]:
     return loaded
 
 
-def _as_data(obj: Any) -> DataWithAxes:
+def _as_data(obj: DwaLike) -> DataWithAxes:
     """A DataWithAxes from anything that is not a node (``InvalidExport`` otherwise)."""
     try:
         return as_dwa(obj)
@@ -181,7 +184,7 @@ def _as_data(obj: Any) -> DataWithAxes:
         ) from exc
 
 
-def _array_values(node: Any) -> np.ndarray:
+def _array_values(node: Node | DwaLike) -> np.ndarray:
     if not isinstance(node, Node):
         dwa = _as_data(node)
         return np.asarray(dwa.data[0]) if dwa.length == 1 else np.stack(dwa.data)
@@ -282,7 +285,7 @@ class H5asciiExporter(H5Exporter):
         np.savetxt(filename, table, fmt=fmt, delimiter="\t")
 
 
-def _copy_attrs(source: Node, target_raw: Any, target: H5Backend) -> None:
+def _copy_attrs(source: Node, target_raw: LibraryHandle, target: H5Backend) -> None:
     src_impl, dst_impl = source.backend_impl, target.backend_impl
     for name in src_impl.attr_names(source.node):
         if name in _SYSTEM_ATTRS:
@@ -290,12 +293,12 @@ def _copy_attrs(source: Node, target_raw: Any, target: H5Backend) -> None:
         dst_impl.set_attr(target_raw, name, src_impl.get_attr(source.node, name))
 
 
-def _copy_node(node: Node, parent_raw: Any, target: H5Backend) -> None:
+def _copy_node(node: Node, parent_raw: LibraryHandle, target: H5Backend) -> None:
     """Copy ``node`` (and everything below a group) with its attributes below
     ``parent_raw``; without recursion, each group once (a link back to a group already
     copied, as in a hard-link cycle, is left out)."""
-    seen: set[Any] = set()
-    stack: list[tuple[Node, Any]] = [(node, parent_raw)]
+    seen: set[Hashable] = set()
+    stack: list[tuple[Node, LibraryHandle]] = [(node, parent_raw)]
     impl = target.backend_impl
     while stack:
         current, praw = stack.pop()
@@ -311,7 +314,7 @@ def _copy_node(node: Node, parent_raw: Any, target: H5Backend) -> None:
             _copy_leaf(current, praw, target)
 
 
-def _copy_leaf(node: Node, parent_raw: Any, target: H5Backend) -> None:
+def _copy_leaf(node: Node, parent_raw: LibraryHandle, target: H5Backend) -> None:
     """Copy one array with its attributes below ``parent_raw``."""
     impl = target.backend_impl
     name, title = node.name, node.title
@@ -424,8 +427,8 @@ class H5BrowserUtil(H5SaverLowLevel):
         mode: str = "r",
         title: str = "PyMoDAQ file",
         swmr_mode: bool = False,
-        **kwargs: Any,
-    ) -> Any:
+        **kwargs: object,
+    ) -> LibraryHandle:
         """Open a file for browsing: read-only unless another ``mode`` is asked for."""
         path = Path(fullpathname)
         if mode == "r" and not path.is_file():
@@ -434,7 +437,7 @@ class H5BrowserUtil(H5SaverLowLevel):
         self.h5_file_path, self.h5_file_name = path.parent, path.name
         return file
 
-    def get_h5file_scans(self, where: Any = "/") -> list[dict[str, Any]]:
+    def get_h5file_scans(self, where: Where = "/") -> list[dict[str, object]]:
         """Every node carrying a ``pixmap2D`` attribute, as ``{scan_name, path, data}``."""
         scans = []
         for node in self.walk_nodes(where):
@@ -451,7 +454,9 @@ class H5BrowserUtil(H5SaverLowLevel):
             )
         return scans
 
-    def get_h5_attributes(self, node_path: Any) -> tuple[dict[str, Any], list[Any], Any, list[Any]]:
+    def get_h5_attributes(
+        self, node_path: Where
+    ) -> tuple[dict[str, object], list[object], object, list[object]]:
         """``(all attributes, settings values, scan_settings or None, pixmap values)``.
 
         Settings are the attributes whose name contains ``settings`` (``settings]``
@@ -466,7 +471,7 @@ class H5BrowserUtil(H5SaverLowLevel):
 
     def export_data(
         self,
-        node_path: Any = "/",
+        node_path: Where = "/",
         filesavename: str | Path = "datafile.h5",
         filter: str | None = None,
     ) -> Path:

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +30,10 @@ from h5layout.runtime.check.report import FileReport
 from h5layout.runtime.codec.attrs import decode_json, decode_raw, encode_json
 from h5layout.runtime.errors import CopyError, FileAccessError, LayoutError
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec, Storage
+
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.backends import Backend
+    from h5layout.runtime.storage.types import LibraryHandle
 
 #: default block size of streamed array reads and writes
 BLOCK_BYTES = 16 * 1024 * 1024
@@ -55,7 +59,7 @@ class CopyResult:
     report: FileReport | None = None
 
 
-def _source_storage(obj: Any) -> Storage:
+def _source_storage(obj: LibraryHandle) -> Storage:
     """Compression of a source array, read from the library object (duck typed)."""
     filters = getattr(obj, "filters", None)
     if filters is not None and hasattr(filters, "complib"):  # PyTables
@@ -87,7 +91,7 @@ def _storage_for(
     """The layout's storage for the node's type, the source's where the layout is silent."""
     layout = spec.array.storage if spec is not None and spec.array is not None else Storage()
     base = layout if layout.compression else src_storage
-    chunks: Any = layout.chunks if isinstance(layout.chunks, tuple) else None
+    chunks = layout.chunks if isinstance(layout.chunks, tuple) else None
     if chunks is None and (kind == "EARRAY" or base.compression):
         # the layout leaves the chunk shape to the writer: keep the one the source's writer
         # chose (an enlargeable array's growth step; a compressed array's unit of access);
@@ -110,8 +114,8 @@ def _storage_for(
 class _Copier:
     def __init__(
         self,
-        src_be: Any,
-        dst_be: Any,
+        src_be: Backend,
+        dst_be: Backend,
         spec: LayoutSpec | None,
         block_bytes: int,
         progress: Progress | None,
@@ -136,7 +140,9 @@ class _Copier:
         if self.progress is not None:
             self.progress(self.done, self.total)
 
-    def attrs(self, src_node: Any, dst_node: Any, spec: NodeSpec | None) -> None:
+    def attrs(
+        self, src_node: LibraryHandle, dst_node: LibraryHandle, spec: NodeSpec | None
+    ) -> None:
         declared = spec.attrs if spec is not None else {}
         names = self.src.attr_names(src_node)
         if self.dst.name != "tables" and "CLASS" not in names:
@@ -158,7 +164,9 @@ class _Copier:
                     value = np.bool_(value)
             self.dst.set_attr(dst_node, name, value)
 
-    def group(self, src_group: Any, dst_group: Any, group_spec: NodeSpec | None) -> None:
+    def group(
+        self, src_group: LibraryHandle, dst_group: LibraryHandle, group_spec: NodeSpec | None
+    ) -> None:
         from h5layout.runtime.tools.tree import classify
 
         stack = [(src_group, dst_group, group_spec)]
@@ -183,20 +191,28 @@ class _Copier:
                     d_child = self.array(child, d_grp, name, title, child_spec)
                     self.attrs(child, d_child, child_spec)
 
-    def _title(self, node: Any) -> str:
+    def _title(self, node: LibraryHandle) -> str:
         try:
             value = decode_raw(self.src.get_attr(node, "TITLE"))
         except KeyError:
             return ""
         return value if isinstance(value, str) else str(value)
 
-    def _decoded(self, node: Any, name: str) -> Any:
+    def _decoded(self, node: LibraryHandle, name: str) -> object:
         try:
-            return decode_json(decode_raw(self.src.get_attr(node, name)))
+            value = decode_raw(self.src.get_attr(node, name))
         except (KeyError, TypeError, ValueError):
             return None
+        return decode_json(value) if isinstance(value, str) else value
 
-    def array(self, obj: Any, parent: Any, name: str, title: str, spec: NodeSpec | None) -> Any:
+    def array(
+        self,
+        obj: LibraryHandle,
+        parent: LibraryHandle,
+        name: str,
+        title: str,
+        spec: NodeSpec | None,
+    ) -> LibraryHandle:
         src, dst = self.src, self.dst
         kind = src.node_class(obj)
         shape = tuple(int(n) for n in src.shape(obj))
@@ -254,7 +270,7 @@ class _Copier:
         return out
 
 
-def _total_bytes(be: Any, root: Any) -> tuple[int, int]:
+def _total_bytes(be: Backend, root: LibraryHandle) -> tuple[int, int]:
     """(array bytes, nodes) below ``root`` (VLARRAY rows are not counted ahead)."""
     total = nodes = 0
     stack = [root]
@@ -270,7 +286,7 @@ def _total_bytes(be: Any, root: Any) -> tuple[int, int]:
     return total, nodes
 
 
-def _root_title(src_be: Any, src_root: Any) -> tuple[str, str]:
+def _root_title(src_be: Backend, src_root: LibraryHandle) -> tuple[str, str]:
     """The source root title (decoded) and how it was stored ('json' | 'native')."""
     try:
         raw = decode_raw(src_be.get_attr(src_root, "TITLE"))

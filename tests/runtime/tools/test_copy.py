@@ -199,3 +199,18 @@ def test_arrays_are_streamed_in_bounded_memory(backend: str, tmp_path: Path) -> 
         assert f["growing"].maxshape == (None, 1000)
         assert float(f["fixed"][1999, 999]) == 1_999_999.0
         assert float(f["growing"][1999, 999]) == 1_999_999.0
+
+
+def test_a_node_whose_type_attribute_is_not_text_is_copied(
+    golden_dir: Path, tmp_path: Path
+) -> None:
+    # classification reads each node's `type`: a native number there (another tool's
+    # node) is a value to copy, not a string to decode
+    src = tmp_path / "src.h5"
+    src.write_bytes((golden_dir / "scan2d_h5py.h5").read_bytes())
+    with h5py.File(src, "a") as f:
+        f["RawData/Scan000"].create_group("Other").attrs["type"] = np.int64(7)
+    result = copy_file(src, tmp_path / "out.h5")
+    assert result.layout == "pymodaq"
+    with h5py.File(tmp_path / "out.h5", "r") as f:
+        assert f["RawData/Scan000/Other"].attrs["type"] == 7

@@ -1,0 +1,158 @@
+"""``Any`` only where a value really is anything, in the runtime modules cleaned of it.
+
+Every use of ``Any`` in an annotation of these modules is listed here by where it is
+(``Class.method(param)``, ``Class.method ->`` for a return, ``Name =`` for an alias). A new
+one fails this test: give the value its type (``Where``, ``AttrValue``, ``DwaLike``,
+``np.ndarray``, ``object`` for a value only passed through... see README, "Types tools can
+see"), or add it here with the reason it is anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+RUNTIME = Path(__file__).resolve().parents[2] / "h5layout" / "runtime"
+
+#: the low-level saver takes ``metadata: dict[str, Any]``: its forwarders match it
+_METADATA_FORWARDERS = {
+    f"LowLevelAccess.{name}(metadata)"
+    for name in (
+        "add_act_group",
+        "add_array",
+        "add_ch_group",
+        "add_data_group",
+        "add_det_group",
+        "add_generic_group",
+        "add_group",
+        "add_incremental_group",
+        "add_move_group",
+        "add_scan_group",
+        "add_string_array",
+        "init_file",
+    )
+}
+
+ALLOWED: dict[str, set[str]] = {
+    "api.py": set(),
+    "compat.py": set(),
+    "codec/attrs.py": set(),
+    # a parameter holds whatever its widget edits
+    "codec/settings.py": {"ParamValue ="},
+    "codec/strings.py": set(),
+    "load/loader.py": set(),
+    "model/data.py": {
+        "PymodaqObject =",  # pymodaq_data's objects: optional, untyped, duck typed
+        "DataWithAxes.__getattr__ ->",  # extra attributes hold what their writer gave
+        "_FixedSource.__init__(**kwargs)",  # handed on to DataWithAxes' typed signature
+        "DataFromPlugins.__init__(*args)",
+        "DataFromPlugins.__init__(**kwargs)",
+    },
+    "model/datamodel.py": set(),
+    "model/enums.py": set(),
+    "model/plot.py": set(),
+    "model/xarray_.py": set(),
+    "save/access.py": _METADATA_FORWARDERS,
+    "save/data.py": {
+        "open_saver(metadata)",
+        "DataManagement.__init__(**open_kwargs)",  # open_saver's typed keywords
+        "DataSaverLoader.__init__(metadata)",
+    },
+    "save/dte.py": {
+        "DataToExportSaver.__init__(metadata)",
+        "DataToExportTimedSaver.add_data(**kwargs)",  # handed on to the enlargeable saver's
+    },
+    "save/modules.py": {
+        "ModuleSaver._add_module(metadata)",
+        "ScanSaver._add_module(metadata)",
+        "LoggerSaver._add_module(metadata)",
+    },
+    "save/params.py": set(),
+    # the HDF5 libraries ship no stubs
+    "storage/types.py": {"LibraryHandle ="},
+    "tools/browsing.py": set(),
+    "tools/copy.py": set(),
+}
+
+
+def _mentions_any(node: ast.AST | None) -> bool:
+    if node is None:
+        return False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id == "Any":
+            return True
+        if isinstance(sub, ast.Attribute) and sub.attr == "Any":
+            return True
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            try:
+                if _mentions_any(ast.parse(sub.value, mode="eval")):
+                    return True
+            except SyntaxError:
+                continue
+    return False
+
+
+def uses_of_any(source: str) -> set[str]:
+    """Where ``Any`` appears in the annotations and type aliases of a module."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = f"{prefix}{child.name}"
+                args = child.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                    if _mentions_any(arg.annotation):
+                        found.add(f"{name}({arg.arg})")
+                if args.vararg is not None and _mentions_any(args.vararg.annotation):
+                    found.add(f"{name}(*{args.vararg.arg})")
+                if args.kwarg is not None and _mentions_any(args.kwarg.annotation):
+                    found.add(f"{name}(**{args.kwarg.arg})")
+                if _mentions_any(child.returns):
+                    found.add(f"{name} ->")
+                visit(child, f"{name}.")
+            elif isinstance(child, ast.AnnAssign):
+                target = ast.unparse(child.target)
+                if _mentions_any(child.annotation) or (
+                    "TypeAlias" in ast.unparse(child.annotation) and _mentions_any(child.value)
+                ):
+                    found.add(f"{prefix}{target} =")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(ALLOWED))
+def test_any_only_where_a_value_is_anything(module: str) -> None:
+    found = uses_of_any((RUNTIME / module).read_text(encoding="utf-8"))
+    assert found == ALLOWED[module]
+
+
+def test_the_check_sees_every_kind_of_use() -> None:
+    source = (
+        "from typing import Any, TypeAlias\n"
+        "X: TypeAlias = Any\n"
+        "Y: TypeAlias = 'dict[str, Any]'\n"
+        "class C:\n"
+        "    a: Any\n"
+        "    def f(self, p: 'list[Any]', *v: Any, k: int, **kw: Any) -> Any: ...\n"
+        "def g(q: int) -> int:\n"
+        "    local: dict[str, Any] = {}\n"
+        "    return q\n"
+    )
+    assert uses_of_any(source) == {
+        "X =",
+        "Y =",
+        "C.a =",
+        "C.f(p)",
+        "C.f(*v)",
+        "C.f(**kw)",
+        "C.f ->",
+        "g.local =",
+    }
