@@ -94,8 +94,7 @@ class _H5pyWalker(_Walker):
                 oid = self.h5o.open(gid, bname)
             except (KeyError, ValueError, RuntimeError):
                 continue  # a dangling or looping soft link: no node
-            # names not in UTF-8 as the backend gives them, then shown with escapes
-            out.append((_name_text(bname), bname, oid))
+            out.append((_name_text(bname), bname, oid))  # shown with escapes if not UTF-8
         # by shown name, then (equal only with undecodable bytes) as the backend sorts
         out.sort(key=lambda t: t[0])
         if any(a[0] == b[0] for a, b in itertools.pairwise(out)):

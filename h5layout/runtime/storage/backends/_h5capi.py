@@ -5,7 +5,8 @@ than in HDF5: every low-level call builds a Python object for each id it returns
 registers it in h5py's weak-reference table. :class:`CApi` calls the C functions directly
 (about 0.2 µs of overhead a call) on plain integer ids, for the few things a read-only walk
 does: list links and attribute names, open objects, read scalar variable-length string
-attributes, read an array's type, dataspace and chunking.
+attributes, read an array's type, dataspace and chunking; and :func:`open_evicting` opens a
+file for such a walk with HDF5's evict-on-close.
 
 Nothing here decides anything: every call reports failure as a negative id or status (or
 :data:`OTHER` for a value it leaves to h5py), and the caller then goes through h5py, whose
@@ -32,7 +33,7 @@ _hid = ctypes.c_int64
 _herr = ctypes.c_int
 _hsize = ctypes.c_uint64
 
-#: what :meth:`CApi.read_str_attr` returns for an attribute it leaves to h5py
+#: what :meth:`CApi.read_attrs` gives for an attribute it leaves to h5py
 OTHER: Any = object()
 
 # Values of HDF5's enums, stable since 1.12 (checked against h5py's own in CApi.usable).
