@@ -75,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
     output = args.output or Path(f"{stem}_{args.node.rstrip('/').rsplit('/', 1)[-1]}.png")
     try:
         from h5layout.runtime.load.loader import DataLoader
-        from h5layout.runtime.model.plot import _mpl, plot_dwa
+        from h5layout.runtime.model.plot import matplotlib_classes, plot_dwa
         from h5layout.runtime.storage.nodes import CARRAY
 
-        _mpl()  # say matplotlib is missing before reading anything
+        matplotlib_classes()  # say matplotlib is missing before reading anything
         with DataLoader(target.location, backend=target.backend) as loader:
             node = loader.get_node(args.node)
             if not isinstance(node, CARRAY):

@@ -34,7 +34,9 @@ FIGSIZE = (6.4, 4.8)
 DPI = 100
 
 
-def _mpl() -> tuple[type[Figure], type[FigureCanvasAgg]]:
+def matplotlib_classes() -> tuple[type[Figure], type[FigureCanvasAgg]]:
+    """matplotlib's Figure and Agg canvas (no pyplot, no GUI backend), or
+    :class:`PlotMissingError` naming the ``h5layout[plot]`` extra."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -191,7 +193,7 @@ def plot_dwa(
     dpi: int = DPI,
 ) -> Figure:
     """A :class:`matplotlib.figure.Figure` of ``dwa``, saved as PNG to ``output`` when given."""
-    figure_cls, canvas_cls = _mpl()
+    figure_cls, canvas_cls = matplotlib_classes()
     fig = figure_cls(figsize=figsize, dpi=dpi, layout="constrained")
     canvas_cls(fig)
     draw(fig, dwa)
