@@ -28,6 +28,7 @@ from h5layout.runtime.storage.backends._base import (
     library_error,
     name_text,
 )
+from h5layout.runtime.storage.backends._h5capi import open_evicting
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
 from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
 from h5layout.runtime.storage.probe import held_open, probe_file
@@ -198,6 +199,9 @@ class H5pyBackend(H5LikeBackend):
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         external = bool(kwargs.pop("external_links", False))
+        # read-only walks over every object (inspect): HDF5 drops each object's metadata
+        # from its cache when the object is closed (see _h5capi.open_evicting)
+        evict = bool(kwargs.pop("evict_on_close", False))
         if mode != "w":
             probe = probe_file(path)
             if probe.checksum_ok is False:
@@ -226,6 +230,10 @@ class H5pyBackend(H5LikeBackend):
         try:
             if mode == "r" and kwargs.get("swmr") and set(kwargs) <= {"swmr", "locking"}:
                 file = open_swmr_reader(path, kwargs.get("locking"))
+            elif evict and mode == "r" and set(kwargs) <= {"locking"}:
+                file = open_evicting(path, kwargs.get("locking"))
+                if file is None:
+                    file = h5py.File(path, mode, **kwargs)
             else:
                 file = h5py.File(path, mode, **kwargs)
             if external:
