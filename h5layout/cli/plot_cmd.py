@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from h5layout.runtime.load.loader import DataLoader
         from h5layout.runtime.model.plot import matplotlib_classes, plot_dwa
-        from h5layout.runtime.storage.nodes import CARRAY
+        from h5layout.runtime.storage.h5backend import CARRAY
 
         matplotlib_classes()  # say matplotlib is missing before reading anything
         with DataLoader(target.location, backend=target.backend) as loader:

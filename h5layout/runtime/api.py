@@ -103,17 +103,17 @@ from h5layout.runtime.save.modules import (
     write_settings,
 )
 from h5layout.runtime.storage.backends import backends_available
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.lowlevel import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
-from h5layout.runtime.storage.nodes import (
+from h5layout.runtime.storage.h5backend import (
     CARRAY,
     EARRAY,
     GROUP,
     VLARRAY,
     Attributes,
+    H5Backend,
     Node,
     StringARRAY,
 )
+from h5layout.runtime.storage.lowlevel import GROUP_RUNTIME_ATTRS, H5SaverLowLevel
 from h5layout.runtime.storage.swmr import (
     collect_datasets,
     is_file_swmr_active,

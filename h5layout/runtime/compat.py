@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from h5layout.runtime.storage.backends import get_backend
-from h5layout.runtime.storage.nodes import Attributes, Node
+from h5layout.runtime.storage.h5backend import Attributes, Node
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -35,8 +35,8 @@ from h5layout.runtime.save.dte import (
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.storage.h5backend import CARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY
 
 from .conftest import BACKENDS
 

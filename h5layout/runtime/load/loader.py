@@ -23,8 +23,8 @@ from h5layout.runtime.model.datamodel import (
     resolve_data_model,
 )
 from h5layout.runtime.model.enums import DataDim, DataDistribution, DataSource, DataType
+from h5layout.runtime.storage.h5backend import CARRAY, GROUP, Node
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node
 from h5layout.runtime.storage.probe import probe_file
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from h5layout.runtime.model.enums import DataDimLike, DataTypeLike, GroupTypeLike, SaveType
     from h5layout.runtime.storage.backends import Backend
     from h5layout.runtime.storage.growing import FlushSink, GrowingArray
+    from h5layout.runtime.storage.h5backend import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
     from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-    from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
     from h5layout.runtime.storage.types import LibraryHandle, Where
 
 

@@ -51,8 +51,8 @@ from h5layout.runtime.model.enums import (
 )
 from h5layout.runtime.save.access import LowLevelAccess
 from h5layout.runtime.storage.growing import GrowingArray, PointBlock, undo_point
+from h5layout.runtime.storage.h5backend import CARRAY, GROUP, Node
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node
 
 if TYPE_CHECKING:
     from h5layout.runtime.storage.types import Where

@@ -51,8 +51,8 @@ from h5layout.runtime.save.data import (
     where_path,
 )
 from h5layout.runtime.storage.growing import GrowingArray, undo_point
+from h5layout.runtime.storage.h5backend import GROUP
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import GROUP
 
 if TYPE_CHECKING:
     from h5layout.runtime.model.enums import SaveTypeLike

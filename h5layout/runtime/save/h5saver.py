@@ -32,8 +32,8 @@ from h5layout.runtime.layout.spec import Storage
 from h5layout.runtime.model.enums import DataType, GroupType, SaveType
 from h5layout.runtime.save.params import Parameter
 from h5layout.runtime.storage.backends import BACKENDS, DEFAULT_BACKEND
+from h5layout.runtime.storage.h5backend import GROUP
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel, bindings_of
-from h5layout.runtime.storage.nodes import GROUP
 
 #: environment variable naming the saver's config file (overrides the default location)
 CONFIG_ENV = "H5LAYOUT_SAVER_CONFIG"

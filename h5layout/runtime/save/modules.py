@@ -43,9 +43,8 @@ from h5layout.runtime.save.dte import (
     DataToExportTimedSaver,
 )
 from h5layout.runtime.storage.growing import undo_point
-from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.h5backend import GROUP, H5Backend, Node, StringARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import GROUP, Node, StringARRAY
 
 if TYPE_CHECKING:
     from h5layout.runtime.storage.types import Where

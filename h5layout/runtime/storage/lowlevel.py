@@ -43,14 +43,17 @@ from h5layout.runtime.storage.growing import (
     dataset_key,
 )
 from h5layout.runtime.storage.h5backend import (
+    CARRAY,
+    GROUP,
     PYMODAQ_DATA_FORMAT_VERSION,
     H5Backend,
+    Node,
+    StringARRAY,
     capitalize,
     installed_version,
     pymodaq_version,
     writable_group_type,
 )
-from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node, StringARRAY
 
 #: The settings of a group given none: an empty but valid PyMoDAQ parameter tree.
 EMPTY_SETTINGS = settings_to_xml(None)

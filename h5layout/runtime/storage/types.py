@@ -2,14 +2,14 @@
 
 ``Where`` is what every ``where``/``node`` argument of the savers, loaders and tools accepts;
 ``LibraryHandle`` is what a backend hands back and takes (the HDF5 library's own objects).
-They live next to :mod:`~h5layout.runtime.storage.nodes`, which wraps those handles.
+They live next to :mod:`~h5layout.runtime.storage.h5backend`, which wraps those handles.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from h5layout.runtime.storage.nodes import Node
+from h5layout.runtime.storage.h5backend import Node
 
 __all__ = ["LibraryHandle", "Where"]
 

@@ -21,9 +21,16 @@ import numpy as np
 from h5layout.runtime.errors import DataValueError, FileAccessError, InvalidExport, NodeError
 from h5layout.runtime.model.data import DataToExport, DataWithAxes, DwaLike, as_dwa
 from h5layout.runtime.model.enums import DataType
-from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.h5backend import (
+    CARRAY,
+    EARRAY,
+    GROUP,
+    VLARRAY,
+    H5Backend,
+    Node,
+    StringARRAY,
+)
 from h5layout.runtime.storage.lowlevel import DEFAULT_BINDINGS, H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
 
 if TYPE_CHECKING:
     from h5layout.runtime.storage.types import LibraryHandle, Where

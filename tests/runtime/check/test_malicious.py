@@ -13,8 +13,7 @@ import pytest
 import tables
 
 from h5layout.runtime.errors import UnsafeContentError
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.nodes import StringARRAY
+from h5layout.runtime.storage.h5backend import H5Backend, StringARRAY
 
 
 class _Evil:

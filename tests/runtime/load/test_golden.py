@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from h5layout.runtime.codec.attrs import decode_json
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.nodes import GROUP, StringARRAY
+from h5layout.runtime.storage.h5backend import GROUP, H5Backend, StringARRAY
 
 from ..conftest import values_equal
 

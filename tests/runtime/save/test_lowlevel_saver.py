@@ -13,8 +13,8 @@ import pytest
 
 from h5layout.runtime.errors import DataValueError, FileAccessError
 from h5layout.runtime.model.enums import GroupType, SaveType
+from h5layout.runtime.storage.h5backend import CARRAY, EARRAY, GROUP, StringARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, StringARRAY
 
 
 def _md5(path: Path) -> str:

@@ -31,9 +31,8 @@ from h5layout.runtime.save.modules import (
     ScanSaver,
     read_settings,
 )
-from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.h5backend import CARRAY, GROUP, H5Backend, Node, StringARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, GROUP, Node, StringARRAY
 
 from ...conftest import check_parameter_xml
 from ..conftest import BACKENDS, Parameter, detector_tree, values_equal

@@ -22,8 +22,8 @@ from h5layout.runtime.save.dte import (
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.storage.h5backend import CARRAY, GROUP
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, GROUP
 
 
 def _md5(path: Path) -> str:

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.nodes import StringARRAY
+from h5layout.runtime.storage.h5backend import H5Backend, StringARRAY
 
 
 def attrs_by_path(h5: H5Backend) -> dict[str, dict[str, Any]]:

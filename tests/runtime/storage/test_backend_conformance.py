@@ -19,8 +19,15 @@ from h5layout.runtime.errors import (
 )
 from h5layout.runtime.model.enums import GroupType
 from h5layout.runtime.storage import backends as be
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, StringARRAY
+from h5layout.runtime.storage.h5backend import (
+    CARRAY,
+    EARRAY,
+    GROUP,
+    VLARRAY,
+    Attributes,
+    H5Backend,
+    StringARRAY,
+)
 
 from ..conftest import values_equal
 from .conftest import attrs_by_path, populate

@@ -24,9 +24,8 @@ from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport, DataWithAxes
 from h5layout.runtime.save.dte import DataToExportEnlargeableSaver, DataToExportSaver
 from h5layout.runtime.storage.backends import get_backend
-from h5layout.runtime.storage.h5backend import H5Backend
+from h5layout.runtime.storage.h5backend import EARRAY, VLARRAY, H5Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import EARRAY, VLARRAY
 
 from ...hsds_server import HsdsServer
 from ..conftest import attr_values, dwas, values_equal

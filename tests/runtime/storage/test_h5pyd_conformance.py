@@ -16,8 +16,7 @@ import pytest
 
 from h5layout.runtime.errors import BackendError, FileAccessError
 from h5layout.runtime.storage.backends import get_backend
-from h5layout.runtime.storage.h5backend import H5Backend
-from h5layout.runtime.storage.nodes import GROUP
+from h5layout.runtime.storage.h5backend import GROUP, H5Backend
 
 from ...hsds_server import HsdsServer
 from ..conftest import values_equal

@@ -113,7 +113,7 @@ def test_deep_nesting(tmp_path: Path, backend: str) -> None:
     h5 = H5Backend(backend)
     h5.open_file(path, "r")
     try:
-        from h5layout.runtime.storage.nodes import iter_tree
+        from h5layout.runtime.storage.h5backend import iter_tree
 
         depths = [d for d, _node, _again in iter_tree(h5.root())]
         assert depths == list(range(1001))

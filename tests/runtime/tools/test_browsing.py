@@ -15,8 +15,8 @@ from h5layout.runtime.errors import InvalidExport
 from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.save.dte import DataToExportExtendedSaver, DataToExportSaver
+from h5layout.runtime.storage.h5backend import CARRAY, Node
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
-from h5layout.runtime.storage.nodes import CARRAY, Node
 from h5layout.runtime.tools import browsing
 from h5layout.runtime.tools.browsing import (
     ExporterFactory,
