@@ -72,3 +72,41 @@ def test_public_names_are_documented() -> None:
         if not name.startswith("__"):
             assert getattr(h5layout, name).__doc__, name
     assert pm.validate.__doc__ and pm.__doc__
+
+
+def _private_imports(root: Path, folder: str) -> list[str]:
+    """``file: module`` for every import of a ``_private`` h5layout module from outside the
+    package that holds it (``h5layout._version`` is the package's own)."""
+    found = []
+    for path in sorted((root / folder).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        importer = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+                names += [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                segments = name.split(".")
+                if segments[0] != "h5layout":
+                    continue
+                for i, seg in enumerate(segments):
+                    if not seg.startswith("_") or seg.startswith("__"):
+                        continue
+                    module = root.joinpath(*segments[: i + 1])
+                    if not (module.with_suffix(".py").is_file() or module.is_dir()):
+                        break  # a private name inside a module, not a module
+                    parent = ".".join(segments[:i])
+                    if not (importer == parent or importer.startswith(parent + ".")):
+                        found.append(f"{path.relative_to(root)}: {name}")
+                    break
+    return found
+
+
+def test_private_modules_stay_inside_their_package() -> None:
+    """Other packages, the tests and the benchmarks import public modules only."""
+    root = Path(__file__).resolve().parents[1]
+    found = [p for folder in ("h5layout", "tests", "bench") for p in _private_imports(root, folder)]
+    assert found == []

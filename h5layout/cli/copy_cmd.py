@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Copy, validate, report."""
-    from h5layout.cli._progress import Bar, wanted
+    from h5layout.cli.progress import Bar, wanted
     from h5layout.runtime.errors import FileAccessError, LayoutError
 
     if args.block_mb <= 0:

@@ -47,7 +47,7 @@ def _point(pm: Any, i: int, j: int, np: Any) -> Any:
 
 
 def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any, progress: bool) -> None:
-    from h5layout.cli._progress import Bar
+    from h5layout.cli.progress import Bar
 
     shape = (6, 4)
     h5 = pm.H5SaverLowLevel(save_type="scan", backend=backend)
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     scan_file, log_file, map_file = (out_dir / f"{n}_{be}.h5" for n in ("scan", "log", "raman_map"))
 
     print(f"1. PyMoDAQ layout (h5layout.pymodaq, {be}): a 6x4 scan and a 50-point timed log")
-    from h5layout.cli._progress import wanted
+    from h5layout.cli.progress import wanted
 
     _write_pymodaq_scan(pm, scan_file, be, np, wanted(args.no_progress))
     _write_pymodaq_log(pm, log_file, be, np)

@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
     """Run ``work`` in a thread while a bar follows the backup copy growing, then the
     checks (nothing of the repair itself is touched: only file sizes are read here)."""
-    from h5layout.cli._progress import Bar
+    from h5layout.cli.progress import Bar
 
     total = os.path.getsize(path)
     bar = Bar(total, f"backup of {os.path.basename(path)}", unit="bytes")
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if not Path(path).is_file():
         print(f"h5layout repair: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
-    from h5layout.cli._progress import wanted
+    from h5layout.cli.progress import wanted
     from h5layout.finder import layout_finder
     from h5layout.runtime.check.detect import LayoutNotFoundError
     from h5layout.runtime.check.repair import RepairError, repair_file

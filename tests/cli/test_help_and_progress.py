@@ -12,8 +12,8 @@ import h5py
 import numpy as np
 import pytest
 
-from h5layout.cli._progress import Bar, wanted
 from h5layout.cli.main import COMMANDS, main
+from h5layout.cli.progress import Bar, wanted
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

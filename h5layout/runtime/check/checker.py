@@ -21,7 +21,7 @@ from typing import Any
 
 from h5layout.runtime.check.findings import Finding
 from h5layout.runtime.check.rules import RULES, arrays, attributes, bookkeeping, file, structure
-from h5layout.runtime.check.rules._context import Node
+from h5layout.runtime.check.rules.context import Node
 from h5layout.runtime.check.rules.structure import rule_location
 from h5layout.runtime.codec.attrs import read_attr
 from h5layout.runtime.errors import FileAccessError

@@ -45,7 +45,7 @@ def _open(filepath: str, swmr: bool, locking: bool | None) -> Any:
 
     if swmr:
         # bounded metadata read attempts: a damaged file fails in about a second
-        from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
+        from h5layout.runtime.storage.backends.swmr_read import open_swmr_reader
 
         return open_swmr_reader(filepath, locking)
     kwargs: dict[str, Any] = {}

@@ -35,11 +35,11 @@ class _H5pyWalker(_Walker):
         import h5py
         from h5py import h5d, h5g, h5l, h5o
 
-        from h5layout.runtime.storage.backends import _h5py
+        from h5layout.runtime.storage.backends import h5py_attrs
 
         self.h5py, self.h5d, self.h5g, self.h5l, self.h5o = h5py, h5d, h5g, h5l, h5o
-        self.read_str = _h5py._read_vlen_str_attr
-        self.other = _h5py._OTHER
+        self.read_str = h5py_attrs.read_vlen_str_attr
+        self.other = h5py_attrs.OTHER
         self.wants_bytes: dict[tuple[str | None, str, str], tuple[bytes, ...] | None] = {}
 
     def wanted_bytes(
@@ -114,18 +114,18 @@ class _H5pyWalker(_Walker):
     def _node_class(self, dsid: Any) -> str:
         from h5py import h5s, h5t
 
-        from h5layout.runtime.storage.backends import _base
+        from h5layout.runtime.storage.backends import CARRAY_CLASS, EARRAY_CLASS, VLARRAY_CLASS
 
         tid = dsid.get_type()
         kind = tid.get_class()
         if kind in (h5t.VLEN, h5t.REFERENCE) or (kind == h5t.STRING and tid.is_variable_str()):
-            return _base.VLARRAY_CLASS
+            return VLARRAY_CLASS
         space = dsid.get_space()
         if space.get_simple_extent_type() == h5s.SIMPLE:
             maxdims = space.get_simple_extent_dims(True)
             if maxdims and maxdims[0] == h5s.UNLIMITED:
-                return _base.EARRAY_CLASS
-        return _base.CARRAY_CLASS
+                return EARRAY_CLASS
+        return CARRAY_CLASS
 
     def _load_fast(
         self, oid: Any, path: str, name: str, parent: NodeSpec | None
@@ -175,7 +175,8 @@ class _H5pyWalker(_Walker):
 
 
 class _CWalker(_H5pyWalker):
-    """The walk of an h5py file through HDF5's C functions (:mod:`._h5capi`, ctypes).
+    """The walk of an h5py file through HDF5's C functions (ctypes, through
+    :mod:`h5layout.runtime.storage.backends.h5capi`).
 
     What :class:`_H5pyWalker` does, without h5py's per-call objects: objects are plain
     integer ids the walk closes itself, a plain tree opens its few attributes by name,
@@ -190,12 +191,12 @@ class _CWalker(_H5pyWalker):
         self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None, api: Any
     ) -> None:
         super().__init__(backend, spec, only)
-        from h5layout.runtime.storage.backends import _h5capi
+        from h5layout.runtime.storage.backends import h5capi
 
         self.api = api
-        self.c_other = _h5capi.OTHER
+        self.c_other = h5capi.OTHER
         self.texts: dict[bytes, str] = {}  # attribute names as shown (a file repeats them)
-        self.c_group, self.c_dataset = _h5capi._H5I_GROUP, _h5capi._H5I_DATASET
+        self.c_group, self.c_dataset = h5capi.H5I_GROUP, h5capi.H5I_DATASET
 
     def _hid(self, obj: Any) -> int:
         if type(obj) is int:

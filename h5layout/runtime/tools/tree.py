@@ -66,7 +66,7 @@ def _walker(be: Any, root: Any, layout: LayoutSpec | None, only: frozenset[str] 
     """The fastest walk that reads this backend's file the generic walk's way."""
     if be.name != "h5py":
         return _Walker(be, layout, only)
-    from h5layout.runtime.storage.backends._h5capi import capi
+    from h5layout.runtime.storage.backends.h5capi import capi
 
     api = capi()
     if api is not None:

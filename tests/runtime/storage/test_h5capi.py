@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from h5layout.runtime.storage.backends import _h5capi
+from h5layout.runtime.storage.backends import h5capi
 
 
 @pytest.mark.parametrize(
@@ -28,11 +28,11 @@ from h5layout.runtime.storage.backends import _h5capi
     ],
 )
 def test_which_files_are_hdf5(name: str, hdf5: bool) -> None:
-    assert _h5capi._is_hdf5(f"/x/{name}") is hdf5
+    assert h5capi._is_hdf5(f"/x/{name}") is hdf5
 
 
 def test_bound_to_h5py_s_library(tmp_path: Path) -> None:
-    api = _h5capi.capi()
+    api = h5capi.capi()
     assert api is not None
     path = tmp_path / "f.h5"
     with h5py.File(path, "w") as f:
@@ -45,7 +45,7 @@ def test_bound_to_h5py_s_library(tmp_path: Path) -> None:
         values = dict(api.read_attrs(f.id.id, [b"a", b"n", b"one", b"s"], False) or [])
         assert values[b"s"] == "text" and values[b"a"] == "ascii"
         # not scalar strings: left to h5py
-        assert values[b"n"] is _h5capi.OTHER and values[b"one"] is _h5capi.OTHER
+        assert values[b"n"] is h5capi.OTHER and values[b"one"] is h5capi.OTHER
         assert api.read_attrs(f.id.id, [b"missing", b"s"], True) == [(b"s", "text")]
 
 
@@ -55,11 +55,11 @@ def test_another_hdf5_library_is_refused(tmp_path: Path) -> None:
 
     here = os.path.dirname(tables.__file__)
     other = [p for p in glob.glob(os.path.join(here, os.pardir, "tables.libs", "*"))
-             if _h5capi._is_hdf5(p)]  # fmt: skip
+             if h5capi._is_hdf5(p)]  # fmt: skip
     if not other:
         pytest.skip("PyTables shares the system's HDF5 here")
-    assert os.path.realpath(other[0]) not in _h5capi._candidates()
-    api = _h5capi.CApi(ctypes.PyDLL(other[0]))
+    assert os.path.realpath(other[0]) not in h5capi._candidates()
+    api = h5capi.CApi(ctypes.PyDLL(other[0]))
     path = tmp_path / "f.h5"
     with h5py.File(path, "w") as f:
         f.create_group("g")
@@ -91,7 +91,7 @@ def test_read_only_walks_open_files_evicting(tmp_path: Path) -> None:
     finally:
         be.close(file)
     with h5py.File(path, "r") as mine:  # open elsewhere in the process without it:
-        assert _h5capi.open_evicting(str(path), False) is None  # HDF5 refuses the mix
+        assert h5capi.open_evicting(str(path), False) is None  # HDF5 refuses the mix
         file = be.open(str(path), "r", title="", swmr_mode=False, evict_on_close=True)
         try:  # so the plain open is used
             assert not _evicts(file)

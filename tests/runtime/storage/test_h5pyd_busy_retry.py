@@ -20,7 +20,7 @@ pytest.importorskip("h5pyd")
 
 from h5pyd.httpconn import HttpConn
 
-from h5layout.runtime.storage.backends import _h5pyd
+from h5layout.runtime.storage.backends import hsds_retry
 
 
 class _Busy(http.server.BaseHTTPRequestHandler):
@@ -73,9 +73,9 @@ def test_post_answered_busy_is_sent_again(
 ) -> None:
     endpoint, handler = busy_server
     handler.busy = busy
-    monkeypatch.setattr(_h5pyd, "_BUSY_BACKOFF_S", 0.001)  # the test need not wait
+    monkeypatch.setattr(hsds_retry, "BUSY_BACKOFF_S", 0.001)  # the test need not wait
     conn = _conn(endpoint)
-    _h5pyd._retry_busy_posts(conn)
+    hsds_retry.retry_busy_posts(conn)
     rsp = conn.POST("/groups", body={})
     assert rsp.status_code == 201
     assert len(handler.posts) == busy + 1  # refused ones, then the one that went through
@@ -100,10 +100,10 @@ def test_retries_are_bounded(
     """A server busy for longer than the retries: the 503 reaches the caller."""
     endpoint, handler = busy_server
     handler.busy = 100
-    monkeypatch.setattr(_h5pyd, "_BUSY_BACKOFF_S", 0.001)
+    monkeypatch.setattr(hsds_retry, "BUSY_BACKOFF_S", 0.001)
     conn = _conn(endpoint)
-    _h5pyd._retry_busy_posts(conn)
+    hsds_retry.retry_busy_posts(conn)
     rsp = conn.POST("/groups", body={})
     assert rsp.status_code == 503  # h5pyd then raises it as an OSError of the request
-    assert len(handler.posts) == _h5pyd._BUSY_RETRIES + 1
+    assert len(handler.posts) == hsds_retry.BUSY_RETRIES + 1
     conn.close()

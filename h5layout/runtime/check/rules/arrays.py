@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from h5layout.runtime.check.findings import declare
-from h5layout.runtime.check.rules._context import Context, Node
+from h5layout.runtime.check.rules.context import Context, Node
 from h5layout.runtime.check.rules.structure import rule_location
 from h5layout.runtime.layout.spec import NodeSpec
 

@@ -4,7 +4,7 @@ declared encoding (native HDF5 or the JSON envelope), units companions, undeclar
 from __future__ import annotations
 
 from h5layout.runtime.check.findings import declare
-from h5layout.runtime.check.rules._context import Context, Node
+from h5layout.runtime.check.rules.context import Context, Node
 from h5layout.runtime.check.rules.structure import SEVERITY_OF_POLICY
 from h5layout.runtime.codec.attrs import is_envelope_raw
 from h5layout.runtime.layout.attrcheck import check_value, units_attr

@@ -11,7 +11,7 @@ finalisation's :func:`~h5layout.runtime.storage.bookkeeping.find_stale` both cal
 from __future__ import annotations
 
 from h5layout.runtime.check.findings import declare
-from h5layout.runtime.check.rules._context import Context, Node
+from h5layout.runtime.check.rules.context import Context, Node
 from h5layout.runtime.layout.spec import NodeSpec
 from h5layout.runtime.storage.bookkeeping import stale_attributes, swmr_left_active
 

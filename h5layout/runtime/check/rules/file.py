@@ -5,7 +5,7 @@ links that are not followed, loop back or have names PyTables cannot read."""
 from __future__ import annotations
 
 from h5layout.runtime.check.findings import Finding, declare
-from h5layout.runtime.check.rules._context import Context
+from h5layout.runtime.check.rules.context import Context
 from h5layout.runtime.storage.backends import (
     EXTERNAL_LINK,
     SOFT_LINK,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from h5layout.runtime.check.findings import declare
-from h5layout.runtime.check.rules._context import Context, Node
+from h5layout.runtime.check.rules.context import Context, Node
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
 
 FAMILY = "structure"

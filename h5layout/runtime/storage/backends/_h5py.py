@@ -28,54 +28,18 @@ from h5layout.runtime.storage.backends._base import (
     library_error,
     name_text,
 )
-from h5layout.runtime.storage.backends._h5capi import open_evicting
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
-from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
+from h5layout.runtime.storage.backends.h5capi import open_evicting
+from h5layout.runtime.storage.backends.h5py_attrs import OTHER, read_vlen_str_attr
+from h5layout.runtime.storage.backends.swmr_read import open_swmr_reader
 from h5layout.runtime.storage.probe import held_open, probe_file
-
-#: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
-_VLEN_STR = {
-    cset: (dt, h5t.py_create(dt))
-    for cset, dt in (
-        (h5t.CSET_ASCII, h5py.string_dtype("ascii")),
-        (h5t.CSET_UTF8, h5py.string_dtype("utf-8")),
-    )
-}
-
-
-#: what _read_vlen_str_attr returns for an attribute it leaves to h5py's generic reader
-_OTHER = object()
-
-
-def _read_vlen_str_attr(oid: Any, name: str) -> Any:
-    """A scalar variable-length string attribute, read through the low-level API.
-
-    Nearly every attribute of a PyMoDAQ file is one (the JSON envelope); h5py's generic
-    ``attrs[name]`` spends most of its time deriving the dtype, which is known here, so
-    this is about three times faster. Returns ``_OTHER`` for any other kind of attribute
-    (the caller then reads it the generic way) and raises KeyError when it is absent.
-    """
-    aid = h5a.open(oid, name.encode("utf-8"))
-    tid = aid.get_type()
-    if not (isinstance(tid, h5t.TypeStringID) and tid.is_variable_str()):
-        return _OTHER
-    if aid.get_space().get_simple_extent_type() != h5s.SCALAR:
-        return _OTHER
-    kind = _VLEN_STR.get(tid.get_cset())
-    if kind is None:
-        return _OTHER
-    buf = np.zeros((), dtype=kind[0])
-    aid.read(buf, mtype=kind[1])
-    value = buf[()]
-    # h5py's own decoding of variable-length strings, so both paths give equal values
-    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
 def read_attribute(obj: Any, name: str | bytes) -> Any:
     """``obj.attrs[name]``, through the low-level API for scalar strings (the usual case)."""
     if isinstance(name, str):
-        value = _read_vlen_str_attr(obj.id, name)
-        if value is not _OTHER:
+        value = read_vlen_str_attr(obj.id, name)
+        if value is not OTHER:
             return value
     return obj.attrs[name]
 
@@ -200,7 +164,7 @@ class H5pyBackend(H5LikeBackend):
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         external = bool(kwargs.pop("external_links", False))
         # read-only walks over every object (inspect): HDF5 drops each object's metadata
-        # from its cache when the object is closed (see _h5capi.open_evicting)
+        # from its cache when the object is closed (see h5capi.open_evicting)
         evict = bool(kwargs.pop("evict_on_close", False))
         if mode != "w":
             probe = probe_file(path)

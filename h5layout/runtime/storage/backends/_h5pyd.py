@@ -56,6 +56,7 @@ from h5layout.runtime.storage.backends._h5pyd_background import (
     BackgroundFlusher,
     BackgroundWriter,
 )
+from h5layout.runtime.storage.backends.hsds_retry import retry_busy_posts
 
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip"}
 
@@ -115,47 +116,6 @@ def _replace_attributes(http_conn: Any) -> None:
     http_conn.PUT = put_replacing
 
 
-#: how often a request HSDS turned away as busy (503) is sent again, and the first wait
-_BUSY_RETRIES = 6
-_BUSY_BACKOFF_S = 0.1
-
-
-def _retry_busy_posts(http_conn: Any) -> None:
-    """Send a POST again when HSDS answers 503 (busy), as h5pyd already does for the
-    other methods.
-
-    A service node turns requests away with 503 when more than ``max_task_count`` are in
-    flight (several writers flushing at once do that); h5pyd retries GET/PUT/DELETE then,
-    but not POST (urllib3 never retries POST by default), and its flush of new groups and
-    arrays is a POST: the flush failed, and h5pyd's pending state is then partly consumed
-    (small arrays' values are moved into the failed request), so retrying the whole flush
-    is not safe. Retrying the refused request itself is: the server did not run it.
-    """
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
-    class BusyRetry(Retry):
-        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-            if method.upper() == "POST":
-                return status_code == 503 and bool(self.total)
-            return bool(super().is_retry(method, status_code, has_retry_after))
-
-    http_conn.open()
-    session = getattr(http_conn, "_s", None)
-    if session is None or not hasattr(session, "mount"):
-        return
-    retry = BusyRetry(
-        total=_BUSY_RETRIES,
-        read=_BUSY_RETRIES,
-        connect=_BUSY_RETRIES,
-        backoff_factor=_BUSY_BACKOFF_S,
-        status_forcelist=(500, 502, 503, 504),
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=16)
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, adapter)
-
-
 def _prepare_writer(file: Any) -> None:
     """Fix what h5pyd 1.0 gets wrong for a domain opened for writing."""
     plugin = file.id.db.plugin
@@ -166,7 +126,7 @@ def _prepare_writer(file: Any) -> None:
         # session. Attributes and links already on the server are older than now.
         plugin._last_flush_time = getNow()
     _replace_attributes(plugin.http_conn)
-    _retry_busy_posts(plugin.http_conn)
+    retry_busy_posts(plugin.http_conn)
 
 
 class _RowBlock(np.ndarray):

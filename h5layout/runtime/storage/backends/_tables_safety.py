@@ -31,7 +31,7 @@ import sys
 import threading
 from pathlib import Path
 
-from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
+from h5layout.runtime.storage.backends.swmr_read import open_swmr_reader
 from h5layout.runtime.storage.probe import FileProbe
 
 #: seconds the child process may take to open and walk a file with PyTables

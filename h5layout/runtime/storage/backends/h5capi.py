@@ -41,7 +41,7 @@ _H5O_INFO_BASIC = 0x0001
 _H5_INDEX_NAME, _H5_ITER_INC = 0, 0
 _H5P_DEFAULT = 0
 _H5D_CHUNKED = 2
-_H5I_GROUP, _H5I_DATASET = 2, 5
+H5I_GROUP, H5I_DATASET = 2, 5
 _H5T_REFERENCE, _H5T_VLEN = 7, 9
 _H5S_UNLIMITED = 2**64 - 1
 #: array types remembered with their dtype text
@@ -224,7 +224,7 @@ class CApi:
             return False
         enums = (h5i.GROUP, h5i.DATASET, h5s.SCALAR, h5s.SIMPLE, h5d.CHUNKED, h5l.TYPE_HARD,
                  h5t.REFERENCE, h5t.VLEN)  # fmt: skip
-        if enums != (_H5I_GROUP, _H5I_DATASET, 0, 1, _H5D_CHUNKED, 0, _H5T_REFERENCE, _H5T_VLEN):
+        if enums != (H5I_GROUP, H5I_DATASET, 0, 1, _H5D_CHUNKED, 0, _H5T_REFERENCE, _H5T_VLEN):
             return False
         key = self.key(root.id)
         info = h5o.get_info(root)
