@@ -88,6 +88,15 @@ ALLOWED: dict[str, set[str]] = {
 ALLOWED_OUTSIDE_RUNTIME: dict[str, set[str]] = {
     "compiler/layout_data.py": set(),
     "compiler/literals.py": set(),
+    # the private regex parser's structures have no types
+    "schema/checks.py": {"_ParsedRegex ="},
+    "schema/jsonschema_gen.py": set(),
+    "schema/loader.py": set(),
+    "schema/lower.py": set(),
+    # any YAML value: the models leave data open, the semantic checks say what fits
+    "schema/models.py": {"LayoutData ="},
+    "schema/resolve.py": set(),
+    "schema/source.py": set(),
 }
 
 
