@@ -326,12 +326,12 @@ class AttrSpec:
     @property
     def has_const(self) -> bool:
         """True when the attribute must hold one value."""
-        return self.const is not _MISSING
+        return self.const is not UNSET
 
     @property
     def has_default(self) -> bool:
         """True when a default is written when the caller gives nothing."""
-        return self.default is not _MISSING
+        return self.default is not UNSET
 
     def to_dict(self) -> PlainDict:
         """Plain literals (defaults omitted; ``const``/``default`` omitted when unset)."""
