@@ -17,7 +17,11 @@ measures, in one run:
 5. the background writer (the h5pyd backend's ``background_writer``: a worker thread
    with its own handle, fed copied blocks): ms per append of a buffered acquisition loop
    against the same loop on local h5py, the time close takes to drain, values checked
-   (``--background-only`` runs just this, on one server).
+   (``--background-only`` runs just this, on one server);
+6. the generated savers (logger, 20×20 scan) with ``background_flush`` against the same
+   savers flushing on the acquisition thread and against local h5py: the loop's time per
+   append/point (the logger's close, which waits for the worker, apart), the scan's
+   ``add_data`` mean, median and p99 (``--savers-only`` runs just this).
 """
 
 from __future__ import annotations
@@ -60,8 +64,21 @@ def _set_env(server: Any) -> None:
 
 
 # -- 1. logger appends ------------------------------------------------------------------
-def logger_h5layout(target: str, backend: str, n: int, flush_every: int) -> float:
-    """ms per append through the generated savers."""
+def _background(enabled: bool) -> Any:
+    """Set the h5pyd backend's ``background_flush`` default; returns the previous one."""
+    from h5layout.runtime.storage.backends import get_backend
+
+    backend = get_backend("h5pyd")
+    saved = backend.background_flush  # type: ignore[attr-defined]
+    backend.background_flush = enabled  # type: ignore[attr-defined]
+    return saved
+
+
+def logger_h5layout(
+    target: str, backend: str, n: int, flush_every: int, times: dict[str, float] | None = None
+) -> float:
+    """ms per append through the generated savers, close included (``times`` gets the
+    loop's and the close's own ms per append)."""
     from h5layout import pymodaq as pm
 
     saver = pm.H5SaverLowLevel(backend=backend)
@@ -70,7 +87,7 @@ def logger_h5layout(target: str, backend: str, n: int, flush_every: int) -> floa
     enl = pm.DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
     det = saver.add_det_group(saver.raw_group)
     frames = [np.arange(SIGNAL, dtype=np.float64) + k for k in range(n)]
-    t0 = time.perf_counter()
+    t0 = t_first = time.perf_counter()
     for k in range(n):
         dte = pm.DataToExport(
             "d",
@@ -82,8 +99,16 @@ def logger_h5layout(target: str, backend: str, n: int, flush_every: int) -> floa
         enl.add_data(det, dte, axis_values=[float(k)])
         if (k + 1) % flush_every == 0:
             saver.flush()
+            if k + 1 == flush_every:  # the first flush creates the arrays on the server
+                t_first = time.perf_counter()
+    t1 = time.perf_counter()
     saver.close_file()
-    return (time.perf_counter() - t0) / n * 1e3
+    t2 = time.perf_counter()
+    if times is not None:
+        times["loop_ms"] = (t1 - t0) / n * 1e3
+        times["after_first_flush_ms"] = (t1 - t_first) / (n - flush_every) * 1e3
+        times["close_ms"] = (t2 - t1) / n * 1e3
+    return (t2 - t0) / n * 1e3
 
 
 def logger_naive_h5pyd(domain: str, server: Any, n: int, flush_every: int) -> float:
@@ -107,16 +132,28 @@ def logger_naive_h5pyd(domain: str, server: Any, n: int, flush_every: int) -> fl
     return (time.perf_counter() - t0) / n * 1e3
 
 
-def scan_h5layout(target: str, backend: str, flush_every: int) -> float:
-    """ms per point of scenario A's 20×20 scan (bench/scan.py) flushing every N points."""
+def scan_h5layout(
+    target: str, backend: str, flush_every: int, times: dict[str, float] | None = None
+) -> float:
+    """ms per point of scenario A's 20×20 scan (bench/scan.py) flushing every N points
+    (the mean time of ``add_data``; ``times`` gets the median, the p99 and the whole run,
+    open and close included, per point)."""
     from bench import scan
 
     saved = scan.FLUSH_EVERY
     scan.FLUSH_EVERY = flush_every
     try:
+        t0 = time.perf_counter()
         samples = scan.run_library("h5layout", backend, Path(target), (20, 20))
+        total = time.perf_counter() - t0
     finally:
         scan.FLUSH_EVERY = saved
+    if times is not None:
+        # after the first flush, which creates the scan's arrays on the server
+        times["after_first_flush_ms"] = float(np.mean(samples[flush_every:])) * 1e3
+        times["median_ms"] = float(np.median(samples)) * 1e3
+        times["p99_ms"] = float(np.percentile(samples, 99)) * 1e3
+        times["open_to_close_ms"] = total / len(samples) * 1e3
     return float(np.mean(samples)) * 1e3
 
 
@@ -372,6 +409,83 @@ def background_writer_figures(server: Any, tmp: Path, n: int, flush_every: int) 
     }
 
 
+# -- 6. savers with background_flush ---------------------------------------------------------
+def background_savers(tmp: Path, n: int) -> list[dict[str, Any]]:
+    """The logger and the 20×20 scan through the generated savers: local h5py, HSDS with
+    flushes on the acquisition thread (foreground), HSDS with ``background_flush``."""
+    rows = []
+    for every in (10, 100):
+        for kind in ("logger", "scan"):
+            row: dict[str, Any] = {"kind": kind, "flush_every": every}
+            for label in ("local", "foreground", "background"):
+                saved = _background(label == "background")
+                times: dict[str, float] = {}
+                try:
+                    if label == "local":
+                        target = str(tmp / f"bs_{kind}{every}.h5")
+                    else:
+                        target = _domain(f"bs_{kind}{every}{label[0]}")
+                    backend = "h5py" if label == "local" else "h5pyd"
+                    if kind == "logger":
+                        ms = logger_h5layout(target, backend, n, every, times)
+                    else:
+                        ms = scan_h5layout(target, backend, every, times)
+                finally:
+                    _background(saved)
+                row[f"{label}_ms"] = ms
+                row.update({f"{label}_{k}": v for k, v in times.items()})
+            key = "loop_ms" if kind == "logger" else "ms"
+            row["background_over_local"] = row[f"background_{key}"] / row[f"local_{key}"]
+            row["foreground_over_local"] = row[f"foreground_{key}"] / row[f"local_{key}"]
+            rows.append(row)
+            print(json.dumps({"background_savers": row}), flush=True)
+    return rows
+
+
+def run(opts: Any) -> list[Any]:
+    """Scenario J of ``python -m bench.run`` (opt-in: ``--only J``): section 6 on one
+    loopback HSDS server (500 appends with ``--quick``, else 5,000), background flush
+    against local h5py per append/point; skipped when hsds or h5pyd is not installed."""
+    from bench.common import Result, has_module, skipped
+
+    missing = [m for m in ("hsds", "h5pyd") if not has_module(m)]
+    if missing:
+        return [skipped("J", f"{' and '.join(missing)} not installed (pip install hsds h5pyd)")]
+    n = 500 if opts.quick else 5000
+    server = start_hsds(opts.workdir / "hsds", dn_count=1)
+    try:
+        create_folder(server, TEST_FOLDER)
+        _set_env(server)
+        rows = background_savers(opts.workdir, n)
+    finally:
+        stop_hsds(server)
+    results = []
+    for row in rows:
+        kind, every = row["kind"], row["flush_every"]
+        key = "loop_ms" if kind == "logger" else "ms"
+        what = f"{n} appends" if kind == "logger" else "20x20, add_data mean"
+        note = f"{what}; raw = the same saver on local h5py"
+        cases = [
+            ("background", key, "whole loop"),
+            ("background", "after_first_flush_ms", "after the first flush"),
+            ("foreground", key, "whole loop"),
+        ]
+        for label, field, when in cases:
+            local = row[f"local_{field}"]
+            results.append(
+                Result(
+                    "J",
+                    "h5pyd",
+                    f"{kind}, {label} flush every {every}, {when}",
+                    "ms",
+                    row[f"{label}_{field}"],
+                    raw=local,
+                    note=note,
+                )
+            )
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.hsds")
     p.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
@@ -380,6 +494,11 @@ def main(argv: list[str] | None = None) -> int:
         "--background-only",
         action="store_true",
         help="only the background writer figures (5.) and the logger on local h5py",
+    )
+    p.add_argument(
+        "--savers-only",
+        action="store_true",
+        help="only the savers with and without background_flush (6.), on one server",
     )
     args = p.parse_args(argv)
     n = 500 if args.quick else 5000
@@ -392,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 create_folder(server, TEST_FOLDER)
                 _set_env(server)
+                if args.savers_only:
+                    out["background_savers"] = background_savers(tmp, n)
+                    break
                 if args.background_only:
                     bg = []
                     for every in (10, 100):
@@ -445,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
                         background_writer_figures(server, tmp, n, every) for every in (10, 100)
                     ]
                     print(json.dumps(out["background_writer"]), flush=True)
+                    out["background_savers"] = background_savers(tmp, n)
                 figures = []
                 for count in (1, 2, 4):
                     figures.append(writers(server, count, wpoints, 10))

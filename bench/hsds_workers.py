@@ -1,11 +1,14 @@
 """Writer and reader processes for several acquisition PCs on one HSDS service.
 
-``python -m bench.hsds_workers writer DOMAIN --points N --flush-every F [--lockstep]``
+``python -m bench.hsds_workers writer DOMAIN --points N --flush-every F [--lockstep]
+[--background]``
 logs N points (0D + 1D of ``SIGNAL`` float64 each, through the generated pymodaq savers:
 ``H5SaverLowLevel`` + ``DataToExportEnlargeableSaver``) into a new domain, flushing every F
 points. With ``--lockstep`` it prints ``flushed K`` after each flush and waits for a line on
 stdin before going on (so a reader can be checked against each flush); at the end it prints
-``done N SECONDS``.
+``done N SECONDS``. With ``--background`` the saver hands its flushes to the h5pyd
+backend's background writer (``set_background_flush``); in lock step each flush then waits
+until the rows are on the server (``flush(wait=True)``) before saying so.
 
 ``python -m bench.hsds_workers reader DOMAIN`` reads lines ``expect K`` on stdin; for each it
 opens the domain anew (h5pyd caches shapes per handle) until the logger's data array has
@@ -47,7 +50,9 @@ def _server() -> dict[str, str]:
     return {k: v for k, v in given.items() if v}
 
 
-def write(domain: str, points: int, flush_every: int, lockstep: bool = False) -> float:
+def write(
+    domain: str, points: int, flush_every: int, lockstep: bool = False, background: bool = False
+) -> float:
     """Log ``points`` points into ``domain``; the seconds it took (open to close)."""
     from h5layout import pymodaq as pm
     from h5layout.runtime.storage.backends import get_backend
@@ -56,6 +61,7 @@ def write(domain: str, points: int, flush_every: int, lockstep: bool = False) ->
     t0 = time.perf_counter()
     saver = pm.H5SaverLowLevel(backend="h5pyd")
     saver.init_file(domain, new_file=True)
+    saver.set_background_flush(background)
     saver.set_swmr_flush_interval(0)  # flushes are explicit here
     enl = pm.DataToExportEnlargeableSaver(saver, enl_axis_names=("t",), enl_axis_units=("s",))
     det = saver.add_det_group(saver.raw_group)
@@ -69,7 +75,7 @@ def write(domain: str, points: int, flush_every: int, lockstep: bool = False) ->
         )
         enl.add_data(det, dte, axis_values=[float(k)])
         if (k + 1) % flush_every == 0 or k + 1 == points:
-            saver.flush()
+            saver.flush(wait=lockstep)
             if lockstep:
                 print(f"flushed {k + 1}", flush=True)
                 sys.stdin.readline()
@@ -126,9 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--points", type=int, default=100)
     p.add_argument("--flush-every", type=int, default=10)
     p.add_argument("--lockstep", action="store_true")
+    p.add_argument("--background", action="store_true")
     args = p.parse_args(argv)
     if args.role == "writer":
-        took = write(args.domain, args.points, args.flush_every, args.lockstep)
+        took = write(args.domain, args.points, args.flush_every, args.lockstep, args.background)
         print(f"done {args.points} {took:.4f}", flush=True)
     else:
         read(args.domain)

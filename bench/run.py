@@ -16,7 +16,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import compile_, frame, highrate, inspect_, load, logging_, scan, validate_
-from bench.common import FLUSH_EVERY, Options, Result, format_table, skipped, write_json
+from bench.common import (
+    FLUSH_EVERY,
+    Options,
+    Result,
+    format_table,
+    has_module,
+    skipped,
+    write_json,
+)
+
+
+def _hsds(opts: Options) -> list[Result]:
+    """J: bench.hsds's savers section on a loopback HSDS server (imported only when run:
+    it needs hsds, h5pyd and the tests' server fixture)."""
+    missing = [m for m in ("hsds", "h5pyd") if not has_module(m)]
+    if missing:
+        return [skipped("J", f"{' and '.join(missing)} not installed (pip install hsds h5pyd)")]
+    from bench import hsds
+
+    return hsds.run(opts)
+
 
 #: scenario letter → its module's run function (D and E share one module: both read A's file)
 SCENARIOS: dict[str, Callable[[Options], list[Result]]] = {
@@ -28,7 +48,10 @@ SCENARIOS: dict[str, Callable[[Options], list[Result]]] = {
     "G": compile_.run,
     "H": inspect_.run,
     "I": highrate.run,
+    "J": _hsds,
 }
+#: scenarios run only when named in ``--only`` (J starts an HSDS server: pip install hsds h5pyd)
+OPT_IN = {"J"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         opts = Options(args.quick, backends, Path(tmp), pymodaq=not args.no_pymodaq)
         for key, fn in SCENARIOS.items():
             if only and not (set(key) & only):
+                continue
+            if key in OPT_IN and not (set(key) & only):
                 continue
             t0 = time.perf_counter()
             print(f"scenario {key} ...", file=sys.stderr, flush=True)

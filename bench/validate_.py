@@ -53,12 +53,12 @@ def read_all_attrs(path: Path) -> float:
     return now() - t0
 
 
-def validate_h5layout(path: Path) -> float:
-    """``h5layout.validate`` on the file."""
+def validate_h5layout(path: Path, backend: str = "h5py") -> float:
+    """``h5layout.validate`` on the file, read by ``backend``."""
     import h5layout
 
     t0 = now()
-    report = h5layout.validate(path)
+    report = h5layout.validate(path, backend=backend)
     elapsed = now() - t0
     assert report is not None
     return elapsed
@@ -71,7 +71,7 @@ def _cmd(args: list[str]) -> float:
 
 
 def run(opts: Options) -> list[Result]:
-    """Scenario F (h5py only: the validator reads files with h5py)."""
+    """Scenario F: validate through the h5py backend (and the PyTables one, when asked)."""
     if not has_module("h5layout.runtime.check.validate"):
         return [skipped(NAME, "h5layout.runtime.check.validate is not there yet")]
     wd = opts.workdir
@@ -84,6 +84,13 @@ def run(opts: Options) -> list[Result]:
     results = [Result(NAME, "h5py", f"validate {count} nodes", "s",
                       statistics.median(t["h5layout"]), statistics.median(t["raw"]), 1.5,
                       note="vs h5py visititems reading every node's attributes")]  # fmt: skip
+    if "tables" in opts.backends:
+        t = interleave({"raw": lambda: read_all_attrs(big),
+                        "h5layout": lambda: validate_h5layout(big, "tables")}, repeats)  # fmt: skip
+        results.append(Result(NAME, "tables", f"validate {count} nodes", "s",
+                              statistics.median(t["h5layout"]), statistics.median(t["raw"]), 2.0,
+                              note="validate --backend tables (same findings) vs h5py "
+                              "visititems reading every node's attributes"))  # fmt: skip
     # h5py and numpy start from the bytecode pip compiled at install time; an editable
     # install (with PYTHONDONTWRITEBYTECODE set, as here) leaves h5layout's uncompiled, so
     # compile it as a regular install would, and compare like with like.

@@ -113,8 +113,11 @@ def test_the_runtime_answers_by_its_paths() -> None:
     # where is a scan point written: the scan saver, into a point block
     assert DataExtendedSaver.__module__ == "h5layout.runtime.save.data"
     assert PointBlock.__module__ == "h5layout.runtime.storage.growing"
-    # where is a validate rule: under check/
-    assert (ROOT / "h5layout" / "runtime" / "check").is_dir()
+    # where is a validate rule: under check/rules/, in the family that declares its code
+    from h5layout.runtime.check.rules import RULES
+
+    assert RULES["stale-shape"].family == "bookkeeping"
+    assert (ROOT / "h5layout" / "runtime" / "check" / "rules" / "bookkeeping.py").is_file()
     # where is an attribute decoded: codec/ only; JSON is parsed elsewhere only for the
     # records of layouts compiled on this machine (never an attribute of a file)
     parses_json = {

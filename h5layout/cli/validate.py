@@ -29,9 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``FILE_OR_DIR...``, ``--layout``, ``--format``, ``--strict``, ``--jobs``."""
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="FILE_OR_DIR",
         help="HDF5 files, or folders searched recursively for *.h5 / *.hdf5",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule (code, default severity, family, meaning) and exit",
     )
     parser.add_argument(
         "--layout",
@@ -54,10 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.add_argument(
         "--backend",
-        choices=("h5py", "h5pyd"),
+        choices=("h5py", "tables", "h5pyd"),
         default=None,
-        help="h5pyd: the arguments are HSDS domain paths on HS_ENDPOINT (hsds://host:port/"
-        "path URLs are domains whatever this says)",
+        help="the library reading the files: h5py (default), tables (PyTables; the same "
+        "findings), or h5pyd: the arguments are HSDS domain paths on HS_ENDPOINT "
+        "(hsds://host:port/path URLs are domains whatever this says)",
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="text: print only files with findings"
@@ -111,7 +117,7 @@ def _check_one(
     spec = finder.find(layout) if layout is not None else None
     if backend == "h5pyd" or is_domain_url(path):
         return validate_domain(parse_target(path, backend), spec)
-    return validate_file(path, spec, finder=finder)
+    return validate_file(path, spec, finder=finder, backend=backend or "h5py")
 
 
 def _run_all(
@@ -168,6 +174,15 @@ def run(args: argparse.Namespace) -> int:
     """Check every file; print the report; return the exit status."""
     from h5layout.runtime.check.report import Report, format_report
 
+    if getattr(args, "list_rules", False):
+        from h5layout.runtime.check.rules import RULES
+
+        for rule in RULES.values():
+            print(f"{rule.code:22s} {rule.severity:8s} {rule.family:12s} {rule.description}")
+        return EXIT_OK
+    if not args.paths:
+        print("h5layout validate: give FILE_OR_DIR... (or --list-rules)", file=sys.stderr)
+        return EXIT_USAGE
     if args.jobs < 1:
         print("h5layout validate: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -24,11 +24,8 @@ NAMES = re.compile(
 #: (file, string) still decided in Python, each with its reason (to shrink, never to grow)
 KNOWN = {
     # recognising files pymodaq_data wrote without h5layout's root attributes: layout
-    # detection, to become the pymodaq layout's own match rule (runtime/check/detect.py and
-    # runtime/check/validate.py are being reworked in parallel)
+    # detection (check/detect.py's RAW_GROUP), to become the pymodaq layout's own match rule
     ("check/detect.py", "RawData"),
-    ("check/validate.py", "RawData"),
-    ("check/domains.py", "RawData"),
     # default labels of the data model's channels (DataWithAxes), not node names; the plot
     # and xarray views label unlabelled channels the same way
     ("model/data.py", "CH{i:02d}"),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,17 +41,20 @@ from h5layout.runtime.layout.cache import (
 from h5layout.runtime.layout.spec import LayoutSpec
 
 if TYPE_CHECKING:
-    import h5py
+    from h5layout.runtime.storage.backends import Backend
 
 __all__ = [
+    "RAW_GROUP",
     "SEARCH_PATH_ENV",
     "LayoutClaim",
     "LayoutFinder",
     "LayoutNotFoundError",
     "UntrustedLayoutError",
+    "claim_attrs",
     "claim_of",
     "detect_layout",
     "find_layout_spec",
+    "read_claim",
     "read_module_layout",
     "remember_compiled",
     "shipped_layouts",
@@ -91,11 +94,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def claim_of(root_attrs: Mapping[str, Any], h5: h5py.File | None = None) -> LayoutClaim | None:
+def claim_of(
+    root_attrs: Mapping[str, Any], raw_data_attrs: Collection[str] | None = None
+) -> LayoutClaim | None:
     """The layout a file says it follows, from its decoded root attributes, or None.
 
-    ``h5layout_layout`` wins; a file with ``pymodaq_data_version`` (or a raw group with
-    PyTables' ``CLASS``/``TITLE``, when the open file ``h5`` is given) is a pymodaq file.
+    ``h5layout_layout`` wins; a file with ``pymodaq_data_version`` (or, when
+    ``raw_data_attrs`` gives the attribute names of its root ``RawData`` group, one with
+    PyTables' ``CLASS`` and ``TITLE``) is a pymodaq file.
     """
     name = _text(root_attrs.get("h5layout_layout"))
     if name is not None:
@@ -106,13 +112,14 @@ def claim_of(root_attrs: Mapping[str, Any], h5: h5py.File | None = None) -> Layo
         )
     if "pymodaq_data_version" in root_attrs or "pymodaq_version" in root_attrs:
         return LayoutClaim("pymodaq", named=False)
-    if h5 is not None:
-        raw = h5.get("RawData")
-        if raw is not None and hasattr(raw, "keys") and "CLASS" in raw.attrs:
-            if "TITLE" in raw.attrs:
-                return LayoutClaim("pymodaq", named=False)
+    if raw_data_attrs is not None and "CLASS" in raw_data_attrs and "TITLE" in raw_data_attrs:
+        return LayoutClaim("pymodaq", named=False)
     return None
 
+
+#: the group a file pymodaq_data wrote holds its data in (recognised by its PyTables
+#: ``CLASS``/``TITLE`` when the root says nothing)
+RAW_GROUP = "RawData"
 
 #: Root attributes that say which layout a file follows.
 CLAIM_ATTRS = (
@@ -124,18 +131,31 @@ CLAIM_ATTRS = (
 )
 
 
-def read_root_attrs(h5: h5py.File) -> dict[str, Any]:
-    """The root attributes of :data:`CLAIM_ATTRS` an open file has, decoded."""
+def claim_attrs(raw_root_attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The root attributes of :data:`CLAIM_ATTRS` among raw ones, decoded."""
     from h5layout.runtime.codec.attrs import read_attr
 
     out: dict[str, Any] = {}
     for key in CLAIM_ATTRS:
-        if key in h5.attrs:
+        if key in raw_root_attrs:
             try:
-                out[key] = read_attr(h5.attrs[key])
+                out[key] = read_attr(raw_root_attrs[key])
             except Exception:
                 out[key] = None
     return out
+
+
+def read_claim(backend: Backend, file: Any) -> LayoutClaim | None:
+    """The layout an open file (or domain) says it follows, read through its backend."""
+    root = backend.root(file)
+    raw = {k: backend.get_attr(root, k) for k in CLAIM_ATTRS if backend.has_attr(root, k)}
+    try:
+        group = backend.get(file, "/" + RAW_GROUP)
+    except KeyError:
+        names = None
+    else:
+        names = backend.attr_names(group) if backend.is_group(group) else None
+    return claim_of(claim_attrs(raw), names)
 
 
 def detect_layout(file: str | os.PathLike[str]) -> str | None:
@@ -393,23 +413,21 @@ def find_layout_spec(
 
 
 def _claim_of_file(file: str | os.PathLike[str]) -> LayoutClaim | None:
+    from h5layout.runtime.storage.backends import get_backend
     from h5layout.runtime.storage.probe import probe_file
 
     probe = probe_file(file)
     if probe.problem() is not None:
         return None
     try:
-        import h5py
-
-        from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
-
-        # a SWMR reader with bounded metadata read attempts (a damaged file fails fast)
-        opened = (
-            open_swmr_reader(os.fspath(file), locking=False)
-            if probe.swmr_writer
-            else h5py.File(os.fspath(file), "r", locking=False)
+        backend = get_backend("h5py")
+        # a SWMR writer's file is read as a SWMR reader (bounded metadata read attempts)
+        opened = backend.open(
+            os.fspath(file), "r", title="", swmr_mode=probe.swmr_writer, locking=False
         )
-        with opened as h5:
-            return claim_of(read_root_attrs(h5), h5)
+        try:
+            return read_claim(backend, opened)
+        finally:
+            backend.close(opened)
     except Exception:
         return None

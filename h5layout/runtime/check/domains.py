@@ -8,20 +8,19 @@ never go in a URL (it ends up in shell histories, logs and reports): a URL with 
 password is refused, and h5pyd reads ``HS_USERNAME``/``HS_PASSWORD`` or ``~/.hscfg``.
 
 :func:`validate_domain` checks a domain with the same checker, findings and report as a
-local file: the domain's metadata (groups, attributes as stored, array shapes, dtypes,
-maximum shapes, chunks and compression, read through the backend interface; no array
-data) is mirrored into a temporary local file that :func:`validate_file` checks.
+local file: :func:`~h5layout.runtime.check.validate.validate_file` reads it through the
+h5pyd backend's metadata walk (one request per object, attributes and links included; no
+array data).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from h5layout.runtime.errors import BackendError, DomainURLError, FileAccessError
+from h5layout.runtime.errors import DomainURLError, FileAccessError
 
 if TYPE_CHECKING:
     from h5layout.runtime.check.report import FileReport
@@ -169,16 +168,7 @@ def exists(target: Target) -> bool:
 
 def remove_domain(target: Target) -> None:
     """Delete a domain (a failed copy into it); a missing domain is not an error."""
-    import h5pyd
-
-    be = backend_for(target)
-    server = dict(be.server)
-    folder, _, name = target.location.rpartition("/")
-    try:
-        with h5pyd.Folder(folder + "/", mode="r+", **server) as parent:
-            del parent[name]
-    except (KeyError, OSError):
-        pass
+    backend_for(target).remove_file(target.location)
 
 
 def root_attrs(target: Target) -> dict[str, Any]:
@@ -199,116 +189,37 @@ def root_attrs(target: Target) -> dict[str, Any]:
 
 
 def detect_layout(target: Target) -> LayoutSpec | None:
-    """The layout a domain names (or a PyMoDAQ domain's), None when it names none."""
-    from h5layout.runtime.check.detect import LayoutNotFoundError, find_layout_spec
-    from h5layout.runtime.check.validate import detect_layout_name
+    """The layout a file or domain names (or a PyMoDAQ file's), None when it names none."""
+    from h5layout.runtime.check.detect import LayoutNotFoundError, find_layout_spec, read_claim
 
     if not target.is_domain:
         try:
             return find_layout_spec(file=target.location)
         except LayoutNotFoundError:
             return None
-    name = detect_layout_name(root_attrs(target))
-    if name is None:
-        be = backend_for(target)
-        file = be.open(target.location, "r", title="", swmr_mode=False)
-        try:
-            if "RawData" in be.children(be.root(file)):
-                name = "pymodaq"
-        finally:
-            be.close(file)
-    if name is None:
+    be = backend_for(target)
+    file = be.open(target.location, "r", title="", swmr_mode=False)
+    try:
+        claim = read_claim(be, file)
+    finally:
+        be.close(file)
+    if claim is None:
         return None
     try:
-        return find_layout_spec(name)
+        return find_layout_spec(claim.name)
     except LayoutNotFoundError:
         return None
 
 
-def mirror_metadata(target: Target, local: str) -> int:
-    """Write the domain's groups, attributes and empty arrays into a local h5py file.
-
-    Arrays keep their shape, dtype, maximum shape, chunks and compression, but no data
-    (h5py allocates no storage for them). Returns the number of nodes written.
-    """
-    import h5py
-
-    be = backend_for(target)
-    file = be.open(target.location, "r", title="", swmr_mode=False)
-    nodes = 0
-    try:
-        with h5py.File(local, "w") as dst:
-            src_root = be.root(file)
-            _mirror_attrs(be, src_root, dst)
-            stack = [(src_root, dst)]
-            while stack:
-                src_group, dst_group = stack.pop()
-                for name, child in be.children(src_group).items():
-                    nodes += 1
-                    if be.is_group(child):
-                        new = dst_group.create_group(name)
-                        stack.append((child, new))
-                    else:
-                        new = _empty_array(be, child, dst_group, name, h5py)
-                    _mirror_attrs(be, child, new)
-    finally:
-        be.close(file)
-    return nodes
-
-
-def _mirror_attrs(be: Any, src: Any, dst: Any) -> None:
-    for name in be.attr_names(src):
-        dst.attrs[name] = be.get_attr(src, name)
-
-
-def _empty_array(be: Any, src: Any, group: Any, name: str, h5py: Any) -> Any:
-    import h5pyd
-
-    dtype = src.dtype  # the library's own (the backend's dtype() gives a vlen's base)
-    if dtype.kind == "O":
-        string = h5pyd.check_string_dtype(dtype)
-        base = h5pyd.check_vlen_dtype(dtype)
-        if string is not None:
-            dtype = h5py.string_dtype(string.encoding, string.length)
-        elif base is not None:
-            dtype = h5py.vlen_dtype(base)
-    kw: dict[str, Any] = {}
-    chunks = be.chunks(src)
-    maxshape = be.maxshape(src)
-    if chunks is not None:
-        kw["chunks"] = tuple(chunks)
-        kw["maxshape"] = tuple(maxshape)
-    if getattr(src, "compression", None) == "gzip":
-        kw["compression"] = "gzip"
-        kw["compression_opts"] = src.compression_opts
-    if getattr(src, "shuffle", False):
-        kw["shuffle"] = True
-    return group.create_dataset(name, shape=tuple(be.shape(src)), dtype=dtype, **kw)
-
-
 def validate_domain(target: Target, spec: LayoutSpec | None = None) -> FileReport:
-    """Check a domain like :func:`~h5layout.runtime.check.validate.validate_file` checks a file.
+    """Check a domain like :func:`~h5layout.runtime.check.validate.validate_file` checks a
+    file (it does: through the h5pyd backend).
 
     Never raises for a bad domain: an unreachable server or domain is an
     ``unreadable-file`` finding, as an unreadable local file is.
     """
-    from h5layout.runtime.check.report import FileReport, Finding
     from h5layout.runtime.check.validate import validate_file
 
-    with tempfile.TemporaryDirectory(prefix="h5layout-domain-") as tmp:
-        local = os.path.join(tmp, "mirror.h5")
-        try:
-            mirror_metadata(target, local)
-        except (OSError, BackendError, KeyError, ValueError) as exc:
-            report = FileReport(
-                path=str(target),
-                layout=spec.layout if spec else None,
-                layout_version=spec.version if spec else None,
-            )
-            report.findings.append(
-                Finding("unreadable-file", "error", "/", f"cannot read the domain: {exc}")
-            )
-            return report
-        report = validate_file(local, spec)
+    report = validate_file(target.location, spec, backend=backend_for(target))
     report.path = str(target)
     return report

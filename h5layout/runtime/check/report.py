@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from h5layout._version import __version__
+from h5layout.runtime.check.findings import SEVERITIES, Finding
+from h5layout.runtime.check.rules import RULES as ALL_RULES
 
 __all__ = [
     "RULES",
@@ -26,109 +28,11 @@ __all__ = [
     "format_report",
 ]
 
-#: Severities, most serious first.
-SEVERITIES = ("error", "warning", "info")
-
-#: Every rule code: (default severity, one-line meaning). The README documents these.
+#: Every rule code: (default severity, one-line meaning), the union of what the rule
+#: families declare (:mod:`h5layout.runtime.check.rules`). The README documents these.
 RULES: dict[str, tuple[str, str]] = {
-    "not-hdf5": ("error", "the file is not an HDF5 file (no HDF5 signature)"),
-    "empty-file": ("error", "the file is empty (0 bytes)"),
-    "truncated-file": ("error", "the file is shorter than its superblock says"),
-    "unreadable-file": ("error", "the file could not be opened or read"),
-    "bad-superblock": ("error", "the superblock checksum does not match: a damaged header"),
-    "locked-by-writer": ("error", "a writer has the file open, or crashed without closing it"),
-    "swmr-writer-open": (
-        "error",
-        "a SWMR writer has the file open, or crashed without closing it; validated as a "
-        "SWMR reader",
-    ),
-    "missing-node": ("error", "a group or array the layout requires is absent"),
-    "missing-attribute": ("error", "a required attribute is absent"),
-    "bad-attribute-type": ("error", "an attribute value has the wrong type"),
-    "bad-attribute-value": ("error", "an attribute value breaks a const, enum or pattern"),
-    "out-of-range": ("error", "a numeric attribute is below its minimum or above its maximum"),
-    "bad-encoding": (
-        "warning",
-        "an attribute is stored JSON-encoded where native is declared, or the reverse",
-    ),
-    "bad-array-kind": (
-        "error",
-        "an array is not of the declared kind (fixed, enlargeable, vlen, strings)",
-    ),
-    "bad-dtype": ("error", "an array's element type is not one the layout allows"),
-    "bad-rank": ("error", "an array has a number of dimensions the layout does not allow"),
-    "bad-shape": ("error", "an array dimension differs from the size the layout fixes"),
-    "too-few-children": ("error", "a group holds fewer nodes of a type than the layout requires"),
-    "too-many-children": ("error", "a group holds more nodes of a type than the layout allows"),
-    "undeclared-node": (
-        "warning",
-        "a node the layout does not declare (severity from the layout's policy)",
-    ),
-    "undeclared-attribute": (
-        "warning",
-        "an attribute the layout does not declare (severity from the layout's policy)",
-    ),
-    "link-not-followed": ("info", "a soft or external link, not followed"),
-    "non-utf8-name": ("error", "a link or attribute name that is not valid UTF-8"),
-    "link-cycle": ("error", "a hard link to one of its own ancestors: the file holds a cycle"),
-    "stale-shape": ("error", "the `shape` attribute differs from the array's real shape"),
-    "stale-size": ("warning", "an axis `size` attribute differs from the axis length"),
-    "bad-nav-indexes": ("error", "`nav_indexes` names a dimension the array does not have"),
-    "axis-length-mismatch": (
-        "error",
-        "an axis length differs from the data dimension it describes",
-    ),
-    "nav-axes-mismatch": ("error", "a navigation axis length differs from the scan shape"),
-    "swmr-active-left-set": (
-        "warning",
-        "root `swmr_active` is still true: the SWMR writer was not finalized",
-    ),
-    "unknown-layout": ("error", "no layout could be found for the file"),
-    "bad-name": (
-        "error",
-        "the node's attributes make it one of the layout's node types, its name does not fit",
-    ),
-    "layout-mismatch": (
-        "warning",
-        "the file says it was written with another layout, version or revision",
-    ),
-    "internal-error": (
-        "error",
-        "a check failed unexpectedly (a bug in h5layout, please report it)",
-    ),
+    code: (rule.severity, rule.description) for code, rule in ALL_RULES.items()
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem of one file."""
-
-    code: str
-    severity: str
-    node: str
-    message: str
-    attribute: str | None = None
-    node_type: str | None = None
-    layout_location: str | None = None
-    repairable: bool = False
-
-    @property
-    def where(self) -> str:
-        """``/path@attribute`` (or just the path)."""
-        return f"{self.node}@{self.attribute}" if self.attribute else self.node
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values (the ``findings`` items of the JSON report)."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "node": self.node,
-            "attribute": self.attribute,
-            "node_type": self.node_type,
-            "message": self.message,
-            "layout_location": self.layout_location,
-            "repairable": self.repairable,
-        }
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Checking files against a resolved layout (:class:`LayoutSpec`): the file-level part.
 
-A file is probed first (empty, foreign, truncated, left open by a writer), then opened once,
-read-only, with h5py (which reads PyTables files too), its layout found from its root
-attributes when none is given, and walked once by :class:`~h5layout.runtime.check.checker.Checker`.
+A file is read through a storage backend (h5py by default, which reads PyTables files
+too; PyTables; h5pyd for HSDS domains). A local file is probed first (empty, foreign,
+truncated, left open by a writer), then opened once, read-only; its layout is found from
+its root attributes when none is given, and it is walked once by
+:class:`~h5layout.runtime.check.checker.Checker` through the backend's metadata walk.
 Every problem becomes a :class:`~h5layout.runtime.check.report.Finding`; an odd file gives a
 finding that says so and what to do, and an unexpected exception inside a rule gives an
 ``internal-error`` finding, never a traceback.
@@ -12,22 +14,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from h5layout.runtime.check.checker import Checker
 from h5layout.runtime.check.detect import (
+    RAW_GROUP,
     LayoutClaim,
     LayoutFinder,
     UntrustedLayoutError,
+    claim_attrs,
     claim_of,
-    read_root_attrs,
 )
-from h5layout.runtime.check.report import FileReport, Finding, Report
+from h5layout.runtime.check.report import FileReport, Report
+from h5layout.runtime.check.rules.file import finding, probe_findings
+from h5layout.runtime.errors import FileAccessError, UnsafeContentError
 from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.storage.backends import (
+    DEFAULT_BACKEND,
+    Backend,
+    NodeInfo,
+    get_backend,
+)
 from h5layout.runtime.storage.probe import FileProbe, probe_file
-
-if TYPE_CHECKING:
-    import h5py
 
 __all__ = [
     "LAYOUT_ATTRS",
@@ -54,66 +62,14 @@ def detect_layout_name(root_attrs: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def _probe_findings(probe: FileProbe) -> list[Finding]:
-    if not probe.exists:
-        return [Finding("unreadable-file", "error", "/", "file does not exist")]
-    if probe.size == 0:
-        return [
-            Finding(
-                "empty-file",
-                "error",
-                "/",
-                "file is empty (0 bytes): the writer crashed before anything reached the "
-                "disk, or the copy failed",
-            )
-        ]
-    if not probe.is_hdf5:
-        return [
-            Finding(
-                "not-hdf5",
-                "error",
-                "/",
-                "not an HDF5 file (no HDF5 signature in the first bytes); check the file type",
-            )
-        ]
-    if probe.checksum_ok is False:
-        # checked before any HDF5 open: a SWMR reader would retry it for minutes
-        return [
-            Finding(
-                "bad-superblock",
-                "error",
-                "/",
-                (probe.problem() or "the superblock is damaged")
-                + "; the file's header is damaged (bit flip, overwritten start); restore it "
-                "from a backup",
-            )
-        ]
-    if probe.truncated:
-        return [
-            Finding(
-                "truncated-file",
-                "error",
-                "/",
-                (probe.problem() or "file is truncated")
-                + "; the end of the file is lost (copy interrupted or writer killed); "
-                "restore it from a backup",
-            )
-        ]
-    return []
-
-
-def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
-    """Open read-only without file locking (a live writer must not block us)."""
-    import h5py
-
+def _open(backend: Backend, path: str, probe: FileProbe, report: FileReport) -> Any:
+    """Open a local file read-only without file locking (a live writer must not block us)."""
     swmr = probe.swmr_writer
     # Only version 3 superblocks make HDF5 act on the flags (earlier versions open normally).
     if probe.refused_by_plain_readers and not swmr:
         report.findings.append(
-            Finding(
+            finding(
                 "locked-by-writer",
-                "error",
-                "/",
                 "the file is marked open for writing (a writer has it open, or crashed "
                 "without closing it); HDF5 refuses to read it. Close the writer; after a "
                 "crash, `h5layout repair` clears the mark",
@@ -123,46 +79,50 @@ def _open(path: str, probe: FileProbe, report: FileReport) -> h5py.File | None:
         return None
     if not swmr and _write_locked(path):
         report.findings.append(
-            Finding(
+            finding(
                 "locked-by-writer",
-                "warning",
-                "/",
                 "another process holds the HDF5 write lock (a live writer): checked what is "
                 "on disk now, which may be incomplete; check again once the writer is closed",
+                severity="warning",
             )
         )
-    try:
-        if swmr:
+    if swmr:
+        if not backend.swmr_capable:
             report.findings.append(
-                Finding(
+                finding(
                     "swmr-writer-open",
-                    "error",
-                    "/",
                     "a SWMR writer has the file open or crashed without closing it; plain "
-                    "HDF5 readers refuse it. Validated as a SWMR reader. After a crash, "
+                    f"HDF5 readers refuse it, and the {backend.name} backend has no SWMR "
+                    "reader (check it with the h5py backend). After a crash, "
                     "`h5layout repair` clears the mark",
                     repairable=True,
                 )
             )
-            from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
-
-            return open_swmr_reader(path, locking=False)
-        return h5py.File(path, "r", locking=False)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return None
+        report.findings.append(
+            finding(
+                "swmr-writer-open",
+                "a SWMR writer has the file open or crashed without closing it; plain "
+                "HDF5 readers refuse it. Validated as a SWMR reader. After a crash, "
+                "`h5layout repair` clears the mark",
+                repairable=True,
+            )
+        )
+    try:
+        return backend.open(path, "r", title="", swmr_mode=swmr, locking=False)
+    except (OSError, ValueError, RuntimeError, KeyError, UnsafeContentError) as exc:
+        # the library's own words (the backend's message wraps them)
+        cause = exc.__cause__ if isinstance(exc, FileAccessError) and exc.__cause__ else exc
+        msg = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         if "already open for write" in msg:
             report.findings.append(
-                Finding(
+                finding(
                     "locked-by-writer",
-                    "error",
-                    "/",
                     f"the file is open by a writer ({msg}); close the writer and retry",
                 )
             )
         else:
-            report.findings.append(
-                Finding("unreadable-file", "error", "/", f"HDF5 cannot open the file: {msg}")
-            )
+            report.findings.append(finding("unreadable-file", f"HDF5 cannot open the file: {msg}"))
         return None
 
 
@@ -204,9 +164,7 @@ def _layout_mismatch(spec: LayoutSpec, attrs: Mapping[str, Any], report: FileRep
         )
     else:
         return
-    report.findings.append(
-        Finding("layout-mismatch", "warning", "/", msg, attribute="h5layout_layout")
-    )
+    report.findings.append(finding("layout-mismatch", msg, attribute="h5layout_layout"))
 
 
 def validate_file(
@@ -215,8 +173,13 @@ def validate_file(
     *,
     resolve: Callable[[str], LayoutSpec] | None = None,
     finder: LayoutFinder | None = None,
+    backend: str | Backend = DEFAULT_BACKEND,
 ) -> FileReport:
     """Check one file against ``spec`` (found from the file itself when None).
+
+    ``backend`` reads it: a name (``h5py``, ``tables``, ``h5pyd``: then ``path`` is an
+    HSDS domain on the backend's server) or a backend object; every backend gives the
+    same findings for the same content.
 
     The layout a file names is looked up with ``finder``
     (:meth:`~h5layout.runtime.check.detect.LayoutFinder.for_file`: only layouts the user
@@ -231,15 +194,12 @@ def validate_file(
         layout_version=spec.version if spec else None,
     )
     try:
-        _validate(spath, spec, resolve, finder, report)
+        be = backend if isinstance(backend, Backend) else get_backend(backend)
+        _validate(spath, spec, resolve, finder, report, be)
     except (OSError, RuntimeError) as exc:  # HDF5 read errors of a damaged file
-        report.findings.append(
-            Finding("unreadable-file", "error", "/", f"HDF5 cannot read the file: {exc}")
-        )
+        report.findings.append(finding("unreadable-file", f"HDF5 cannot read the file: {exc}"))
     except (Exception, SystemExit) as exc:
-        report.findings.append(
-            Finding("internal-error", "error", "/", f"{type(exc).__name__}: {exc}")
-        )
+        report.findings.append(finding("internal-error", f"{type(exc).__name__}: {exc}"))
     return report
 
 
@@ -262,7 +222,7 @@ def _resolve(
             f"the file says it follows layout {claim.name[:80]!r}, which cannot be loaded "
             f"({exc}); pass --layout NAME|PATH"
         )
-    report.findings.append(Finding("unknown-layout", "error", "/", msg, attribute=attribute))
+    report.findings.append(finding("unknown-layout", msg, attribute=attribute))
     return None
 
 
@@ -272,25 +232,38 @@ def _validate(
     resolve: Callable[[str], LayoutSpec] | None,
     finder: LayoutFinder | None,
     report: FileReport,
+    backend: Backend,
 ) -> None:
-    probe = probe_file(path)
-    early = _probe_findings(probe)
-    if early:
-        report.findings.extend(early)
+    if backend.local_files:
+        probe = probe_file(path)
+        early = probe_findings(probe)
+        if early:
+            report.findings.extend(early)
+            return
+        opened = _open(backend, path, probe, report)
+    else:
+        try:
+            opened = backend.open(path, "r", title="", swmr_mode=False)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            report.findings.append(finding("unreadable-file", f"cannot read the domain: {exc}"))
+            return
+    if opened is None:
         return
-    h5 = _open(path, probe, report)
-    if h5 is None:
-        return
-    with h5:
-        attrs = read_root_attrs(h5)
+    try:
+        root = backend.describe(backend.root(opened))
+        children: list[NodeInfo] | None
+        try:
+            children = backend.scan(root.node)
+        except (OSError, RuntimeError):
+            children = None  # the checker reports it
+        attrs = claim_attrs(root.attrs)
         if spec is None:
-            claim = claim_of(attrs, h5)
+            raw_data = next((c for c in children or () if c.name == RAW_GROUP and c.is_group), None)
+            claim = claim_of(attrs, raw_data.attrs if raw_data is not None else None)
             if claim is None:
                 report.findings.append(
-                    Finding(
+                    finding(
                         "unknown-layout",
-                        "error",
-                        "/",
                         "the file does not say which layout it follows (no h5layout_layout "
                         "root attribute, not a PyMoDAQ file); pass --layout NAME|PATH",
                     )
@@ -301,7 +274,9 @@ def _validate(
                 return
             report.layout, report.layout_version = spec.layout, spec.version
         _layout_mismatch(spec, attrs, report)
-        Checker(spec, report).run(h5)
+        Checker(spec, report, backend).run_from(root, children)
+    finally:
+        backend.close(opened)
 
 
 def iter_h5_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
@@ -326,6 +301,7 @@ def validate_paths(
     layout: str | os.PathLike[str] | LayoutSpec | None = None,
     *,
     finder: LayoutFinder | None = None,
+    backend: str = DEFAULT_BACKEND,
 ) -> Report:
     """Check files and folders against ``layout`` (a name, a layout file, a spec, or None to
     find each file's own layout). Raises :class:`~h5layout.runtime.check.detect.LayoutNotFoundError`
@@ -335,4 +311,6 @@ def validate_paths(
         spec = layout
     else:
         spec = (finder or LayoutFinder()).find(layout)
-    return Report(files=[validate_file(p, spec, finder=finder) for p in iter_h5_files(paths)])
+    return Report(
+        files=[validate_file(p, spec, finder=finder, backend=backend) for p in iter_h5_files(paths)]
+    )

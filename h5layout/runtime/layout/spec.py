@@ -21,6 +21,7 @@ Node roles (``NodeSpec.role``) the runtime understands:
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -202,37 +203,36 @@ class Naming:
     pattern: str | None = None
     overflow: str = "grow"  # 'grow' | 'error'
 
+    @functools.cached_property
+    def _parts(self) -> tuple[str, str, int, str | None]:
+        """(prefix, suffix, width, field) of the pattern, parsed once (names are checked
+        against every candidate type of every node)."""
+        if self.pattern is None:
+            return self.fixed or "", "", 0, None
+        m = _PATTERN_RE.match(self.pattern)
+        if m is None:
+            return "", "", 0, None
+        return m.group("prefix"), m.group("suffix"), int(m.group("width") or 0), m.group("field")
+
     @property
     def prefix(self) -> str:
         """Text before the counter (``'Scan'`` for ``Scan{index:03d}``)."""
-        if self.pattern is None:
-            return self.fixed or ""
-        m = _PATTERN_RE.match(self.pattern)
-        return m.group("prefix") if m else ""
+        return self._parts[0]
 
     @property
     def suffix(self) -> str:
         """Text after the counter."""
-        if self.pattern is None:
-            return ""
-        m = _PATTERN_RE.match(self.pattern)
-        return m.group("suffix") if m else ""
+        return self._parts[1]
 
     @property
     def width(self) -> int:
         """Digits of the counter (0: no padding)."""
-        if self.pattern is None:
-            return 0
-        m = _PATTERN_RE.match(self.pattern)
-        return int(m.group("width") or 0) if m else 0
+        return self._parts[2]
 
     @property
     def field(self) -> str | None:
         """``'index'``, ``'dim'`` or None for fixed names."""
-        if self.pattern is None:
-            return None
-        m = _PATTERN_RE.match(self.pattern)
-        return m.group("field") if m else None
+        return self._parts[3]
 
     def format(self, index: int | None = None, dim: str | None = None) -> str:
         """The node name for a counter value (or a DataDim name for ``{dim}``)."""
@@ -269,16 +269,16 @@ class Naming:
         """
         if self.pattern is None:
             return "" if name == (self.fixed or "") else None
-        prefix, suffix = self.prefix, self.suffix
+        prefix, suffix, width, kind = self._parts
         if not (name.startswith(prefix) and name.endswith(suffix)):
             return None
         if len(name) < len(prefix) + len(suffix):  # prefix and suffix overlap
             return None
         middle = name[len(prefix) : len(name) - len(suffix)]
-        if self.field == "dim":
+        if kind == "dim":
             return middle if middle in ("0D", "1D", "2D", "ND") else None
         # str.isdecimal is the regex \d of str patterns (any Unicode decimal digit)
-        ok = middle.isdecimal() and len(middle) >= max(self.width, 1)
+        ok = middle.isdecimal() and len(middle) >= max(width, 1)
         return middle if ok else None
 
     def parse_index(self, name: str) -> int | None:

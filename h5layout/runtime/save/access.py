@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from h5layout.runtime.layout.spec import Bindings, NodeBinding, NodeSpec, Storage
     from h5layout.runtime.model.enums import DataDimLike, DataTypeLike, GroupTypeLike, SaveType
     from h5layout.runtime.storage.backends import Backend
-    from h5layout.runtime.storage.growing import GrowingArray
+    from h5layout.runtime.storage.growing import FlushSink, GrowingArray
     from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
     from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Node, StringARRAY
     from h5layout.runtime.storage.types import LibraryHandle, Where
@@ -257,9 +257,10 @@ class LowLevelAccess:
 
     def flush(
         self,
+        wait: bool = False,
     ) -> None:
         """Forwarded to ``H5SaverLowLevel.flush``."""
-        return self._h5saver.flush()
+        return self._h5saver.flush(wait)
 
     def get_attr(self, node: Where, attr_name: str | None = None) -> object:
         """Forwarded to ``H5SaverLowLevel.get_attr``."""
@@ -488,6 +489,20 @@ class LowLevelAccess:
     def bindings(self) -> Bindings:
         """The low-level saver's ``bindings``."""
         return self._h5saver.bindings
+
+    @property
+    def background_flush(self) -> bool | None:
+        """The low-level saver's ``background_flush``."""
+        return self._h5saver.background_flush
+
+    @property
+    def background_flusher(self) -> FlushSink | None:
+        """The low-level saver's ``background_flusher``."""
+        return self._h5saver.background_flusher
+
+    def set_background_flush(self, enabled: bool | None = True) -> None:
+        """Forwarded to ``H5SaverLowLevel.set_background_flush``."""
+        return self._h5saver.set_background_flush(enabled)
 
     @property
     def current_group(self) -> GROUP | None:

@@ -1,11 +1,15 @@
 """Bookkeeping attributes (``shape``, axis ``size``, ``swmr_active``) versus the real data.
 
-Used at SWMR finalisation, by ``h5layout repair`` and by the file checker: one walk,
-reading two attributes per array.
+:func:`stale_attributes` and :func:`swmr_left_active` are the one definition of "stale":
+SWMR finalisation (:func:`reconcile`, through :func:`find_stale`: one walk, reading three
+attributes per array) and the file checker's bookkeeping rules
+(:mod:`h5layout.runtime.check.rules.bookkeeping`, whose findings ``h5layout repair`` fixes
+with :func:`apply_fix`) both decide with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +31,42 @@ class StaleAttr:
     actual: Any
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
+
+
+def stale_attributes(
+    shape: tuple[int, ...], attrs: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """The bookkeeping attributes of one array that disagree with its data, as
+    ``(attribute, stored, actual)``: ``shape`` (any array) and, on axes
+    (``data_type == 'axis'``), ``size`` against the length. ``attrs`` are decoded values;
+    only well-formed ones count (a ``shape`` that is no sequence of integers is a wrong
+    value, not a stale one)."""
+    out: list[tuple[str, Any, Any]] = []
+    stored = attrs.get("shape")
+    if isinstance(stored, tuple | list | np.ndarray) and np.ndim(stored) == 1:
+        if all(_is_int(x) for x in stored):
+            as_tuple = tuple(int(x) for x in stored)
+            if as_tuple != tuple(shape):
+                out.append(("shape", as_tuple, tuple(shape)))
+    if attrs.get("data_type") == "axis":
+        size: Any = attrs.get("size")
+        if _is_int(size) and shape and int(size) != shape[0]:
+            out.append(("size", int(size), int(shape[0])))
+    return out
+
+
+def swmr_left_active(root_attrs: Mapping[str, Any]) -> bool:
+    """Whether the root's decoded ``swmr_active`` says a SWMR writer never finalized."""
+    active = root_attrs.get("swmr_active")
+    return active is not None and not isinstance(active, str) and bool(active)
+
+
+#: the attributes :func:`stale_attributes` reads
+_BOOKKEEPING = ("shape", "data_type", "size")
+
+
 def _get(impl: Any, raw: Any, name: str) -> Any:
     try:
         return read_attr(impl.get_attr(raw, name))
@@ -35,31 +75,28 @@ def _get(impl: Any, raw: Any, name: str) -> Any:
 
 
 def find_stale(h5: H5Backend) -> list[StaleAttr]:
-    """Every stale bookkeeping attribute of the open file."""
+    """Every stale bookkeeping attribute of the open file (:func:`stale_attributes` on every
+    array, :func:`swmr_left_active` on the root)."""
     impl = h5.backend_impl
     root = impl.root(h5.h5file)
     out: list[StaleAttr] = []
-    active = _get(impl, root, "swmr_active")
-    if active is not None and bool(active):
+    if swmr_left_active({"swmr_active": _get(impl, root, "swmr_active")}):
         out.append(StaleAttr("/", "swmr_active", True, False))
     stack = [root]
+    seen = {impl.object_key(root)}  # each group once: hard links may make cycles
     while stack:
         group = stack.pop()
         for raw in impl.children(group).values():
             if impl.is_group(raw):
-                stack.append(raw)
+                key = impl.object_key(raw)
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(raw)
                 continue
-            cls = impl.node_class(raw)
-            real = impl.shape(raw)
+            attrs = {name: _get(impl, raw, name) for name in _BOOKKEEPING}
             path = impl.node_path(raw)
-            if cls in ("EARRAY", "VLARRAY"):
-                stored = _get(impl, raw, "shape")
-                if stored is not None and tuple(stored) != real:
-                    out.append(StaleAttr(path, "shape", tuple(stored), real))
-            if _get(impl, raw, "data_type") == "axis":
-                size = _get(impl, raw, "size")
-                if size is not None and real and int(size) != real[0]:
-                    out.append(StaleAttr(path, "size", int(size), real[0]))
+            for attribute, stored, actual in stale_attributes(impl.shape(raw), attrs):
+                out.append(StaleAttr(path, attribute, stored, actual))
     return out
 
 

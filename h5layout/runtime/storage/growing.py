@@ -27,11 +27,16 @@ and the node wrappers consult it: ``node.attrs['shape']``, ``size``, ``node.shap
 ``node.read()`` report the rows written so far (without reserved rows) at every moment; a
 read first writes the rows still buffered. The check costs one truthiness test of an
 empty dict outside writing sessions, and nothing on the append path.
+
+With a :class:`RowSink` (a backend's background writer: h5pyd's, opt-in through the saver's
+``background_flush``) the blocks go to the sink instead of the library's handle: one check
+per block, none per row. The counts here stay the truth until the sink has sent them; a
+read through the API first waits for the sink (:meth:`GrowingArray.settle`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,6 +60,48 @@ PointLog = list[tuple[Any, ...]]
 
 #: attributes whose value a growing array knows better than the file between flushes
 LIVE_ATTRS = frozenset({"shape", "size"})
+
+
+class RowSink(Protocol):
+    """Where a growing array's values go instead of the library's own handle: a backend's
+    background writer (h5pyd: ``BackgroundFlusher``). Blocks are copied when queued."""
+
+    def write(
+        self,
+        raw: Any,
+        start: int,
+        block: np.ndarray,
+        prefix: tuple[int, ...] = (),
+        grow: bool = False,
+        is_axis: bool = False,
+    ) -> None:
+        """Queue ``raw[(*prefix, slice(start, start + len(block)))] = block`` (``grow``:
+        enlarge the array to hold the rows first, and keep ``shape``/``size`` written)."""
+
+    def truncate(self, raw: Any, rows: int) -> None:
+        """Queue cutting an enlargeable array back to ``rows`` rows."""
+
+    def settle(self, raw: Any) -> None:
+        """Wait until everything queued is on the server and make the library's handle
+        of ``raw`` see it (for a read)."""
+
+
+class FlushSink(RowSink, Protocol):
+    """A :class:`RowSink` that also takes a saver's flushes: the backend's background
+    flusher while one runs (h5pyd: ``BackgroundFlusher``)."""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the worker failed (the next call raises)."""
+
+    def check(self) -> None:
+        """Raise the worker's error, if any."""
+
+    def flush(self, wait: bool = False) -> None:
+        """A saver's flush (``wait``: return once everything is on the server)."""
+
+    def close(self) -> None:
+        """Wait until everything queued is on the server; raise the worker's error."""
 
 
 def dataset_key(raw: Any) -> Any:
@@ -84,6 +131,7 @@ class GrowingArray:
     """
 
     __slots__ = (
+        "_asked",
         "_block",
         "_buf",
         "_buf_rows",
@@ -94,6 +142,7 @@ class GrowingArray:
         "_raw",
         "_row_bytes",
         "_row_shape",
+        "_sink",
         "capacity",
         "is_axis",
         "rows",
@@ -120,12 +169,35 @@ class GrowingArray:
         self._buf: np.ndarray | None = None
         self._n = 0  # rows in the buffer
         self._buf_rows = 0
+        self._asked = 0
+        self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_rows)
 
     @property
     def raw(self) -> Any:
         """The library's dataset."""
         return self._raw
+
+    def set_sink(self, sink: RowSink | None) -> None:
+        """Hand the blocks of rows to ``sink`` (a background writer) instead of the
+        library's handle from now on (None: back to the handle). Rows still buffered are
+        handed over first.
+
+        With a sink, a buffer of a single row is kept too: the buffer is handed over
+        before the next point's row joins it, so a point reaches the sink only complete
+        (a row bigger than the buffer's bound still goes at once; a refused one is then
+        cut off again, see :meth:`rollback`)."""
+        if self._n:
+            self.drain()
+        self._sink = sink
+        self.set_buffer_rows(self._asked)
+
+    def settle(self) -> None:
+        """Make the library's handle hold every row appended so far, for a read."""
+        if self._n:
+            self.drain()
+        if self._sink is not None:
+            self._sink.settle(self._raw)
 
     @property
     def row_shape(self) -> tuple[int, ...]:
@@ -147,8 +219,10 @@ class GrowingArray:
         0 writes every row at once. Rows already buffered are written first."""
         if self._n:
             self.drain()
+        self._asked = int(rows)
         rows = min(max(int(rows), 0), BUFFER_BYTES // self._row_bytes)
-        self._buf_rows = rows if rows >= MIN_BUFFER_ROWS else 0
+        least = 1 if self._sink is not None else MIN_BUFFER_ROWS
+        self._buf_rows = rows if rows >= least else 0
         self._buf = None  # allocated at the first row
 
     def append(self, rows: np.ndarray, swmr: bool = False) -> None:
@@ -177,6 +251,11 @@ class GrowingArray:
             self.rows += n
             self._dirty = True
             return
+        if self._sink is not None:
+            self._write_block(rows)
+            self.rows += n
+            self._dirty = True
+            return
         impl = self._impl
         if not impl.supports_block_growth or swmr:
             if self.capacity > self.rows:
@@ -202,7 +281,9 @@ class GrowingArray:
         impl = self._impl
         start = self.written
         end = start + block.shape[0]
-        if impl.supports_block_growth:
+        if self._sink is not None:  # the worker resizes, writes and keeps ``shape`` right
+            self._sink.write(self._raw, start, block, grow=True, is_axis=self.is_axis)
+        elif impl.supports_block_growth:
             # resize, then write at known rows: a failed write leaves no row counted twice
             impl.resize(self._raw, end)
             impl.write(self._raw, slice(start, end), block)
@@ -229,7 +310,10 @@ class GrowingArray:
             self._n = rows - self.written
         else:
             self._n = 0
-            self._impl.resize(self._raw, rows)
+            if self._sink is not None:
+                self._sink.truncate(self._raw, rows)
+            else:
+                self._impl.resize(self._raw, rows)
             self.written = self.capacity = rows
         self.rows = rows
 
@@ -247,6 +331,9 @@ class GrowingArray:
         they changed."""
         if self._n:
             self.drain()
+        if self._sink is not None:  # the worker writes ``shape``/``size`` at its flush
+            self._dirty = False
+            return
         if self.capacity > self.rows and not swmr:
             self._impl.resize(self._raw, self.rows)
             self.capacity = self.rows
@@ -277,6 +364,7 @@ class PointBlock:
     """
 
     __slots__ = (
+        "_asked",
         "_buf",
         "_cap",
         "_dtype",
@@ -290,6 +378,7 @@ class PointBlock:
         "_raw",
         "_seen",
         "_signal",
+        "_sink",
         "_start",
         "capacity",
         "is_axis",
@@ -327,6 +416,8 @@ class PointBlock:
         self._n = 0
         self._lead: tuple[int, ...] = ()
         self._start = 0
+        self._asked = 0
+        self._sink: RowSink | None = None
         self.set_buffer_rows(buffer_points)
 
     @property
@@ -339,6 +430,22 @@ class PointBlock:
         """Points held and not yet handed to the library."""
         return self._n
 
+    def set_sink(self, sink: RowSink | None) -> None:
+        """Hand the points to ``sink`` (a background writer) instead of the library's
+        handle from now on (None: back to the handle). Held points are handed over first.
+        With a sink a single point is held too, so points reach it only complete."""
+        if self._n:
+            self.drain()
+        self._sink = sink
+        self.set_buffer_rows(self._asked)
+
+    def settle(self) -> None:
+        """Make the library's handle hold every point written so far, for a read."""
+        if self._n:
+            self.drain()
+        if self._sink is not None:
+            self._sink.settle(self._raw)
+
     @property
     def buffer_rows(self) -> int:
         """Points the block holds at most (0: points are written at once)."""
@@ -349,8 +456,10 @@ class PointBlock:
         :data:`BUFFER_BYTES`); 0 writes every point at once."""
         if self._n:
             self.drain()
+        self._asked = int(rows)
         cap = min(max(int(rows), 0), self._last, BUFFER_BYTES // self._point_bytes)
-        self._cap = cap if cap >= MIN_BUFFER_ROWS else 0
+        least = 1 if self._sink is not None else MIN_BUFFER_ROWS
+        self._cap = cap if cap >= least else 0
         self._buf = None
 
     def put(self, index: tuple[int, ...], values: np.ndarray) -> None:
@@ -381,12 +490,22 @@ class PointBlock:
         seen = self._seen
         was = bool(seen[index])
         if was or self._fill is None:
+            if self._sink is not None:
+                self._sink.settle(self._raw)  # the cell's value may still be queued
             old = np.array(self._impl.read(self._raw, index), dtype=self._dtype)
         else:
             old = np.full(self._signal, self._fill, dtype=self._dtype)
         self._log.append((self, index, old, was))
         seen[index] = True
-        self._impl.write(self._raw, index, values)
+        self._write_cell(index, values)
+
+    def _write_cell(self, index: tuple[int, ...], values: Any) -> None:
+        sink = self._sink
+        if sink is None:
+            self._impl.write(self._raw, index, values)
+        else:
+            cell = np.asarray(values, dtype=self._dtype).reshape((1, *self._signal))
+            sink.write(self._raw, index[-1], cell, prefix=index[:-1])
 
     def undo(self, record: tuple[Any, ...]) -> None:
         """Undo one :meth:`put` from its ``log`` record."""
@@ -394,7 +513,7 @@ class PointBlock:
             self._n = min(self._n, record[1])
         else:  # written at once: the cell gets its previous value back
             _, index, old, was = record
-            self._impl.write(self._raw, index, old)
+            self._write_cell(index, old)
             self._seen[index] = was
 
     def drain(self) -> None:
@@ -405,7 +524,9 @@ class PointBlock:
         assert self._buf is not None
         sel: tuple[Any, ...] = (*self._lead, slice(self._start, self._start + n))
         self._seen[sel] = True  # first: the cells may differ from the fill value from now on
-        if n == 1:
+        if self._sink is not None:
+            self._sink.write(self._raw, self._start, self._buf[:n], prefix=self._lead)
+        elif n == 1:
             self._impl.write(self._raw, (*self._lead, self._start), self._buf[0])
         else:
             self._impl.write(self._raw, sel, self._buf[:n])

@@ -36,6 +36,7 @@ from h5layout.runtime.storage.backends import DEFAULT_BACKEND
 from h5layout.runtime.storage.growing import (
     BLOCK_ROWS,
     PENDING,
+    FlushSink,
     GrowingArray,
     PointBlock,
     PointLog,
@@ -116,6 +117,10 @@ class H5SaverLowLevel(H5Backend):
         #: undo records of the scan point being written (emptied after each point)
         self._point_log: PointLog = []
         self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
+        #: hand flushes to a background writer (backends that have one: h5pyd); None
+        #: follows the backend's own ``background_flush`` setting
+        self.background_flush: bool | None = None
+        self._bg: FlushSink | None = None  # the backend's background flusher, while one runs
 
     # -- the layout's bindings ---------------------------------------------------------------
     def bound_node(self, binding: NodeBinding) -> NodeSpec | None:
@@ -239,6 +244,7 @@ class H5SaverLowLevel(H5Backend):
         self.get_set_logger(raw)
         if new_file:
             self.flush()  # the skeleton reaches the disk before any data (crash safety)
+        self._start_background()
         return new_file
 
     def _file_exists(self, path: Path) -> bool:
@@ -281,6 +287,13 @@ class H5SaverLowLevel(H5Backend):
             root.attrs["h5layout_layout_version"] = spec.version
             root.attrs["h5layout_layout_sha256"] = spec.sha256
 
+    def save_file_as(self, filenamepath: str | Path = "h5copy.txt") -> None:
+        """Write a copy of the whole file to ``filenamepath`` (every row appended so far,
+        also those a background writer still holds)."""
+        if self._bg is not None:
+            self.write_pending()
+        super().save_file_as(filenamepath)
+
     def save_file(self, filename: str | Path | None = None) -> None:
         """Write a copy of the file to ``filename``."""
         if filename is None:
@@ -288,6 +301,55 @@ class H5SaverLowLevel(H5Backend):
         self.save_file_as(filename)
 
     # -- flushing --------------------------------------------------------------------------
+    def set_background_flush(self, enabled: bool | None = True) -> None:
+        """Hand flushes to a background writer (opt-in; backends that have one: h5pyd).
+
+        A flush then returns without waiting for the server: the rows and points of the
+        arrays the savers grow go to a worker thread with its own connection, through a
+        bounded queue; an error of the worker is raised (``BackendError``) by the next
+        flush, point and by :meth:`close_file`, which waits for every queued block. None
+        follows the backend's setting (``get_backend("h5pyd").background_flush``). Takes
+        effect at once on an open file (pending rows are handed over first).
+        """
+        self.background_flush = enabled
+        if self.isopen():
+            self._stop_background()
+            self._start_background()
+
+    @property
+    def background_flusher(self) -> FlushSink | None:
+        """The backend's background flusher while one runs (else None)."""
+        return self._bg
+
+    def _start_background(self) -> None:
+        enabled = self.background_flush
+        impl = self._impl
+        if enabled is None:
+            enabled = bool(getattr(impl, "background_flush", False))
+        make = getattr(impl, "background_flusher", None)
+        if not enabled or make is None or self._bg is not None or not self.isopen():
+            return
+        if not impl.is_writable(self._file) or self.is_swmr_active():
+            return
+        self._bg = make(self._file)
+        for array in self._growing:
+            array.set_sink(self._bg)
+
+    def _stop_background(self) -> None:
+        """Hand pending rows over, wait for the worker, go back to the library's handle;
+        raises the worker's error (the file stays open)."""
+        bg = self._bg
+        if bg is None:
+            return
+        try:
+            for array in self._growing:
+                array.settle()  # handed over, and the main handle's view refreshed
+        finally:
+            self._bg = None
+            for array in self._growing:
+                array.set_sink(None)
+            bg.close()
+
     def set_swmr_flush_interval(self, n: int) -> None:
         """Flush every ``n`` calls of :meth:`tick_flush` (0: never).
 
@@ -307,6 +369,9 @@ class H5SaverLowLevel(H5Backend):
 
     def tick_flush(self) -> bool:
         """Count one point; flush when the interval is reached. True when it flushed."""
+        bg = self._bg
+        if bg is not None and bg.failed:
+            bg.check()  # the background writer's error, at the next point
         if self._flush_interval <= 0:
             return False
         self._flush_counter += 1
@@ -321,6 +386,8 @@ class H5SaverLowLevel(H5Backend):
         (its rows are buffered between flushes), and reported live by the node wrappers
         until the file closes."""
         array.set_buffer_rows(self._buffer_rows())
+        if self._bg is not None:
+            array.set_sink(self._bg)
         self._growing.append(array)
         PENDING[dataset_key(array.raw)] = array
         return array
@@ -336,10 +403,10 @@ class H5SaverLowLevel(H5Backend):
             array.rollback(mark[k] if k < len(mark) else 0)
 
     def write_pending(self) -> None:
-        """Hand every buffered row to the library (no flush): reads see them."""
+        """Hand every buffered row to the library (no flush): reads see them (with a
+        background writer: once it has sent them)."""
         for array in self._growing:
-            if array.pending:
-                array.drain()
+            array.settle()
 
     def sync_bookkeeping(self) -> None:
         """Write enlargeable arrays' buffered rows, trim them to their rows and write their
@@ -372,21 +439,64 @@ class H5SaverLowLevel(H5Backend):
             self._swmr_known = (None, False)
 
     def close_file(self) -> None:
-        """Sync bookkeeping, flush and close."""
+        """Sync bookkeeping, flush and close. With a background writer, wait until every
+        queued block is on the server; its error is raised after the file is closed."""
+        if self._bg is not None:
+            self._close_background_file()
+            return
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        self._forget_growing()
+        super().close_file()
+        self._swmr_known = (None, False)
+
+    def _forget_growing(self) -> None:
         for array in self._growing:
             key = dataset_key(array.raw)
             if PENDING.get(key) is array:
                 del PENDING[key]
         self._growing = []
-        super().close_file()
-        self._swmr_known = (None, False)
 
-    def flush(self) -> None:
-        """Sync bookkeeping and flush; fsync when the layout asks for durable flushes."""
+    def _close_background_file(self) -> None:
+        """close_file with a background writer: the file is closed whatever happens (the
+        worker's thread and handle end with it), then the first error is raised."""
+        error: BaseException | None = None
+        try:
+            if self._growing and self.isopen():
+                self.sync_bookkeeping()  # the last blocks, to the worker
+        except BaseException as exc:
+            error = exc
+        bg, self._bg = self._bg, None
+        assert bg is not None
+        try:
+            bg.close()  # waits until every queued block is on the server
+        except BaseException as exc:
+            error = error or exc
+        self._forget_growing()
+        try:
+            super().close_file()
+        except Exception:
+            if error is None:
+                raise
+            self._file = None  # the worker's error says why (e.g. the domain is gone)
+        finally:
+            self._swmr_known = (None, False)
+        if error is not None:
+            raise error
+
+    def flush(self, wait: bool = False) -> None:
+        """Sync bookkeeping and flush; fsync when the layout asks for durable flushes.
+
+        With a background writer (:meth:`set_background_flush`) the flush returns once
+        the rows are queued for it; ``wait=True`` returns once they are on the server (as
+        a flush without background writer does), for a writer whose readers are told.
+        """
         if self._growing and self.isopen():
             self.sync_bookkeeping()
+        bg = self._bg
+        if bg is not None:
+            bg.flush(wait)  # main handle's changes (if any), then a mark for the worker
+            return
         super().flush()
         if self._fsync and self.isopen() and self._impl.local_files:
             with open(self.filename, "rb") as fh:

@@ -271,13 +271,13 @@ class CARRAY(Node):
     def _reserved(self) -> int | None:
         """Rows written so far when a saver holds rows reserved past them, else None.
 
-        Rows a saver still buffers are written first: what is read is what was appended.
+        Rows a saver still buffers are written first (and, with a background writer,
+        waited for): what is read is what was appended.
         """
         live = pending(self._node) if PENDING else None
         if live is None:
             return None
-        if live.pending:
-            live.drain()
+        live.settle()
         return live.rows if live.capacity > live.rows else None
 
     def read(self) -> Any:

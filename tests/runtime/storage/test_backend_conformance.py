@@ -18,11 +18,22 @@ from h5layout.runtime.errors import (
     NodeError,
 )
 from h5layout.runtime.model.enums import GroupType
+from h5layout.runtime.storage import backends as be
 from h5layout.runtime.storage.h5backend import H5Backend
 from h5layout.runtime.storage.nodes import CARRAY, EARRAY, GROUP, VLARRAY, Attributes, StringARRAY
 
 from ..conftest import values_equal
 from .conftest import attrs_by_path, populate
+
+
+def _soft_link(h5: H5Backend, backend: str, path: str, target: str) -> None:
+    """A soft link made with the backend's own library."""
+    parent, name = path.rsplit("/", 1)
+    if backend == "tables":
+        h5.h5file.create_soft_link(parent or "/", name, target)
+    else:
+        lib = h5py if backend == "h5py" else __import__("h5pyd")
+        h5.h5file[path] = lib.SoftLink(target)
 
 
 class TestBackendConformance:
@@ -93,6 +104,44 @@ class TestBackendConformance:
             assert other.get_node("/Grp/Strings").read() == ["héllo"]
         finally:
             other.close_file()
+
+    # -- metadata walks (what validate reads) ---------------------------------------------
+    def test_metadata_walk(self, h5: H5Backend, backend: str) -> None:
+        populate(h5)
+        h5.define_compression("gzip", 4)
+        h5.create_carray("/", "Z", obj=np.zeros((50, 4)))
+        h5.define_compression(None, 0)
+        _soft_link(h5, backend, "/Grp/soft", "/Grp/Fixed")
+        impl = h5.backend_impl
+        infos = list(impl.walk(h5.h5file))
+        # the root, its entries, then each group's entries as the walk enters it
+        assert [i.path for i in infos] == [
+            "/", "/Grp", "/Z", "/Grp/Enl", "/Grp/Fixed", "/Grp/Strings", "/Grp/soft",
+        ]  # fmt: skip
+        by = {i.path: i for i in infos}
+        root, grp = by["/"], by["/Grp"]
+        assert root.kind == be.GROUP and root.is_group and root.name == "/"
+        assert read_attr(root.attrs["CLASS"]) == "GROUP"
+        assert grp.name == "Grp" and read_attr(grp.attrs["meta"]) == {"k": (1, 2)}
+        assert read_attr(grp.attrs["TITLE"]) == "a group"
+        fixed, enl, strings, z = by["/Grp/Fixed"], by["/Grp/Enl"], by["/Grp/Strings"], by["/Z"]
+        assert fixed.kind == be.ARRAY and not fixed.is_group
+        assert (fixed.shape, fixed.dtype, fixed.vlen) == ((2, 3), "float64", False)
+        assert None not in fixed.maxshape and len(fixed.maxshape) == 2
+        assert (enl.shape, enl.maxshape, enl.dtype, enl.vlen) == ((2, 2), (None, 2), "int32", False)
+        assert enl.chunks is not None and len(enl.chunks) == 2
+        assert strings.vlen and strings.maxshape == (None,) and strings.shape == (1,)
+        assert (z.compression, z.compression_opts) == ("gzip", 4) and z.chunks is not None
+        assert fixed.compression is None and enl.compression is None
+        soft = by["/Grp/soft"]
+        assert soft.kind == be.SOFT_LINK and soft.node is None  # reported, never followed
+        assert all(not i.attr_errors and i.problem is None for i in infos)
+        # keys: one object, one key, whichever scan reached it
+        again = {i.name: i.key for i in impl.scan(impl.get(h5.h5file, "/Grp"))}
+        assert again["Fixed"] == fixed.key and fixed.key != enl.key
+        assert impl.describe(impl.get(h5.h5file, "/Grp")).key == grp.key
+        # descend decides which groups the walk enters
+        assert [i.path for i in impl.walk(h5.h5file, lambda i: False)] == ["/", "/Grp", "/Z"]
 
     # -- attributes --------------------------------------------------------------------------
     def test_attrs(self, h5: H5Backend) -> None:

@@ -21,6 +21,8 @@ import h5py  # noqa: F401  (the workers need it; fail here rather than in a chil
 import numpy as np
 import pytest
 
+from bench.hsds_workers import DATA_PATH
+
 from ...hsds_server import TEST_FOLDER, HsdsServer
 
 pytest.importorskip("h5pyd")
@@ -72,24 +74,23 @@ def server(request: pytest.FixtureRequest) -> Any:
 
 @pytest.mark.parametrize("writers", [2, 4])
 def test_writers_in_parallel_and_a_reader_following_one(server: HsdsServer, writers: int) -> None:
+    _writers_and_a_reader(server, writers)
+
+
+def test_background_writers_and_a_reader_following_one(hsds_server: HsdsServer) -> None:
+    """The same with the savers' background writer: the lead's ``flush(wait=True)``
+    returns once the reader can see the rows."""
+    _writers_and_a_reader(hsds_server, 2, "--background")
+
+
+def _writers_and_a_reader(server: HsdsServer, writers: int, *options: str) -> None:
     import h5pyd
 
     tag = uuid.uuid4().hex[:8]
     domains = [f"{TEST_FOLDER}multi_{tag}_{i}.h5" for i in range(writers)]
-    procs = [
-        _spawn(server, "writer", d, "--points", str(POINTS), "--flush-every", str(FLUSH_EVERY))
-        for d in domains[1:]
-    ]
-    lead = _spawn(
-        server,
-        "writer",
-        domains[0],
-        "--points",
-        str(POINTS),
-        "--flush-every",
-        str(FLUSH_EVERY),
-        "--lockstep",
-    )
+    common = ("--points", str(POINTS), "--flush-every", str(FLUSH_EVERY), *options)
+    procs = [_spawn(server, "writer", d, *common) for d in domains[1:]]
+    lead = _spawn(server, "writer", domains[0], *common, "--lockstep")
     reader = _spawn(server, "reader", domains[0])
     try:
         seen = []
@@ -97,6 +98,10 @@ def test_writers_in_parallel_and_a_reader_following_one(server: HsdsServer, writ
             flushed = _line(lead)
             assert flushed.startswith("flushed ")
             n = int(flushed.split()[1])
+            # the flush returned once the rows were on the server: a new handle sees them
+            # at once (the reader below polls, and measures the lag)
+            with h5pyd.File(domains[0], "r", **server.h5pyd_kwargs) as f:
+                assert f[DATA_PATH].shape[0] >= n
             _send(reader, f"expect {n}")
             answer = _line(reader)
             assert answer.split()[:2] == ["saw", str(n)], answer

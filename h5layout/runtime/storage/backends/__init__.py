@@ -7,11 +7,18 @@ import importlib.util
 
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.storage.backends._base import (
+    ARRAY,
     CARRAY_CLASS,
+    DATATYPE,
     EARRAY_CLASS,
+    EXTERNAL_LINK,
+    GROUP,
     GROUP_CLASS,
+    SOFT_LINK,
+    UNREADABLE,
     VLARRAY_CLASS,
     Backend,
+    NodeInfo,
 )
 
 #: backend name -> (module, class)
@@ -60,13 +67,20 @@ def backends_available() -> list[str]:
 
 
 __all__ = [
+    "ARRAY",
     "BACKENDS",
     "CARRAY_CLASS",
+    "DATATYPE",
     "DEFAULT_BACKEND",
     "EARRAY_CLASS",
+    "EXTERNAL_LINK",
+    "GROUP",
     "GROUP_CLASS",
+    "SOFT_LINK",
+    "UNREADABLE",
     "VLARRAY_CLASS",
     "Backend",
+    "NodeInfo",
     "backends_available",
     "get_backend",
 ]

@@ -8,6 +8,8 @@ attributes: the codec in :mod:`h5layout.runtime.codec.attrs` does that above it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,77 @@ def library_error(what: str, exc: BaseException) -> str:
 
 #: Node classes as written in the ``CLASS`` attribute.
 GROUP_CLASS, CARRAY_CLASS, EARRAY_CLASS, VLARRAY_CLASS = "GROUP", "CARRAY", "EARRAY", "VLARRAY"
+
+
+#: :attr:`NodeInfo.kind` values
+GROUP, ARRAY, DATATYPE = "group", "array", "datatype"
+SOFT_LINK, EXTERNAL_LINK, UNREADABLE = "soft-link", "external-link", "unreadable"
+
+
+@dataclass
+class NodeInfo:
+    """One node as a metadata walk sees it: what a checker reads, never the data.
+
+    ``kind`` is :data:`GROUP`, :data:`ARRAY`, :data:`DATATYPE` (a named datatype),
+    :data:`SOFT_LINK` or :data:`EXTERNAL_LINK` (links are reported, never followed), or
+    :data:`UNREADABLE` (the link or the object behind it cannot be read: ``problem`` says
+    why). Attribute values are raw, as the library reads them (the codec decodes them).
+    """
+
+    #: absolute path (names that are not UTF-8 shown with backslash escapes)
+    path: str
+    #: last component of ``path``
+    name: str
+    kind: str
+    #: the library's object (pass a group's to :meth:`Backend.scan`); None for links
+    node: Any = None
+    #: identity of the object behind the link (two hard links to one object: equal keys)
+    key: Any = None
+    #: False when the link name is not valid UTF-8 (a name PyTables crashes on)
+    name_is_utf8: bool = True
+    #: arrays: current and maximum shape (None where unlimited; a finite maximum may differ
+    #: between libraries: PyTables gives a fixed array's shape where HDF5 records more)
+    shape: tuple[int, ...] = ()
+    maxshape: tuple[int | None, ...] = ()
+    #: arrays: the element type's name (``float64``; a variable-length array's row
+    #: elements; ``str`` for variable-length strings)
+    dtype: str = ""
+    #: arrays: rows of variable length
+    vlen: bool = False
+    #: arrays: chunk shape (None: contiguous) and compression filter (``gzip``, ``lzf``,
+    #: ``blosc``...; None: uncompressed) with its level or options
+    chunks: tuple[int, ...] | None = None
+    compression: str | None = None
+    compression_opts: Any = None
+    #: raw attribute values by name (names that are not UTF-8 backslash-escaped)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    #: attribute names that are not valid UTF-8 (as they appear in ``attrs``)
+    bad_attr_names: list[str] = field(default_factory=list)
+    #: attribute name -> why its value cannot be read
+    attr_errors: dict[str, str] = field(default_factory=dict)
+    #: why the node (kind UNREADABLE) or its attribute list cannot be read
+    problem: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        """Whether this is a group (one :meth:`Backend.scan` can list)."""
+        return self.kind == GROUP
+
+
+def name_text(name: str | bytes) -> str:
+    """A link or attribute name as text (bytes that are not UTF-8 backslash-escaped)."""
+    return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+
+
+def element_name(dtype: Any) -> str:
+    """The name of an element type: numpy's (``float64``), ``str``/``bytes`` for strings."""
+    if isinstance(dtype, type):  # what h5py gives for variable-length strings
+        if issubclass(dtype, str):
+            return "str"
+        if issubclass(dtype, bytes):
+            return "bytes"
+        return dtype.__name__
+    return str(getattr(dtype, "name", dtype))
 
 
 class Backend(ABC):
@@ -114,6 +187,44 @@ class Backend(ABC):
         """A hashable identity of the object behind ``node`` (file and address): two
         links to one object give equal keys, which is how walks notice cycles."""
         return self.node_path(node)
+
+    # -- metadata walks (what validate reads: no data) --------------------------------
+    @abstractmethod
+    def describe(self, node: Any) -> NodeInfo:
+        """What :meth:`scan` tells of a child, for ``node`` itself (the root, usually)."""
+
+    @abstractmethod
+    def scan(self, group: Any) -> list[NodeInfo]:
+        """Every link of a group, sorted by name, with the metadata of the object behind
+        each hard link (attributes read, array shape, dtype, storage; no data).
+
+        Soft and external links are entries of their own kind, never followed; a link or
+        object that cannot be read is an :data:`UNREADABLE` entry saying why. Raises
+        :class:`~h5layout.runtime.errors.FileAccessError` (with the library's message) when
+        the group itself cannot be listed.
+        """
+
+    def walk(
+        self, file: Any, descend: Callable[[NodeInfo], bool] | None = None
+    ) -> Iterator[NodeInfo]:
+        """Every node of a file: the root, then each group's entries (in name order) as
+        the walk reaches the group, groups entered depth first.
+
+        ``descend`` decides whether the walk enters a group (default: every group). Each
+        group is entered once however many hard links reach it (cycles end there).
+        """
+        root = self.describe(self.root(file))
+        yield root
+        seen = {root.key}
+        stack = [root]
+        while stack:
+            group = stack.pop()
+            found = self.scan(group.node)
+            yield from found
+            for info in reversed(found):
+                if info.is_group and info.key not in seen and (descend is None or descend(info)):
+                    seen.add(info.key)
+                    stack.append(info)
 
     @abstractmethod
     def remove(self, node: Any) -> None:

@@ -13,12 +13,22 @@ from h5py import h5a, h5f, h5i, h5l, h5o, h5s, h5t
 from h5layout.runtime.errors import FileAccessError, LayoutError
 from h5layout.runtime.layout.spec import Storage
 from h5layout.runtime.storage.backends._base import (
+    ARRAY,
     CARRAY_CLASS,
+    DATATYPE,
     EARRAY_CLASS,
+    EXTERNAL_LINK,
+    GROUP,
     GROUP_CLASS,
+    SOFT_LINK,
+    UNREADABLE,
     VLARRAY_CLASS,
+    NodeInfo,
+    element_name,
     library_error,
+    name_text,
 )
+from h5layout.runtime.storage.backends._h5capi import open_evicting
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
 from h5layout.runtime.storage.backends._swmr_read import open_swmr_reader
 from h5layout.runtime.storage.probe import held_open, probe_file
@@ -189,6 +199,9 @@ class H5pyBackend(H5LikeBackend):
 
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         external = bool(kwargs.pop("external_links", False))
+        # read-only walks over every object (inspect): HDF5 drops each object's metadata
+        # from its cache when the object is closed (see _h5capi.open_evicting)
+        evict = bool(kwargs.pop("evict_on_close", False))
         if mode != "w":
             probe = probe_file(path)
             if probe.checksum_ok is False:
@@ -217,6 +230,10 @@ class H5pyBackend(H5LikeBackend):
         try:
             if mode == "r" and kwargs.get("swmr") and set(kwargs) <= {"swmr", "locking"}:
                 file = open_swmr_reader(path, kwargs.get("locking"))
+            elif evict and mode == "r" and set(kwargs) <= {"locking"}:
+                file = open_evicting(path, kwargs.get("locking"))
+                if file is None:
+                    file = h5py.File(path, mode, **kwargs)
             else:
                 file = h5py.File(path, mode, **kwargs)
             if external:
@@ -295,6 +312,42 @@ class H5pyBackend(H5LikeBackend):
                 # a dangling or looping soft link, an unreachable external file: no node
                 continue
         return dict(sorted(out.items()))
+
+    def describe(self, node: Any) -> NodeInfo:
+        path = self.node_path(node)
+        return _describe(node, path, self.node_name(node))
+
+    def scan(self, group: Any) -> list[NodeInfo]:
+        gid = group.id
+        readonly = _readonly(gid)
+        base = self.node_path(group).rstrip("/")
+        links: list[tuple[bytes, int]] = []
+        try:
+            gid.links.iterate(lambda n, info: links.append((n, info.type)), info=True)
+        except (OSError, RuntimeError, ValueError, SystemError, MemoryError) as exc:
+            raise FileAccessError(str(exc)) from exc
+        out: list[NodeInfo] = []
+        for bname, link_type in links:
+            try:
+                name = bname.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError:
+                name, utf8 = name_text(bname), False
+            path = f"{base}/{name}"
+            if link_type != h5l.TYPE_HARD:
+                kind = _LINK_KINDS.get(link_type, UNREADABLE)
+                problem = None if kind != UNREADABLE else f"link of type {link_type}"
+                out.append(NodeInfo(path, name, kind, name_is_utf8=utf8, problem=problem))
+                continue
+            try:
+                obj = _open_raw(gid, bname, readonly)
+            except Exception as exc:
+                problem = f"cannot open the node: {exc}"
+                out.append(NodeInfo(path, name, UNREADABLE, name_is_utf8=utf8, problem=problem))
+                continue
+            out.append(_describe(obj, path, name, utf8))
+        out.sort(key=lambda info: info.name)
+        return out
 
     def _follows_external(self, gid: Any) -> bool:
         return bool(self._external_ok) and h5f.get_name(gid) in self._external_ok
@@ -393,6 +446,70 @@ class H5pyBackend(H5LikeBackend):
         n = array.shape[0]
         array.resize((n + 1,))
         array[n] = row
+
+
+_LINK_KINDS = {h5l.TYPE_SOFT: SOFT_LINK, h5l.TYPE_EXTERNAL: EXTERNAL_LINK}
+
+
+def _open_raw(loc_id: Any, bname: bytes, readonly: bool) -> Any:
+    """:func:`_open` for a link name as stored (bytes, UTF-8 or not)."""
+    oid = h5o.open(loc_id, bname)
+    kind = h5i.get_type(oid)
+    if kind == h5i.DATASET:
+        return h5py.Dataset(oid, readonly=readonly)
+    if kind == h5i.GROUP:
+        return h5py.Group(oid)
+    return h5py.Datatype(oid)
+
+
+def _describe(obj: Any, path: str, name: str, utf8: bool = True) -> NodeInfo:
+    """The :class:`NodeInfo` of an open h5py object: attributes through the fast reader,
+    array metadata from the dataset's own (cached) properties."""
+    if isinstance(obj, h5py.Group):
+        kind = GROUP
+    elif isinstance(obj, h5py.Dataset):
+        kind = ARRAY
+    else:
+        kind = DATATYPE
+    try:
+        key: Any = hash(obj.id)  # h5py hashes (file number, object address)
+    except (TypeError, ValueError, OSError, RuntimeError):
+        key = path
+    info = NodeInfo(path, name, kind, obj, key, utf8)
+    try:
+        # one attribute manager per node: h5py builds a new one at each ``.attrs``
+        names = list(obj.attrs.keys())
+    except Exception as exc:
+        info.problem = f"cannot list attributes: {exc}"
+        names = []
+    attrs = info.attrs
+    for key_name in names:
+        text = name_text(key_name)
+        if isinstance(key_name, bytes):
+            info.bad_attr_names.append(text)
+        try:
+            attrs[text] = read_attribute(obj, key_name)
+        except Exception as exc:
+            info.attr_errors[text] = f"{type(exc).__name__}: {exc}"
+    if kind == ARRAY:
+        try:
+            _array_metadata(obj, info)
+        except Exception as exc:  # a damaged dataspace, type or creation property list
+            info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
+    return info
+
+
+def _array_metadata(ds: Any, info: NodeInfo) -> None:
+    info.shape = tuple(ds.shape or ())
+    info.maxshape = tuple(ds.maxshape or ())
+    dtype = ds.dtype
+    base = h5py.check_vlen_dtype(dtype)
+    info.vlen = base is not None and dtype.kind == "O"
+    info.dtype = element_name(base if base is not None else dtype)
+    info.chunks = ds.chunks
+    info.compression = ds.compression
+    if info.compression is not None:
+        info.compression_opts = ds.compression_opts
 
 
 def _write_at_index(array: Any, selection: Any, value: Any) -> bool:

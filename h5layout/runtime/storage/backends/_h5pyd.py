@@ -38,13 +38,24 @@ from h5json.time_util import getNow
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.layout.spec import Storage
 from h5layout.runtime.storage.backends._base import (
+    ARRAY,
     CARRAY_CLASS,
+    DATATYPE,
     EARRAY_CLASS,
+    EXTERNAL_LINK,
+    GROUP,
     GROUP_CLASS,
+    SOFT_LINK,
+    UNREADABLE,
     VLARRAY_CLASS,
+    NodeInfo,
+    element_name,
 )
 from h5layout.runtime.storage.backends._h5like import H5LikeBackend
-from h5layout.runtime.storage.backends._h5pyd_background import BackgroundWriter
+from h5layout.runtime.storage.backends._h5pyd_background import (
+    BackgroundFlusher,
+    BackgroundWriter,
+)
 
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip"}
 
@@ -54,6 +65,8 @@ _LOCAL_FILE_KWARGS = ("locking", "libver", "driver", "rdcc_nbytes", "rdcc_nslots
 #: the h5pyd File each open domain was opened as, by ``id()`` of its metadata db: nodes
 #: reach their file without h5pyd's ``node.file`` (a new File object and a request)
 _FILES: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+#: the connection arguments each open domain was opened with (same keys as ``_FILES``)
+_SERVERS: dict[int, dict[str, Any]] = {}
 
 
 def _filters(storage: Storage | None) -> dict[str, Any]:
@@ -300,6 +313,14 @@ class H5pydBackend(H5LikeBackend):
     # send a shrink, which HSDS handles slowly (60-70 ms) and h5pyd flushes at once.
     supports_block_growth = False
 
+    #: whether savers writing a domain hand their flushes to a background worker (their
+    #: own ``background_flush`` setting, when not None, wins); see ``background_flusher``
+    background_flush = False
+    #: blocks and flush marks that may wait for that worker, and their bytes at most
+    #: (beyond either, the saver waits for the worker: memory stays bounded)
+    background_max_pending = 1024
+    background_max_bytes = 64 * 1024 * 1024
+
     def __init__(self) -> None:
         self._server: dict[str, Any] = {}
 
@@ -345,6 +366,15 @@ class H5pydBackend(H5LikeBackend):
         file.close()
         return True
 
+    def remove_file(self, path: str) -> None:
+        """Delete a domain (a failed copy into it); a missing domain is not an error."""
+        folder, _, name = str(path).rpartition("/")
+        try:
+            with h5pyd.Folder(folder + "/", mode="r+", **self._server) as parent:
+                del parent[name]
+        except (KeyError, OSError):
+            pass
+
     # -- files -------------------------------------------------------------------------
     def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
         if swmr_mode:
@@ -354,14 +384,17 @@ class H5pydBackend(H5LikeBackend):
             )
         for key in _LOCAL_FILE_KWARGS:
             kwargs.pop(key, None)
-        file = _open_file(str(path), mode, **{**self._server, **kwargs})
+        server = {**self._server, **kwargs}
+        file = _open_file(str(path), mode, **server)
         _FILES[id(file.id.db)] = file
+        _SERVERS[id(file.id.db)] = server
         if file.mode != "r":
             _prepare_writer(file)
         return file
 
     def close(self, file: Any) -> None:
         if file.id:
+            _SERVERS.pop(id(file.id.db), None)
             file.close()
 
     def flush(self, file: Any) -> None:
@@ -443,6 +476,72 @@ class H5pydBackend(H5LikeBackend):
     def object_key(self, node: Any) -> Any:
         return getattr(node.id, "id", None) or self.node_path(node)  # the server's uuid
 
+    # -- metadata walks: one request per object (its attributes and links come with it) --
+    def describe(self, node: Any) -> NodeInfo:
+        return self._describe(node, self.node_path(node), self.node_name(node))
+
+    def scan(self, group: Any) -> list[NodeInfo]:
+        base = self.node_path(group).rstrip("/")
+        try:
+            names = sorted(group)
+        except (OSError, KeyError, ValueError) as exc:
+            from h5layout.runtime.errors import FileAccessError
+
+            raise FileAccessError(str(exc)) from exc
+        out: list[NodeInfo] = []
+        for name in names:
+            path = f"{base}/{name}"
+            try:
+                link = group.get(name, getclass=True, getlink=True)
+                if link is h5pyd.SoftLink or link is h5pyd.ExternalLink:
+                    kind = SOFT_LINK if link is h5pyd.SoftLink else EXTERNAL_LINK
+                    out.append(NodeInfo(path, name, kind))
+                    continue
+                node = group[name]
+            except Exception as exc:  # a request that failed, a link h5pyd cannot read
+                problem = f"cannot open the node: {exc}"
+                out.append(NodeInfo(path, name, UNREADABLE, problem=problem))
+                continue
+            out.append(self._describe(node, path, name))
+        return out
+
+    def _describe(self, node: Any, path: str, name: str) -> NodeInfo:
+        if isinstance(node, h5pyd.Group):
+            kind = GROUP
+        elif isinstance(node, h5pyd.Dataset):
+            kind = ARRAY
+        else:
+            kind = DATATYPE
+        info = NodeInfo(path, name, kind, node, self.object_key(node))
+        try:
+            names = list(node.attrs)
+        except Exception as exc:
+            info.problem = f"cannot list attributes: {exc}"
+            names = []
+        for attr in names:
+            try:
+                info.attrs[attr] = node.attrs[attr]
+            except Exception as exc:
+                info.attr_errors[attr] = f"{type(exc).__name__}: {exc}"
+        if kind == ARRAY:
+            try:
+                info.shape = self.shape(node)
+                info.maxshape = self.maxshape(node)
+                dtype = node.dtype
+                string = h5pyd.check_string_dtype(dtype)
+                base = _vlen_base(dtype)
+                info.vlen = dtype.kind == "O" and (string is not None or base is not None)
+                if string is not None and dtype.kind == "O":
+                    info.dtype = "str" if string.encoding == "utf-8" else "bytes"
+                else:
+                    info.dtype = element_name(base if base is not None else dtype)
+                info.chunks = self.chunks(node)
+                info.compression = node.compression
+                info.compression_opts = node.compression_opts if info.compression else None
+            except Exception as exc:
+                info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
+        return info
+
     def remove(self, node: Any) -> None:
         parent = self.parent(node)
         # through the parent: h5pyd's ``del file["a/b"]`` raises KeyError
@@ -497,6 +596,11 @@ class H5pydBackend(H5LikeBackend):
         return tuple(array.chunks) if array.chunks is not None else None
 
     def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+        db = array.id.db
+        if array.id.uuid in db.resized_datasets:
+            # h5pyd reads the rows it does not hold from the server with the client's
+            # shape, which the server does not have yet: send the resize (and rows) first
+            db.flush()
         base = _vlen_base(array.dtype)
         if base is not None:
             if array.shape == (0,) and selection is Ellipsis:
@@ -507,7 +611,14 @@ class H5pydBackend(H5LikeBackend):
             return _vlen_row(rows, base)
         if array.shape == () or (array.size == 0 and selection is Ellipsis):
             return array[()]
-        return array[selection]
+        try:
+            return array[selection]
+        except ValueError:
+            # Another writer grew the array since this handle read its shape: h5pyd asks
+            # for a selection covering the whole shape it knows as "everything", and the
+            # server answers with its larger array. Read the shape again and retry once.
+            array.refresh()
+            return array[selection]
 
     def write(self, array: Any, selection: Any, value: Any) -> None:
         if type(selection) is int and isinstance(value, np.ndarray | np.generic):
@@ -544,14 +655,56 @@ class H5pydBackend(H5LikeBackend):
             array[n] = row
 
     def background_writer(
-        self, domain: str, *, max_pending: int = 16, **server: Any
+        self,
+        domain: str,
+        *,
+        max_pending: int = 16,
+        max_bytes: int | None = None,
+        open_in_worker: bool = False,
+        **server: Any,
     ) -> BackgroundWriter:
         """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
         over its own connection (the server of ``set_server``, unless given here).
 
-        The domain is opened here, so a wrong domain or server fails at once."""
+        The domain is opened here, so a wrong domain or server fails at once; with
+        ``open_in_worker`` the worker opens it (the open's round trips do not hold up the
+        caller; its error is raised by the writer's next call)."""
         if max_pending < 1:
             raise ValueError("max_pending must be at least 1")
-        file = _open_file(str(domain), "a", **{**self._server, **server})
-        _prepare_writer(file)
-        return BackgroundWriter(file, max_pending=max_pending, join_rows=_queue_rows)
+        kwargs = {**self._server, **server}
+
+        def open_domain() -> Any:
+            file = _open_file(str(domain), "a", **kwargs)
+            _prepare_writer(file)
+            return file
+
+        if open_in_worker:
+            return BackgroundWriter(
+                None,
+                max_pending=max_pending,
+                max_bytes=max_bytes,
+                join_rows=_queue_rows,
+                open_file=open_domain,
+                domain=str(domain),
+            )
+        return BackgroundWriter(
+            open_domain(), max_pending=max_pending, max_bytes=max_bytes, join_rows=_queue_rows
+        )
+
+    def background_flusher(self, file: Any) -> BackgroundFlusher:
+        """A :class:`BackgroundFlusher` for ``file``, a domain open for writing: a
+        :class:`BackgroundWriter` on a second handle of the same domain and server (opened
+        by its worker) takes the values of the arrays a saver grows, so the saver's
+        flushes do not wait for HTTP. Its queue holds at most
+        :attr:`background_max_pending` items and :attr:`background_max_bytes` bytes."""
+        if file.mode == "r":
+            raise BackendError(f"{file.filename} is open read-only: nothing to flush")
+        server = _SERVERS.get(id(file.id.db), self._server)
+        writer = self.background_writer(
+            str(file.filename),
+            max_pending=self.background_max_pending,
+            max_bytes=self.background_max_bytes,
+            open_in_worker=True,
+            **server,
+        )
+        return BackgroundFlusher(file, writer)

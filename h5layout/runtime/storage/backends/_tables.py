@@ -17,11 +17,18 @@ import tables
 from h5layout.runtime.errors import FileAccessError, LayoutError, UnsafeContentError
 from h5layout.runtime.layout.spec import Storage
 from h5layout.runtime.storage.backends._base import (
+    ARRAY,
     CARRAY_CLASS,
     EARRAY_CLASS,
+    EXTERNAL_LINK,
+    GROUP,
     GROUP_CLASS,
+    SOFT_LINK,
+    UNREADABLE,
     VLARRAY_CLASS,
     Backend,
+    NodeInfo,
+    element_name,
     library_error,
 )
 from h5layout.runtime.storage.backends._tables_safety import tables_hazard
@@ -334,6 +341,78 @@ class TablesBackend(Backend):
 
     def object_key(self, node: Any) -> Any:
         return (id(node._v_file), node._get_obj_info().addr)
+
+    def describe(self, node: Any) -> NodeInfo:
+        return self._describe(node, str(node._v_pathname), str(node._v_name))
+
+    def scan(self, group: Any) -> list[NodeInfo]:
+        base = str(group._v_pathname).rstrip("/")
+        kids = group._v_children
+        out: list[NodeInfo] = []
+        with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
+            for name in sorted(kids):
+                path = f"{base}/{name}"
+                try:
+                    node = kids[name]
+                except Exception as exc:  # PyTables loads the node here
+                    problem = f"cannot open the node: {exc}"
+                    out.append(NodeInfo(path, name, UNREADABLE, problem=problem))
+                    continue
+                if isinstance(node, tables.link.Link):
+                    external = isinstance(node, tables.link.ExternalLink)
+                    out.append(NodeInfo(path, name, EXTERNAL_LINK if external else SOFT_LINK))
+                    continue
+                out.append(self._describe(node, path, name))
+        return out
+
+    def _describe(self, node: Any, path: str, name: str) -> NodeInfo:
+        try:
+            key: Any = self.object_key(node)
+        except Exception:
+            key = path
+        is_group = isinstance(node, tables.Group)
+        info = NodeInfo(path, name, GROUP if is_group else ARRAY, node, key)
+        try:
+            names = self.attr_names(node)
+        except Exception as exc:
+            info.problem = f"cannot list attributes: {exc}"
+            names = []
+        for attr in names:
+            try:
+                info.attrs[attr] = self.get_attr(node, attr)
+            except (UnsafeContentError, FileAccessError) as exc:
+                info.attr_errors[attr] = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:
+                info.attr_errors[attr] = f"{type(exc).__name__}: {exc}"
+        if not is_group:
+            try:
+                self._array_metadata(node, info)
+            except Exception as exc:
+                info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
+        return info
+
+    def _array_metadata(self, array: Any, info: NodeInfo) -> None:
+        info.shape = self.shape(array)
+        extdim = getattr(array, "extdim", -1)  # the enlargeable dimension (EArrays)
+        if isinstance(array, tables.VLArray):
+            info.maxshape = (None,)
+            info.vlen = True
+        elif isinstance(array, tables.EArray) and 0 <= extdim < len(info.shape):
+            info.maxshape = tuple(None if i == extdim else n for i, n in enumerate(info.shape))
+        else:
+            info.maxshape = info.shape
+        atom = getattr(array, "atom", None)
+        if atom is not None:
+            kind = getattr(atom, "kind", "")
+            info.dtype = "str" if kind == "vlstring" else element_name(self.dtype(array))
+        else:
+            info.dtype = element_name(getattr(array, "dtype", ""))
+        info.chunks = self.chunks(array)
+        filters = getattr(array, "filters", None)
+        if filters is not None and filters.complevel:
+            lib = str(filters.complib)
+            info.compression = "gzip" if lib == "zlib" else lib
+            info.compression_opts = int(filters.complevel)
 
     def remove(self, node: Any) -> None:
         node._f_remove(recursive=True)
