@@ -104,6 +104,7 @@ ALLOWED_OUTSIDE_RUNTIME: dict[str, set[str]] = {
     "cli/copy_cmd.py": set(),
     "cli/demo.py": set(),
     "cli/docs_cmd.py": set(),
+    "cli/inspect_cmd.py": set(),
     "cli/main.py": set(),
     "cli/plot_cmd.py": set(),
     "cli/repair.py": set(),
