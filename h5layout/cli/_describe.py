@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 from h5layout.runtime.layout.spec import ArraySpec, AttrSpec, ChildSpec, LayoutSpec, NodeSpec
 
@@ -139,7 +139,7 @@ def stdout_paint(choice: str = "auto") -> Paint:
     return Paint(use_colour(sys.stdout, choice))
 
 
-def value_text(value: Any, limit: int = 100) -> str:
+def value_text(value: object, limit: int = 100) -> str:
     """A decoded attribute value on one line, cut at ``limit`` characters."""
     text = repr(value).replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"

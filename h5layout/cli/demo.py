@@ -17,7 +17,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from h5layout.runtime.model.data import DataToExport
+
+# numpy and the compiled layouts are imported by the steps that use them (``h5layout demo
+# --help`` imports neither)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,8 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
-def _point(pm: Any, i: int, j: int, np: Any) -> Any:
+def _point(i: int, j: int) -> DataToExport:
     """One scan point: a 0D detector with two channels and a 1D spectrum with its axis."""
+    import numpy as np
+
+    import h5layout.pymodaq as pm
+
     wavelength = pm.Axis("wavelength", "nm", data=np.linspace(500.0, 600.0, 64), index=0)
     spectrum = np.exp(-(((np.arange(64) - 20 - 2 * i - j) / 6.0) ** 2))
     return pm.DataToExport(
@@ -46,7 +56,10 @@ def _point(pm: Any, i: int, j: int, np: Any) -> Any:
     )  # fmt: skip
 
 
-def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any, progress: bool) -> None:
+def _write_pymodaq_scan(path: Path, backend: str, progress: bool) -> None:
+    import numpy as np
+
+    import h5layout.pymodaq as pm
     from h5layout.cli.progress import Bar
 
     shape = (6, 4)
@@ -65,7 +78,7 @@ def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any, progress: bo
     bar = Bar(shape[0] * shape[1], "scan points", enabled=progress)
     for i in range(shape[0]):
         for j in range(shape[1]):
-            point = _point(pm, i, j, np)
+            point = _point(i, j)
             for origin, group in detectors.items():
                 items = [d for d in point if d.origin == origin]
                 saver.add_data(group, pm.DataToExport(origin, data=items), indexes=(i, j))
@@ -75,7 +88,11 @@ def _write_pymodaq_scan(pm: Any, path: Path, backend: str, np: Any, progress: bo
     h5.close_file()
 
 
-def _write_pymodaq_log(pm: Any, path: Path, backend: str, np: Any) -> None:
+def _write_pymodaq_log(path: Path, backend: str) -> None:
+    import numpy as np
+
+    import h5layout.pymodaq as pm
+
     with pm.DataToExportTimedSaver(pm.H5SaverLowLevel(save_type="logger", backend=backend)) as log:
         h5 = log.h5saver
         h5.init_file(path, new_file=True)
@@ -85,7 +102,9 @@ def _write_pymodaq_log(pm: Any, path: Path, backend: str, np: Any) -> None:
             log.add_data(det, pm.DataToExport("log", data=[reading], timestamp=1.7e9 + k))
 
 
-def _write_raman_map(path: Path, backend: str, np: Any) -> list[str]:
+def _write_raman_map(path: Path, backend: str) -> list[str]:
+    import numpy as np
+
     import h5layout
 
     raman = h5layout.load_layout("raman_map")
@@ -113,9 +132,11 @@ def _write_raman_map(path: Path, backend: str, np: Any) -> list[str]:
     return out
 
 
-def _look(pm: Any, scan_file: Path, path: str, out_dir: Path, backend: str) -> None:
+def _look(scan_file: Path, path: str, out_dir: Path, backend: str) -> None:
     """Step 6: the scan point as xarray and as a picture (when the extras are installed)."""
     import importlib.util
+
+    import h5layout.pymodaq as pm
 
     print("6. look at it (optional extras: h5layout[xarray], h5layout[plot])")
     with pm.DataLoader(scan_file, backend=backend) as loader:
@@ -153,14 +174,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"1. PyMoDAQ layout (h5layout.pymodaq, {be}): a 6x4 scan and a 50-point timed log")
     from h5layout.cli.progress import wanted
 
-    _write_pymodaq_scan(pm, scan_file, be, np, wanted(args.no_progress))
-    _write_pymodaq_log(pm, log_file, be, np)
+    _write_pymodaq_scan(scan_file, be, wanted(args.no_progress))
+    _write_pymodaq_log(log_file, be)
     print(f"  wrote {scan_file}\n  wrote {log_file}")
 
     print(
         "2. custom layout raman_map (extends pymodaq; scans need sample_id, operator, temperature)"
     )
-    for line in _write_raman_map(map_file, be, np):
+    for line in _write_raman_map(map_file, be):
         print(line)
     print(f"  wrote {map_file}")
 
@@ -196,5 +217,5 @@ def run(args: argparse.Namespace) -> int:
             ref.close_file()
     except ImportError:
         print("  (pymodaq_data is not installed: its loader is skipped)")
-    _look(pm, scan_file, path, out_dir, be)
+    _look(scan_file, path, out_dir, be)
     return 0 if report.summary()["errors"] == 0 else 1

@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -172,7 +172,7 @@ def _node_line(node: TreeNode, p: Paint) -> str:
     return " ".join(parts)
 
 
-def _shown(key: str, value: Any) -> bool:
+def _shown(key: str, value: object) -> bool:
     """Whether an array attribute earns its place on a tree line (empty and default values
     do not). Values may be stored natively: a numpy array has no single truth value."""
     if value is None:
@@ -206,7 +206,7 @@ def tree_text(tree: FileTree, *, attrs: bool = False, paint: Paint | None = None
     return lines
 
 
-def node_json(node: TreeNode) -> dict[str, Any]:
+def node_json(node: TreeNode) -> dict[str, object]:
     """One node (and its subtree) as JSON-ready data."""
     from h5layout.runtime.tools.tree import jsonable
 
@@ -235,7 +235,7 @@ def node_json(node: TreeNode) -> dict[str, Any]:
     }
 
 
-def tree_json(tree: FileTree) -> dict[str, Any]:
+def tree_json(tree: FileTree) -> dict[str, object]:
     """The document ``inspect --json`` prints (see ``inspect.schema.json``)."""
     layout = tree.layout
     return {

@@ -22,7 +22,10 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from h5layout.runtime.check.report import FileReport
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 #: files from this size on get a progress bar (on a terminal): the backup copy is the long part
@@ -57,13 +60,14 @@ def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
 
     total = os.path.getsize(path)
     bar = Bar(total, f"backup of {os.path.basename(path)}", unit="bytes")
-    out: dict[str, Any] = {}
+    value: list[T] = []
+    error: list[BaseException] = []
 
     def target() -> None:
         try:
-            out["value"] = work()
+            value.append(work())
         except BaseException as exc:  # handed to the caller's thread
-            out["error"] = exc
+            error.append(exc)
 
     worker = threading.Thread(target=target, daemon=True)
     worker.start()
@@ -75,9 +79,9 @@ def _with_progress(path: str, backup: bool, work: Callable[[], T]) -> T:
             bar.label = f"backup of {os.path.basename(path)}" if done < total else "checking"
             bar.update(min(done, total))
     bar.close()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
+    if error:
+        raise error[0]
+    return value[0]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from h5layout.runtime.check.repair import RepairError, repair_file
     from h5layout.runtime.errors import LayoutSpecError
 
-    def work() -> tuple[list[str], Any]:
+    def work() -> tuple[list[str], FileReport]:
         return repair_file(path, args.layout, backup=not args.no_backup, finder=layout_finder())
 
     show = wanted(args.no_progress) and Path(path).stat().st_size >= PROGRESS_FROM_BYTES

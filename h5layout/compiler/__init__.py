@@ -13,7 +13,18 @@ Public API:
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers see of the names imported on first use
+    from h5layout.compiler.build import compile_layout as compile_layout
+    from h5layout.compiler.build import compile_spec as compile_spec
+    from h5layout.compiler.build import portable_spec as portable_spec
+    from h5layout.compiler.build import write_if_changed as write_if_changed
+    from h5layout.compiler.cache import cache_dir as cache_dir
+    from h5layout.compiler.cache import load_layout as load_layout
+    from h5layout.compiler.errors import CompileError as CompileError
+    from h5layout.compiler.lowering import lower as lower
+    from h5layout.compiler.render import render as render
 
 #: public name -> submodule; imported on first use, so ``load_layout`` from the cache
 #: (an import of the cached module) loads neither jinja2 nor the schema
@@ -32,7 +43,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'h5layout.compiler' has no attribute {name!r}")

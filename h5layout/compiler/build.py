@@ -106,8 +106,8 @@ def compile_default_bindings(spec: LayoutSpec) -> str:
         "for the shipped layout (:func:`h5layout.compiler.lowering.resolve_bindings`).\n"
         '"""\n\n'
         "from __future__ import annotations\n\n"
-        "from typing import Any\n\n"
-        f"BINDINGS: dict[str, Any] = {py_literal(resolve_bindings(spec).to_dict())}\n"
+        "from h5layout.runtime.layout.spec import PlainValue\n\n"
+        f"BINDINGS: dict[str, PlainValue] = {py_literal(resolve_bindings(spec).to_dict())}\n"
     )
 
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 from h5layout.compiler.errors import CompileError
 from h5layout.compiler.literals import Ref, py_flow, py_str
@@ -25,6 +24,8 @@ from h5layout.runtime.layout.spec import (
     AttrSpec,
     LayoutSpec,
     NodeSpec,
+    PlainDict,
+    PlainValue,
     attr_key_name,
     location_file,
 )
@@ -33,6 +34,11 @@ from h5layout.runtime.layout.spec import (
 _NAME_COLS = 18
 _PATTERN_COLS = 24
 _WHERE_COLS = 24
+
+
+def _mapping(value: PlainValue) -> Mapping[str, PlainValue]:
+    """``value`` when a mapping (as ``to_dict`` writes nested entries), else empty."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _file_line(location: str) -> tuple[str, str]:
@@ -75,24 +81,28 @@ def _cell(text: str, cols: int) -> str:
     return text.ljust(cols - 1) + " " if len(text) < cols else text + "  "
 
 
-def _comparable(node: NodeSpec, policy_undeclared: str) -> dict[str, Any]:
+def _comparable(node: NodeSpec, policy_undeclared: str) -> PlainDict:
     """A node type's plain form without source locations (what a layout says, not where),
     with what follows the layout's ``undeclared`` policy marked as such."""
     d = node.to_dict()
     d.pop("location", None)
     if node.undeclared == policy_undeclared:
         d["undeclared"] = "(policy)"
-    options = dict(d.get("options") or {})
+    options = dict(_mapping(d.get("options")))
     options.pop("locations", None)  # where its rules were written, not what they say
     if options.get("undeclared_attrs") == policy_undeclared:
         options["undeclared_attrs"] = "(policy)"
     d["options"] = options
-    attrs = d.get("attrs") or {}
-    d["attrs"] = {k: {f: v for f, v in a.items() if f != "location"} for k, a in attrs.items()}
+    attrs = _mapping(d.get("attrs"))
+    d["attrs"] = {
+        k: {f: v for f, v in _mapping(a).items() if f != "location"} for k, a in attrs.items()
+    }
     return d
 
 
-def _changes(node: NodeSpec, base: NodeSpec, clean: Any, policies: tuple[str, str]) -> list[str]:
+def _changes(
+    node: NodeSpec, base: NodeSpec, clean: Callable[[str], str], policies: tuple[str, str]
+) -> list[str]:
     """What ``node`` changes from the node type of the same name in the base layout
     (``policies``: the ``undeclared`` policy of the layout and of its base)."""
     mine, theirs = _comparable(node, policies[0]), _comparable(base, policies[1])
@@ -110,7 +120,7 @@ def _changes(node: NodeSpec, base: NodeSpec, clean: Any, policies: tuple[str, st
         )
         if mine.get(f) != theirs.get(f)
     ]
-    new_attrs, old_attrs = mine["attrs"], theirs["attrs"]
+    new_attrs, old_attrs = _mapping(mine["attrs"]), _mapping(theirs["attrs"])
     changed = [clean(k) for k, v in new_attrs.items() if old_attrs.get(k) != v]
     removed = [clean(k) for k in old_attrs if k not in new_attrs]
     if changed:
@@ -129,7 +139,9 @@ def _policy_changes(spec: LayoutSpec, base: LayoutSpec) -> list[str]:
     return out
 
 
-def node_table(spec: LayoutSpec, clean: Any, base: LayoutSpec | None = None) -> list[str]:
+def node_table(
+    spec: LayoutSpec, clean: Callable[[str], str], base: LayoutSpec | None = None
+) -> list[str]:
     """Docstring lines: one per node type (``clean`` makes layout text docstring-safe).
 
     A layout that extends another lists first the node types it declares or changes, then
@@ -267,18 +279,18 @@ def _shorten(location: str, short: Mapping[str, str]) -> str:
     return location if name is None else name + location[len(file) :]
 
 
-def _decl(attr: AttrSpec, short: Mapping[str, str]) -> dict[str, Any]:
+def _decl(attr: AttrSpec, short: Mapping[str, str]) -> PlainDict:
     d = attr.to_dict()
     if "location" in d:
-        d["location"] = _shorten(d["location"], short)
+        d["location"] = _shorten(attr.location, short)
     return {f: d[f] for f in _ATTR_FIELDS if f in d}
 
 
-def _json(value: Any) -> str:
+def _json(value: PlainValue) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def _suffixes(decls: list[dict[str, Any]]) -> list[str]:
+def _suffixes(decls: list[PlainDict]) -> list[str]:
     """Key suffixes telling apart declarations of one attribute name: the shortest of
     ``@LINE``, ``@FILE:LINE``, ``@FILE:LINE:COL`` that does, else ``#N``."""
     for cut in (1, 2, 3):
@@ -295,11 +307,11 @@ def _suffixes(decls: list[dict[str, Any]]) -> list[str]:
     return [f"#{n}" for n in range(1, len(decls) + 1)]
 
 
-def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
+def attr_table(spec: LayoutSpec) -> tuple[dict[str, PlainDict], dict[int, str]]:
     """The attribute table (key -> declaration, in the order of the layout files) and the
     key of every attribute of ``spec`` (by ``id`` of its :class:`AttrSpec`)."""
     short = {full: name for name, full in short_files(spec).items()}
-    by_name: dict[str, dict[str, dict[str, Any]]] = {}  # name -> json -> declaration
+    by_name: dict[str, dict[str, PlainDict]] = {}  # name -> json -> declaration
     order: list[tuple[str, str]] = []
     of_attr: dict[int, tuple[str, str]] = {}
     for node in spec.nodes.values():
@@ -330,7 +342,7 @@ def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, s
         return (len(files), 0, 0)  # not located: last, in first-use order
 
     used: set[str] = set()
-    table: dict[str, dict[str, Any]] = {}
+    table: dict[str, PlainDict] = {}
     for name, ident in sorted(order, key=where):
         key, n = keys[name, ident], 1
         while key in used:  # an attribute literally named like another's key
@@ -343,38 +355,39 @@ def attr_table(spec: LayoutSpec) -> tuple[dict[str, dict[str, Any]], dict[int, s
     return table, {i: keys[k] for i, k in of_attr.items()}
 
 
-def _binding(binding: dict[str, Any], spec: LayoutSpec) -> str | dict[str, Any]:
+def _binding(binding: PlainValue, spec: LayoutSpec) -> PlainValue:
     """A binding's plain form, or its node type's name when it only repeats its naming."""
-    node = spec.nodes.get(binding.get("node", ""))
-    naming = {k: v for k, v in binding.items() if k != "node"}
+    plain = _mapping(binding)
+    node = spec.nodes.get(str(plain.get("node", "")))
+    naming = {k: v for k, v in plain.items() if k != "node"}
     return node.name if node is not None and naming == node.naming.to_dict() else binding
 
 
-def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
+def compact_layout(spec: LayoutSpec) -> PlainDict:
     """``spec`` as the compact data a compiled module carries (format
     :data:`~h5layout.runtime.layout.spec.COMPACT_FORMAT`); ``LayoutSpec.from_dict`` of it is
     ``spec`` again."""
     files = short_files(spec)
     short = {full: name for name, full in files.items()}
     table, key_of = attr_table(spec)
-    nodes: dict[str, Any] = {}
+    nodes: PlainDict = {}
     for name, node in spec.nodes.items():
         d = node.to_dict()
         if (d["kind"] == "array") == (node.array is not None):
             del d["kind"]
         if node.attrs:
             d["attrs"] = [key_of[id(a)] for a in node.attrs.values()]
-        recorded = d.get("options", {}).get("locations")
-        if isinstance(recorded, Mapping):
+        recorded = node.options.get("locations")
+        if "options" in d and isinstance(recorded, Mapping):
             located = {
                 k: _shorten(v, short) if isinstance(v, str) else v for k, v in recorded.items()
             }
-            d["options"] = {**d["options"], "locations": located}
+            d["options"] = {**_mapping(d["options"]), "locations": located}
         if "location" in d:
-            d["location"] = _shorten(d["location"], short)
+            d["location"] = _shorten(node.location, short)
         nodes[name] = d
     layout = spec.to_dict()
-    out: dict[str, Any] = {k: v for k, v in layout.items() if k not in ("nodes", "bindings")}
+    out: PlainDict = {k: v for k, v in layout.items() if k not in ("nodes", "bindings")}
     out["format"] = COMPACT_FORMAT
     if files:
         out["files"] = files
@@ -382,7 +395,7 @@ def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
     out["nodes"] = nodes
     if spec.bindings is not None:
         out["bindings"] = {
-            k: {r: _binding(b, spec) for r, b in v.items()}
+            k: {r: _binding(b, spec) for r, b in _mapping(v).items()}
             if k in ("groups", "arrays")
             else _binding(v, spec)
             for k, v in spec.bindings.to_dict().items()
@@ -390,7 +403,7 @@ def compact_layout(spec: LayoutSpec) -> dict[str, Any]:
     return out
 
 
-def _table(head: str, rows: Mapping[str, Any]) -> str:
+def _table(head: str, rows: Mapping[str, object]) -> str:
     """``head`` then one row per entry of ``rows``, filled into lines."""
     if not rows:
         return head + "{}"
@@ -407,19 +420,19 @@ def layout_data(spec: LayoutSpec) -> tuple[tuple[str, str], ...]:
     data = compact_layout(spec)
     attrs, nodes = data.pop("attrs"), data.pop("nodes")
     bindings = data.pop("bindings", None)
-    head = {**data, "attrs": Ref("_ATTRS"), "nodes": Ref("_NODES")}
+    head: dict[str, PlainValue | Ref] = {**data, "attrs": Ref("_ATTRS"), "nodes": Ref("_NODES")}
     if bindings is not None:
         head["bindings"] = bindings
     return (
         (
             "Attribute declarations, each written once, by key: the attribute's name, or "
             "NAME@LINE when the layout declares NAME more than once.",
-            _table("_ATTRS: dict[str, dict[str, Any]] = ", attrs),
+            _table("_ATTRS: dict[str, dict[str, Any]] = ", _mapping(attrs)),
         ),
         (
             "Node types in declaration order: their attributes as keys of _ATTRS; an array "
             "when ``array`` is given.",
-            _table("_NODES: dict[str, dict[str, Any]] = ", nodes),
+            _table("_NODES: dict[str, dict[str, Any]] = ", _mapping(nodes)),
         ),
         (
             "The resolved layout in compact form (values equal to their default left out; "

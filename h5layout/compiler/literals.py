@@ -12,7 +12,7 @@ can never end a literal, a line or a comment early. Output depends on the value 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Final
 
 from h5layout.compiler.errors import CompileError
 
@@ -47,7 +47,7 @@ def py_str(text: str) -> str:
     return quote + "".join(out) + quote
 
 
-def py_scalar(value: Any) -> str:
+def py_scalar(value: object) -> str:
     """A literal for None, a bool, an int, a float or a str."""
     if value is None or isinstance(value, bool):
         return repr(value)
@@ -64,12 +64,12 @@ def py_scalar(value: Any) -> str:
     raise CompileError(f"cannot write a value of type {type(value).__name__} as a literal")
 
 
-def is_scalar(value: Any) -> bool:
+def is_scalar(value: object) -> bool:
     """True for the values :func:`py_scalar` writes."""
     return value is None or isinstance(value, bool | int | float | str)
 
 
-def py_literal(value: Any, level: int = 0) -> str:
+def py_literal(value: object, level: int = 0) -> str:
     """Source of ``value`` (nested dicts/lists/tuples of scalars), indented at ``level``.
 
     The first line is not indented (it follows ``name = ``); inner lines are.
@@ -126,7 +126,7 @@ def _cols(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _flat(value: Any) -> str:
+def _flat(value: object) -> str:
     if isinstance(value, Ref):
         return value.name
     if is_scalar(value):
@@ -166,7 +166,7 @@ def _split_words(text: str, room: int) -> list[str]:
 
 
 _LEAD = "\x00"
-_UNPACK: Any = object()  # the value of a ``**name`` item
+_UNPACK: Final = object()  # the value of a ``**name`` item
 
 
 class _Flow:
@@ -185,7 +185,7 @@ class _Flow:
     def newline(self, indent: int) -> None:
         self.lines.append(" " * indent)
 
-    def put(self, value: Any, base: int, tail: str) -> None:
+    def put(self, value: object, base: int, tail: str) -> None:
         """Write ``value`` from the end of the current line (continuation lines indented
         ``base + 4``), leaving room for ``tail`` after it."""
         flat = _flat(value)
@@ -240,7 +240,7 @@ class _Flow:
         self.lines[-1] += cl
 
 
-def py_flow(value: Any, indent: int = 0, lead: int = 0, tail: str = "") -> str:
+def py_flow(value: object, indent: int = 0, lead: int = 0, tail: str = "") -> str:
     """Source of ``value`` filled into lines of at most :data:`LINE_LENGTH` columns, for
     tables a reader scans (under ``# fmt: off``: ``ruff format`` would explode them).
 

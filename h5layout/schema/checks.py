@@ -11,12 +11,12 @@ import keyword
 import math
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 from h5layout.runtime.layout.patterns import PatternError, compile_pattern
 from h5layout.runtime.layout.spec import ATTR_TYPES
 from h5layout.runtime.model.enums import DataType, GroupType
-from h5layout.schema.source import Path_
+from h5layout.schema.source import Path_, YamlValue
 
 #: A naming pattern the runtime understands (same grammar as runtime.spec.Naming).
 PATTERN_RE = re.compile(
@@ -37,7 +37,7 @@ PLAIN = "string, finite number, boolean, null, list or mapping"
 Report = Callable[[Path_, str, str], None]
 
 
-def short(value: Any) -> str:
+def short(value: object) -> str:
     """``repr(value)``, cut to a readable length for messages."""
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
@@ -49,7 +49,7 @@ def hint(name: str, choices: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def is_literal(value: Any, depth: int = 0) -> bool:
+def is_literal(value: YamlValue, depth: int = 0) -> bool:
     """Plain data that can be written as a Python literal (no dates, no NaN)."""
     if depth > 20:
         return False
@@ -64,7 +64,7 @@ def is_literal(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def fits(value: Any, type_: str, items: str | None = None) -> bool:
+def fits(value: YamlValue, type_: str, items: str | None = None) -> bool:
     """True when a YAML value fits a declared attribute type."""
     if type_ == "any":
         return True
@@ -115,6 +115,11 @@ try:  # Python's own regex parser, used only to read a pattern's structure
 except ImportError:  # Python 3.10
     import sre_parse as _sre_parse
 
+#: A pattern as Python's private regex parser returns it (a ``SubPattern``: a sequence of
+#: ``(opcode, argument)`` pairs whose argument's shape depends on the opcode); that parser
+#: has no types.
+_ParsedRegex: TypeAlias = Any
+
 _REFUSED_OPS = {
     "GROUPREF": "back-references such as \\1 or (?P=name) are not supported",
     "GROUPREF_EXISTS": "conditional groups (?(1)...) are not supported",
@@ -147,7 +152,7 @@ def pattern_problem(pattern: str) -> str | None:
     except (RecursionError, OverflowError):
         return "invalid regular expression: nested too deeply"
     # (items, inside a repetition of more than one)
-    stack: list[tuple[Any, bool]] = [(parsed, False)]
+    stack: list[tuple[_ParsedRegex, bool]] = [(parsed, False)]
     while stack:
         items, repeated = stack.pop()
         for op, arg in items:
@@ -174,15 +179,15 @@ def pattern_problem(pattern: str) -> str | None:
 class Checker:
     """Runs every semantic check, reporting through ``report(path, message, code)``."""
 
-    def __init__(self, data: dict[str, Any], report: Report) -> None:
+    def __init__(self, data: dict[str, YamlValue], report: Report) -> None:
         self.data = data
         self.report = report
         groups = data.get("groups")
         arrays = data.get("arrays")
-        self.groups: dict[str, Any] = groups if isinstance(groups, dict) else {}
-        self.arrays: dict[str, Any] = arrays if isinstance(arrays, dict) else {}
+        self.groups: dict[str, YamlValue] = groups if isinstance(groups, dict) else {}
+        self.arrays: dict[str, YamlValue] = arrays if isinstance(arrays, dict) else {}
         sets = data.get("attr_sets")
-        self.sets: dict[str, Any] = sets if isinstance(sets, dict) else {}
+        self.sets: dict[str, YamlValue] = sets if isinstance(sets, dict) else {}
         self._node_types: list[str] | None = None
         self._hints_left = MAX_HINTS
 
@@ -207,8 +212,9 @@ class Checker:
     def run(self) -> None:
         """Every check, in document order."""
         d = self.data
-        if isinstance(d.get("layout"), str):
-            why = check_name(d["layout"], "layout name")
+        layout = d.get("layout")
+        if isinstance(layout, str):
+            why = check_name(layout, "layout name")
             if why:
                 self.report(("layout",), why, "invalid-name")
         lang = d.get("language", "1")
@@ -229,10 +235,8 @@ class Checker:
                     "unknown-reference",
                 )
             elif (
-                isinstance(self.groups[root], dict)
-                and self.groups[root].get("role", "group") != "root"
+                isinstance(node := self.groups[root], dict) and node.get("role", "group") != "root"
             ):
-                node = self.groups[root]
                 where = ("groups", root, "role") if "role" in node else ("groups", root)
                 self.report(
                     where, f"root node type {root!r} must have role 'root'", "invalid-value"
@@ -258,7 +262,7 @@ class Checker:
                 if isinstance(node, dict):
                     self.check_node(path, node, section == "groups")
 
-    def check_attrs(self, path: Path_, attrs: dict[str, Any]) -> None:
+    def check_attrs(self, path: Path_, attrs: dict[str, YamlValue]) -> None:
         """Names and values of a table of attributes."""
         for name, attr in attrs.items():
             why = check_attr_name(name)
@@ -267,7 +271,7 @@ class Checker:
             if isinstance(attr, dict):
                 self.check_attr((*path, name), attr)
 
-    def check_attr(self, path: Path_, a: dict[str, Any]) -> None:
+    def check_attr(self, path: Path_, a: dict[str, YamlValue]) -> None:
         """One attribute declaration."""
         type_ = a.get("type", "any")
         items = a.get("items")
@@ -318,7 +322,7 @@ class Checker:
                 (*path, "minimum"), f"minimum {lo} is larger than maximum {hi}", "invalid-value"
             )
 
-        def check_value(key: str, value: Any, vpath: Path_) -> None:
+        def check_value(key: str, value: YamlValue, vpath: Path_) -> None:
             if not is_literal(value):
                 self.report(
                     vpath,
@@ -371,7 +375,7 @@ class Checker:
         ):
             self.report((*path, "default"), "default differs from const", "invalid-value")
 
-    def check_node(self, path: Path_, node: dict[str, Any], is_group: bool) -> None:
+    def check_node(self, path: Path_, node: dict[str, YamlValue], is_group: bool) -> None:
         """One node type."""
         name = node.get("name")
         if isinstance(name, str):
@@ -454,7 +458,7 @@ class Checker:
                 "invalid-name",
             )
 
-    def check_options(self, path: Path_, options: dict[str, Any]) -> None:
+    def check_options(self, path: Path_, options: dict[str, YamlValue]) -> None:
         """Options whose values h5layout knows."""
         checks = {"group_type": GroupType.names(), "data_type": DataType.names()}
         for key, choices in checks.items():
@@ -471,7 +475,7 @@ class Checker:
             if key in options and not isinstance(options[key], str):
                 self.report((*path, key), f"{key} must be a string", "invalid-type")
 
-    def check_children(self, path: Path_, node: dict[str, Any]) -> None:
+    def check_children(self, path: Path_, node: dict[str, YamlValue]) -> None:
         """References to child node types, their counts, and telling them apart."""
         children = node.get("children")
         if not isinstance(children, dict):
@@ -498,25 +502,26 @@ class Checker:
                         (*cpath, "min"), f"min {lo} is larger than max {hi}", "invalid-value"
                     )
             target = self.groups.get(child) if child in self.groups else self.arrays.get(child)
-            if isinstance(target, dict) and isinstance(target.get("name"), str):
+            name = target.get("name") if isinstance(target, dict) else None
+            if isinstance(target, dict) and isinstance(name, str):
                 kind = "group" if child in self.groups else "array"
                 match = target.get("match")
                 key = (
                     kind,
-                    target["name"],
+                    name,
                     repr(sorted(match.items())) if isinstance(match, dict) else "",
                 )
                 if key in seen:
                     self.report(
                         cpath,
                         f"node types {seen[key]!r} and {child!r} cannot be told apart "
-                        f"(same name {target['name']!r} and match)",
+                        f"(same name {name!r} and match)",
                         "name-clash",
                     )
                 else:
                     seen[key] = child
 
-    def check_array(self, path: Path_, node: dict[str, Any]) -> None:
+    def check_array(self, path: Path_, node: dict[str, YamlValue]) -> None:
         """Shape and storage rules of an array type."""
         rank, lo, hi = node.get("rank"), node.get("min_rank"), node.get("max_rank")
         if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank <= MAX_RANK:

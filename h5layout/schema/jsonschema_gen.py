@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 #: The committed schema file.
 SCHEMA_PATH = Path(__file__).resolve().parent / "layout.schema.json"
 SCHEMA_ID = "https://h5layout.invalid/schema/layout-1.schema.json"
 
 
-def layout_json_schema() -> dict[str, Any]:
+def layout_json_schema() -> dict[str, object]:
     """The JSON Schema (draft 2020-12) of a layout file."""
     from h5layout.schema.models import Layout
 

@@ -11,11 +11,11 @@ import hashlib
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,9 +25,12 @@ from h5layout.schema import models as m
 from h5layout.schema.checks import Checker, hint
 from h5layout.schema.lower import lower
 from h5layout.schema.resolve import LAYOUTS_DIR, Merged, Resolver, display_name
-from h5layout.schema.source import Loc, Path_, dotted
+from h5layout.schema.source import Loc, Path_, YamlValue, dotted
 
 __all__ = ["check_layout", "load_layout_model", "load_layout_spec"]
+
+#: Where pydantic reports an error: field names and list indexes (and union member tags).
+_ErrorLoc: TypeAlias = tuple[int | str, ...]
 
 _FIELD_LABELS = {
     "type": "type",
@@ -94,7 +97,7 @@ def _model_named(msg: str) -> str:
     return found.group(1) if found else ""
 
 
-def _section_hint(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+def _section_hint(loc: _ErrorLoc, data: dict[str, YamlValue]) -> str:
     """For an unknown top-level key that names a node type: where it belongs."""
     if len(loc) != 1:
         return ""
@@ -140,13 +143,13 @@ def _locate(merged: Merged, path: Path_, prefer_key: bool = False) -> Loc:
         p = p[:-1]
 
 
-def _model_fields(loc: tuple[Any, ...]) -> list[str]:
+def _model_fields(loc: _ErrorLoc) -> list[str]:
     """Field names of the model found by following a pydantic error location."""
-    ann: Any = m.Layout
+    ann: object = m.Layout
     for part in loc:
         ann = _unwrap(ann)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
-            if part in ann.model_fields:
+            if isinstance(part, str) and part in ann.model_fields:
                 ann = ann.model_fields[part].annotation
                 continue
             return []
@@ -163,8 +166,8 @@ def _model_fields(loc: tuple[Any, ...]) -> list[str]:
     return []
 
 
-def _unwrap(ann: Any) -> Any:
-    """``X | None`` → ``X``."""
+def _unwrap(ann: object) -> object:
+    """``X | None`` → ``X`` (``ann``: a type annotation, a class or a typing form)."""
     origin = typing.get_origin(ann)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(ann) if a is not type(None)]
@@ -176,12 +179,12 @@ def _unwrap(ann: Any) -> Any:
     return ann
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+def _data_path(data: YamlValue, loc: _ErrorLoc) -> Path_:
     """Keep the parts of a pydantic location that exist in the data (drops union tags)."""
-    out: list[Any] = []
+    out: list[int | str] = []
     cur = data
     for part in loc:
-        if isinstance(cur, dict) and part in cur:
+        if isinstance(cur, dict) and isinstance(part, str) and part in cur:
             out.append(part)
             cur = cur[part]
         elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
@@ -190,9 +193,19 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     return tuple(out)
 
 
-def _value_at(data: Any, path: Path_) -> Any:
+def _value_at(data: YamlValue, path: Path_) -> YamlValue:
+    """The value at ``path`` (``KeyError``, ``IndexError`` or ``TypeError`` when none)."""
     for part in path:
-        data = data[part]
+        if isinstance(data, dict):
+            if not isinstance(part, str):
+                raise KeyError(part)
+            data = data[part]
+        elif isinstance(data, list):
+            if not isinstance(part, int):
+                raise TypeError(f"list index {part!r}")
+            data = data[part]
+        else:
+            raise TypeError(f"{type(data).__name__} holds no {part!r}")
     return data
 
 
@@ -412,7 +425,7 @@ def _removed_target(resolver: Resolver, path: Path_) -> tuple[str, Loc] | None:
     return None
 
 
-def _order(merged: Merged) -> Any:
+def _order(merged: Merged) -> Callable[[Problem], tuple[int, int, int, str, str]]:
     files: dict[str, int] = {}
 
     def key(p: Problem) -> tuple[int, int, int, str, str]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from h5layout.runtime.layout import spec as rt
 from h5layout.schema import models as m
+from h5layout.schema.source import Path_
 
 #: Gives the "file:line:col" string of a path of the merged document.
-Locate = Callable[[tuple[Any, ...]], str]
+Locate = Callable[[Path_], str]
 
 
 def _naming(node: m.Group | m.Array) -> rt.Naming:
@@ -22,7 +22,7 @@ def _naming(node: m.Group | m.Array) -> rt.Naming:
 
 def _attr(name: str, a: m.Attr | None, policy: m.Policy, location: str) -> rt.AttrSpec:
     a = a or m.Attr()
-    extra: dict[str, Any] = {}
+    extra: dict[str, rt.PlainValue] = {}
     if "const" in a.model_fields_set:
         extra["const"] = a.const
     if "default" in a.model_fields_set and a.default is not None:
@@ -81,7 +81,7 @@ def lower(layout: m.Layout, locate: Locate, sha256: str, source: str) -> rt.Layo
     """Every decision taken: names, attribute sets, storage, policies, locations."""
     policy = layout.policy
     nodes: dict[str, rt.NodeSpec] = {}
-    sections: list[tuple[str, dict[str, Any]]] = [
+    sections: list[tuple[str, Mapping[str, m.Group | m.Array | None]]] = [
         ("groups", dict(layout.groups)),
         ("arrays", dict(layout.arrays)),
     ]

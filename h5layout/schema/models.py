@@ -8,7 +8,7 @@ The JSON Schema shipped in ``layout.schema.json`` is generated from :class:`Layo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,12 @@ MAX_RANK = 32
 
 #: Language versions this package understands.
 LANGUAGE_VERSIONS = ("1",)
+
+#: A value a layout writes as data (an attribute's ``const``, ``default`` and ``enum``
+#: items, an array's ``fill_value``, ``match`` and ``options`` entries): any YAML value as
+#: read. The models leave it open (``{}`` in the JSON Schema, the value kept as it is); the
+#: checks of :mod:`h5layout.schema.checks` say which values fit where.
+LayoutData: TypeAlias = Any
 
 # The vocabularies come from the runtime (one list each, shared with the savers and the
 # file checker); pydantic and the JSON Schema see them as Literal enums.
@@ -61,9 +67,13 @@ class Attr(_Model):
     type: AttrType = Field(default="any", description="Python type of the value.")
     items: ItemType | None = Field(default=None, description="Element type of a tuple or list.")
     required: bool = Field(default=False, description="The attribute must be present.")
-    const: Any = Field(default=None, description="The only value allowed (written automatically).")
-    enum: list[Any] | None = Field(default=None, description="The allowed values.")
-    default: Any = Field(default=None, description="Value written when the caller gives none.")
+    const: LayoutData = Field(
+        default=None, description="The only value allowed (written automatically)."
+    )
+    enum: list[LayoutData] | None = Field(default=None, description="The allowed values.")
+    default: LayoutData = Field(
+        default=None, description="Value written when the caller gives none."
+    )
     pattern: str | None = Field(
         default=None,
         description="Regular expression (RE2 syntax, no nested quantifiers) a str value "
@@ -107,7 +117,7 @@ class _Node(_Model):
         default="grow", description="Past the pattern's width: grow or error."
     )
     description: str = ""
-    match: dict[str, Any] = Field(
+    match: dict[str, LayoutData] = Field(
         default_factory=dict, description="Attribute values identifying this type."
     )
     use_attrs: list[str] = Field(
@@ -117,7 +127,9 @@ class _Node(_Model):
     undeclared_attrs: Undeclared | None = Field(
         default=None, description="What to do with attributes the layout does not declare."
     )
-    options: dict[str, Any] = Field(default_factory=dict, description="Role-specific settings.")
+    options: dict[str, LayoutData] = Field(
+        default_factory=dict, description="Role-specific settings."
+    )
 
 
 class Group(_Node):
@@ -144,7 +156,7 @@ class Array(_Node):
     dims: list[int | None] | None = Field(
         default=None, description="Fixed sizes per dimension, null = free."
     )
-    fill_value: Any = None
+    fill_value: LayoutData = None
     storage: Storage = Field(default_factory=lambda: Storage())
 
 

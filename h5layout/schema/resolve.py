@@ -20,10 +20,9 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from h5layout.runtime.errors import Problem
-from h5layout.schema.source import Document, Loc, Path_, dotted, parse_yaml
+from h5layout.schema.source import Document, Loc, Path_, YamlValue, dotted, parse_yaml
 
 #: Folder of the shipped layouts.
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
@@ -75,7 +74,7 @@ def display_name(path: Path, given: str | None = None) -> str:
 class Merged:
     """The merged document, where every value came from, and the files read."""
 
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, YamlValue] = field(default_factory=dict)
     values: dict[Path_, Loc] = field(default_factory=dict)
     keys: dict[Path_, Loc] = field(default_factory=dict)
     digests: list[bytes] = field(default_factory=list)
@@ -83,10 +82,10 @@ class Merged:
     top_keys: set[str] = field(default_factory=set)
 
 
-def _paths(value: Any, prefix: Path_) -> list[Path_]:
+def _paths(value: YamlValue, prefix: Path_) -> list[Path_]:
     """``prefix`` and the path of everything below it in ``value`` (work ∝ its size)."""
     out: list[Path_] = []
-    stack: list[tuple[Path_, Any]] = [(prefix, value)]
+    stack: list[tuple[Path_, YamlValue]] = [(prefix, value)]
     while stack:
         path, v = stack.pop()
         out.append(path)
@@ -97,29 +96,39 @@ def _paths(value: Any, prefix: Path_) -> list[Path_]:
     return out
 
 
-def _forget(merged: Merged, value: Any, prefix: Path_) -> None:
+def _forget(merged: Merged, value: YamlValue, prefix: Path_) -> None:
     """Drop the locations of ``value`` (found at ``prefix``) and of everything below it."""
     for p in _paths(value, prefix):
         merged.values.pop(p, None)
         merged.keys.pop(p, None)
 
 
-def merge_into(base: Merged, doc: Document, data: dict[str, Any], path: Path_ = ()) -> None:
-    """Merge ``data`` (a mapping of ``doc`` at ``path``) onto ``base`` in place.
+def merge_into(base: Merged, doc: Document, data: dict[str, YamlValue]) -> None:
+    """Merge ``data`` (the top-level mapping of ``doc``) onto ``base`` in place.
 
     Work is proportional to the size of ``data`` plus what it replaces: locations are
     copied and dropped by walking the values themselves, never by scanning the whole
     location tables (which made merging quadratic in the number of node types).
     """
-    target: Any = base.data
-    for part in path:
-        target = target[part]
+    _merge(base, doc, base.data, data, ())
+
+
+def _merge(
+    base: Merged,
+    doc: Document,
+    target: dict[str, YamlValue],
+    data: dict[str, YamlValue],
+    path: Path_,
+) -> None:
+    """Merge ``data`` (the mapping of ``doc`` at ``path``) onto ``target`` (the mapping of
+    ``base`` at ``path``)."""
     for key, value in data.items():
         child = (*path, key)
-        if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+        old = target.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
             if child in doc.values:
                 base.values[child] = doc.values[child]
-            merge_into(base, doc, value, child)
+            _merge(base, doc, old, value, child)
             continue
         if key in target:
             _forget(base, target[key], child)
@@ -262,7 +271,7 @@ class Resolver:
                 "invalid-type",
             )
             return None if nested or mapping else doc
-        data: dict[str, Any] = doc.data
+        data = doc.data
         stack = (*stack, real)
         extends = data.get("extends")
         if extends is not None:
@@ -400,7 +409,7 @@ class Resolver:
                         "invalid-key",
                     )
 
-    def _remove(self, doc: Document, remove: Any, out: Merged) -> None:
+    def _remove(self, doc: Document, remove: YamlValue, out: Merged) -> None:
         if remove is None:
             return
         if not isinstance(remove, list):
@@ -422,7 +431,7 @@ class Resolver:
                 )
                 continue
             parts = tuple(item.split("."))
-            parent: Any = out.data
+            parent: YamlValue = out.data
             for part in parts[:-1]:
                 parent = parent.get(part) if isinstance(parent, dict) else None
             if not isinstance(parent, dict) or parts[-1] not in parent:

@@ -7,15 +7,24 @@ exceptions) and record, for every dotted path, where its value and its key start
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypeAlias, Union, cast
 
 import yaml
+from yaml.resolver import BaseResolver
 
 from h5layout.runtime.errors import Problem
 
 #: A path inside a document: mapping keys (str) and list indexes (int).
-Path_ = tuple[Any, ...]
+Path_: TypeAlias = tuple[str | int, ...]
+
+#: A value of a layout file as read (not yet checked): what YAML's safe types build (an
+#: unquoted date is a date), lists, and mappings with text keys; None where a value was
+#: refused (a problem says why).
+YamlValue: TypeAlias = Union[  # noqa: UP007 (evaluated at run time: "X | 'Y'" fails on 3.10)
+    str, int, float, bool, datetime.date, list["YamlValue"], dict[str, "YamlValue"], None
+]
 
 #: Nesting deeper than this is refused (protects against alias bombs and recursion).
 MAX_DEPTH = 64
@@ -43,7 +52,7 @@ class Loc:
 class Document:
     """Plain data of one YAML file, with the location of every value and key."""
 
-    data: Any
+    data: YamlValue
     values: dict[Path_, Loc] = field(default_factory=dict)
     keys: dict[Path_, Loc] = field(default_factory=dict)
 
@@ -78,7 +87,7 @@ class _Builder:
     def problem(self, loc: Loc, path: Path_, message: str, code: str) -> None:
         self.problems.append(Problem(loc.file, loc.line, loc.column, dotted(path), message, code))
 
-    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> YamlValue:
         self._nodes += 1
         self.values[path] = self.loc(node)
         if depth > MAX_DEPTH or self._nodes > MAX_NODES + MAX_ALIAS_VALUES:
@@ -102,14 +111,15 @@ class _Builder:
             )
             return None
         try:
-            return self._constructor.construct_object(node, deep=True)
+            value: YamlValue = self._constructor.construct_object(node, deep=True)
+            return value
         except Exception as exc:  # bad timestamps, unknown tags, ...: a problem, never a crash
             msg = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
             self.problem(self.loc(node), path, f"invalid value: {msg}", "yaml-syntax")
             return None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, YamlValue]:
+        out: dict[str, YamlValue] = {}
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
                 self.problem(
@@ -119,7 +129,7 @@ class _Builder:
                     "yaml-syntax",
                 )
                 continue
-            key: Any = None
+            key: object = None
             if isinstance(key_node, yaml.ScalarNode):
                 try:
                     key = self._constructor.construct_object(key_node, deep=True)
@@ -159,7 +169,19 @@ SAFE_TAGS = frozenset(
 )
 
 #: libyaml's event parser when PyYAML was built with it (much faster, same events).
-_EventLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_EventLoader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+class _Mark(Protocol):
+    """A position PyYAML reports (its Python or its libyaml mark)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
 
 
 class _Stop(Exception):
@@ -170,13 +192,13 @@ class _Stop(Exception):
         self.problem = problem
 
 
-def _mark_loc(file: str, mark: Any) -> Loc:
+def _mark_loc(file: str, mark: _Mark | None) -> Loc:
     if mark is None:
         return Loc(file, 1, 1)
     return Loc(file, mark.line + 1, mark.column + 1)
 
 
-def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
+def _compose(text: str, file: str, resolver: BaseResolver) -> yaml.Node | None:
     """The node tree of a one-document YAML text, built from parser events without recursion.
 
     PyYAML's composer recurses once per nesting level and expands nothing itself; this one
@@ -186,11 +208,15 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
     that contains them, tags other than :data:`SAFE_TAGS` and a second document.
     """
 
-    def stop(mark: Any, message: str, code: str = "yaml-syntax") -> _Stop:
+    def stop(mark: _Mark | None, message: str, code: str = "yaml-syntax") -> _Stop:
         loc = _mark_loc(file, mark)
         return _Stop(Problem(file, loc.line, loc.column, "", message, code))
 
-    def tag_of(event: Any, kind: type[yaml.Node], value: Any) -> str:
+    def tag_of(
+        event: yaml.ScalarEvent | yaml.CollectionStartEvent,
+        kind: type[yaml.Node],
+        value: str | None,
+    ) -> str:
         tag = event.tag
         if tag is None or tag == "!":
             return str(resolver.resolve(kind, value, event.implicit))
@@ -211,10 +237,9 @@ def _compose(text: str, file: str, resolver: Any) -> yaml.Node | None:
     aliased = 0  # values added by aliases
     composed = 0  # nodes written out in the file
     documents = 0
-    events: Any = yaml.parse(text, Loader=_EventLoader)
-    event: Any
-    for event in events:
-        start: Any = event.start_mark  # a C or Python mark, both have line/column
+    for event in yaml.parse(text, Loader=_EventLoader):
+        # a C or Python mark: nodes and messages read only its line and column
+        start = cast("yaml.Mark | None", event.start_mark)
         end = None  # never read: not keeping it halves the marks held
         node: yaml.Node | None = None
         size = 1

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.errors import DataValueError, MissingAttributeError, ValueProblem
 from h5layout.runtime.layout.patterns import search as pattern_search
@@ -29,13 +30,14 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def type_name(value: Any) -> str:
+def type_name(value: object) -> str:
     """Short name of a value's type for messages."""
     return type(value).__name__
 
 
-def check_type(expected: str, value: Any, item_type: str | None = None) -> str | None:
-    """Why ``value`` is not of the layout type ``expected`` (None when it is)."""
+def check_type(expected: str, value: object, item_type: str | None = None) -> str | None:
+    """Why ``value`` (any Python value) is not of the layout type ``expected`` (None when
+    it is)."""
     if expected == "any":
         return None
     allowed = _PY_TYPES.get(expected)
@@ -46,16 +48,15 @@ def check_type(expected: str, value: Any, item_type: str | None = None) -> str |
         return f"expected {expected}, got bool"
     if not isinstance(value, allowed):
         return f"expected {expected}, got {type_name(value)}"
-    if expected in ("tuple", "list") and item_type and item_type != "any":
-        items: Any = value
-        for i, item in enumerate(items):
+    if isinstance(value, tuple | list) and item_type and item_type != "any":
+        for i, item in enumerate(value):
             why = check_type(item_type, item)
             if why:
                 return f"item {i}: {why}"
     return None
 
 
-def check_value(spec: AttrSpec, value: Any) -> list[tuple[str, str]]:
+def check_value(spec: AttrSpec, value: object) -> list[tuple[str, str]]:
     """Problems of ``value`` for ``spec``, as ``(code, message)`` pairs (empty when fine)."""
     why = check_type(spec.type, value, spec.item_type)
     if why:
@@ -81,14 +82,17 @@ def check_value(spec: AttrSpec, value: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _equal(a: Any, b: Any) -> bool:
+def _equal(a: object, b: object) -> bool:
     try:
-        return bool(a == b) if not isinstance(a, np.ndarray) else bool(np.array_equal(a, b))
+        if not isinstance(a, np.ndarray):
+            return bool(a == b)
+        # array_equal takes any object (False for one that is no array)
+        return bool(np.array_equal(a, cast("npt.ArrayLike", b)))
     except (TypeError, ValueError):
         return False
 
 
-def coerce(spec: AttrSpec, value: Any) -> Any:
+def coerce(spec: AttrSpec, value: object) -> object:
     """The value to store: ints promoted for float attributes, lists for tuple attributes."""
     if spec.type == "float" and isinstance(value, int | np.integer) and not isinstance(value, bool):
         return float(value)
@@ -107,10 +111,10 @@ def units_attr(name: str) -> str:
 def resolve_attrs(
     node_type: str,
     specs: Mapping[str, AttrSpec],
-    given: Mapping[str, Any],
+    given: Mapping[str, object],
     *,
     where: str = "",
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The attributes to write for a new node: checked values, consts and defaults.
 
     Raises :class:`MissingAttributeError` (only required attributes absent) or
@@ -118,7 +122,7 @@ def resolve_attrs(
     is written; either carries every problem (``.problems``, each with a stable code).
     """
     problems: list[ValueProblem] = []
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     path = where or node_type
     for name, spec in specs.items():
         if name in given and given[name] is not None:

@@ -24,9 +24,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from h5layout._version import __version__
+
+if TYPE_CHECKING:
+    from h5layout.runtime.layout.spec import PlainValue
 
 #: parent name of the modules imported from the cache
 CACHE_PACKAGE = "h5layout_compiled"
@@ -126,7 +129,7 @@ def import_target(target: tuple[str, str]) -> ModuleType:
     return importlib.import_module(ref) if kind == "package" else import_module_file(Path(ref))
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: object) -> object:
     if isinstance(value, tuple):
         return {_TUPLE: [_encode(v) for v in value]}
     if isinstance(value, list):
@@ -136,18 +139,19 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(obj: dict[str, Any]) -> Any:
-    return tuple(obj[_TUPLE]) if len(obj) == 1 and _TUPLE in obj else obj
+def _decode(obj: dict[str, object]) -> object:
+    items = obj.get(_TUPLE)
+    return tuple(items) if len(obj) == 1 and isinstance(items, list) else obj
 
 
-def dumps_layout(layout: dict[str, Any]) -> str:
+def dumps_layout(layout: Mapping[str, PlainValue]) -> str:
     """A ``LAYOUT`` literal as JSON (tuples kept)."""
     return json.dumps(_encode(layout), sort_keys=False)
 
 
-def loads_layout(text: str) -> dict[str, Any]:
+def loads_layout(text: str) -> dict[str, PlainValue]:
     """Inverse of :func:`dumps_layout`."""
-    out = json.loads(text, object_hook=_decode)
+    out: object = json.loads(text, object_hook=_decode)
     if not isinstance(out, dict):
         raise ValueError("not a layout")
     return out
@@ -156,10 +160,10 @@ def loads_layout(text: str) -> dict[str, Any]:
 class _Literal:
     """Builds the value of a literal expression node; anything else raises ValueError."""
 
-    def __init__(self, names: Mapping[str, Any]) -> None:
+    def __init__(self, names: Mapping[str, object]) -> None:
         self.names = names
 
-    def build(self, node: ast.expr, depth: int = 0) -> Any:
+    def build(self, node: ast.expr, depth: int = 0) -> object:
         if depth > MAX_LITERAL_DEPTH:
             raise ValueError("literal nested too deeply")
         if isinstance(node, ast.Constant) and isinstance(
@@ -167,7 +171,7 @@ class _Literal:
         ):
             return node.value
         if isinstance(node, ast.Dict):
-            out: dict[Any, Any] = {}
+            out: dict[str | int | float | bool | None, object] = {}
             for k, v in zip(node.keys, node.values, strict=True):
                 if k is None:
                     raise ValueError("'**' in a layout literal")
@@ -194,7 +198,7 @@ class _Literal:
         raise ValueError(f"not a literal: {type(node).__name__}")
 
 
-def parse_module_layout(text: str) -> dict[str, Any]:
+def parse_module_layout(text: str) -> dict[str, PlainValue]:
     """The ``LAYOUT`` literal of a compiled module's source, built without running it.
 
     Top-level assignments of literals (``NAME = {...}``, ``NAME: T = (...)``) are
@@ -205,7 +209,7 @@ def parse_module_layout(text: str) -> dict[str, Any]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise ValueError(f"not Python source ({type(exc).__name__})") from exc
-    names: dict[str, Any] = {}
+    names: dict[str, object] = {}
     builder = _Literal(names)
     for stmt in tree.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -234,7 +238,7 @@ def parse_module_layout(text: str) -> dict[str, Any]:
     raise ValueError("no LAYOUT in the module")
 
 
-def layout_of(target: tuple[str, str]) -> dict[str, Any]:
+def layout_of(target: tuple[str, str]) -> dict[str, PlainValue]:
     """The ``LAYOUT`` of a compiled module, from its JSON copy when the module file is
     unchanged. To make that copy a ``('package', name)`` or ``('file', path)`` module (of
     the package or the cache) is imported; a ``('source', path)`` module is parsed with
@@ -254,6 +258,7 @@ def layout_of(target: tuple[str, str]) -> dict[str, Any]:
         return loads_layout(copy.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    layout: dict[str, PlainValue]
     if kind == "source":  # a module the user gave: read as data, never run
         layout = parse_module_layout(origin.read_text(encoding="utf-8"))
     else:

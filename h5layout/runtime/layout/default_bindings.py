@@ -8,9 +8,9 @@ for the shipped layout (:func:`h5layout.compiler.lowering.resolve_bindings`).
 
 from __future__ import annotations
 
-from typing import Any
+from h5layout.runtime.layout.spec import PlainValue
 
-BINDINGS: dict[str, Any] = {
+BINDINGS: dict[str, PlainValue] = {
     "raw": {
         "node": "raw",
         "fixed": "RawData",

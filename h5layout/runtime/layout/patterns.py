@@ -11,7 +11,7 @@ atomic groups; the layout checker refuses those, and nested quantifiers, at ``ch
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Protocol
 
 import re2
 
@@ -21,6 +21,14 @@ from h5layout.runtime.errors import PatternError
 MAX_PATTERN_LENGTH = 1000
 #: Memory RE2 may use for one compiled pattern (bytes); larger programs are refused.
 MAX_PATTERN_MEMORY = 8 << 20
+
+
+class CompiledPattern(Protocol):
+    """What :func:`compile_pattern` returns (an RE2 pattern: ``google-re2`` ships no
+    stubs), as far as this package uses it."""
+
+    def search(self, text: str) -> object | None:
+        """A match object where the pattern matches in ``text``, else None."""
 
 
 def _explain(reason: str) -> str:
@@ -40,7 +48,7 @@ def _explain(reason: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> Any:
+def compile_pattern(pattern: str) -> CompiledPattern:
     """The compiled RE2 pattern (``.search(value)``); :class:`PatternError` when refused."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"longer than {MAX_PATTERN_LENGTH} characters")
@@ -48,7 +56,8 @@ def compile_pattern(pattern: str) -> Any:
     options.log_errors = False  # RE2 would print every refused pattern to stderr
     options.max_mem = MAX_PATTERN_MEMORY
     try:
-        return re2.compile(pattern, options=options)
+        compiled: CompiledPattern = re2.compile(pattern, options=options)
+        return compiled
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):

@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from h5layout.runtime.codec.attrs import encode_json
 from h5layout.runtime.errors import DataValueError
+
+if TYPE_CHECKING:
+    from h5layout.runtime.model.data import Axis
 
 #: dtype kinds a data, error or axis array may have: bool, signed, unsigned, float, complex
 NUMERIC_KINDS = frozenset("biufc")
@@ -104,7 +107,7 @@ def require_channels(count: int, expected: int, what: str, kind: str = "channel"
         )
 
 
-def _integer(value: Any) -> int | None:
+def _integer(value: object) -> int | None:
     if type(value) is int:
         return value
     if isinstance(value, np.integer):
@@ -116,8 +119,9 @@ def _integer(value: Any) -> int | None:
     return None
 
 
-def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """``indexes`` as a tuple of ints inside ``shape`` (``DataValueError`` if not).
+def parse_indexes(indexes: object, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``indexes`` (whatever the caller gave) as a tuple of ints inside ``shape``
+    (``DataValueError`` if not).
 
     Ints and numpy integers pass; floats only with an integral value; bools, strings,
     fractions, nested sequences, a wrong count or a value outside the shape are refused.
@@ -129,7 +133,7 @@ def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
         else:
             return indexes
     if isinstance(indexes, tuple | list):
-        items: Sequence[Any] = indexes
+        items: Sequence[object] = indexes
     elif isinstance(indexes, np.ndarray):
         if indexes.ndim > 1:
             raise DataValueError(
@@ -154,10 +158,11 @@ def parse_indexes(indexes: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
     return index
 
 
-def parse_shape(shape: Any, what: str) -> tuple[int, ...]:
-    """A shape as a tuple of non-negative ints (ints or numpy integers, not bool or float)."""
+def parse_shape(shape: object, what: str) -> tuple[int, ...]:
+    """A shape (whatever the caller gave) as a tuple of non-negative ints (ints or numpy
+    integers, not bool or float)."""
     try:
-        items = list(shape)
+        items = list(cast("Iterable[object]", shape))  # list() tells whether it iterates
     except TypeError:
         raise DataValueError(f"{what}: shape {show(shape)} is not a sequence") from None
     out = []
@@ -171,14 +176,14 @@ def parse_shape(shape: Any, what: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     """``repr(value)``, cut to 60 characters for messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def require_axes_fit(
-    axes: Iterable[Any], shape: tuple[int, ...], what: str, of: str = "the data"
+    axes: Iterable[Axis], shape: tuple[int, ...], what: str, of: str = "the data"
 ) -> None:
     """Refuse an axis of a dimension the data lack, or whose length is not that dimension's.
 
@@ -203,8 +208,9 @@ def require_axes_fit(
             require_numeric(data.dtype, f"{what}: axis {show(axis.label)}")
 
 
-def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
-    """One float64 value per enlargeable axis, each exact in float64 (else refused)."""
+def parse_axis_values(values: object, count: int, what: str) -> np.ndarray:
+    """One float64 value per enlargeable axis (from whatever the caller gave), each exact
+    in float64 (else refused)."""
     if type(values) is list and len(values) == count:  # the acquisition-loop case
         for v in values:
             if type(v) is not float:
@@ -234,7 +240,7 @@ def parse_axis_values(values: Any, count: int, what: str) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def require_attr_name(name: Any, what: str) -> None:
+def require_attr_name(name: object, what: str) -> None:
     """Refuse an attribute name HDF5 cannot store as given (empty, NUL, not str)."""
     if not isinstance(name, str) or not name or "\x00" in name:
         raise DataValueError(
@@ -266,7 +272,7 @@ def require_attr_size(name: str, text: str, limit: int | None, what: str) -> Non
         )
 
 
-def require_attrs(attrs: Mapping[str, Any], limit: int | None, what: str) -> None:
+def require_attrs(attrs: Mapping[str, object], limit: int | None, what: str) -> None:
     """Refuse attributes the savers would write in the JSON envelope and the backend cannot
     store (a bad name; on a backend with a ``limit``, an envelope too large), or the envelope
     cannot hold exactly (a numpy array long enough for numpy to print it summarised)."""

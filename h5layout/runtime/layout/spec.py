@@ -20,11 +20,12 @@ Node roles (``NodeSpec.role``) the runtime understands:
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final, TypeAlias, Union
 
 #: Version of the plain resolved-layout format (:meth:`LayoutSpec.to_dict`). Format 2 omits
 #: every value equal to its default; :meth:`LayoutSpec.from_dict` reads 1, 2 and 3 alike.
@@ -33,10 +34,34 @@ SPEC_FORMAT = 2
 #: key; see :meth:`LayoutSpec.from_dict`).
 COMPACT_FORMAT = 3
 
+#: Plain data as layouts write it and compiled modules carry it, what YAML and Python
+#: literals hold: the plain form of :meth:`LayoutSpec.to_dict`, an attribute's ``const``,
+#: ``default`` and ``enum`` values, an array's ``fill_value``, a node type's ``match`` values.
+PlainValue: TypeAlias = Union[  # noqa: UP007 (evaluated at run time: "X | 'Y'" fails on 3.10)
+    bool, int, float, str, Sequence["PlainValue"], Mapping[str, "PlainValue"], None
+]
+#: A plain mapping (a node type, an attribute declaration... in their plain form).
+PlainDict: TypeAlias = dict[str, PlainValue]
+#: A node type's role-specific settings (``group_type``, ``locations``,
+#: ``backend_encodings``...): each reader knows the type of the key it reads, so values are
+#: left untyped here (a TypedDict per role would say more).
+NodeOptions: TypeAlias = Mapping[str, Any]
 
-def _without_defaults(d: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = "unset"
+
+
+#: An attribute's ``const``/``default`` when the layout gives none (None is a value).
+UNSET: Final = Unset.UNSET
+_MISSING: Final = UNSET
+
+
+def _without_defaults(d: Mapping[str, PlainValue], defaults: Mapping[str, PlainValue]) -> PlainDict:
     """``d`` without the entries equal to their default (empty containers count as None)."""
-    out = {}
+    out: PlainDict = {}
     for k, v in d.items():
         default = defaults.get(k, _MISSING)
         if default is not _MISSING and (v == default or (default is None and v in ({}, []))):
@@ -69,8 +94,81 @@ _PATTERN_RE = re.compile(
     r"^(?P<prefix>[^{}]*)\{(?P<field>index|dim)(?::0(?P<width>\d+)d)?\}(?P<suffix>[^{}]*)$"
 )
 
-_MISSING: Any = object()
-_NONE: dict[str, Any] = {"fill_value": None, "storage": None}
+_NONE: PlainDict = {"fill_value": None, "storage": None}
+
+
+class _Reader:
+    """Typed reads of one plain mapping (a compiled module's data): a value of another type
+    than the field's is a ``ValueError`` naming the key."""
+
+    __slots__ = ("d", "what")
+
+    def __init__(self, d: Mapping[str, PlainValue] | None, what: str) -> None:
+        self.d: Mapping[str, PlainValue] = d or {}
+        self.what = what
+
+    def _bad(self, key: str, want: str) -> ValueError:
+        return ValueError(f"{self.what}: {key!r} must be {want}, got {self.d.get(key)!r}")
+
+    def text(self, key: str, default: str = "") -> str:
+        v = self.d.get(key, default)
+        if not isinstance(v, str):
+            raise self._bad(key, "a string")
+        return v
+
+    def opt_text(self, key: str) -> str | None:
+        v = self.d.get(key)
+        if v is not None and not isinstance(v, str):
+            raise self._bad(key, "a string or None")
+        return v
+
+    def opt_int(self, key: str) -> int | None:
+        v = self.d.get(key)
+        if v is not None and not isinstance(v, int):
+            raise self._bad(key, "an integer or None")
+        return v
+
+    def opt_float(self, key: str) -> float | None:
+        v = self.d.get(key)
+        if v is not None and not isinstance(v, (int, float)):
+            raise self._bad(key, "a number or None")
+        return v
+
+    def seq(self, key: str) -> Sequence[PlainValue] | None:
+        v = self.d.get(key)
+        if v is not None and (isinstance(v, (str, Mapping)) or not isinstance(v, Sequence)):
+            raise self._bad(key, "a list or None")
+        return v
+
+    def mapping(self, key: str) -> Mapping[str, PlainValue]:
+        v = self.d.get(key)
+        if not v:
+            return {}
+        if not isinstance(v, Mapping):
+            raise self._bad(key, "a mapping")
+        return v
+
+
+def _plain_mapping(v: PlainValue, what: str) -> Mapping[str, PlainValue]:
+    if not isinstance(v, Mapping):
+        raise ValueError(f"{what} must be a mapping, got {v!r}")
+    return v
+
+
+def _text(v: PlainValue, what: str) -> str:
+    if not isinstance(v, str):
+        raise ValueError(f"{what} must be a string, got {v!r}")
+    return v
+
+
+def _int(v: PlainValue, what: str) -> int:
+    if not isinstance(v, int):
+        raise ValueError(f"{what} must be an integer, got {v!r}")
+    return v
+
+
+def _opt_int(v: PlainValue, what: str) -> int | None:
+    return None if v is None else _int(v, what)
 
 
 def location_file(location: str) -> str:
@@ -190,16 +288,19 @@ class Naming:
         text = self.counter_text(name)
         return int(text) if text is not None else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals (defaults omitted)."""
         d = {"fixed": self.fixed, "pattern": self.pattern, "overflow": self.overflow}
         return _without_defaults(d, {"fixed": None, "pattern": None, "overflow": "grow"})
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Naming:
+    def from_dict(cls, d: Mapping[str, PlainValue]) -> Naming:
         """Inverse of :meth:`to_dict`."""
+        r = _Reader(d, "naming")
         return cls(
-            fixed=d.get("fixed"), pattern=d.get("pattern"), overflow=d.get("overflow", "grow")
+            fixed=r.opt_text("fixed"),
+            pattern=r.opt_text("pattern"),
+            overflow=r.text("overflow", "grow"),
         )
 
 
@@ -211,9 +312,9 @@ class AttrSpec:
     type: str = "any"
     item_type: str | None = None  # element type of tuple/list
     required: bool = False
-    const: Any = _MISSING
-    enum: tuple[Any, ...] | None = None
-    default: Any = _MISSING
+    const: PlainValue | Unset = UNSET
+    enum: tuple[PlainValue, ...] | None = None
+    default: PlainValue | Unset = UNSET
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -225,16 +326,16 @@ class AttrSpec:
     @property
     def has_const(self) -> bool:
         """True when the attribute must hold one value."""
-        return self.const is not _MISSING
+        return self.const is not UNSET
 
     @property
     def has_default(self) -> bool:
         """True when a default is written when the caller gives nothing."""
-        return self.default is not _MISSING
+        return self.default is not UNSET
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals (defaults omitted; ``const``/``default`` omitted when unset)."""
-        d: dict[str, Any] = {
+        d: PlainDict = {
             "type": self.type,
             "item_type": self.item_type,
             "required": self.required,
@@ -248,38 +349,39 @@ class AttrSpec:
             "location": self.location,
         }
         d = _without_defaults(d, _ATTR_DEFAULTS)
-        if self.has_const:
+        if self.const is not UNSET:
             d["const"] = self.const
-        if self.has_default:
+        if self.default is not UNSET:
             d["default"] = self.default
         return d
 
     @classmethod
     def from_dict(
-        cls, name: str, d: Mapping[str, Any], files: Mapping[str, str] | None = None
+        cls, name: str, d: Mapping[str, PlainValue], files: Mapping[str, str] | None = None
     ) -> AttrSpec:
         """Inverse of :meth:`to_dict` (``files``: short file names of locations)."""
-        enum = d.get("enum")
-        location = d.get("location", "")
+        r = _Reader(d, f"attribute {name!r}")
+        enum = r.seq("enum")
+        location = r.text("location")
         return cls(
             name=name,
-            type=d.get("type", "any"),
-            item_type=d.get("item_type"),
+            type=r.text("type", "any"),
+            item_type=r.opt_text("item_type"),
             required=bool(d.get("required", False)),
-            const=d.get("const", _MISSING),
+            const=d.get("const", UNSET),
             enum=tuple(enum) if enum is not None else None,
-            default=d.get("default", _MISSING),
-            pattern=d.get("pattern"),
-            minimum=d.get("minimum"),
-            maximum=d.get("maximum"),
-            units=d.get("units"),
-            description=d.get("description", ""),
-            encoding=d.get("encoding", "json"),
+            default=d.get("default", UNSET),
+            pattern=r.opt_text("pattern"),
+            minimum=r.opt_float("minimum"),
+            maximum=r.opt_float("maximum"),
+            units=r.opt_text("units"),
+            description=r.text("description"),
+            encoding=r.text("encoding", "json"),
             location=expand_location(location, files) if files else location,
         )
 
 
-_ATTR_DEFAULTS: dict[str, Any] = {
+_ATTR_DEFAULTS: PlainDict = {
     "type": "any",
     "item_type": None,
     "required": False,
@@ -303,7 +405,7 @@ class Storage:
     level: int | None = None
     shuffle: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals."""
         chunks = list(self.chunks) if isinstance(self.chunks, tuple) else self.chunks
         d = {
@@ -316,17 +418,21 @@ class Storage:
         return _without_defaults(d, defaults)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> Storage:
+    def from_dict(cls, d: Mapping[str, PlainValue] | None) -> Storage:
         """Inverse of :meth:`to_dict`."""
         if not d:
             return cls()
-        chunks = d.get("chunks")
-        if isinstance(chunks, list):
-            chunks = tuple(chunks)
+        r = _Reader(d, "storage")
+        given = d.get("chunks")
+        chunks: str | tuple[int, ...] | None
+        if given is None or isinstance(given, str):
+            chunks = given
+        else:
+            chunks = tuple(_int(c, "storage chunks") for c in r.seq("chunks") or ())
         return cls(
             chunks=chunks,
-            compression=d.get("compression"),
-            level=d.get("level"),
+            compression=r.opt_text("compression"),
+            level=r.opt_int("level"),
             shuffle=bool(d.get("shuffle", False)),
         )
 
@@ -339,10 +445,10 @@ class ArraySpec:
     dtypes: tuple[str, ...] = ()  # allowed numpy dtype names; empty = any
     rank: tuple[int, int | None] | None = None  # (min, max) number of dimensions
     dims: tuple[int | None, ...] | None = None  # fixed sizes, None = free
-    fill_value: Any = None
+    fill_value: PlainValue = None
     storage: Storage = field(default_factory=Storage)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals."""
         d = {
             "kind": self.kind,
@@ -352,21 +458,27 @@ class ArraySpec:
             "fill_value": self.fill_value,
             "storage": self.storage.to_dict(),
         }
-        defaults: dict[str, Any] = {"kind": "fixed", "dtypes": [], "rank": None, "dims": None}
+        defaults: PlainDict = {"kind": "fixed", "dtypes": [], "rank": None, "dims": None}
         return _without_defaults({**d, "storage": d["storage"] or None}, defaults | _NONE)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ArraySpec:
+    def from_dict(cls, d: Mapping[str, PlainValue]) -> ArraySpec:
         """Inverse of :meth:`to_dict`."""
-        rank = d.get("rank")
-        dims = d.get("dims")
+        r = _Reader(d, "array")
+        rank = r.seq("rank")
+        dims = r.seq("dims")
+        storage = d.get("storage")
         return cls(
-            kind=d.get("kind", "fixed"),
-            dtypes=tuple(d.get("dtypes") or ()),
-            rank=(rank[0], rank[1]) if rank is not None else None,
-            dims=tuple(dims) if dims is not None else None,
+            kind=r.text("kind", "fixed"),
+            dtypes=tuple(_text(t, "array dtypes") for t in r.seq("dtypes") or ()),
+            rank=(
+                (_int(rank[0], "array rank"), _opt_int(rank[1], "array rank"))
+                if rank is not None
+                else None
+            ),
+            dims=tuple(_opt_int(n, "array dims") for n in dims) if dims is not None else None,
             fill_value=d.get("fill_value"),
-            storage=Storage.from_dict(d.get("storage")),
+            storage=Storage.from_dict(None if storage is None else r.mapping("storage")),
         )
 
 
@@ -378,7 +490,7 @@ class ChildSpec:
     min: int = 0
     max: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals (defaults omitted)."""
         return _without_defaults({"min": self.min, "max": self.max}, {"min": 0, "max": None})
 
@@ -392,13 +504,13 @@ class NodeSpec:
     role: str
     naming: Naming = field(default_factory=Naming)
     #: attribute values that identify nodes of this type (``{'type': 'scan'}``)
-    match: Mapping[str, Any] = field(default_factory=dict)
+    match: Mapping[str, PlainValue] = field(default_factory=dict)
     attrs: Mapping[str, AttrSpec] = field(default_factory=dict)
     children: Mapping[str, ChildSpec] = field(default_factory=dict)
     undeclared: str = "warn"
     array: ArraySpec | None = None
     #: role-specific settings (e.g. ``group_type`` for incremental groups)
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: NodeOptions = field(default_factory=dict)
     description: str = ""
     location: str = ""
 
@@ -409,9 +521,9 @@ class NodeSpec:
             a for a in self.attrs.values() if a.required and not a.has_const and not a.has_default
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals."""
-        d = {
+        d: PlainDict = {
             "kind": self.kind,
             "role": self.role,
             "naming": self.naming.to_dict(),
@@ -424,7 +536,7 @@ class NodeSpec:
             "description": self.description,
             "location": self.location,
         }
-        defaults = {
+        defaults: PlainDict = {
             "role": "group" if self.kind == "group" else "array",
             "naming": None,
             "match": None,
@@ -443,7 +555,7 @@ class NodeSpec:
     def from_dict(
         cls,
         name: str,
-        d: Mapping[str, Any],
+        d: Mapping[str, PlainValue],
         memo: dict[tuple[str, int], AttrSpec] | None = None,
         *,
         table: Mapping[str, AttrSpec] | None = None,
@@ -455,17 +567,19 @@ class NodeSpec:
 
         ``memo`` reads an attribute declaration several node types share (the same dict
         object, as format-2 modules write them) once."""
+        r = _Reader(d, f"node type {name!r}")
         arr = d.get("array")
-        kind = d.get("kind", "group" if arr is None else "array")
+        kind = r.text("kind", "group" if arr is None else "array")
         attrs: dict[str, AttrSpec] = {}
         declared = d.get("attrs") or {}
         if isinstance(declared, list):  # compact: keys of the layout's attribute table
             if table is None:
                 raise ValueError(f"node type {name!r} lists attribute keys but no table")
             for ref in declared:
-                shared = table[ref]
+                shared = table[_text(ref, f"node type {name!r}: attribute key")]
                 attrs[shared.name] = shared
         for k, v in declared.items() if isinstance(declared, Mapping) else ():
+            v = _plain_mapping(v, f"node type {name!r}: attribute {k!r}")
             if memo is None:
                 attrs[k] = AttrSpec.from_dict(k, v, files)
                 continue
@@ -474,26 +588,29 @@ class NodeSpec:
             if found is None:
                 found = memo[key] = AttrSpec.from_dict(k, v, files)
             attrs[k] = found
-        options = dict(d.get("options") or {})
+        options = dict(r.mapping("options"))
         locations = options.get("locations")
         if files and isinstance(locations, Mapping):
-            options["locations"] = {k: expand_location(v, files) for k, v in locations.items()}
-        location = d.get("location", "")
+            options["locations"] = {
+                k: expand_location(_text(v, "locations"), files) for k, v in locations.items()
+            }
+        location = r.text("location")
+        children = {}
+        for k, v in r.mapping("children").items():
+            c = _Reader(_plain_mapping(v, f"node type {name!r}: child {k!r}"), f"child {k!r}")
+            children[k] = ChildSpec(type=k, min=c.opt_int("min") or 0, max=c.opt_int("max"))
         return cls(
             name=name,
             kind=kind,
-            role=d.get("role", "group" if kind == "group" else "array"),
-            naming=Naming.from_dict(d.get("naming") or {}),
-            match=dict(d.get("match") or {}),
+            role=r.text("role", "group" if kind == "group" else "array"),
+            naming=Naming.from_dict(r.mapping("naming")),
+            match=dict(r.mapping("match")),
             attrs=attrs,
-            children={
-                k: ChildSpec(type=k, min=v.get("min", 0), max=v.get("max"))
-                for k, v in (d.get("children") or {}).items()
-            },
-            undeclared=d.get("undeclared", "warn"),
-            array=ArraySpec.from_dict(arr) if arr is not None else None,
+            children=children,
+            undeclared=r.text("undeclared", "warn"),
+            array=ArraySpec.from_dict(r.mapping("array")) if arr is not None else None,
             options=options,
-            description=d.get("description", ""),
+            description=r.text("description"),
             location=expand_location(location, files) if files else location,
         )
 
@@ -508,16 +625,16 @@ class Policy:
     fsync: bool = False  # fsync after each flush (durable against power loss)
     encodings: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals."""
-        d = {
+        d: PlainDict = {
             "flush_every": self.flush_every,
             "swmr": self.swmr,
             "undeclared": self.undeclared,
             "fsync": self.fsync,
             "encodings": dict(self.encodings),
         }
-        defaults = {
+        defaults: PlainDict = {
             "flush_every": 1,
             "swmr": False,
             "undeclared": "warn",
@@ -527,15 +644,16 @@ class Policy:
         return _without_defaults(d, defaults)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> Policy:
+    def from_dict(cls, d: Mapping[str, PlainValue] | None) -> Policy:
         """Inverse of :meth:`to_dict`."""
-        d = d or {}
+        r = _Reader(d, "policy")
+        flush_every = r.opt_int("flush_every")
         return cls(
-            flush_every=int(d.get("flush_every", 1)),
-            swmr=bool(d.get("swmr", False)),
-            undeclared=d.get("undeclared", "warn"),
-            fsync=bool(d.get("fsync", False)),
-            encodings=dict(d.get("encodings") or {}),
+            flush_every=1 if flush_every is None else flush_every,
+            swmr=bool(r.d.get("swmr", False)),
+            undeclared=r.text("undeclared", "warn"),
+            fsync=bool(r.d.get("fsync", False)),
+            encodings={k: _text(v, "encodings") for k, v in r.mapping("encodings").items()},
         )
 
 
@@ -547,23 +665,22 @@ class NodeBinding:
     node: str | None
     naming: Naming
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals (``node`` omitted when None)."""
-        d: dict[str, Any] = {} if self.node is None else {"node": self.node}
+        d: PlainDict = {} if self.node is None else {"node": self.node}
         d.update(self.naming.to_dict())
         return d
 
     @classmethod
-    def from_dict(
-        cls, d: Mapping[str, Any] | str, nodes: Mapping[str, NodeSpec] | None = None
-    ) -> NodeBinding:
+    def from_dict(cls, d: PlainValue, nodes: Mapping[str, NodeSpec] | None = None) -> NodeBinding:
         """Inverse of :meth:`to_dict`; a plain string (the compact format) names a node
         type of ``nodes`` whose naming the binding uses."""
         if isinstance(d, str):
             if nodes is None or d not in nodes:
                 raise ValueError(f"binding to an unknown node type {d!r}")
             return cls(node=d, naming=nodes[d].naming)
-        return cls(node=d.get("node"), naming=Naming.from_dict(d))
+        d = _plain_mapping(d, "binding")
+        return cls(node=_Reader(d, "binding").opt_text("node"), naming=Naming.from_dict(d))
 
 
 @dataclass(frozen=True)
@@ -591,22 +708,24 @@ class Bindings:
 
     _SINGLE: ClassVar[tuple[str, ...]] = ("raw", "logger", "channel", "dim", "nav_axes")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals."""
-        d: dict[str, Any] = {k: getattr(self, k).to_dict() for k in self._SINGLE}
+        d: PlainDict = {k: getattr(self, k).to_dict() for k in self._SINGLE}
         d["groups"] = {k: v.to_dict() for k, v in self.groups.items()}
         d["arrays"] = {k: v.to_dict() for k, v in self.arrays.items()}
         return d
 
     @classmethod
     def from_dict(
-        cls, d: Mapping[str, Any], nodes: Mapping[str, NodeSpec] | None = None
+        cls, d: Mapping[str, PlainValue], nodes: Mapping[str, NodeSpec] | None = None
     ) -> Bindings:
         """Inverse of :meth:`to_dict` (``nodes``: the node types compact bindings name)."""
         single = {k: NodeBinding.from_dict(d[k], nodes) for k in cls._SINGLE}
+        groups = _plain_mapping(d["groups"], "bindings' groups")
+        arrays = _plain_mapping(d["arrays"], "bindings' arrays")
         return cls(
-            groups={k: NodeBinding.from_dict(v, nodes) for k, v in d["groups"].items()},
-            arrays={k: NodeBinding.from_dict(v, nodes) for k, v in d["arrays"].items()},
+            groups={k: NodeBinding.from_dict(v, nodes) for k, v in groups.items()},
+            arrays={k: NodeBinding.from_dict(v, nodes) for k, v in arrays.items()},
             **single,
         )
 
@@ -635,9 +754,9 @@ class LayoutSpec:
         """Every node type with this role, in declaration order."""
         return [n for n in self.nodes.values() if n.role == role]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Plain literals (what a compiled module stores as ``LAYOUT``)."""
-        d = {
+        d: PlainDict = {
             "format": SPEC_FORMAT,
             "layout": self.layout,
             "version": self.version,
@@ -650,11 +769,11 @@ class LayoutSpec:
             "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
             **({} if self.bindings is None else {"bindings": self.bindings.to_dict()}),
         }
-        defaults = {"language": "1", "description": "", "source": "", "root": "root"}
+        defaults: PlainDict = {"language": "1", "description": "", "source": "", "root": "root"}
         return _without_defaults(d, defaults | {"policy": None})
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> LayoutSpec:
+    def from_dict(cls, d: Mapping[str, PlainValue]) -> LayoutSpec:
         """Inverse of :meth:`to_dict`; reads the compact format of compiled modules too.
 
         The compact format (``"format": 3``, :data:`COMPACT_FORMAT`) is the plain one
@@ -668,25 +787,31 @@ class LayoutSpec:
         * a node type's ``kind`` is left out (``array`` given: an array);
         * a binding whose naming is its node type's is that node type's name.
         """
+        r = _Reader(d, "layout")
         memo: dict[tuple[str, int], AttrSpec] = {}  # ids stay valid while ``d`` is alive
-        files: Mapping[str, str] = d.get("files") or {}
-        table = {
-            key: AttrSpec.from_dict(decl.get("name", attr_key_name(key)), decl, files)
-            for key, decl in (d.get("attrs") or {}).items()
-        }
+        files = {k: _text(v, "files") for k, v in r.mapping("files").items()}
+        table = {}
+        for key, decl in r.mapping("attrs").items():
+            decl = _plain_mapping(decl, f"attribute {key!r}")
+            name = _Reader(decl, f"attribute {key!r}").text("name", attr_key_name(key))
+            table[key] = AttrSpec.from_dict(name, decl, files)
         nodes = {
-            k: NodeSpec.from_dict(k, v, memo, table=table, files=files)
-            for k, v in (d.get("nodes") or {}).items()
+            k: NodeSpec.from_dict(
+                k, _plain_mapping(v, f"node type {k!r}"), memo, table=table, files=files
+            )
+            for k, v in r.mapping("nodes").items()
         }
+        if "layout" not in d:
+            raise KeyError("layout")
         return cls(
-            layout=d["layout"],
+            layout=r.text("layout"),
             version=str(d.get("version", "")),
             language=str(d.get("language", "1")),
-            description=d.get("description", ""),
-            sha256=d.get("sha256", ""),
-            source=d.get("source", ""),
-            root=d.get("root", "root"),
-            policy=Policy.from_dict(d.get("policy")),
+            description=r.text("description"),
+            sha256=r.text("sha256"),
+            source=r.text("source"),
+            root=r.text("root", "root"),
+            policy=Policy.from_dict(r.mapping("policy")),
             nodes=nodes,
-            bindings=Bindings.from_dict(d["bindings"], nodes) if "bindings" in d else None,
+            bindings=Bindings.from_dict(r.mapping("bindings"), nodes) if "bindings" in d else None,
         )

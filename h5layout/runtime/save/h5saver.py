@@ -25,11 +25,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
+from h5layout.runtime.codec.settings import ParamValue
 from h5layout.runtime.errors import BackendError, DataValueError, FileAccessError
 from h5layout.runtime.layout.spec import Storage
-from h5layout.runtime.model.enums import DataType, GroupType, SaveType
+from h5layout.runtime.model.enums import DataType, GroupType, SaveType, SaveTypeLike
 from h5layout.runtime.save.params import Parameter
 from h5layout.runtime.storage.backends import BACKENDS, DEFAULT_BACKEND
 from h5layout.runtime.storage.h5backend import GROUP
@@ -42,8 +43,11 @@ COMPRESSION_LIBRARIES = ("zlib", "gzip")
 #: PyMoDAQ's fill values: label -> value
 FILL_VALUES: dict[str, float] = {"0": 0.0, "nan": math.nan}
 
+#: A saver default, as PyMoDAQ's config table holds it: text, a number or a boolean.
+ConfigValue: TypeAlias = str | int | float | bool
+
 #: PyMoDAQ's defaults (pymodaq_data's configuration template)
-BUILTIN_DEFAULTS: dict[str, Any] = {
+BUILTIN_DEFAULTS: dict[str, ConfigValue] = {
     "backend": "h5py",
     "save_path": "C:\\Data",
     "swmr_enabled": True,
@@ -76,7 +80,7 @@ def config_path() -> Path:
     return base / "h5layout" / "saver.toml"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, object]:
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python 3.10
@@ -93,12 +97,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise DataValueError(f"{path}: cannot read the saver config: {exc}") from exc
 
 
-def _first(value: Any) -> Any:
+def _first(value: object) -> object:
     """PyMoDAQ's config lists give their default first."""
     return value[0] if isinstance(value, list) and value else value
 
 
-def config_defaults(config: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
+def config_defaults(
+    config: str | Path | Mapping[str, object] | None = None,
+) -> dict[str, ConfigValue]:
     """Defaults from a config (a TOML file, its parsed mapping, or :func:`config_path`).
 
     The file has PyMoDAQ's ``[data_saving]`` table (the same keys as its ``data.toml``)::
@@ -119,7 +125,8 @@ def config_defaults(config: str | Path | Mapping[str, Any] | None = None) -> dic
         [data_saving.data_type]
         fill_value = "nan"          # or "0"
 
-    Missing keys keep PyMoDAQ's defaults; a missing file is no error.
+    Missing keys keep PyMoDAQ's defaults; a missing file is no error; a value that is not
+    text, a number or a boolean is a :class:`DataValueError`.
     """
     out = dict(BUILTIN_DEFAULTS)
     if config is None:
@@ -132,7 +139,7 @@ def config_defaults(config: str | Path | Mapping[str, Any] | None = None) -> dic
     if not isinstance(section, Mapping):
         raise DataValueError("saver config: [data_saving] must be a table")
 
-    def table(name: str) -> Mapping[str, Any]:
+    def table(name: str) -> Mapping[str, object]:
         value = section.get(name, {})
         if not isinstance(value, Mapping):
             raise DataValueError(f"saver config: [data_saving.{name}] must be a table")
@@ -152,7 +159,14 @@ def config_defaults(config: str | Path | Mapping[str, Any] | None = None) -> dic
     }
     for key, (where, name) in keys.items():
         if name in where:
-            out[key] = _first(where[name])
+            value = _first(where[name])
+            if isinstance(value, os.PathLike):  # a mapping may give save_path as a Path
+                value = str(value)
+            if not isinstance(value, str | int | float | bool):
+                raise DataValueError(
+                    f"saver config: {name} {value!r} is not text, a number or a boolean"
+                )
+            out[key] = value
     fill = out["fill_value"]
     if isinstance(fill, str):
         if fill not in FILL_VALUES:
@@ -163,7 +177,7 @@ def config_defaults(config: str | Path | Mapping[str, Any] | None = None) -> dic
     return out
 
 
-def build_settings(save_type: SaveType, defaults: Mapping[str, Any]) -> Parameter:
+def build_settings(save_type: SaveType, defaults: Mapping[str, ConfigValue]) -> Parameter:
     """The settings tree: PyMoDAQ's names, types, titles, defaults and limits."""
     P = Parameter
     libraries = list(COMPRESSION_LIBRARIES)
@@ -243,10 +257,10 @@ class H5SaverBase(H5SaverLowLevel):
 
     def __init__(
         self,
-        save_type: Any = SaveType.scan,
+        save_type: SaveTypeLike = SaveType.scan,
         backend: str | None = None,
         *,
-        config: str | Path | Mapping[str, Any] | None = None,
+        config: str | Path | Mapping[str, object] | None = None,
         clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         defaults = self._defaults(config_defaults(config))
@@ -268,7 +282,7 @@ class H5SaverBase(H5SaverLowLevel):
         self._apply_all()
 
     # -- defaults ----------------------------------------------------------------------------
-    def _defaults(self, defaults: dict[str, Any]) -> dict[str, Any]:
+    def _defaults(self, defaults: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
         """The layout's word on SWMR, flushing and compression over the config's."""
         spec = self.LAYOUT_SPEC
         if spec is None:
@@ -350,7 +364,7 @@ class H5SaverBase(H5SaverLowLevel):
             self._quiet = False
         self._settings_storage = self._storage
 
-    def _setting_changed(self, param: Parameter, value: Any) -> None:
+    def _setting_changed(self, param: Parameter, value: ParamValue) -> None:
         if self._quiet:
             return
         name = param.name()
@@ -388,7 +402,7 @@ class H5SaverBase(H5SaverLowLevel):
         """The ``new_file`` action: a new dataset file (the Qt face only signals it)."""
         self.init_file(update_h5=True)
 
-    def _set_quietly(self, name: str, value: Any) -> None:
+    def _set_quietly(self, name: str, value: ParamValue) -> None:
         self._quiet = True
         try:
             self.settings.child(name).setValue(value)
@@ -514,7 +528,7 @@ class H5SaverBase(H5SaverLowLevel):
         update_h5: bool = False,
         custom_naming: bool = False,
         addhoc_file_path: str | Path | None = None,
-        metadata: dict[str, Any] | None = None,
+        metadata: dict[str, object] | None = None,
         mode: str = "a",
     ) -> bool:
         """Open the file of the settings: a new dataset when ``update_h5`` (or when no file
@@ -558,9 +572,9 @@ class H5SaverBase(H5SaverLowLevel):
     def from_file(
         cls,
         h5file_path: str | Path,
-        save_type: Any = SaveType.scan,
+        save_type: SaveTypeLike = SaveType.scan,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: dict[str, object] | None = None,
         swmr_mode: bool = False,
         mode: str = "a",
         backend: str | None = None,
@@ -577,7 +591,9 @@ class H5SaverBase(H5SaverLowLevel):
         # the saver's clock dates the file, as it names it
         super()._write_root_attrs(path, self.clock())
 
-    def _open(self, path: Path, new_file: bool, metadata: dict[str, Any] | None, mode: str) -> None:
+    def _open(
+        self, path: Path, new_file: bool, metadata: dict[str, object] | None, mode: str
+    ) -> None:
         self._apply_server()
         target = path if "h5" in path.suffix else path.with_name(path.stem + ".h5")
         creating = new_file or not self._file_exists(target)

@@ -37,7 +37,7 @@ class _QtOnCall(type):
                     "H5Saver needs qtpy and a Qt binding (pip install 'h5layout[gui]'); "
                     f"H5SaverBase is the same saver without Qt: {exc}"
                 ) from exc
-            namespace: dict[str, Any] = {}
+            namespace: dict[str, object] = {}
             for klass in reversed(cls.__mro__):
                 if isinstance(klass, _QtOnCall) and klass is not H5Saver:
                     namespace.update(
@@ -68,10 +68,12 @@ class _QtOnCall(type):
             _QtOnCall._real[cls] = real
         return real
 
+    # Any: the arguments go to the Qt class's typed constructor, and an Any return lets
+    # type checkers type ``H5Saver(...)`` from the class's own ``__init__``
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         return cls.qt_class()(*args, **kwargs)
 
-    def __instancecheck__(cls, obj: Any) -> bool:
+    def __instancecheck__(cls, obj: object) -> bool:
         origin = getattr(type(obj), "__lazy_origin__", None)
         if isinstance(origin, type) and issubclass(origin, cls):
             return True

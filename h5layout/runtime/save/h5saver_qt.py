@@ -13,14 +13,21 @@ someone else than the saver). Without a path, :meth:`init_file` (``custom_naming
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qtpy import QtCore, QtWidgets
 
+from h5layout.runtime.codec.settings import ParamDict, ParamValue
 from h5layout.runtime.errors import DataValueError, FileAccessError
+from h5layout.runtime.model.enums import SaveType, SaveTypeLike
 from h5layout.runtime.save.h5saver import H5SaverBase
 from h5layout.runtime.save.params import Parameter
+
+if TYPE_CHECKING:  # pyqtgraph ships no types: its names say what the objects are
+    from pyqtgraph.parametertree import Parameter as PgParameter
 
 
 class H5Saver(H5SaverBase, QtCore.QObject):
@@ -30,10 +37,17 @@ class H5Saver(H5SaverBase, QtCore.QObject):
     new_file_sig = QtCore.Signal()
     file_changed_sig = QtCore.Signal(str)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        save_type: SaveTypeLike = SaveType.scan,
+        backend: str | None = None,
+        *,
+        config: str | Path | Mapping[str, object] | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
+    ) -> None:
         QtCore.QObject.__init__(self)
-        H5SaverBase.__init__(self, *args, **kwargs)
-        self._browser_window: Any = None
+        H5SaverBase.__init__(self, save_type, backend, config=config, clock=clock)
+        self._browser_window: QtWidgets.QMainWindow | None = None
         self._mirror: _TreeMirror | None = None
 
     def show_settings(self, show: bool = True) -> None:
@@ -50,8 +64,8 @@ class H5Saver(H5SaverBase, QtCore.QObject):
         return self._mirror.widget
 
     # -- signals ------------------------------------------------------------------------------
-    def update_status(self, status: Any) -> None:
-        """Emit ``status_sig`` with ``status``."""
+    def update_status(self, status: object) -> None:
+        """Emit ``status_sig`` with ``status`` (whatever the program reports)."""
         self.status_sig.emit(status)
 
     def _new_file_requested(self) -> None:
@@ -117,8 +131,8 @@ class _TreeMirror:
         except ImportError:
             pass
         self.settings = settings
-        self.pg = PgParameter.create(**self._convert(settings.to_dict(), PARAM_TYPES))
-        self.widget = ParameterTree(showHeader=False)
+        self.pg: PgParameter = PgParameter.create(**self._convert(settings.to_dict(), PARAM_TYPES))
+        self.widget: QtWidgets.QWidget = ParameterTree(showHeader=False)
         self.widget.setParameters(self.pg, showTop=False)
         self._syncing = False
         self.pg.sigTreeStateChanged.connect(self._from_widget)
@@ -126,7 +140,7 @@ class _TreeMirror:
         settings.connect_options(self._options_to_widget)
 
     @classmethod
-    def _convert(cls, d: dict[str, Any], known: Any) -> dict[str, Any]:
+    def _convert(cls, d: ParamDict, known: Collection[str]) -> ParamDict:
         out = {k: v for k, v in d.items() if k != "children"}
         if out.get("type") not in known:
             out["type"] = "str"  # a type pyqtgraph does not know: shown as text
@@ -134,10 +148,12 @@ class _TreeMirror:
             out["children"] = [cls._convert(c, known) for c in d["children"]]
         return out
 
-    def _pg(self, param: Parameter) -> Any:
+    def _pg(self, param: Parameter) -> PgParameter:
         return self.pg.child(*param.path()) if param.path() else self.pg
 
-    def _from_widget(self, _root: Any, changes: list[tuple[Any, str, Any]]) -> None:
+    def _from_widget(
+        self, _root: PgParameter, changes: list[tuple[PgParameter, str, ParamValue]]
+    ) -> None:
         if self._syncing:
             return
         for pg_param, change, data in changes:
@@ -153,14 +169,14 @@ class _TreeMirror:
                 except DataValueError:
                     self._to_widget(ours, ours.value())  # refused: the widget shows ours
 
-    def _to_widget(self, param: Parameter, value: Any) -> None:
+    def _to_widget(self, param: Parameter, value: ParamValue) -> None:
         self._syncing = True
         try:
             self._pg(param).setValue(value)
         finally:
             self._syncing = False
 
-    def _options_to_widget(self, param: Parameter, opts: dict[str, Any]) -> None:
+    def _options_to_widget(self, param: Parameter, opts: ParamDict) -> None:
         self._syncing = True
         try:
             self._pg(param).setOpts(**opts)

@@ -348,6 +348,14 @@ def test_config_file_and_layout_defaults(tmp_path: Path, monkeypatch: pytest.Mon
         config_defaults()
 
 
+def test_config_values_are_text_numbers_or_booleans(tmp_path: Path) -> None:
+    # a table where a value belongs is refused by name; a Path (from a mapping) is its text
+    with pytest.raises(DataValueError, match="save_path"):
+        config_defaults({"data_saving": {"h5file": {"save_path": {"drive": "C"}}}})
+    given = config_defaults({"data_saving": {"h5file": {"save_path": tmp_path}}})
+    assert given["save_path"] == str(tmp_path)
+
+
 def test_layout_storage_is_the_compression_default() -> None:
     spec = pm.LAYOUT_SPEC
     s = pm.H5SaverBase(config={})
