@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from typing import cast
 
 from h5layout.runtime.errors import BackendError
 from h5layout.runtime.storage.backends._base import (
@@ -18,6 +19,8 @@ from h5layout.runtime.storage.backends._base import (
     UNREADABLE,
     VLARRAY_CLASS,
     Backend,
+    LibraryHandle,
+    LibraryValue,
     NodeInfo,
 )
 
@@ -50,7 +53,7 @@ def get_backend(name: str) -> Backend:
         raise BackendError(
             f"backend {name!r} needs the {_LIBRARIES[name]!r} package: {exc}"
         ) from exc
-    inst = getattr(module, clsname)()
+    inst = cast(Backend, getattr(module, clsname)())
     _instances[name] = inst
     return inst
 
@@ -80,6 +83,8 @@ __all__ = [
     "UNREADABLE",
     "VLARRAY_CLASS",
     "Backend",
+    "LibraryHandle",
+    "LibraryValue",
     "NodeInfo",
     "backends_available",
     "get_backend",

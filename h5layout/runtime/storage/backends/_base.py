@@ -8,13 +8,24 @@ attributes: the codec in :mod:`h5layout.runtime.codec.attrs` does that above it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from h5layout.runtime.layout.spec import Storage
+
+#: An object of the HDF5 library a backend wraps: an ``h5py`` / ``h5pyd`` ``File``, ``Group``
+#: or ``Dataset``, a PyTables ``File`` or ``Node``. Those libraries ship no type stubs, so
+#: nothing more precise can be said of their objects: this is the one place that says so
+#: (re-exported by :mod:`h5layout.runtime.storage.types`).
+LibraryHandle: TypeAlias = Any
+
+#: A value as the HDF5 library reads it (an attribute's, or an array's or part of it): a
+#: numpy array or scalar, ``bytes``, ``str``, a list of rows... what the untyped library
+#: gives; the codec (:mod:`h5layout.runtime.codec.attrs`) and the readers narrow it.
+LibraryValue: TypeAlias = Any
 
 
 def library_error(what: str, exc: BaseException) -> str:
@@ -55,9 +66,9 @@ class NodeInfo:
     name: str
     kind: str
     #: the library's object (pass a group's to :meth:`Backend.scan`); None for links
-    node: Any = None
+    node: LibraryHandle = None
     #: identity of the object behind the link (two hard links to one object: equal keys)
-    key: Any = None
+    key: Hashable = None
     #: False when the link name is not valid UTF-8 (a name PyTables crashes on)
     name_is_utf8: bool = True
     #: arrays: current and maximum shape (None where unlimited; a finite maximum may differ
@@ -73,9 +84,9 @@ class NodeInfo:
     #: ``blosc``...; None: uncompressed) with its level or options
     chunks: tuple[int, ...] | None = None
     compression: str | None = None
-    compression_opts: Any = None
+    compression_opts: object = None
     #: raw attribute values by name (names that are not UTF-8 backslash-escaped)
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, LibraryValue] = field(default_factory=dict)
     #: attribute names that are not valid UTF-8 (as they appear in ``attrs``)
     bad_attr_names: list[str] = field(default_factory=list)
     #: attribute name -> why its value cannot be read
@@ -94,7 +105,7 @@ def name_text(name: str | bytes) -> str:
     return name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
 
 
-def element_name(dtype: Any) -> str:
+def element_name(dtype: object) -> str:
     """The name of an element type: numpy's (``float64``), ``str``/``bytes`` for strings."""
     if isinstance(dtype, type):  # what h5py gives for variable-length strings
         if issubclass(dtype, str):
@@ -123,78 +134,80 @@ class Backend(ABC):
 
     # -- files -------------------------------------------------------------------------
     @abstractmethod
-    def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+    def open(
+        self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: object
+    ) -> LibraryHandle:
         """Open (or create) a file; returns the library's file object."""
 
     @abstractmethod
-    def close(self, file: Any) -> None:
+    def close(self, file: LibraryHandle) -> None:
         """Flush and close."""
 
     @abstractmethod
-    def flush(self, file: Any) -> None:
+    def flush(self, file: LibraryHandle) -> None:
         """Hand buffered data to the operating system."""
 
     @abstractmethod
-    def is_open(self, file: Any) -> bool:
+    def is_open(self, file: LibraryHandle) -> bool:
         """Whether the file object is still open."""
 
     @abstractmethod
-    def filename(self, file: Any) -> str:
+    def filename(self, file: LibraryHandle) -> str:
         """Path of the file."""
 
     @abstractmethod
-    def root(self, file: Any) -> Any:
+    def root(self, file: LibraryHandle) -> LibraryHandle:
         """The root group."""
 
     @abstractmethod
-    def file_of(self, node: Any) -> Any:
+    def file_of(self, node: LibraryHandle) -> LibraryHandle:
         """The file object a node belongs to."""
 
     @abstractmethod
-    def is_writable(self, file: Any) -> bool:
+    def is_writable(self, file: LibraryHandle) -> bool:
         """Whether the file was opened with write intent."""
 
     # -- navigation --------------------------------------------------------------------
     @abstractmethod
-    def get(self, file: Any, path: str) -> Any:
+    def get(self, file: LibraryHandle, path: str) -> LibraryHandle:
         """The raw node at an absolute path (``KeyError`` when absent)."""
 
     @abstractmethod
-    def is_group(self, node: Any) -> bool:
+    def is_group(self, node: LibraryHandle) -> bool:
         """Whether the raw node is a group."""
 
     @abstractmethod
-    def node_name(self, node: Any) -> str:
+    def node_name(self, node: LibraryHandle) -> str:
         """Last component of the node's path (``'/'`` for the root)."""
 
     @abstractmethod
-    def node_path(self, node: Any) -> str:
+    def node_path(self, node: LibraryHandle) -> str:
         """Absolute path of the node."""
 
     @abstractmethod
-    def parent(self, node: Any) -> Any:
+    def parent(self, node: LibraryHandle) -> LibraryHandle:
         """The parent group (the root's parent is the root)."""
 
     @abstractmethod
-    def children(self, group: Any) -> dict[str, Any]:
+    def children(self, group: LibraryHandle) -> dict[str, LibraryHandle]:
         """Children of a group, by name, sorted by name.
 
         Hard links and soft links that resolve; never a dangling or looping soft link, and
         never an external link unless the file was opened with ``external_links=True``.
         """
 
-    def object_key(self, node: Any) -> Any:
+    def object_key(self, node: LibraryHandle) -> Hashable:
         """A hashable identity of the object behind ``node`` (file and address): two
         links to one object give equal keys, which is how walks notice cycles."""
         return self.node_path(node)
 
     # -- metadata walks (what validate reads: no data) --------------------------------
     @abstractmethod
-    def describe(self, node: Any) -> NodeInfo:
+    def describe(self, node: LibraryHandle) -> NodeInfo:
         """What :meth:`scan` tells of a child, for ``node`` itself (the root, usually)."""
 
     @abstractmethod
-    def scan(self, group: Any) -> list[NodeInfo]:
+    def scan(self, group: LibraryHandle) -> list[NodeInfo]:
         """Every link of a group, sorted by name, with the metadata of the object behind
         each hard link (attributes read, array shape, dtype, storage; no data).
 
@@ -205,7 +218,7 @@ class Backend(ABC):
         """
 
     def walk(
-        self, file: Any, descend: Callable[[NodeInfo], bool] | None = None
+        self, file: LibraryHandle, descend: Callable[[NodeInfo], bool] | None = None
     ) -> Iterator[NodeInfo]:
         """Every node of a file: the root, then each group's entries (in name order) as
         the walk reaches the group, groups entered depth first.
@@ -227,54 +240,54 @@ class Backend(ABC):
                     stack.append(info)
 
     @abstractmethod
-    def remove(self, node: Any) -> None:
+    def remove(self, node: LibraryHandle) -> None:
         """Delete a node (and everything below it)."""
 
     # -- attributes (raw values; no decoding) -------------------------------------------
     @abstractmethod
-    def attr_names(self, node: Any) -> list[str]:
+    def attr_names(self, node: LibraryHandle) -> list[str]:
         """Names of every attribute of the node, system attributes included."""
 
     @abstractmethod
-    def get_attr(self, node: Any, name: str) -> Any:
+    def get_attr(self, node: LibraryHandle, name: str) -> LibraryValue:
         """Raw value of an attribute (``KeyError`` when absent)."""
 
     @abstractmethod
-    def set_attr(self, node: Any, name: str, value: Any) -> None:
+    def set_attr(self, node: LibraryHandle, name: str, value: object) -> None:
         """Store a value as the library stores it natively (str → string attribute)."""
 
     @abstractmethod
-    def has_attr(self, node: Any, name: str) -> bool:
+    def has_attr(self, node: LibraryHandle, name: str) -> bool:
         """Whether the attribute exists."""
 
     @abstractmethod
-    def del_attr(self, node: Any, name: str) -> None:
+    def del_attr(self, node: LibraryHandle, name: str) -> None:
         """Delete an attribute."""
 
     # -- creation ----------------------------------------------------------------------
     @abstractmethod
-    def create_group(self, parent: Any, name: str, title: str) -> Any:
+    def create_group(self, parent: LibraryHandle, name: str, title: str) -> LibraryHandle:
         """A new group with ``CLASS``/``TITLE``."""
 
     @abstractmethod
     def create_carray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         data: np.ndarray | None,
         shape: tuple[int, ...] | None = None,
         dtype: np.dtype | None = None,
-        fill_value: Any = None,
+        fill_value: object = None,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         """A fixed-size array from ``data``, or of ``shape``/``dtype`` holding ``fill_value``."""
 
     @abstractmethod
     def create_earray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
@@ -282,60 +295,60 @@ class Backend(ABC):
         title: str = "",
         storage: Storage | None = None,
         expected_rows: int | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         """An array of shape ``(0, *row_shape)`` that grows along dimension 0."""
 
     @abstractmethod
     def create_vlarray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         """A 1D array of variable-length rows of ``dtype``."""
 
     # -- data --------------------------------------------------------------------------
     @abstractmethod
-    def node_class(self, node: Any) -> str:
+    def node_class(self, node: LibraryHandle) -> str:
         """``GROUP``, ``CARRAY``, ``EARRAY`` or ``VLARRAY`` guessed from the storage."""
 
     @abstractmethod
-    def shape(self, array: Any) -> tuple[int, ...]:
+    def shape(self, array: LibraryHandle) -> tuple[int, ...]:
         """Current shape of an array."""
 
     @abstractmethod
-    def dtype(self, array: Any) -> np.dtype:
+    def dtype(self, array: LibraryHandle) -> np.dtype:
         """Element dtype (for VLARRAYs: the dtype of one row's elements)."""
 
     @abstractmethod
-    def maxshape(self, array: Any) -> tuple[int | None, ...]:
+    def maxshape(self, array: LibraryHandle) -> tuple[int | None, ...]:
         """Maximum shape (None where unlimited)."""
 
     @abstractmethod
-    def chunks(self, array: Any) -> tuple[int, ...] | None:
+    def chunks(self, array: LibraryHandle) -> tuple[int, ...] | None:
         """Chunk shape, None for contiguous storage."""
 
     @abstractmethod
-    def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+    def read(self, array: LibraryHandle, selection: object = Ellipsis) -> LibraryValue:
         """Read (part of) an array; VLARRAYs give a list of 1D arrays."""
 
     @abstractmethod
-    def write(self, array: Any, selection: Any, value: Any) -> None:
+    def write(self, array: LibraryHandle, selection: object, value: object) -> None:
         """Write into (part of) an array."""
 
     @abstractmethod
-    def append(self, array: Any, rows: np.ndarray) -> None:
+    def append(self, array: LibraryHandle, rows: np.ndarray) -> None:
         """Append ``rows`` (shape ``(n, *row_shape)``) to an enlargeable array."""
 
     @abstractmethod
-    def resize(self, array: Any, nrows: int) -> None:
+    def resize(self, array: LibraryHandle, nrows: int) -> None:
         """Set the number of rows of an enlargeable array (grow or trim)."""
 
     @abstractmethod
-    def vl_append(self, array: Any, row: np.ndarray) -> None:
+    def vl_append(self, array: LibraryHandle, row: np.ndarray) -> None:
         """Append one variable-length row."""
 
     # -- compression -------------------------------------------------------------------

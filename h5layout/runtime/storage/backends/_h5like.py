@@ -8,7 +8,6 @@ variable-length dtype, which each backend supplies.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from h5layout.runtime.storage.backends._base import (
     GROUP_CLASS,
     VLARRAY_CLASS,
     Backend,
+    LibraryHandle,
 )
 
 #: rows of a variable-length array per chunk
@@ -52,25 +52,25 @@ class H5LikeBackend(Backend):
     and paths from h5py's ``name``."""
 
     @abstractmethod
-    def _filters(self, storage: Storage | None) -> dict[str, Any]:
+    def _filters(self, storage: Storage | None) -> dict[str, object]:
         """``create_dataset`` keyword arguments for the layout's compression."""
 
     @abstractmethod
-    def _vlen_dtype(self, dtype: np.dtype) -> Any:
+    def _vlen_dtype(self, dtype: np.dtype) -> np.dtype:
         """The library's dtype for variable-length rows of ``dtype``."""
 
-    def node_name(self, node: Any) -> str:
+    def node_name(self, node: LibraryHandle) -> str:
         path = self.node_path(node)
         return "/" if path == "/" else path.rsplit("/", 1)[-1]
 
-    def node_path(self, node: Any) -> str:
+    def node_path(self, node: LibraryHandle) -> str:
         path = node.name
         if isinstance(path, bytes):
             # h5py gives paths that are not UTF-8 as bytes: surrogateescape round-trips them
             return path.decode("utf-8", "surrogateescape")
         return str(path)
 
-    def create_group(self, parent: Any, name: str, title: str) -> Any:
+    def create_group(self, parent: LibraryHandle, name: str, title: str) -> LibraryHandle:
         group = parent.create_group(name)
         self.set_attr(group, "CLASS", GROUP_CLASS)
         self.set_attr(group, "TITLE", title)
@@ -78,16 +78,16 @@ class H5LikeBackend(Backend):
 
     def create_carray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         data: np.ndarray | None,
         shape: tuple[int, ...] | None = None,
         dtype: np.dtype | None = None,
-        fill_value: Any = None,
+        fill_value: object = None,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         kw = self._filters(storage)
         chunks = storage_chunks(storage)
         if chunks is not None:
@@ -104,7 +104,7 @@ class H5LikeBackend(Backend):
 
     def create_earray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
@@ -112,7 +112,7 @@ class H5LikeBackend(Backend):
         title: str = "",
         storage: Storage | None = None,
         expected_rows: int | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         chunks = storage_chunks(storage)
         if chunks is None:
             chunks = earray_chunks(np.dtype(dtype), row_shape, expected_rows)
@@ -131,13 +131,13 @@ class H5LikeBackend(Backend):
 
     def create_vlarray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         ds = parent.create_dataset(
             name,
             shape=(0,),

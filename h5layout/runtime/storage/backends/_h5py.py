@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar, cast
 
 import h5py
 import numpy as np
@@ -23,6 +23,8 @@ from h5layout.runtime.storage.backends._base import (
     SOFT_LINK,
     UNREADABLE,
     VLARRAY_CLASS,
+    LibraryHandle,
+    LibraryValue,
     NodeInfo,
     element_name,
     library_error,
@@ -35,7 +37,7 @@ from h5layout.runtime.storage.backends.swmr_read import open_swmr_reader
 from h5layout.runtime.storage.probe import held_open, probe_file
 
 
-def read_attribute(obj: Any, name: str | bytes) -> Any:
+def read_attribute(obj: LibraryHandle, name: str | bytes) -> LibraryValue:
     """``obj.attrs[name]``, through the low-level API for scalar strings (the usual case)."""
     if isinstance(name, str):
         value = read_vlen_str_attr(obj.id, name)
@@ -44,13 +46,13 @@ def read_attribute(obj: Any, name: str | bytes) -> Any:
     return obj.attrs[name]
 
 
-def is_hard_link(group: Any, name: str | bytes) -> bool:
+def is_hard_link(group: LibraryHandle, name: str | bytes) -> bool:
     """Whether ``group/name`` is a hard link (not a soft or external one)."""
     bname = name.encode("utf-8") if isinstance(name, str) else name
     return bool(group.id.links.get_info(bname).type == h5l.TYPE_HARD)
 
 
-def open_child(group: Any, name: str | bytes) -> Any:
+def open_child(group: LibraryHandle, name: str | bytes) -> LibraryHandle:
     """``group[name]`` without building a File object to learn the file's mode."""
     if isinstance(name, str):
         return _open(group.id, name, _readonly(group.id))
@@ -64,7 +66,7 @@ _STR_MEM_TYPE = h5t.py_create(_STR_DTYPE)
 _SCALAR_SPACE = h5s.create(h5s.SCALAR)
 
 
-def _write_str_attr(oid: Any, name: str, value: str) -> None:
+def _write_str_attr(oid: LibraryHandle, name: str, value: str) -> None:
     """Store a ``str`` attribute exactly as ``attrs[name] = value`` does, in a third of the time.
 
     Bookkeeping and envelope attributes are all strings; h5py's generic path guesses the
@@ -88,12 +90,12 @@ _WRITE_INTENT = h5f.ACC_RDWR | h5f.ACC_SWMR_WRITE
 _OBJECT_TYPE_CLASSES = (h5t.VLEN, h5t.REFERENCE)
 
 
-def _readonly(obj_id: Any) -> bool:
+def _readonly(obj_id: LibraryHandle) -> bool:
     """Whether the file holding an object is open read-only (as h5py's ``File.mode``)."""
     return not (h5i.get_file_id(obj_id).get_intent() & _WRITE_INTENT)
 
 
-def _open(loc_id: Any, name: str, readonly: bool) -> Any:
+def _open(loc_id: LibraryHandle, name: str, readonly: bool) -> LibraryHandle:
     """The h5py object at ``name`` under ``loc_id``.
 
     What ``group[name]`` gives, without building a ``File`` object per call to learn the
@@ -111,13 +113,13 @@ def _open(loc_id: Any, name: str, readonly: bool) -> Any:
 _COMPRESSION_NAMES = {"zlib": "gzip", "gzip": "gzip", "lzf": "lzf", "szip": "szip"}
 
 
-def _filters(storage: Storage | None) -> dict[str, Any]:
+def _filters(storage: Storage | None) -> dict[str, object]:
     if storage is None or not storage.compression:
         return {}
     name = _COMPRESSION_NAMES.get(storage.compression)
     if name is None:
         raise ValueError(f"compression {storage.compression!r} is not available with h5py")
-    out: dict[str, Any] = {"compression": name}
+    out: dict[str, object] = {"compression": name}
     if name == "gzip":
         out["compression_opts"] = 5 if storage.level is None else storage.level
     if storage.shuffle:
@@ -125,7 +127,7 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
     return out
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., object])
 _LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
 
 
@@ -133,7 +135,7 @@ def _mapped(fn: _F) -> _F:
     """h5py's errors on a damaged file become :class:`FileAccessError` (read-side calls)."""
 
     @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(*args: object, **kwargs: object) -> LibraryHandle:
         try:
             return fn(*args, **kwargs)
         except (LayoutError, RecursionError):
@@ -151,17 +153,20 @@ class H5pyBackend(H5LikeBackend):
     swmr_capable = True
     supports_block_growth = True
 
-    def _filters(self, storage: Storage | None) -> dict[str, Any]:
+    def _filters(self, storage: Storage | None) -> dict[str, object]:
         return _filters(storage)
 
-    def _vlen_dtype(self, dtype: np.dtype) -> Any:
-        return h5py.vlen_dtype(dtype)
+    def _vlen_dtype(self, dtype: np.dtype) -> np.dtype:
+        vlen: np.dtype = h5py.vlen_dtype(dtype)
+        return vlen
 
     def __init__(self) -> None:
         #: names of the open files whose external links are followed (opted in)
         self._external_ok: set[bytes] = set()
 
-    def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+    def open(
+        self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: object
+    ) -> LibraryHandle:
         external = bool(kwargs.pop("external_links", False))
         # read-only walks over every object (inspect): HDF5 drops each object's metadata
         # from its cache when the object is closed (see h5capi.open_evicting)
@@ -193,9 +198,9 @@ class H5pyBackend(H5LikeBackend):
                 kwargs.setdefault("libver", ("v110", "latest"))
         try:
             if mode == "r" and kwargs.get("swmr") and set(kwargs) <= {"swmr", "locking"}:
-                file = open_swmr_reader(path, kwargs.get("locking"))
+                file = open_swmr_reader(path, cast("bool | None", kwargs.get("locking")))
             elif evict and mode == "r" and set(kwargs) <= {"locking"}:
-                file = open_evicting(path, kwargs.get("locking"))
+                file = open_evicting(path, cast("bool | None", kwargs.get("locking")))
                 if file is None:
                     file = h5py.File(path, mode, **kwargs)
             else:
@@ -206,7 +211,7 @@ class H5pyBackend(H5LikeBackend):
         except (OSError, RuntimeError, ValueError, KeyError, MemoryError, SystemError) as exc:
             raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
-    def close(self, file: Any) -> None:
+    def close(self, file: LibraryHandle) -> None:
         if file.id.valid:
             if self._external_ok:
                 self._external_ok.discard(h5f.get_name(file.id))
@@ -214,28 +219,28 @@ class H5pyBackend(H5LikeBackend):
                 file.flush()
             file.close()
 
-    def flush(self, file: Any) -> None:
+    def flush(self, file: LibraryHandle) -> None:
         if file.id.valid and file.mode != "r":
             file.flush()
 
-    def is_open(self, file: Any) -> bool:
+    def is_open(self, file: LibraryHandle) -> bool:
         return bool(file is not None and file.id.valid)
 
-    def filename(self, file: Any) -> str:
+    def filename(self, file: LibraryHandle) -> str:
         return str(file.filename)
 
     @_mapped
-    def root(self, file: Any) -> Any:
+    def root(self, file: LibraryHandle) -> LibraryHandle:
         return file["/"]
 
-    def file_of(self, node: Any) -> Any:
+    def file_of(self, node: LibraryHandle) -> LibraryHandle:
         return node.file
 
-    def is_writable(self, file: Any) -> bool:
+    def is_writable(self, file: LibraryHandle) -> bool:
         return bool(file.mode != "r")
 
     @_mapped
-    def get(self, file: Any, path: str) -> Any:
+    def get(self, file: LibraryHandle, path: str) -> LibraryHandle:
         try:
             node = _open(file.id, path, _readonly(file.id))
         except (KeyError, ValueError):  # absent, a dangling link, or a bad name
@@ -247,24 +252,24 @@ class H5pyBackend(H5LikeBackend):
             raise KeyError(path)
         return node
 
-    def is_group(self, node: Any) -> bool:
+    def is_group(self, node: LibraryHandle) -> bool:
         return isinstance(node, h5py.Group)
 
     @_mapped
-    def parent(self, node: Any) -> Any:
+    def parent(self, node: LibraryHandle) -> LibraryHandle:
         return node.parent
 
     @_mapped
-    def children(self, group: Any) -> dict[str, Any]:
+    def children(self, group: LibraryHandle) -> dict[str, object]:
         gid = group.id
         readonly = _readonly(gid)
         links: list[tuple[bytes, int]] = []
 
-        def on_link(name: bytes, info: Any) -> None:
+        def on_link(name: bytes, info: LibraryHandle) -> None:
             links.append((name, info.type))
 
         gid.links.iterate(on_link, info=True)
-        out: dict[str, Any] = {}
+        out: dict[str, LibraryHandle] = {}
         for bname, kind in links:
             if kind == h5l.TYPE_EXTERNAL and not self._follows_external(gid):
                 continue  # another file: only when asked for (open_file(external_links=True))
@@ -277,11 +282,11 @@ class H5pyBackend(H5LikeBackend):
                 continue
         return dict(sorted(out.items()))
 
-    def describe(self, node: Any) -> NodeInfo:
+    def describe(self, node: LibraryHandle) -> NodeInfo:
         path = self.node_path(node)
         return _describe(node, path, self.node_name(node))
 
-    def scan(self, group: Any) -> list[NodeInfo]:
+    def scan(self, group: LibraryHandle) -> list[NodeInfo]:
         gid = group.id
         readonly = _readonly(gid)
         base = self.node_path(group).rstrip("/")
@@ -313,17 +318,17 @@ class H5pyBackend(H5LikeBackend):
         out.sort(key=lambda info: info.name)
         return out
 
-    def _follows_external(self, gid: Any) -> bool:
+    def _follows_external(self, gid: LibraryHandle) -> bool:
         return bool(self._external_ok) and h5f.get_name(gid) in self._external_ok
 
-    def object_key(self, node: Any) -> Any:
+    def object_key(self, node: LibraryHandle) -> Hashable:
         return hash(node.id)  # h5py hashes (file number, object address)
 
-    def remove(self, node: Any) -> None:
+    def remove(self, node: LibraryHandle) -> None:
         del node.parent[self.node_name(node)]
 
     @_mapped
-    def attr_names(self, node: Any) -> list[str]:
+    def attr_names(self, node: LibraryHandle) -> list[str]:
         # names that are not UTF-8 come as bytes: surrogateescape round-trips them
         return [
             k.decode("utf-8", "surrogateescape") if isinstance(k, bytes) else k
@@ -331,27 +336,27 @@ class H5pyBackend(H5LikeBackend):
         ]
 
     @_mapped
-    def get_attr(self, node: Any, name: str) -> Any:
+    def get_attr(self, node: LibraryHandle, name: str) -> LibraryValue:
         try:
             return read_attribute(node, name)
         except UnicodeEncodeError:
             return node.attrs[name.encode("utf-8", "surrogateescape")]
 
-    def set_attr(self, node: Any, name: str, value: Any) -> None:
+    def set_attr(self, node: LibraryHandle, name: str, value: object) -> None:
         if type(value) is str:
             _write_str_attr(node.id, name, value)
         else:
             node.attrs[name] = value
 
     @_mapped
-    def has_attr(self, node: Any, name: str) -> bool:
+    def has_attr(self, node: LibraryHandle, name: str) -> bool:
         return name in node.attrs
 
-    def del_attr(self, node: Any, name: str) -> None:
+    def del_attr(self, node: LibraryHandle, name: str) -> None:
         del node.attrs[name]
 
     @_mapped
-    def node_class(self, node: Any) -> str:
+    def node_class(self, node: LibraryHandle) -> str:
         if isinstance(node, h5py.Group):
             return GROUP_CLASS
         # Read from the HDF5 type and dataspace: h5py's dtype and maxshape properties
@@ -369,24 +374,25 @@ class H5pyBackend(H5LikeBackend):
         return CARRAY_CLASS
 
     @_mapped
-    def shape(self, array: Any) -> tuple[int, ...]:
+    def shape(self, array: LibraryHandle) -> tuple[int, ...]:
         return tuple(array.shape)
 
     @_mapped
-    def dtype(self, array: Any) -> np.dtype:
+    def dtype(self, array: LibraryHandle) -> np.dtype:
         base = h5py.check_vlen_dtype(array.dtype)
-        return np.dtype(base if base is not None else array.dtype)
+        out: np.dtype = np.dtype(base if base is not None else array.dtype)
+        return out
 
     @_mapped
-    def maxshape(self, array: Any) -> tuple[int | None, ...]:
+    def maxshape(self, array: LibraryHandle) -> tuple[int | None, ...]:
         return tuple(array.maxshape) if array.maxshape is not None else tuple(array.shape)
 
     @_mapped
-    def chunks(self, array: Any) -> tuple[int, ...] | None:
+    def chunks(self, array: LibraryHandle) -> tuple[int, ...] | None:
         return tuple(array.chunks) if array.chunks is not None else None
 
     @_mapped
-    def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+    def read(self, array: LibraryHandle, selection: object = Ellipsis) -> LibraryValue:
         if h5py.check_vlen_dtype(array.dtype) is not None:
             rows = array[selection]
             return list(rows) if isinstance(rows, np.ndarray) and rows.dtype == object else rows
@@ -394,19 +400,19 @@ class H5pyBackend(H5LikeBackend):
             return array[()]
         return array[selection]
 
-    def write(self, array: Any, selection: Any, value: Any) -> None:
+    def write(self, array: LibraryHandle, selection: object, value: object) -> None:
         if not _write_at_index(array, selection, value):
             array[selection] = value
 
-    def append(self, array: Any, rows: np.ndarray) -> None:
+    def append(self, array: LibraryHandle, rows: np.ndarray) -> None:
         n = array.shape[0]
         array.resize(n + rows.shape[0], axis=0)
         array[n:] = rows
 
-    def resize(self, array: Any, nrows: int) -> None:
+    def resize(self, array: LibraryHandle, nrows: int) -> None:
         array.resize(nrows, axis=0)
 
-    def vl_append(self, array: Any, row: np.ndarray) -> None:
+    def vl_append(self, array: LibraryHandle, row: np.ndarray) -> None:
         n = array.shape[0]
         array.resize((n + 1,))
         array[n] = row
@@ -415,7 +421,7 @@ class H5pyBackend(H5LikeBackend):
 _LINK_KINDS = {h5l.TYPE_SOFT: SOFT_LINK, h5l.TYPE_EXTERNAL: EXTERNAL_LINK}
 
 
-def _open_raw(loc_id: Any, bname: bytes, readonly: bool) -> Any:
+def _open_raw(loc_id: LibraryHandle, bname: bytes, readonly: bool) -> LibraryHandle:
     """:func:`_open` for a link name as stored (bytes, UTF-8 or not)."""
     oid = h5o.open(loc_id, bname)
     kind = h5i.get_type(oid)
@@ -426,7 +432,7 @@ def _open_raw(loc_id: Any, bname: bytes, readonly: bool) -> Any:
     return h5py.Datatype(oid)
 
 
-def _describe(obj: Any, path: str, name: str, utf8: bool = True) -> NodeInfo:
+def _describe(obj: LibraryHandle, path: str, name: str, utf8: bool = True) -> NodeInfo:
     """The :class:`NodeInfo` of an open h5py object: attributes through the fast reader,
     array metadata from the dataset's own (cached) properties."""
     if isinstance(obj, h5py.Group):
@@ -436,7 +442,7 @@ def _describe(obj: Any, path: str, name: str, utf8: bool = True) -> NodeInfo:
     else:
         kind = DATATYPE
     try:
-        key: Any = hash(obj.id)  # h5py hashes (file number, object address)
+        key: Hashable = hash(obj.id)  # h5py hashes (file number, object address)
     except (TypeError, ValueError, OSError, RuntimeError):
         key = path
     info = NodeInfo(path, name, kind, obj, key, utf8)
@@ -463,7 +469,7 @@ def _describe(obj: Any, path: str, name: str, utf8: bool = True) -> NodeInfo:
     return info
 
 
-def _array_metadata(ds: Any, info: NodeInfo) -> None:
+def _array_metadata(ds: LibraryHandle, info: NodeInfo) -> None:
     info.shape = tuple(ds.shape or ())
     info.maxshape = tuple(ds.maxshape or ())
     dtype = ds.dtype
@@ -476,7 +482,7 @@ def _array_metadata(ds: Any, info: NodeInfo) -> None:
         info.compression_opts = ds.compression_opts
 
 
-def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
+def _write_at_index(array: LibraryHandle, selection: object, value: object) -> bool:
     """Write ``value`` at integer index(es) through h5py's low-level API; False to fall back.
 
     Acquisition loops write one point or one row per call; for such writes h5py's
@@ -520,7 +526,7 @@ def _write_at_index(array: Any, selection: Any, value: Any) -> bool:
     return True
 
 
-def _write_block_at(array: Any, selection: Any, value: Any) -> bool:
+def _write_block_at(array: LibraryHandle, selection: object, value: object) -> bool:
     """Write a block of consecutive rows or points (``[start:stop]``, or ``[i, j0:j1]``
     after integer indexes) through the low-level API; False to fall back to h5py.
 
@@ -528,7 +534,7 @@ def _write_block_at(array: Any, selection: Any, value: Any) -> bool:
     ``__setitem__`` builds selection objects per call (and keeps some of them alive).
     """
     lead: tuple[int, ...] = selection[:-1] if type(selection) is tuple else ()
-    sl: slice = selection[-1] if type(selection) is tuple else selection
+    sl = cast(slice, selection[-1] if type(selection) is tuple else selection)
     if sl.step not in (None, 1) or type(sl.start) is not int or type(sl.stop) is not int:
         return False
     if type(value) is not np.ndarray or value.dtype.kind not in "biufc":

@@ -28,7 +28,8 @@ from __future__ import annotations
 import logging
 import posixpath
 import weakref
-from typing import Any
+from collections.abc import Hashable
+from types import ModuleType
 
 import h5pyd
 import numpy as np
@@ -48,6 +49,8 @@ from h5layout.runtime.storage.backends._base import (
     SOFT_LINK,
     UNREADABLE,
     VLARRAY_CLASS,
+    LibraryHandle,
+    LibraryValue,
     NodeInfo,
     element_name,
 )
@@ -65,12 +68,12 @@ _LOCAL_FILE_KWARGS = ("locking", "libver", "driver", "rdcc_nbytes", "rdcc_nslots
 
 #: the h5pyd File each open domain was opened as, by ``id()`` of its metadata db: nodes
 #: reach their file without h5pyd's ``node.file`` (a new File object and a request)
-_FILES: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+_FILES: weakref.WeakValueDictionary[int, LibraryHandle] = weakref.WeakValueDictionary()
 #: the connection arguments each open domain was opened with (same keys as ``_FILES``)
-_SERVERS: dict[int, dict[str, Any]] = {}
+_SERVERS: dict[int, dict[str, object]] = {}
 
 
-def _filters(storage: Storage | None) -> dict[str, Any]:
+def _filters(storage: Storage | None) -> dict[str, object]:
     if storage is None or not storage.compression:
         return {}
     name = _COMPRESSION_NAMES.get(storage.compression)
@@ -79,14 +82,14 @@ def _filters(storage: Storage | None) -> dict[str, Any]:
             f"compression {storage.compression!r} is not available with the h5pyd backend "
             "(use 'gzip')"
         )
-    out: dict[str, Any] = {"compression": name}
+    out: dict[str, object] = {"compression": name}
     out["compression_opts"] = 5 if storage.level is None else storage.level
     if storage.shuffle:
         out["shuffle"] = True
     return out
 
 
-def _open_file(domain: str, mode: str, **kwargs: Any) -> Any:
+def _open_file(domain: str, mode: str, **kwargs: object) -> LibraryHandle:
     """``h5pyd.File``, without its side effect on the root logger's level."""
     root_logger = logging.getLogger()
     level = root_logger.level
@@ -96,7 +99,7 @@ def _open_file(domain: str, mode: str, **kwargs: Any) -> Any:
         root_logger.setLevel(level)
 
 
-def _replace_attributes(http_conn: Any) -> None:
+def _replace_attributes(http_conn: LibraryHandle) -> None:
     """Make the connection's attribute PUTs replace existing attributes.
 
     h5pyd 1.0 sends a changed attribute as a new one; HSDS answers 409 Conflict when it
@@ -107,8 +110,12 @@ def _replace_attributes(http_conn: Any) -> None:
     put = http_conn.PUT
 
     def put_replacing(
-        req: str, body: Any = None, format: str = "json", params: Any = None, headers: Any = None
-    ) -> Any:
+        req: str,
+        body: object = None,
+        format: str = "json",
+        params: dict[str, object] | None = None,
+        headers: object = None,
+    ) -> LibraryHandle:
         if req.endswith("/attributes"):
             params = {**(params or {}), "replace": 1}
         return put(req, body=body, format=format, params=params, headers=headers)
@@ -116,7 +123,7 @@ def _replace_attributes(http_conn: Any) -> None:
     http_conn.PUT = put_replacing
 
 
-def _prepare_writer(file: Any) -> None:
+def _prepare_writer(file: LibraryHandle) -> None:
     """Fix what h5pyd 1.0 gets wrong for a domain opened for writing."""
     plugin = file.id.db.plugin
     if not plugin._last_flush_time:
@@ -141,7 +148,9 @@ class _RowBlock(np.ndarray):
     prefix: tuple[int, ...] = ()
 
 
-def _queue_rows(array: Any, index: int, rows: np.ndarray, prefix: tuple[int, ...] = ()) -> bool:
+def _queue_rows(
+    array: LibraryHandle, index: int, rows: np.ndarray, prefix: tuple[int, ...] = ()
+) -> bool:
     """Queue ``array[index:index + len(rows)] = rows`` with the rows pending just before.
 
     h5pyd keeps each write as its own update and sends one HTTP request per update at
@@ -225,22 +234,24 @@ def _vlen_base(dtype: np.dtype) -> np.dtype | None:
     return None if base is None else np.dtype(base)
 
 
-def _vlen_row(row: Any, base: np.dtype) -> Any:
+def _vlen_row(row: object, base: np.dtype) -> LibraryHandle:
     """A row as read from a variable-length array (h5pyd gives ``0`` for an empty row)."""
     if isinstance(row, np.ndarray) or base.kind in "SUO":
         return row
     return np.zeros(0, dtype=base)
 
 
-def _copy_attrs(src: Any, dst: Any) -> None:
+def _copy_attrs(src: LibraryHandle, dst: LibraryHandle) -> None:
     for key in src.attrs:
         dst.attrs[key] = src.attrs[key]
 
 
-def _copy_dataset(src: Any, group: Any, name: str, h5py: Any) -> Any:
+def _copy_dataset(
+    src: LibraryHandle, group: LibraryHandle, name: str, h5py: ModuleType
+) -> LibraryHandle:
     """One h5pyd dataset written into an h5py group."""
     base = _vlen_base(src.dtype)
-    kw: dict[str, Any] = {}
+    kw: dict[str, object] = {}
     if src.chunks is not None:
         kw["chunks"] = tuple(src.chunks)
         kw["maxshape"] = tuple(src.maxshape)
@@ -282,13 +293,14 @@ class H5pydBackend(H5LikeBackend):
     background_max_bytes = 64 * 1024 * 1024
 
     def __init__(self) -> None:
-        self._server: dict[str, Any] = {}
+        self._server: dict[str, object] = {}
 
-    def _filters(self, storage: Storage | None) -> dict[str, Any]:
+    def _filters(self, storage: Storage | None) -> dict[str, object]:
         return _filters(storage)
 
-    def _vlen_dtype(self, dtype: np.dtype) -> Any:
-        return h5pyd.vlen_dtype(dtype)
+    def _vlen_dtype(self, dtype: np.dtype) -> np.dtype:
+        vlen: np.dtype = h5pyd.vlen_dtype(dtype)
+        return vlen
 
     # -- server ------------------------------------------------------------------------
     def set_server(
@@ -296,7 +308,7 @@ class H5pydBackend(H5LikeBackend):
         endpoint: str | None = None,
         username: str | None = None,
         password: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         """Server used by every later open that names none (no arguments: h5pyd's own).
 
@@ -309,7 +321,7 @@ class H5pydBackend(H5LikeBackend):
         self._server = {k: v for k, v in given.items() if v is not None}
 
     @property
-    def server(self) -> dict[str, Any]:
+    def server(self) -> dict[str, object]:
         """The connection arguments set by :meth:`set_server` (a copy)."""
         return dict(self._server)
 
@@ -336,7 +348,9 @@ class H5pydBackend(H5LikeBackend):
             pass
 
     # -- files -------------------------------------------------------------------------
-    def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+    def open(
+        self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: object
+    ) -> LibraryHandle:
         if swmr_mode:
             raise BackendError(
                 "the h5pyd backend cannot open a domain in SWMR mode: HSDS has no SWMR. "
@@ -352,25 +366,25 @@ class H5pydBackend(H5LikeBackend):
             _prepare_writer(file)
         return file
 
-    def close(self, file: Any) -> None:
+    def close(self, file: LibraryHandle) -> None:
         if file.id:
             _SERVERS.pop(id(file.id.db), None)
             file.close()
 
-    def flush(self, file: Any) -> None:
+    def flush(self, file: LibraryHandle) -> None:
         if file.id and file.mode != "r":
             file.flush()
 
-    def is_open(self, file: Any) -> bool:
+    def is_open(self, file: LibraryHandle) -> bool:
         return bool(file is not None and file.id)
 
-    def filename(self, file: Any) -> str:
+    def filename(self, file: LibraryHandle) -> str:
         return str(file.filename)
 
-    def root(self, file: Any) -> Any:
+    def root(self, file: LibraryHandle) -> LibraryHandle:
         return file["/"]
 
-    def file_of(self, node: Any) -> Any:
+    def file_of(self, node: LibraryHandle) -> LibraryHandle:
         file = _FILES.get(id(node.id.db))
         if file is not None and file.id.db is node.id.db:
             return file
@@ -381,10 +395,10 @@ class H5pydBackend(H5LikeBackend):
         finally:
             root_logger.setLevel(level)
 
-    def is_writable(self, file: Any) -> bool:
+    def is_writable(self, file: LibraryHandle) -> bool:
         return bool(file.mode != "r")
 
-    def copy_to_h5py(self, file: Any, target: str) -> None:
+    def copy_to_h5py(self, file: LibraryHandle, target: str) -> None:
         """Write the whole domain to a local HDF5 file (``H5Backend.save_file_as``).
 
         h5py cannot copy h5pyd's objects (its ``copy`` leaves the target empty): every
@@ -407,7 +421,7 @@ class H5pydBackend(H5LikeBackend):
                     _copy_attrs(child, new)
 
     # -- navigation --------------------------------------------------------------------
-    def get(self, file: Any, path: str) -> Any:
+    def get(self, file: LibraryHandle, path: str) -> LibraryHandle:
         try:
             node = file[path]
         except (KeyError, ValueError):  # absent, or a bad name
@@ -416,14 +430,14 @@ class H5pydBackend(H5LikeBackend):
             raise KeyError(path)
         return node
 
-    def is_group(self, node: Any) -> bool:
+    def is_group(self, node: LibraryHandle) -> bool:
         return isinstance(node, h5pyd.Group)
 
-    def parent(self, node: Any) -> Any:
+    def parent(self, node: LibraryHandle) -> LibraryHandle:
         return self.file_of(node)[posixpath.dirname(node.name) or "/"]
 
-    def children(self, group: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def children(self, group: LibraryHandle) -> dict[str, LibraryHandle]:
+        out: dict[str, LibraryHandle] = {}
         for name in sorted(group):
             try:
                 child = group[name]
@@ -433,14 +447,14 @@ class H5pydBackend(H5LikeBackend):
                 out[name] = child
         return out
 
-    def object_key(self, node: Any) -> Any:
+    def object_key(self, node: LibraryHandle) -> Hashable:
         return getattr(node.id, "id", None) or self.node_path(node)  # the server's uuid
 
     # -- metadata walks: one request per object (its attributes and links come with it) --
-    def describe(self, node: Any) -> NodeInfo:
+    def describe(self, node: LibraryHandle) -> NodeInfo:
         return self._describe(node, self.node_path(node), self.node_name(node))
 
-    def scan(self, group: Any) -> list[NodeInfo]:
+    def scan(self, group: LibraryHandle) -> list[NodeInfo]:
         base = self.node_path(group).rstrip("/")
         try:
             names = sorted(group)
@@ -465,7 +479,7 @@ class H5pydBackend(H5LikeBackend):
             out.append(self._describe(node, path, name))
         return out
 
-    def _describe(self, node: Any, path: str, name: str) -> NodeInfo:
+    def _describe(self, node: LibraryHandle, path: str, name: str) -> NodeInfo:
         if isinstance(node, h5pyd.Group):
             kind = GROUP
         elif isinstance(node, h5pyd.Dataset):
@@ -502,7 +516,7 @@ class H5pydBackend(H5LikeBackend):
                 info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
         return info
 
-    def remove(self, node: Any) -> None:
+    def remove(self, node: LibraryHandle) -> None:
         parent = self.parent(node)
         # through the parent: h5pyd's ``del file["a/b"]`` raises KeyError
         del parent[self.node_name(node)]
@@ -511,25 +525,25 @@ class H5pydBackend(H5LikeBackend):
         parent.id.db.flush()
 
     # -- attributes --------------------------------------------------------------------
-    def attr_names(self, node: Any) -> list[str]:
+    def attr_names(self, node: LibraryHandle) -> list[str]:
         return list(node.attrs)
 
-    def get_attr(self, node: Any, name: str) -> Any:
+    def get_attr(self, node: LibraryHandle, name: str) -> LibraryValue:
         return node.attrs[name]
 
-    def set_attr(self, node: Any, name: str, value: Any) -> None:
+    def set_attr(self, node: LibraryHandle, name: str, value: object) -> None:
         node.attrs[name] = value
 
-    def has_attr(self, node: Any, name: str) -> bool:
+    def has_attr(self, node: LibraryHandle, name: str) -> bool:
         return name in node.attrs
 
-    def del_attr(self, node: Any, name: str) -> None:
+    def del_attr(self, node: LibraryHandle, name: str) -> None:
         if name not in node.attrs:
             raise KeyError(name)
         del node.attrs[name]
 
     # -- data --------------------------------------------------------------------------
-    def node_class(self, node: Any) -> str:
+    def node_class(self, node: LibraryHandle) -> str:
         if isinstance(node, h5pyd.Group):
             return GROUP_CLASS
         dt = node.dtype
@@ -540,22 +554,22 @@ class H5pydBackend(H5LikeBackend):
             return EARRAY_CLASS
         return CARRAY_CLASS
 
-    def shape(self, array: Any) -> tuple[int, ...]:
+    def shape(self, array: LibraryHandle) -> tuple[int, ...]:
         shape = array.shape
         return () if shape is None else tuple(int(n) for n in shape)
 
-    def dtype(self, array: Any) -> np.dtype:
+    def dtype(self, array: LibraryHandle) -> np.dtype:
         base = _vlen_base(array.dtype)
         return base if base is not None else np.dtype(array.dtype)
 
-    def maxshape(self, array: Any) -> tuple[int | None, ...]:
+    def maxshape(self, array: LibraryHandle) -> tuple[int | None, ...]:
         maxshape = array.maxshape
         return tuple(maxshape) if maxshape is not None else self.shape(array)
 
-    def chunks(self, array: Any) -> tuple[int, ...] | None:
+    def chunks(self, array: LibraryHandle) -> tuple[int, ...] | None:
         return tuple(array.chunks) if array.chunks is not None else None
 
-    def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+    def read(self, array: LibraryHandle, selection: object = Ellipsis) -> LibraryValue:
         db = array.id.db
         if array.id.uuid in db.resized_datasets:
             # h5pyd reads the rows it does not hold from the server with the client's
@@ -580,7 +594,7 @@ class H5pydBackend(H5LikeBackend):
             array.refresh()
             return array[selection]
 
-    def write(self, array: Any, selection: Any, value: Any) -> None:
+    def write(self, array: LibraryHandle, selection: object, value: object) -> None:
         if type(selection) is int and isinstance(value, np.ndarray | np.generic):
             # one row (a numpy scalar for a 1-D array), as savers write them
             if _queue_rows(array, selection, np.asarray(value)[np.newaxis]):
@@ -597,16 +611,16 @@ class H5pydBackend(H5LikeBackend):
                 return
         array[selection] = value
 
-    def append(self, array: Any, rows: np.ndarray) -> None:
+    def append(self, array: LibraryHandle, rows: np.ndarray) -> None:
         n = array.shape[0]
         array.resize(n + rows.shape[0], axis=0)
         if not _queue_rows(array, n, np.asarray(rows)):
             array[n:] = rows
 
-    def resize(self, array: Any, nrows: int) -> None:
+    def resize(self, array: LibraryHandle, nrows: int) -> None:
         array.resize(nrows, axis=0)
 
-    def vl_append(self, array: Any, row: np.ndarray) -> None:
+    def vl_append(self, array: LibraryHandle, row: np.ndarray) -> None:
         n = array.shape[0]
         array.resize((n + 1,))
         one = np.empty(1, dtype=array.dtype)
@@ -621,7 +635,7 @@ class H5pydBackend(H5LikeBackend):
         max_pending: int = 16,
         max_bytes: int | None = None,
         open_in_worker: bool = False,
-        **server: Any,
+        **server: object,
     ) -> BackgroundWriter:
         """A :class:`BackgroundWriter` appending rows to ``domain`` from a worker thread
         over its own connection (the server of ``set_server``, unless given here).
@@ -633,7 +647,7 @@ class H5pydBackend(H5LikeBackend):
             raise ValueError("max_pending must be at least 1")
         kwargs = {**self._server, **server}
 
-        def open_domain() -> Any:
+        def open_domain() -> LibraryHandle:
             file = _open_file(str(domain), "a", **kwargs)
             _prepare_writer(file)
             return file
@@ -651,7 +665,7 @@ class H5pydBackend(H5LikeBackend):
             open_domain(), max_pending=max_pending, max_bytes=max_bytes, join_rows=_queue_rows
         )
 
-    def background_flusher(self, file: Any) -> BackgroundFlusher:
+    def background_flusher(self, file: LibraryHandle) -> BackgroundFlusher:
         """A :class:`BackgroundFlusher` for ``file``, a domain open for writing: a
         :class:`BackgroundWriter` on a second handle of the same domain and server (opened
         by its worker) takes the values of the arrays a saver grows, so the saver's

@@ -35,6 +35,7 @@ import numpy as np
 
 from h5layout.runtime.codec.attrs import encode_json
 from h5layout.runtime.errors import BackendError
+from h5layout.runtime.storage.backends._base import LibraryHandle
 
 _FLUSH = "flush"
 _STOP = "stop"
@@ -59,12 +60,12 @@ class BackgroundWriter:
 
     def __init__(
         self,
-        file: Any,
+        file: LibraryHandle,
         *,
         max_pending: int = 16,
         max_bytes: int | None = None,
-        join_rows: Callable[[Any, int, np.ndarray, tuple[int, ...]], bool] | None = None,
-        open_file: Callable[[], Any] | None = None,
+        join_rows: Callable[[LibraryHandle, int, np.ndarray, tuple[int, ...]], bool] | None = None,
+        open_file: Callable[[], LibraryHandle] | None = None,
         domain: str | None = None,
     ) -> None:
         if max_pending < 1:
@@ -225,7 +226,7 @@ class BackgroundWriter:
                 file = self._file = self._open_file()
             except BaseException as exc:  # raised by the next call
                 self._error = exc
-        arrays: dict[str, Any] = {}
+        arrays: dict[str, LibraryHandle] = {}
         rows: dict[str, int] = {}
         axes: set[str] = set()
         changed: set[str] = set()  # enlargeable arrays whose ``shape`` is to be written
@@ -234,7 +235,7 @@ class BackgroundWriter:
         unsent_bytes = 0
         marks = 0  # flush marks deferred into the next flush
 
-        def array(key: str) -> Any:
+        def array(key: str) -> LibraryHandle:
             ds = arrays.get(key)
             if ds is None:
                 ds = arrays[key] = file[key]
@@ -318,7 +319,7 @@ class BackgroundWriter:
                 self._lost_rows += unsent
 
 
-def has_pending(file: Any) -> bool:
+def has_pending(file: LibraryHandle) -> bool:
     """Whether an h5pyd handle holds changes not yet sent to the server."""
     db = file.id.db
     return bool(
@@ -343,7 +344,7 @@ class BackgroundFlusher:
     (which opens arrays by their HSDS id) always finds it on the server.
     """
 
-    def __init__(self, file: Any, writer: BackgroundWriter) -> None:
+    def __init__(self, file: LibraryHandle, writer: BackgroundWriter) -> None:
         self._file = file
         self._db = file.id.db
         self.writer = writer
@@ -367,7 +368,7 @@ class BackgroundFlusher:
 
     def write(
         self,
-        raw: Any,
+        raw: LibraryHandle,
         start: int,
         block: np.ndarray,
         prefix: tuple[int, ...] = (),
@@ -381,11 +382,11 @@ class BackgroundFlusher:
             self.publish()
         self.writer.write(uuid, start, block, prefix=prefix, grow=grow, is_axis=is_axis)
 
-    def truncate(self, raw: Any, rows: int) -> None:
+    def truncate(self, raw: LibraryHandle, rows: int) -> None:
         """Queue cutting ``raw`` back to ``rows`` rows."""
         self.writer.truncate(raw.id.uuid, rows)
 
-    def settle(self, raw: Any) -> None:
+    def settle(self, raw: LibraryHandle) -> None:
         """Make the main handle's view of ``raw`` that of the server, every queued block
         included (for a read through the main handle): publish, wait for the worker,
         refresh the array's metadata (shape, attributes)."""

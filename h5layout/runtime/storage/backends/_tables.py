@@ -7,7 +7,7 @@ import functools
 import pickle
 import types
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -27,6 +27,8 @@ from h5layout.runtime.storage.backends._base import (
     UNREADABLE,
     VLARRAY_CLASS,
     Backend,
+    LibraryHandle,
+    LibraryValue,
     NodeInfo,
     element_name,
     library_error,
@@ -56,7 +58,9 @@ def _filters(storage: Storage | None) -> tables.Filters | None:
 _CARRAY_VERSION = tables.carray.obversion
 
 
-def _contiguous_ok(data: np.ndarray, filters: tables.Filters | None, chunks: Any) -> bool:
+def _contiguous_ok(
+    data: np.ndarray, filters: tables.Filters | None, chunks: tuple[int, ...] | None
+) -> bool:
     """Whether an array written whole may be stored contiguous rather than chunked.
 
     PyTables always chunks a CArray and fills each chunk when it is allocated, which makes
@@ -99,11 +103,11 @@ _REFUSING = contextvars.ContextVar("h5layout_refusing_pickles", default=False)
 class _PickleGate:
     """``pickle`` as PyTables sees it: ``loads`` refuses inside h5layout's calls."""
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> LibraryHandle:
         return getattr(pickle, name)
 
     @staticmethod
-    def loads(data: Any, *args: Any, **kwargs: Any) -> Any:
+    def loads(data: bytes, *args: Any, **kwargs: Any) -> object:
         if _REFUSING.get():
             raise UnsafeContentError(
                 "this node holds a pickled Python object; h5layout never unpickles file content"
@@ -121,7 +125,7 @@ def _install_pickle_gate() -> None:
 _install_pickle_gate()
 
 
-def _unmapped_attr(node: Any, name: str) -> Any:
+def _unmapped_attr(node: LibraryHandle, name: str) -> LibraryHandle:
     """An attribute of a type PyTables cannot map, read from the file with h5py.
 
     h5py stores booleans (``swmr_active``, any ``np.bool_``) as an HDF5 enum that PyTables
@@ -144,7 +148,7 @@ def _unmapped_attr(node: Any, name: str) -> Any:
     return value
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., object])
 _MISSING = object()
 
 
@@ -155,7 +159,7 @@ _LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
 
 def _no_pickles(fn: _F) -> _F:
     @functools.wraps(fn)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: object, **kwargs: object) -> LibraryHandle:
         token = _REFUSING.set(True)
         try:
             return fn(*args, **kwargs)
@@ -202,7 +206,7 @@ def _refuse_unsafe(path: str) -> None:
             raise FileAccessError(f"{path}: {hazard}")
 
 
-def _through_external_link(file: Any, path: str) -> bool:
+def _through_external_link(file: LibraryHandle, path: str) -> bool:
     """Whether a group on the way to ``path`` is an external link (PyTables lets HDF5
     follow it and gives the node as if it were in this file)."""
     parts = [p for p in path.split("/") if p]
@@ -234,7 +238,9 @@ class TablesBackend(Backend):
         #: ids of the open files whose external links are followed (opted in)
         self._external_ok: set[int] = set()
 
-    def open(self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: Any) -> Any:
+    def open(
+        self, path: str, mode: str, *, title: str, swmr_mode: bool, **kwargs: object
+    ) -> LibraryHandle:
         if mode in ("r", "a", "r+"):
             _refuse_unsafe(path)
         kwargs.pop("locking", None)
@@ -254,31 +260,31 @@ class TablesBackend(Backend):
             # HDF5ExtError (a RuntimeError) and friends: a damaged or foreign file
             raise FileAccessError(f"{path}: {library_error(f'open {mode!r}', exc)}") from exc
 
-    def close(self, file: Any) -> None:
+    def close(self, file: LibraryHandle) -> None:
         self._external_ok.discard(id(file))
         if file.isopen:
             file.close()
 
-    def flush(self, file: Any) -> None:
+    def flush(self, file: LibraryHandle) -> None:
         if file.isopen and file.mode != "r":
             file.flush()
 
-    def is_open(self, file: Any) -> bool:
+    def is_open(self, file: LibraryHandle) -> bool:
         return bool(file is not None and file.isopen)
 
-    def filename(self, file: Any) -> str:
+    def filename(self, file: LibraryHandle) -> str:
         return str(file.filename)
 
-    def root(self, file: Any) -> Any:
+    def root(self, file: LibraryHandle) -> LibraryHandle:
         return file.root
 
-    def file_of(self, node: Any) -> Any:
+    def file_of(self, node: LibraryHandle) -> LibraryHandle:
         return node._v_file
 
-    def is_writable(self, file: Any) -> bool:
+    def is_writable(self, file: LibraryHandle) -> bool:
         return bool(file.mode != "r")
 
-    def get(self, file: Any, path: str) -> Any:
+    def get(self, file: LibraryHandle, path: str) -> LibraryHandle:
         try:
             with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
                 node = file.get_node(path)
@@ -293,22 +299,22 @@ class TablesBackend(Backend):
             raise KeyError(path)
         return node
 
-    def is_group(self, node: Any) -> bool:
+    def is_group(self, node: LibraryHandle) -> bool:
         return isinstance(node, tables.Group)
 
-    def node_name(self, node: Any) -> str:
+    def node_name(self, node: LibraryHandle) -> str:
         return str(node._v_name)
 
-    def node_path(self, node: Any) -> str:
+    def node_path(self, node: LibraryHandle) -> str:
         return str(node._v_pathname)
 
-    def parent(self, node: Any) -> Any:
+    def parent(self, node: LibraryHandle) -> LibraryHandle:
         parent = node._v_parent
         return node if parent is None or parent is node._v_file else parent
 
-    def children(self, group: Any) -> dict[str, Any]:
+    def children(self, group: LibraryHandle) -> dict[str, LibraryHandle]:
         kids = group._v_children
-        out: dict[str, Any] = {}
+        out: dict[str, LibraryHandle] = {}
         with _quiet_types():  # loading a node reads its attributes (h5py's bool enums)
             for name in sorted(kids):
                 node = kids[name]
@@ -319,7 +325,7 @@ class TablesBackend(Backend):
                 out[name] = node
         return out
 
-    def _resolve(self, link: Any) -> Any:
+    def _resolve(self, link: LibraryHandle) -> LibraryHandle:
         """The node a soft link points to (None when dangling or looping); external links
         only when the file was opened with ``external_links=True``."""
         if isinstance(link, tables.link.ExternalLink):
@@ -339,13 +345,13 @@ class TablesBackend(Backend):
                 return None
         return node if isinstance(node, tables.Group | tables.Leaf) else None
 
-    def object_key(self, node: Any) -> Any:
+    def object_key(self, node: LibraryHandle) -> Hashable:
         return (id(node._v_file), node._get_obj_info().addr)
 
-    def describe(self, node: Any) -> NodeInfo:
+    def describe(self, node: LibraryHandle) -> NodeInfo:
         return self._describe(node, str(node._v_pathname), str(node._v_name))
 
-    def scan(self, group: Any) -> list[NodeInfo]:
+    def scan(self, group: LibraryHandle) -> list[NodeInfo]:
         base = str(group._v_pathname).rstrip("/")
         kids = group._v_children
         out: list[NodeInfo] = []
@@ -365,9 +371,9 @@ class TablesBackend(Backend):
                 out.append(self._describe(node, path, name))
         return out
 
-    def _describe(self, node: Any, path: str, name: str) -> NodeInfo:
+    def _describe(self, node: LibraryHandle, path: str, name: str) -> NodeInfo:
         try:
-            key: Any = self.object_key(node)
+            key: Hashable = self.object_key(node)
         except Exception:
             key = path
         is_group = isinstance(node, tables.Group)
@@ -391,7 +397,7 @@ class TablesBackend(Backend):
                 info.kind, info.problem = UNREADABLE, f"cannot read the array's metadata: {exc}"
         return info
 
-    def _array_metadata(self, array: Any, info: NodeInfo) -> None:
+    def _array_metadata(self, array: LibraryHandle, info: NodeInfo) -> None:
         info.shape = self.shape(array)
         extdim = getattr(array, "extdim", -1)  # the enlargeable dimension (EArrays)
         if isinstance(array, tables.VLArray):
@@ -414,13 +420,13 @@ class TablesBackend(Backend):
             info.compression = "gzip" if lib == "zlib" else lib
             info.compression_opts = int(filters.complevel)
 
-    def remove(self, node: Any) -> None:
+    def remove(self, node: LibraryHandle) -> None:
         node._f_remove(recursive=True)
 
-    def attr_names(self, node: Any) -> list[str]:
+    def attr_names(self, node: LibraryHandle) -> list[str]:
         return list(node._v_attrs._f_list("all"))
 
-    def get_attr(self, node: Any, name: str) -> Any:
+    def get_attr(self, node: LibraryHandle, name: str) -> LibraryValue:
         attrs = node._v_attrs
         if name not in attrs._v_attrnames:
             raise KeyError(name)
@@ -438,7 +444,7 @@ class TablesBackend(Backend):
                 attrs.__dict__[name] = value  # PyTables' own cache: read once per open
         return value
 
-    def set_attr(self, node: Any, name: str, value: Any) -> None:
+    def set_attr(self, node: LibraryHandle, name: str, value: object) -> None:
         if _quiet_name(name):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", tables.NaturalNameWarning)
@@ -446,36 +452,38 @@ class TablesBackend(Backend):
         else:
             node._v_attrs[name] = value
 
-    def has_attr(self, node: Any, name: str) -> bool:
+    def has_attr(self, node: LibraryHandle, name: str) -> bool:
         with _quiet_types():
             return name in node._v_attrs._v_attrnames
 
-    def del_attr(self, node: Any, name: str) -> None:
+    def del_attr(self, node: LibraryHandle, name: str) -> None:
         node._f_delattr(name)
 
-    def _create(self, fn: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    def _create(
+        self, fn: Callable[..., LibraryHandle], name: str, *args: object, **kwargs: object
+    ) -> LibraryHandle:
         if _quiet_name(name):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", tables.NaturalNameWarning)
                 return fn(*args, **kwargs)
         return fn(*args, **kwargs)
 
-    def create_group(self, parent: Any, name: str, title: str) -> Any:
+    def create_group(self, parent: LibraryHandle, name: str, title: str) -> LibraryHandle:
         f = parent._v_file
         return self._create(f.create_group, name, parent, name, title=title)
 
     def create_carray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         data: np.ndarray | None,
         shape: tuple[int, ...] | None = None,
         dtype: np.dtype | None = None,
-        fill_value: Any = None,
+        fill_value: object = None,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         f = parent._v_file
         filters = _filters(storage)
         chunks = None if storage is None or isinstance(storage.chunks, str) else storage.chunks
@@ -526,7 +534,7 @@ class TablesBackend(Backend):
 
     def create_earray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
@@ -534,7 +542,7 @@ class TablesBackend(Backend):
         title: str = "",
         storage: Storage | None = None,
         expected_rows: int | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         f = parent._v_file
         chunks = None if storage is None or isinstance(storage.chunks, str) else storage.chunks
         return self._create(
@@ -552,13 +560,13 @@ class TablesBackend(Backend):
 
     def create_vlarray(
         self,
-        parent: Any,
+        parent: LibraryHandle,
         name: str,
         *,
         dtype: np.dtype,
         title: str = "",
         storage: Storage | None = None,
-    ) -> Any:
+    ) -> LibraryHandle:
         f = parent._v_file
         return self._create(
             f.create_vlarray,
@@ -570,7 +578,7 @@ class TablesBackend(Backend):
             filters=_filters(storage),
         )
 
-    def node_class(self, node: Any) -> str:
+    def node_class(self, node: LibraryHandle) -> str:
         if isinstance(node, tables.Group):
             return GROUP_CLASS
         if isinstance(node, tables.VLArray):
@@ -579,22 +587,23 @@ class TablesBackend(Backend):
             return EARRAY_CLASS
         return CARRAY_CLASS
 
-    def shape(self, array: Any) -> tuple[int, ...]:
+    def shape(self, array: LibraryHandle) -> tuple[int, ...]:
         return tuple(int(n) for n in array.shape)
 
-    def dtype(self, array: Any) -> np.dtype:
-        return np.dtype(array.atom.dtype.base if array.atom.shape else array.atom.dtype)
+    def dtype(self, array: LibraryHandle) -> np.dtype:
+        out: np.dtype = np.dtype(array.atom.dtype.base if array.atom.shape else array.atom.dtype)
+        return out
 
-    def maxshape(self, array: Any) -> tuple[int | None, ...]:
+    def maxshape(self, array: LibraryHandle) -> tuple[int | None, ...]:
         if isinstance(array, tables.EArray | tables.VLArray):
             return (None, *(int(n) for n in array.shape[1:]))
         return self.shape(array)
 
-    def chunks(self, array: Any) -> tuple[int, ...] | None:
+    def chunks(self, array: LibraryHandle) -> tuple[int, ...] | None:
         cs = getattr(array, "chunkshape", None)
         return tuple(int(n) for n in cs) if cs is not None else None
 
-    def read(self, array: Any, selection: Any = Ellipsis) -> Any:
+    def read(self, array: LibraryHandle, selection: object = Ellipsis) -> LibraryValue:
         if isinstance(array, tables.VLArray):
             if selection is Ellipsis:
                 return list(array.read())
@@ -603,13 +612,13 @@ class TablesBackend(Backend):
             return array.read()
         return array[selection]
 
-    def write(self, array: Any, selection: Any, value: Any) -> None:
+    def write(self, array: LibraryHandle, selection: object, value: object) -> None:
         array[selection] = value
 
-    def append(self, array: Any, rows: np.ndarray) -> None:
+    def append(self, array: LibraryHandle, rows: np.ndarray) -> None:
         array.append(rows)
 
-    def resize(self, array: Any, nrows: int) -> None:
+    def resize(self, array: LibraryHandle, nrows: int) -> None:
         n = int(array.nrows)
         if nrows < n:
             array.truncate(nrows)
@@ -617,7 +626,7 @@ class TablesBackend(Backend):
             fill = np.zeros((nrows - n, *array.shape[1:]), dtype=array.atom.dtype)
             array.append(fill)
 
-    def vl_append(self, array: Any, row: np.ndarray) -> None:
+    def vl_append(self, array: LibraryHandle, row: np.ndarray) -> None:
         array.append(row)
 
 

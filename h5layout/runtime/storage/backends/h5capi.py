@@ -27,14 +27,19 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Final, TypeAlias
+
+from h5layout.runtime.storage.backends._base import LibraryHandle
 
 _hid = ctypes.c_int64
 _herr = ctypes.c_int
 _hsize = ctypes.c_uint64
 
+#: a C function of the loaded library (its results are ctypes' plain Python values)
+CFunction: TypeAlias = "ctypes._NamedFuncPointer"
+
 #: what :meth:`CApi.read_attrs` gives for an attribute it leaves to h5py
-OTHER: Any = object()
+OTHER: Final = object()
 
 # Values of HDF5's enums, stable since 1.12 (checked against h5py's own in CApi.usable).
 _H5O_INFO_BASIC = 0x0001
@@ -57,7 +62,7 @@ _MAX_RANK = 32
 _LinkCallback = ctypes.CFUNCTYPE(_herr, _hid, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
 _AttrCallback = ctypes.CFUNCTYPE(_herr, _hid, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
 
-_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
+_SIGNATURES: dict[str, tuple[type, list[type]]] = {
     "H5get_libversion": (_herr, [ctypes.POINTER(ctypes.c_uint)] * 3),
     "H5Iis_valid": (ctypes.c_int, [_hid]),
     "H5Iget_type": (ctypes.c_int, [_hid]),
@@ -145,40 +150,40 @@ class CApi:
     """HDF5's C functions a read-only walk needs, bound to one loaded library."""
 
     # the C functions (set from _SIGNATURES)
-    H5get_libversion: Any
-    H5Iis_valid: Any
-    H5Iget_type: Any
-    H5Iinc_ref: Any
-    H5Oopen: Any
-    H5Oclose: Any
-    H5Oget_info3: Any
-    H5Literate2: Any
-    H5Aiterate2: Any
-    H5Aexists: Any
-    H5Aopen: Any
-    H5Aclose: Any
-    H5Aget_type: Any
-    H5Aget_space: Any
-    H5Aread: Any
-    H5Tis_variable_str: Any
-    H5Tget_class: Any
-    H5Tequal: Any
-    H5Tcopy: Any
-    H5Tclose: Any
-    H5Sget_simple_extent_type: Any
-    H5Sget_simple_extent_ndims: Any
-    H5Sget_simple_extent_dims: Any
-    H5Sclose: Any
-    H5Dget_type: Any
-    H5Dget_space: Any
-    H5Dget_create_plist: Any
-    H5Pget_layout: Any
-    H5Pget_chunk: Any
-    H5Pclose: Any
-    H5free_memory: Any
-    H5Pset_evict_on_close: Any
+    H5get_libversion: CFunction
+    H5Iis_valid: CFunction
+    H5Iget_type: CFunction
+    H5Iinc_ref: CFunction
+    H5Oopen: CFunction
+    H5Oclose: CFunction
+    H5Oget_info3: CFunction
+    H5Literate2: CFunction
+    H5Aiterate2: CFunction
+    H5Aexists: CFunction
+    H5Aopen: CFunction
+    H5Aclose: CFunction
+    H5Aget_type: CFunction
+    H5Aget_space: CFunction
+    H5Aread: CFunction
+    H5Tis_variable_str: CFunction
+    H5Tget_class: CFunction
+    H5Tequal: CFunction
+    H5Tcopy: CFunction
+    H5Tclose: CFunction
+    H5Sget_simple_extent_type: CFunction
+    H5Sget_simple_extent_ndims: CFunction
+    H5Sget_simple_extent_dims: CFunction
+    H5Sclose: CFunction
+    H5Dget_type: CFunction
+    H5Dget_space: CFunction
+    H5Dget_create_plist: CFunction
+    H5Pget_layout: CFunction
+    H5Pget_chunk: CFunction
+    H5Pclose: CFunction
+    H5free_memory: CFunction
+    H5Pset_evict_on_close: CFunction
 
-    def __init__(self, lib: Any) -> None:
+    def __init__(self, lib: ctypes.CDLL) -> None:
         for name, (restype, argtypes) in _SIGNATURES.items():
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = restype, argtypes
@@ -210,7 +215,7 @@ class CApi:
         # array types already seen, each with the dtype text h5py gives it (H5Tequal finds them)
         self._dtypes: list[tuple[int, str]] = []
 
-    def usable(self, root: Any) -> bool:
+    def usable(self, root: LibraryHandle) -> bool:
         """Whether this is the library h5py uses, with the layout this module expects:
         ``root`` (an h5py id of an open file's root group) is valid here and its identity
         read here is the one h5py reads."""
@@ -277,7 +282,7 @@ class CApi:
 
     def read_attrs(
         self, oid: int, names: tuple[bytes, ...] | list[bytes], maybe_absent: bool
-    ) -> list[tuple[bytes, Any]] | None:
+    ) -> list[tuple[bytes, object]] | None:
         """The attributes ``names`` of an object, as (name, value) in the order given.
 
         A scalar variable-length string (nearly every attribute of a PyMoDAQ file) comes
@@ -413,7 +418,7 @@ def capi() -> CApi | None:
         return found
 
 
-def open_evicting(path: str, locking: bool | None) -> Any:
+def open_evicting(path: str, locking: bool | None) -> LibraryHandle:
     """``h5py.File(path, 'r')`` with HDF5's evict-on-close set, or None when it cannot be
     (no library, or HDF5 refuses: the file is open elsewhere in this process without it).
 

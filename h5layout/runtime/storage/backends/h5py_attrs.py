@@ -7,11 +7,11 @@ envelope); read through ``h5a`` with its dtype known, it costs a third of ``attr
 
 from __future__ import annotations
 
-from typing import Any
-
 import h5py
 import numpy as np
 from h5py import h5a, h5s, h5t
+
+from h5layout.runtime.storage.backends._base import LibraryHandle, LibraryValue
 
 #: per character set, the numpy dtype and HDF5 memory type a variable-length string is read as
 _VLEN_STR = {
@@ -27,7 +27,7 @@ _VLEN_STR = {
 OTHER = object()
 
 
-def read_vlen_str_attr(oid: Any, name: str) -> Any:
+def read_vlen_str_attr(oid: LibraryHandle, name: str) -> LibraryValue:
     """A scalar variable-length string attribute, read through the low-level API.
 
     Nearly every attribute of a PyMoDAQ file is one (the JSON envelope); h5py's generic

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from h5layout.runtime.storage.backends._base import LibraryHandle
 
 #: how often a request HSDS turned away as busy (503) is sent again, and the first wait
 BUSY_RETRIES = 6
 BUSY_BACKOFF_S = 0.1
 
 
-def retry_busy_posts(http_conn: Any) -> None:
+def retry_busy_posts(http_conn: LibraryHandle) -> None:
     """Send a POST again when HSDS answers 503 (busy), as h5pyd already does for the
     other methods.
 

@@ -16,16 +16,18 @@ import ctypes.util
 import glob
 import os
 import threading
-from typing import Any
+
+from h5layout.runtime.storage.backends._base import LibraryHandle
+from h5layout.runtime.storage.backends.h5capi import CFunction
 
 #: metadata read attempts of h5layout's SWMR readers (HDF5's default: 100)
 READ_ATTEMPTS = 12
 
 _lock = threading.Lock()
-_setter: list[Any] = []  # [function or None], filled once
+_setter: list[CFunction | None] = []  # [function or None], filled once
 
 
-def _attempts_setter() -> Any:
+def _attempts_setter() -> CFunction | None:
     with _lock:
         if _setter:
             return _setter[0]
@@ -53,14 +55,14 @@ def _attempts_setter() -> Any:
         return fn
 
 
-def open_swmr_reader(path: str, locking: bool | None = None) -> Any:
+def open_swmr_reader(path: str, locking: bool | None = None) -> LibraryHandle:
     """``h5py.File(path, 'r', swmr=True)`` with :data:`READ_ATTEMPTS` metadata read
     attempts (h5py's own open when HDF5's function cannot be reached)."""
     import h5py
 
     setter = _attempts_setter()
     if setter is None:
-        kwargs: dict[str, Any] = {} if locking is None else {"locking": locking}
+        kwargs: dict[str, object] = {} if locking is None else {"locking": locking}
         return h5py.File(path, "r", swmr=True, **kwargs)
     try:  # h5py's own file access list, so the file may be open elsewhere in the process
         from h5py._hl.files import make_fapl
