@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 
@@ -139,8 +139,8 @@ def load_axis(node: CARRAY) -> Axis:
         label=str(label or ""),
         units=str(attrs.get("units", "") or ""),
         data=data if data.size else None,
-        index=int(attrs.get("index", 0) or 0),
-        spread_order=int(attrs.get("spread_order", 0) or 0),
+        index=int(cast(int, attrs.get("index", 0) or 0)),
+        spread_order=int(cast(int, attrs.get("spread_order", 0) or 0)),
         size=0 if not data.size else None,
     )
 
@@ -244,7 +244,9 @@ def load_dwa(
             axes=axes,
             nav_indexes=nav,
             errors=errors,
-            timestamp=float(attrs["timestamp"]) if attrs.get("timestamp") is not None else None,
+            timestamp=float(cast(float, attrs["timestamp"]))
+            if attrs.get("timestamp") is not None
+            else None,
             path=node.path,
         )
     except DataValueError as exc:

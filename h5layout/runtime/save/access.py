@@ -9,9 +9,9 @@ saver is here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from h5layout.runtime.model.enums import GroupType
 
@@ -39,7 +39,7 @@ class LowLevelAccess:
         where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_act_group``."""
         return self._h5saver.add_act_group(where, title, settings_as_xml, metadata)
@@ -58,7 +58,7 @@ class LowLevelAccess:
         add_scan_dim: bool = False,
         enlargeable: bool = False,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> CARRAY:
         """Forwarded to ``H5SaverLowLevel.add_array``."""
         return self._h5saver.add_array(
@@ -82,7 +82,7 @@ class LowLevelAccess:
         where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_ch_group``."""
         return self._h5saver.add_ch_group(where, title, settings_as_xml, metadata)
@@ -93,7 +93,7 @@ class LowLevelAccess:
         data_dim: DataDimLike,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         group_name: str | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_data_group``."""
@@ -106,7 +106,7 @@ class LowLevelAccess:
         where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_det_group``."""
         return self._h5saver.add_det_group(where, title, settings_as_xml, metadata)
@@ -116,7 +116,7 @@ class LowLevelAccess:
         where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         group_type: GroupTypeLike = GroupType.scan,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_generic_group``."""
@@ -128,7 +128,7 @@ class LowLevelAccess:
         group_type: GroupTypeLike,
         where: Where,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_group``."""
         return self._h5saver.add_group(name, group_type, where, title, metadata)
@@ -139,7 +139,7 @@ class LowLevelAccess:
         where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_incremental_group``."""
         return self._h5saver.add_incremental_group(
@@ -155,7 +155,7 @@ class LowLevelAccess:
         where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_move_group``."""
         return self._h5saver.add_move_group(where, title, settings_as_xml, metadata)
@@ -165,7 +165,7 @@ class LowLevelAccess:
         where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """Forwarded to ``H5SaverLowLevel.add_scan_group``."""
         return self._h5saver.add_scan_group(where, title, settings_as_xml, metadata)
@@ -175,7 +175,7 @@ class LowLevelAccess:
         where: Where,
         name: str,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         capitalize_name: bool = True,
     ) -> StringARRAY:
         """Forwarded to ``H5SaverLowLevel.add_string_array``."""
@@ -343,7 +343,7 @@ class LowLevelAccess:
         file_name: str | Path,
         raw_group_name: str | None = None,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         swmr_mode: bool = False,
         mode: str = "a",
     ) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -79,7 +79,7 @@ def open_saver(
     h5saver: SaverOrPath,
     *,
     new_file: bool = False,
-    metadata: dict[str, Any] | None = None,
+    metadata: Mapping[str, object] | None = None,
     save_type: SaveTypeLike = SaveType.custom,
     swmr_mode: bool = False,
     saver_class: type[H5SaverLowLevel] = H5SaverLowLevel,
@@ -300,8 +300,8 @@ class AxisSaverLoader(DataManagement):
             label=str(attrs.get("label", node.title) or ""),
             units=str(attrs.get("units", "") or ""),
             data=data.reshape(-1) if data.size else np.zeros(0),
-            index=int(attrs.get("index", 0) or 0),
-            spread_order=int(attrs.get("spread_order", 0) or 0),
+            index=int(cast(int, attrs.get("index", 0) or 0)),
+            spread_order=int(cast(int, attrs.get("spread_order", 0) or 0)),
         )
 
     def get_axes(self, where: Where, data_model: str = "auto") -> list[AxisLike]:
@@ -342,7 +342,7 @@ class DataSaverLoader(DataManagement):
         self,
         h5saver: SaverOrPath,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         save_type: SaveTypeLike = SaveType.custom,
         swmr_mode: bool = False,
     ) -> None:

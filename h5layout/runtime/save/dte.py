@@ -83,7 +83,7 @@ class DataToExportSaver:
         h5saver: SaverOrPath,
         save_type: SaveTypeLike = SaveType.custom,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> None:
         self._h5saver = open_saver(
             h5saver,

@@ -528,7 +528,7 @@ class H5SaverBase(H5SaverLowLevel):
         update_h5: bool = False,
         custom_naming: bool = False,
         addhoc_file_path: str | Path | None = None,
-        metadata: dict[str, object] | None = None,
+        metadata: Mapping[str, object] | None = None,
         mode: str = "a",
     ) -> bool:
         """Open the file of the settings: a new dataset when ``update_h5`` (or when no file
@@ -574,7 +574,7 @@ class H5SaverBase(H5SaverLowLevel):
         h5file_path: str | Path,
         save_type: SaveTypeLike = SaveType.scan,
         new_file: bool = False,
-        metadata: dict[str, object] | None = None,
+        metadata: Mapping[str, object] | None = None,
         swmr_mode: bool = False,
         mode: str = "a",
         backend: str | None = None,
@@ -592,7 +592,7 @@ class H5SaverBase(H5SaverLowLevel):
         super()._write_root_attrs(path, self.clock())
 
     def _open(
-        self, path: Path, new_file: bool, metadata: dict[str, object] | None, mode: str
+        self, path: Path, new_file: bool, metadata: Mapping[str, object] | None, mode: str
     ) -> None:
         self._apply_server()
         target = path if "h5" in path.suffix else path.with_name(path.stem + ".h5")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
@@ -183,7 +183,7 @@ class ModuleSaver:
         return self.h5saver.raw_group if where is None else where
 
     def _add_module(
-        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+        self, where: Where | None = None, metadata: Mapping[str, object] | None = None
     ) -> GROUP:
         h5 = self.h5saver
         group = h5.add_incremental_group(
@@ -373,7 +373,7 @@ class ScanSaver(ModuleSaver):
         self._detector_groups: dict[str, GROUP] = {}
 
     def _add_module(
-        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+        self, where: Where | None = None, metadata: Mapping[str, object] | None = None
     ) -> GROUP:
         meta = dict(metadata or {})
         meta.setdefault("description", str(getattr(self._module, "description", "") or ""))
@@ -484,7 +484,7 @@ class LoggerSaver(ModuleSaver):
             sub.h5saver = saver
 
     def _add_module(
-        self, where: Where | None = None, metadata: dict[str, Any] | None = None
+        self, where: Where | None = None, metadata: Mapping[str, object] | None = None
     ) -> GROUP:
         return self.h5saver.raw_group
 

@@ -10,13 +10,13 @@ because each makes the other: the facade wraps the nodes it returns, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout.runtime.codec.attrs import encode_json, read_attr
 from h5layout.runtime.codec.strings import decode_string_row, encode_string_row
@@ -28,7 +28,7 @@ from h5layout.runtime.errors import (
     NodeError,
 )
 from h5layout.runtime.layout.spec import Storage
-from h5layout.runtime.model.enums import GroupType
+from h5layout.runtime.model.enums import GroupType, GroupTypeLike
 from h5layout.runtime.storage.backends import (
     CARRAY_CLASS,
     DEFAULT_BACKEND,
@@ -36,6 +36,8 @@ from h5layout.runtime.storage.backends import (
     GROUP_CLASS,
     VLARRAY_CLASS,
     Backend,
+    LibraryHandle,
+    LibraryValue,
     get_backend,
 )
 from h5layout.runtime.storage.bookkeeping import reconcile
@@ -54,7 +56,7 @@ class Attributes:
 
     __slots__ = ("_backend", "_raw")
 
-    def __init__(self, node: Any, backend: str | Backend = "h5py") -> None:
+    def __init__(self, node: Node | LibraryHandle, backend: str | Backend = "h5py") -> None:
         self._raw = node.node if isinstance(node, Node) else node
         self._backend = _backend_of(backend)
 
@@ -67,7 +69,7 @@ class Attributes:
     def _key(key: str) -> str:
         return "TITLE" if key == "title" else key
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> object:
         key = self._key(key)
         if PENDING and key in LIVE_ATTRS:  # bookkeeping of a writing session, not yet on disk
             live = pending(self._raw)
@@ -83,7 +85,7 @@ class Attributes:
             ) from None
         return read_attr(raw)
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: object) -> None:
         key = self._key(key)
         if key in NATIVE_ATTRS:
             self._backend.set_attr(self._raw, key, value)
@@ -102,18 +104,18 @@ class Attributes:
     def __len__(self) -> int:
         return len(self.attrs_name)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: object = None) -> object:
         """Decoded value, or ``default`` when absent."""
         try:
             return self[key]
         except KeyError:
             return default
 
-    def set_native(self, key: str, value: Any) -> None:
+    def set_native(self, key: str, value: object) -> None:
         """Store a value as a native attribute (no JSON envelope)."""
         self._backend.set_attr(self._raw, self._key(key), value)
 
-    def raw(self, key: str) -> Any:
+    def raw(self, key: str) -> LibraryValue:
         """The stored value, undecoded."""
         return self._backend.get_attr(self._raw, self._key(key))
 
@@ -122,7 +124,7 @@ class Attributes:
         """Names of every attribute."""
         return self._backend.attr_names(self._raw)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Every attribute, decoded."""
         return {name: self[name] for name in self.attrs_name}
 
@@ -137,18 +139,18 @@ class Node:
     the wrapper's backend unless ``backend`` names another.
     """
 
-    def __init__(self, node: Any, backend: str | Backend | None = None) -> None:
+    def __init__(self, node: Node | LibraryHandle, backend: str | Backend | None = None) -> None:
         if isinstance(node, Node):
             if backend is None:
                 backend = node.backend_impl
             node = node.node
-        self._node: Any = node
+        self._node: LibraryHandle = node
         self._backend: Backend = _backend_of("h5py" if backend is None else backend)
         self._attrs = Attributes(node, self._backend)
         self._path: str | None = None
 
     @property
-    def node(self) -> Any:
+    def node(self) -> LibraryHandle:
         """The library's raw object."""
         return self._node
 
@@ -195,7 +197,7 @@ class Node:
         return wrap(self._backend.parent(self._node), self._backend)  # type: ignore[return-value]
 
     @property
-    def h5file(self) -> Any:
+    def h5file(self) -> LibraryHandle:
         """The library's file object."""
         return self._backend.file_of(self._node)
 
@@ -206,11 +208,11 @@ class Node:
         h5._owns_file = False  # a view: garbage collection must not close the caller's file
         return h5
 
-    def set_attr(self, key: str, value: Any) -> None:
+    def set_attr(self, key: str, value: object) -> None:
         """JSON-encode and store an attribute."""
         self._attrs[key] = value
 
-    def get_attr(self, key: str) -> Any:
+    def get_attr(self, key: str) -> object:
         """Decoded attribute value."""
         return self._attrs[key]
 
@@ -260,7 +262,7 @@ class CARRAY(Node):
     """A fixed-size array."""
 
     @property
-    def array(self) -> Any:
+    def array(self) -> LibraryHandle:
         """The library's raw dataset."""
         return self._node
 
@@ -291,19 +293,19 @@ class CARRAY(Node):
         live.settle()
         return live.rows if live.capacity > live.rows else None
 
-    def read(self) -> Any:
+    def read(self) -> LibraryValue:
         """The whole array."""
         rows = self._reserved()
         if rows is not None:
             return self._backend.read(self._node, slice(0, rows))
         return self._backend.read(self._node)
 
-    def __getitem__(self, item: Any) -> Any:
+    def __getitem__(self, item: object) -> LibraryValue:
         if self._reserved() is not None:
             return self.read()[item]
         return self._backend.read(self._node, item)
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: object, value: object) -> None:
         self._backend.write(self._node, key, value)
 
     def __len__(self) -> int:
@@ -352,7 +354,7 @@ class EARRAY(CARRAY):
 class VLARRAY(EARRAY):
     """An array of variable-length rows."""
 
-    def append(self, data: Any, expand: bool = True) -> None:
+    def append(self, data: npt.ArrayLike, expand: bool = True) -> None:
         """Append exactly one row."""
         self._backend.vl_append(self._node, np.asarray(data, dtype=self.dtype))
         if not self._swmr_on():
@@ -362,7 +364,7 @@ class VLARRAY(EARRAY):
 class StringARRAY(VLARRAY):
     """Strings, one per row, stored as PyMoDAQ does (read without unpickling)."""
 
-    def append(self, data: Any, expand: bool = True) -> None:
+    def append(self, data: object, expand: bool = True) -> None:
         """Append one string."""
         if not isinstance(data, str):
             raise DataValueError(
@@ -375,7 +377,7 @@ class StringARRAY(VLARRAY):
         """The uint8 row PyMoDAQ stores for ``text``."""
         return encode_string_row(text)
 
-    def array_to_string(self, row: Any) -> str:
+    def array_to_string(self, row: bytes | np.ndarray) -> str:
         """The string a row holds (``UnsafeContentError`` for anything else)."""
         return decode_string_row(row, self.path)
 
@@ -383,7 +385,7 @@ class StringARRAY(VLARRAY):
         """Every string."""
         return [self.array_to_string(row) for row in self._backend.read(self._node)]
 
-    def __getitem__(self, item: Any) -> Any:
+    def __getitem__(self, item: object) -> LibraryValue:
         rows = self._backend.read(self._node, item)
         if isinstance(item, slice):
             return [self.array_to_string(r) for r in rows]
@@ -398,7 +400,7 @@ _CLASS_MAP: dict[str, type[Node]] = {
 }
 
 
-def wrap(raw: Any, backend: str | Backend) -> Node:
+def wrap(raw: LibraryHandle, backend: str | Backend) -> Node:
     """The wrapper matching a raw node.
 
     The class comes from the storage itself (group; variable-length rows; unlimited first
@@ -428,7 +430,7 @@ def iter_tree(root: GROUP) -> Iterator[tuple[int, Node, bool]]:
     """
     impl = root.backend_impl
     seen = {impl.object_key(root.node)}
-    stack: list[tuple[int, Any, bool]] = [(0, root.node, False)]
+    stack: list[tuple[int, LibraryHandle, bool]] = [(0, root.node, False)]
     while stack:
         depth, raw, repeated = stack.pop()
         yield depth, wrap(raw, impl), repeated
@@ -479,7 +481,7 @@ def pymodaq_version() -> str:
     return version if major.isdigit() and int(major) >= 4 else PYMODAQ_FORMAT_VERSION
 
 
-def writable_group_type(group_type: Any) -> str:
+def writable_group_type(group_type: object) -> str:
     """The ``type`` name of a group about to be written (``'detector'`` from
     ``GroupType.detector``, ``'detector'`` or ``'Detector'``).
 
@@ -494,7 +496,9 @@ def writable_group_type(group_type: Any) -> str:
     return name.lower()
 
 
-def _first_visits(impl: Backend, groups: list[Any], seen: set[Any]) -> list[Any]:
+def _first_visits(
+    impl: Backend, groups: list[LibraryHandle], seen: set[Hashable]
+) -> list[LibraryHandle]:
     """The groups of ``groups`` not walked yet (adds them to ``seen``)."""
     out = []
     for raw in groups:
@@ -519,7 +523,7 @@ class H5Backend:
     """An HDF5 file opened through one of the backends (``'h5py'``, ``'tables'``)."""
 
     def __init__(self, backend: str = DEFAULT_BACKEND) -> None:
-        self._file: Any = None
+        self._file: LibraryHandle = None
         # False for views made by Node.to_h5_backend: dropping them must not close the file
         self._owns_file = True
         self._impl: Backend = get_backend(backend)
@@ -546,7 +550,7 @@ class H5Backend:
 
     # -- files -------------------------------------------------------------------------
     @property
-    def h5file(self) -> Any:
+    def h5file(self) -> LibraryHandle:
         """The library's file object (None when closed)."""
         return self._file
 
@@ -566,8 +570,8 @@ class H5Backend:
         mode: str = "r",
         title: str = "PyMoDAQ file",
         swmr_mode: bool = False,
-        **kwargs: Any,
-    ) -> Any:
+        **kwargs: object,
+    ) -> LibraryHandle:
         """Open a file (``'r'``, ``'a'``, ``'w'``); a new file gets its root attributes
         (``TITLE``, ``pymodaq_version``, ``pymodaq_data_version``, as pymodaq_data's)."""
         if swmr_mode and not self._impl.swmr_capable:
@@ -612,7 +616,7 @@ class H5Backend:
         if self.isopen():
             self._impl.flush(self._file)
 
-    def _require_open(self) -> Any:
+    def _require_open(self) -> LibraryHandle:
         if not self.isopen():
             raise FileAccessError("no file is open")
         return self._file
@@ -644,18 +648,18 @@ class H5Backend:
                 src.copy(src[name], dst, name=name)
 
     # -- attributes ----------------------------------------------------------------------
-    def get_attr(self, node: Any, attr_name: str | None = None) -> Any:
+    def get_attr(self, node: str | Node, attr_name: str | None = None) -> object:
         """One decoded attribute, or every attribute as a dict when ``attr_name`` is None."""
         node = self.get_node(node)
         if attr_name is None:
             return node.attrs.to_dict()
         return node.attrs[attr_name]
 
-    def set_attr(self, node: Any, attr_name: str, attr_value: Any) -> None:
+    def set_attr(self, node: str | Node, attr_name: str, attr_value: object) -> None:
         """JSON-encode and store an attribute."""
         self.get_node(node).attrs[attr_name] = attr_value
 
-    def has_attr(self, node: Any, attr_name: str) -> bool:
+    def has_attr(self, node: str | Node, attr_name: str) -> bool:
         """Whether the node carries the attribute."""
         return attr_name in self.get_node(node).attrs
 
@@ -669,7 +673,7 @@ class H5Backend:
         return self._storage
 
     # -- navigation ----------------------------------------------------------------------
-    def get_node(self, where: Any, name: str | None = None) -> Node:
+    def get_node(self, where: str | Node, name: str | None = None) -> Node:
         """The wrapper of the node at ``where`` (a path or a Node), or its child ``name``."""
         if isinstance(where, Node) and name is None:
             return where
@@ -682,24 +686,24 @@ class H5Backend:
             raise NodeError(f"no node at {path!r} in {self.filename}") from None
         return wrap(raw, self._impl)
 
-    def get_node_name(self, node: Any) -> str:
+    def get_node_name(self, node: str | Node) -> str:
         """Last component of a node's path."""
         return self.get_node(node).name
 
-    def get_node_path(self, node: Any) -> str:
+    def get_node_path(self, node: str | Node) -> str:
         """Absolute path of a node."""
         return self.get_node(node).path
 
-    def get_parent_node(self, node: Any) -> GROUP | None:
+    def get_parent_node(self, node: str | Node) -> GROUP | None:
         """Parent group of a node (None for the root)."""
         return self.get_node(node).parent_node
 
-    def get_children(self, where: Any) -> dict[str, Node]:
+    def get_children(self, where: str | Node) -> dict[str, Node]:
         """Children of a group by name (``{}`` for arrays)."""
         node = self.get_node(where)
         return node.children() if isinstance(node, GROUP) else {}
 
-    def is_node_in_group(self, where: Any, name: str) -> bool:
+    def is_node_in_group(self, where: str | Node, name: str) -> bool:
         """Whether ``where`` has a child called ``name`` (case-insensitive)."""
         node = self.get_node(where)
         if not isinstance(node, GROUP):
@@ -707,7 +711,9 @@ class H5Backend:
         low = name.lower()
         return any(child.lower() == low for child in node.children_name())
 
-    def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:
+    def get_set_group(
+        self, where: str | Node, name: str, title: str = "", **kwargs: object
+    ) -> GROUP:
         """The group ``where/name``, created with ``title`` if absent.
 
         Keyword arguments become native attributes set only when the group lacks them.
@@ -723,14 +729,14 @@ class H5Backend:
                 self._impl.set_attr(raw, key, value)
         return GROUP(raw, self._impl)
 
-    def get_group_by_title(self, where: Any, title: str) -> GROUP | None:
+    def get_group_by_title(self, where: str | Node, title: str) -> GROUP | None:
         """The first child group whose ``TITLE`` is ``title``, or None."""
         for child in self.get_children(where).values():
             if isinstance(child, GROUP) and child.title == title:
                 return child
         return None
 
-    def walk_groups(self, where: Any = "/") -> Iterator[GROUP]:
+    def walk_groups(self, where: str | Node = "/") -> Iterator[GROUP]:
         """``where`` then every group below it, depth first, children in name order.
 
         Each group once: a group reached again through another link (a hard-link cycle,
@@ -749,7 +755,7 @@ class H5Backend:
             stack.extend(reversed(_first_visits(impl, kids, seen)))
 
     def walk_nodes(
-        self, where: Any = "/", depth: int | None = None, only_groups: bool = False
+        self, where: str | Node = "/", depth: int | None = None, only_groups: bool = False
     ) -> Iterator[Node]:
         """``where``, then the children of each group of :meth:`walk_groups`.
 
@@ -766,7 +772,7 @@ class H5Backend:
         # Groups reached again through another link (a hard-link cycle, a soft link to an
         # ancestor) are yielded where the link is but not walked again: the walk ends.
         seen = {impl.object_key(start.node)}
-        stack: list[tuple[Any, int]] = [(start.node, 0)]
+        stack: list[tuple[LibraryHandle, int]] = [(start.node, 0)]
         while stack:
             raw_group, gdepth = stack.pop()
             kids = list(impl.children(raw_group).values())
@@ -779,7 +785,7 @@ class H5Backend:
                 groups = _first_visits(impl, [k for k in kids if impl.is_group(k)], seen)
                 stack.extend((k, gdepth + 1) for k in reversed(groups))
 
-    def read(self, array: Any, *args: Any, **kwargs: Any) -> Any:
+    def read(self, array: str | Node, *args: object, **kwargs: object) -> LibraryValue:
         """The content of an array node."""
         node = self.get_node(array)
         if not isinstance(node, CARRAY):
@@ -788,7 +794,7 @@ class H5Backend:
 
     # -- creation --------------------------------------------------------------------------
     def _array_attrs(
-        self, raw: Any, shape: tuple[int, ...], dtype: np.dtype, subdtype: str = ""
+        self, raw: LibraryHandle, shape: tuple[int, ...], dtype: np.dtype, subdtype: str = ""
     ) -> None:
         impl = self._impl
         impl.set_attr(raw, "shape", encode_json(tuple(int(n) for n in shape)))
@@ -798,14 +804,14 @@ class H5Backend:
 
     def create_carray(
         self,
-        where: Any,
+        where: str | Node,
         name: str,
         obj: np.ndarray | None = None,
         title: str = "",
         *,
         shape: tuple[int, ...] | None = None,
-        dtype: Any = None,
-        fill_value: Any = None,
+        dtype: npt.DTypeLike | None = None,
+        fill_value: object = None,
         storage: Storage | None = None,
     ) -> CARRAY:
         """A fixed-size array: ``obj``, or ``shape``/``dtype`` reading as ``fill_value``."""
@@ -835,9 +841,9 @@ class H5Backend:
 
     def create_earray(
         self,
-        where: Any,
+        where: str | Node,
         name: str,
-        dtype: Any,
+        dtype: npt.DTypeLike,
         data_shape: tuple[int, ...] | None = None,
         title: str = "",
         expected_rows: int | None = None,
@@ -858,7 +864,9 @@ class H5Backend:
         self._array_attrs(raw, (0, *row_shape), dt)
         return EARRAY(raw, self._impl)
 
-    def create_vlarray(self, where: Any, name: str, dtype: Any, title: str = "") -> VLARRAY:
+    def create_vlarray(
+        self, where: str | Node, name: str, dtype: npt.DTypeLike, title: str = ""
+    ) -> VLARRAY:
         """A 1D array of variable-length rows; ``dtype='string'`` makes a string array."""
         is_string = isinstance(dtype, str) and dtype == "string"
         dt = np.dtype("uint8") if is_string else np.dtype(dtype)
@@ -872,10 +880,10 @@ class H5Backend:
     def add_group(
         self,
         name: str,
-        group_type: Any,
-        where: Any,
+        group_type: GroupTypeLike,
+        where: str | Node,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """A group ``capitalize(name)`` with ``type``, ``backend`` and metadata attributes.
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from h5layout._version import __version__
 from h5layout.runtime.codec.attrs import read_attr
@@ -31,8 +33,17 @@ from h5layout.runtime.layout.point_checks import (
     require_title,
 )
 from h5layout.runtime.layout.spec import Bindings, LayoutSpec, NodeBinding, NodeSpec, Storage
-from h5layout.runtime.model.enums import DataDim, DataType, GroupType, SaveType
-from h5layout.runtime.storage.backends import DEFAULT_BACKEND
+from h5layout.runtime.model.enums import (
+    DataDim,
+    DataDimLike,
+    DataType,
+    DataTypeLike,
+    GroupType,
+    GroupTypeLike,
+    SaveType,
+    SaveTypeLike,
+)
+from h5layout.runtime.storage.backends import DEFAULT_BACKEND, LibraryHandle
 from h5layout.runtime.storage.growing import (
     BLOCK_ROWS,
     PENDING,
@@ -54,6 +65,7 @@ from h5layout.runtime.storage.h5backend import (
     pymodaq_version,
     writable_group_type,
 )
+from h5layout.runtime.storage.types import Where
 
 #: The settings of a group given none: an empty but valid PyMoDAQ parameter tree.
 EMPTY_SETTINGS = settings_to_xml(None)
@@ -89,7 +101,7 @@ def bindings_of(spec: LayoutSpec | None) -> Bindings:
 _G = TypeVar("_G", GrowingArray, PointBlock)
 
 
-def group_type_name(group_type: Any) -> str:
+def group_type_name(group_type: object) -> str:
     """``'detector'`` from ``GroupType.detector``, ``'detector'`` or ``'Detector'``."""
     name = getattr(group_type, "name", group_type)
     if not isinstance(name, str) or not name:
@@ -103,7 +115,7 @@ class H5SaverLowLevel(H5Backend):
     #: the layout a compiled module binds (None: PyMoDAQ's names, no extra rules)
     LAYOUT_SPEC: ClassVar[LayoutSpec | None] = None
 
-    def __init__(self, save_type: Any = SaveType.scan, backend: str | None = None) -> None:
+    def __init__(self, save_type: SaveTypeLike = SaveType.scan, backend: str | None = None) -> None:
         super().__init__(backend or DEFAULT_BACKEND)
         self.save_type: SaveType = SaveType.parse(save_type)
         self.h5_file_path: Path | None = None
@@ -119,7 +131,7 @@ class H5SaverLowLevel(H5Backend):
         self._growing: list[GrowingArray | PointBlock] = []
         #: undo records of the scan point being written (emptied after each point)
         self._point_log: PointLog = []
-        self._swmr_known: tuple[Any, bool] = (None, False)  # (file object, SWMR active)
+        self._swmr_known: tuple[LibraryHandle, bool] = (None, False)  # (file object, SWMR active)
         #: hand flushes to a background writer (backends that have one: h5pyd); None
         #: follows the backend's own ``background_flush`` setting
         self.background_flush: bool | None = None
@@ -139,7 +151,9 @@ class H5SaverLowLevel(H5Backend):
             raise InvalidGroupType(f"unknown group type {type_name!r} (known: {known})")
         return binding
 
-    def _group_attrs(self, type_name: str, given: dict[str, Any], where: str) -> dict[str, Any]:
+    def _group_attrs(
+        self, type_name: str, given: Mapping[str, object], where: str
+    ) -> dict[str, object]:
         """Layout attributes of an incremental group, checked (nothing written yet)."""
         node = self.bound_node(self.group_binding(type_name))
         if node is None:
@@ -172,9 +186,9 @@ class H5SaverLowLevel(H5Backend):
     def from_file(
         cls,
         h5file_path: str | Path,
-        save_type: Any = SaveType.scan,
+        save_type: SaveTypeLike = SaveType.scan,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         swmr_mode: bool = False,
         mode: str = "a",
         backend: str | None = None,
@@ -187,7 +201,7 @@ class H5SaverLowLevel(H5Backend):
         return saver
 
     @property
-    def h5_file(self) -> Any:
+    def h5_file(self) -> LibraryHandle:
         """The library's file object."""
         return self.h5file
 
@@ -203,7 +217,7 @@ class H5SaverLowLevel(H5Backend):
         file_name: str | Path,
         raw_group_name: str | None = None,
         new_file: bool = False,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         swmr_mode: bool = False,
         mode: str = "a",
     ) -> bool:
@@ -506,7 +520,7 @@ class H5SaverLowLevel(H5Backend):
                 os.fsync(fh.fileno())
 
     # -- logger and arrays ---------------------------------------------------------------------
-    def get_set_logger(self, where: Any = None) -> StringARRAY:
+    def get_set_logger(self, where: Where | None = None) -> StringARRAY:
         """The ``Logger`` string array of the raw group (created when absent)."""
         where = self.raw_group if where is None else self.get_node(where)
         name = self.bindings.logger.naming.format()
@@ -525,10 +539,10 @@ class H5SaverLowLevel(H5Backend):
 
     def add_string_array(
         self,
-        where: Any,
+        where: Where,
         name: str,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         capitalize_name: bool = True,
     ) -> StringARRAY:
         """A string array (one string per row) with ``data_type='strings'``."""
@@ -542,19 +556,19 @@ class H5SaverLowLevel(H5Backend):
 
     def add_array(
         self,
-        where: Any,
+        where: Where,
         name: str,
-        data_type: Any,
+        data_type: DataTypeLike,
         array_to_save: np.ndarray | None = None,
         data_shape: tuple[int, ...] | None = None,
-        array_type: Any = None,
-        fill_value: Any = None,
-        data_dimension: Any = None,
+        array_type: npt.DTypeLike | None = None,
+        fill_value: object = None,
+        data_dimension: DataDimLike | None = None,
         scan_shape: tuple[int, ...] = (),
         add_scan_dim: bool = False,
         enlargeable: bool = False,
         title: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> CARRAY:
         """A data array (``CARRAY``; ``EARRAY`` when ``enlargeable``) with PyMoDAQ attributes."""
         dtype = np.dtype(array_type) if array_type is not None else None
@@ -613,11 +627,11 @@ class H5SaverLowLevel(H5Backend):
         self,
         name: str,
         dtype: np.dtype,
-        array_to_save: Any,
-        data_shape: Any,
-        scan_shape: Any,
+        array_to_save: np.ndarray | None,
+        data_shape: tuple[int, ...] | None,
+        scan_shape: tuple[int, ...],
         title: str,
-        metadata: dict[str, Any] | None,
+        metadata: Mapping[str, object] | None,
     ) -> None:
         """What ``add_array`` checks before creating the node (``DataValueError``): numbers
         stored exactly in ``dtype``, shapes of exact integers, a storable title and
@@ -633,7 +647,7 @@ class H5SaverLowLevel(H5Backend):
         require_title(title, limit, what)
         require_attrs(dict(metadata or {}), limit, what)
 
-    def _allowed_dtypes(self, data_type: Any) -> tuple[str, ...]:
+    def _allowed_dtypes(self, data_type: DataTypeLike) -> tuple[str, ...]:
         spec = self.LAYOUT_SPEC
         if spec is None:
             return ()
@@ -646,13 +660,13 @@ class H5SaverLowLevel(H5Backend):
         return node.array.dtypes if node is not None and node.array is not None else ()
 
     # -- groups --------------------------------------------------------------------------------
-    def get_set_group(self, where: Any, name: str, title: str = "", **kwargs: Any) -> GROUP:
+    def get_set_group(self, where: Where, name: str, title: str = "", **kwargs: object) -> GROUP:
         """The group ``where/name`` (created when absent); it becomes the current group."""
         group = super().get_set_group(where, name, title, **kwargs)
         self.current_group = group
         return group
 
-    def get_groups(self, where: Any, group_type: Any) -> list[GROUP]:
+    def get_groups(self, where: Where, group_type: GroupTypeLike) -> list[GROUP]:
         """Child groups whose ``type`` is ``group_type`` (case-insensitive), in name order."""
         wanted = group_type_name(group_type)
         out = []
@@ -663,13 +677,13 @@ class H5SaverLowLevel(H5Backend):
                     out.append(child)
         return out
 
-    def get_last_group(self, where: Any, group_type: Any) -> GROUP | None:
+    def get_last_group(self, where: Where, group_type: GroupTypeLike) -> GROUP | None:
         """The last child group of that type, or None."""
         groups = self.get_groups(where, group_type)
         return groups[-1] if groups else None
 
     def get_node_from_attribute_match(
-        self, where: Any, attr_name: str, attr_value: Any
+        self, where: Where, attr_name: str, attr_value: object
     ) -> Node | None:
         """The first child whose attribute ``attr_name`` equals ``attr_value``."""
         for child in self.get_children(where).values():
@@ -677,7 +691,7 @@ class H5SaverLowLevel(H5Backend):
                 return child
         return None
 
-    def get_node_from_title(self, where: Any, title: str) -> Node | None:
+    def get_node_from_title(self, where: Where, title: str) -> Node | None:
         """The first child whose ``TITLE`` is ``title``."""
         for child in self.get_children(where).values():
             if child.title == title:
@@ -686,11 +700,11 @@ class H5SaverLowLevel(H5Backend):
 
     def add_data_group(
         self,
-        where: Any,
-        data_dim: Any,
+        where: Where,
+        data_dim: DataDimLike,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         group_name: str | None = None,
     ) -> GROUP:
         """A ``Data0D``… group (``type='data'``) holding one dimension's channels."""
@@ -699,7 +713,7 @@ class H5SaverLowLevel(H5Backend):
         meta["settings"] = settings_as_xml or EMPTY_SETTINGS
         return self.add_group(group_name or dim_name, GroupType.data, where, title, meta)
 
-    def next_incremental_name(self, where: Any, group_type: Any) -> str:
+    def next_incremental_name(self, where: Where, group_type: GroupTypeLike) -> str:
         """Name the next incremental group of that type would get under ``where``."""
         type_name = group_type_name(group_type)
         naming = self.group_binding(type_name).naming
@@ -716,11 +730,11 @@ class H5SaverLowLevel(H5Backend):
 
     def add_incremental_group(
         self,
-        group_type: Any,
-        where: Any,
+        group_type: GroupTypeLike,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next numbered group of a type (``Detector000``, ``Detector001``…).
 
@@ -746,10 +760,10 @@ class H5SaverLowLevel(H5Backend):
 
     def add_act_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next ``Actuator`` group."""
         return self.add_incremental_group(
@@ -758,10 +772,10 @@ class H5SaverLowLevel(H5Backend):
 
     def add_det_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next ``Detector`` group."""
         return self.add_incremental_group(
@@ -770,10 +784,10 @@ class H5SaverLowLevel(H5Backend):
 
     def add_move_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next ``Actuator`` group (a move)."""
         return self.add_incremental_group(
@@ -782,21 +796,21 @@ class H5SaverLowLevel(H5Backend):
 
     def add_ch_group(
         self,
-        where: Any,
+        where: Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next ``Ch`` group."""
         return self.add_incremental_group(GroupType.ch, where, title, settings_as_xml, metadata)
 
     def add_generic_group(
         self,
-        where: Any = None,
+        where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
-        group_type: Any = GroupType.scan,
+        metadata: Mapping[str, object] | None = None,
+        group_type: GroupTypeLike = GroupType.scan,
     ) -> GROUP:
         """The next group of ``group_type`` (in the raw group by default) with an empty
         ``description``."""
@@ -807,15 +821,15 @@ class H5SaverLowLevel(H5Backend):
 
     def add_scan_group(
         self,
-        where: Any = None,
+        where: Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
     ) -> GROUP:
         """The next scan group (in the raw group by default)."""
         return self.add_generic_group(where, title, settings_as_xml, metadata, GroupType.scan)
 
-    def get_last_node_path(self, where: Any, group_type: Any) -> str | None:
+    def get_last_node_path(self, where: Where, group_type: GroupTypeLike) -> str | None:
         """Path of the last incremental group of that type, or None."""
         group = self.get_last_group(where, group_type)
         return group.path if group is not None else None
