@@ -59,8 +59,13 @@ ALLOWED: dict[str, set[str]] = {
     },
     "save/h5saver_qt.py": set(),
     "save/params.py": set(),
+    "storage/__init__.py": set(),
+    "storage/bookkeeping.py": set(),
+    "storage/growing.py": set(),
     "storage/h5backend.py": set(),
     "storage/lowlevel.py": set(),
+    "storage/probe.py": set(),
+    "storage/swmr.py": set(),
     "storage/types.py": set(),
     "storage/backends/__init__.py": set(),
     # the HDF5 libraries ship no stubs: their objects and what they read are untyped
@@ -190,7 +195,14 @@ def test_any_only_where_a_value_is_anything_outside_the_runtime(module: str) -> 
 
 
 #: packages cleaned whole: a module added to them is listed above too
-CLEANED_PACKAGES = ("cli", "compiler", "schema", "runtime/layout", "runtime/storage/backends")
+CLEANED_PACKAGES = (
+    "cli",
+    "compiler",
+    "schema",
+    "runtime/layout",
+    "runtime/storage",
+    "runtime/storage/backends",
+)
 
 
 def test_every_module_of_a_cleaned_package_is_listed() -> None:

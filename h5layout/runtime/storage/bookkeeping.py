@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 import numpy as np
 
 from h5layout.runtime.codec.attrs import encode_json, is_envelope_raw, read_attr
+from h5layout.runtime.storage.backends import Backend, LibraryHandle
 
 if TYPE_CHECKING:
     from h5layout.runtime.storage.h5backend import H5Backend
+
+#: what a bookkeeping attribute holds, and what the data says it should: a ``shape``, an
+#: axis ``size``, ``swmr_active``
+BookkeepingValue: TypeAlias = "tuple[int, ...] | int | bool"
 
 
 @dataclass(frozen=True)
@@ -27,23 +32,23 @@ class StaleAttr:
 
     path: str
     attribute: str
-    stored: Any
-    actual: Any
+    stored: BookkeepingValue
+    actual: BookkeepingValue
 
 
-def _is_int(x: Any) -> bool:
+def _is_int(x: object) -> TypeGuard[int | np.integer]:
     return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
 
 
 def stale_attributes(
-    shape: tuple[int, ...], attrs: Mapping[str, Any]
-) -> list[tuple[str, Any, Any]]:
+    shape: tuple[int, ...], attrs: Mapping[str, object]
+) -> list[tuple[str, BookkeepingValue, BookkeepingValue]]:
     """The bookkeeping attributes of one array that disagree with its data, as
     ``(attribute, stored, actual)``: ``shape`` (any array) and, on axes
     (``data_type == 'axis'``), ``size`` against the length. ``attrs`` are decoded values;
     only well-formed ones count (a ``shape`` that is no sequence of integers is a wrong
     value, not a stale one)."""
-    out: list[tuple[str, Any, Any]] = []
+    out: list[tuple[str, BookkeepingValue, BookkeepingValue]] = []
     stored = attrs.get("shape")
     if isinstance(stored, tuple | list | np.ndarray) and np.ndim(stored) == 1:
         if all(_is_int(x) for x in stored):
@@ -51,13 +56,13 @@ def stale_attributes(
             if as_tuple != tuple(shape):
                 out.append(("shape", as_tuple, tuple(shape)))
     if attrs.get("data_type") == "axis":
-        size: Any = attrs.get("size")
+        size = attrs.get("size")
         if _is_int(size) and shape and int(size) != shape[0]:
             out.append(("size", int(size), int(shape[0])))
     return out
 
 
-def swmr_left_active(root_attrs: Mapping[str, Any]) -> bool:
+def swmr_left_active(root_attrs: Mapping[str, object]) -> bool:
     """Whether the root's decoded ``swmr_active`` says a SWMR writer never finalized."""
     active = root_attrs.get("swmr_active")
     return active is not None and not isinstance(active, str) and bool(active)
@@ -67,7 +72,7 @@ def swmr_left_active(root_attrs: Mapping[str, Any]) -> bool:
 _BOOKKEEPING = ("shape", "data_type", "size")
 
 
-def _get(impl: Any, raw: Any, name: str) -> Any:
+def _get(impl: Backend, raw: LibraryHandle, name: str) -> object:
     try:
         return read_attr(impl.get_attr(raw, name))
     except KeyError:
@@ -100,7 +105,7 @@ def find_stale(h5: H5Backend) -> list[StaleAttr]:
     return out
 
 
-def apply_fix(h5: H5Backend, path: str, attribute: str) -> tuple[Any, Any]:
+def apply_fix(h5: H5Backend, path: str, attribute: str) -> tuple[object, BookkeepingValue]:
     """Rewrite one bookkeeping attribute (``shape``, ``size``, ``swmr_active``) from the
     data, keeping how it was stored (JSON envelope or native); returns (old, new)."""
     impl = h5.backend_impl
@@ -110,11 +115,11 @@ def apply_fix(h5: H5Backend, path: str, attribute: str) -> tuple[Any, Any]:
         impl.set_attr(raw, attribute, np.bool_(False))
         return (None if old is None else bool(read_attr(old)), False)
     shape = impl.shape(raw)
-    new: Any = tuple(shape) if attribute == "shape" else int(shape[0])
+    new: tuple[int, ...] | int = tuple(shape) if attribute == "shape" else int(shape[0])
     if isinstance(old, str | bytes) and is_envelope_raw(old):
         impl.set_attr(raw, attribute, encode_json(new))
     else:  # another writer stored it natively: keep it native
-        impl.set_attr(raw, attribute, np.array(new) if attribute == "shape" else np.int64(new))
+        impl.set_attr(raw, attribute, np.array(new) if isinstance(new, tuple) else np.int64(new))
     return (None if old is None else read_attr(old), new)
 
 

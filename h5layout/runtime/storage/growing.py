@@ -36,12 +36,13 @@ read through the API first waits for the sink (:meth:`GrowingArray.settle`).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Hashable
+from typing import Protocol, TypeAlias
 
 import numpy as np
 
 from h5layout.runtime.codec.attrs import encode_json
-from h5layout.runtime.storage.backends import Backend
+from h5layout.runtime.storage.backends import Backend, LibraryHandle
 
 #: rows reserved at once by unbuffered arrays (at most ~4 MiB of rows)
 BLOCK_ROWS = 256
@@ -53,10 +54,15 @@ MIN_BUFFER_ROWS = 4
 
 
 #: growing arrays of the open writing sessions, by :func:`dataset_key` of their dataset
-PENDING: dict[Any, GrowingArray | PointBlock] = {}
+PENDING: dict[Hashable, GrowingArray | PointBlock] = {}
 
 #: how to undo the puts of the scan point being written, in order (see :func:`undo_point`)
-PointLog = list[tuple[Any, ...]]
+PointLog: TypeAlias = "list[PointRecord]"
+#: one put: ``(block, n)`` for a point held (``n`` points were held before it), or
+#: ``(block, index, previous values, whether the cell was written before)`` for one written
+PointRecord: TypeAlias = (
+    "tuple[PointBlock, int] | tuple[PointBlock, tuple[int, ...], np.ndarray, bool]"
+)
 
 #: attributes whose value a growing array knows better than the file between flushes
 LIVE_ATTRS = frozenset({"shape", "size"})
@@ -68,7 +74,7 @@ class RowSink(Protocol):
 
     def write(
         self,
-        raw: Any,
+        raw: LibraryHandle,
         start: int,
         block: np.ndarray,
         prefix: tuple[int, ...] = (),
@@ -78,10 +84,10 @@ class RowSink(Protocol):
         """Queue ``raw[(*prefix, slice(start, start + len(block)))] = block`` (``grow``:
         enlarge the array to hold the rows first, and keep ``shape``/``size`` written)."""
 
-    def truncate(self, raw: Any, rows: int) -> None:
+    def truncate(self, raw: LibraryHandle, rows: int) -> None:
         """Queue cutting an enlargeable array back to ``rows`` rows."""
 
-    def settle(self, raw: Any) -> None:
+    def settle(self, raw: LibraryHandle) -> None:
         """Wait until everything queued is on the server and make the library's handle
         of ``raw`` see it (for a read)."""
 
@@ -104,16 +110,17 @@ class FlushSink(RowSink, Protocol):
         """Wait until everything queued is on the server; raise the worker's error."""
 
 
-def dataset_key(raw: Any) -> Any:
+def dataset_key(raw: LibraryHandle) -> Hashable:
     """A key equal for every handle of one dataset (PyTables: its file and path; h5py and
     h5pyd objects hash and compare by HDF5 object)."""
     pathname = getattr(raw, "_v_pathname", None)
     if pathname is not None:
         return (id(raw._v_file), pathname)
-    return raw
+    handle: Hashable = raw  # h5py and h5pyd objects hash by HDF5 object
+    return handle
 
 
-def pending(raw: Any) -> GrowingArray | PointBlock | None:
+def pending(raw: LibraryHandle) -> GrowingArray | PointBlock | None:
     """The growing array writing ``raw`` in an open session, or None."""
     if not PENDING:
         return None
@@ -150,7 +157,7 @@ class GrowingArray:
     )
 
     def __init__(
-        self, impl: Backend, raw: Any, *, is_axis: bool = False, buffer_rows: int = 0
+        self, impl: Backend, raw: LibraryHandle, *, is_axis: bool = False, buffer_rows: int = 0
     ) -> None:
         self._impl = impl
         self._raw = raw
@@ -174,7 +181,7 @@ class GrowingArray:
         self.set_buffer_rows(buffer_rows)
 
     @property
-    def raw(self) -> Any:
+    def raw(self) -> LibraryHandle:
         """The library's dataset."""
         return self._raw
 
@@ -317,7 +324,7 @@ class GrowingArray:
             self.written = self.capacity = rows
         self.rows = rows
 
-    def live_attr(self, name: str) -> Any:
+    def live_attr(self, name: str) -> tuple[int, ...] | int | None:
         """The current value of bookkeeping attribute ``name`` (``shape``; ``size`` of
         axes), or None when this array does not keep it."""
         if name == "shape":
@@ -388,11 +395,11 @@ class PointBlock:
     def __init__(
         self,
         impl: Backend,
-        raw: Any,
+        raw: LibraryHandle,
         scan_ndim: int,
         buffer_points: int = 0,
         *,
-        fill: Any = None,
+        fill: object = None,
         log: PointLog | None = None,
     ) -> None:
         self._impl = impl
@@ -421,7 +428,7 @@ class PointBlock:
         self.set_buffer_rows(buffer_points)
 
     @property
-    def raw(self) -> Any:
+    def raw(self) -> LibraryHandle:
         """The library's dataset."""
         return self._raw
 
@@ -499,7 +506,7 @@ class PointBlock:
         seen[index] = True
         self._write_cell(index, values)
 
-    def _write_cell(self, index: tuple[int, ...], values: Any) -> None:
+    def _write_cell(self, index: tuple[int, ...], values: np.ndarray) -> None:
         sink = self._sink
         if sink is None:
             self._impl.write(self._raw, index, values)
@@ -507,7 +514,7 @@ class PointBlock:
             cell = np.asarray(values, dtype=self._dtype).reshape((1, *self._signal))
             sink.write(self._raw, index[-1], cell, prefix=index[:-1])
 
-    def undo(self, record: tuple[Any, ...]) -> None:
+    def undo(self, record: PointRecord) -> None:
         """Undo one :meth:`put` from its ``log`` record."""
         if len(record) == 2:  # held: the points before it stay held
             self._n = min(self._n, record[1])
@@ -522,7 +529,7 @@ class PointBlock:
         if not n:
             return
         assert self._buf is not None
-        sel: tuple[Any, ...] = (*self._lead, slice(self._start, self._start + n))
+        sel: tuple[int | slice, ...] = (*self._lead, slice(self._start, self._start + n))
         self._seen[sel] = True  # first: the cells may differ from the fill value from now on
         if self._sink is not None:
             self._sink.write(self._raw, self._start, self._buf[:n], prefix=self._lead)
@@ -535,7 +542,7 @@ class PointBlock:
     def rollback(self, rows: int) -> None:
         """Nothing to do: a scan point is undone by :func:`undo_point`."""
 
-    def live_attr(self, name: str) -> Any:
+    def live_attr(self, name: str) -> None:
         """None: a scan array's bookkeeping never changes while it fills."""
         return None
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from h5layout.runtime.errors import FileAccessError
+from h5layout.runtime.storage.backends import LibraryHandle
 from h5layout.runtime.storage.probe import probe_file
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 SwmrChoice = bool | Literal["auto"]
 
 
-def _open(filepath: str, swmr: bool, locking: bool | None) -> Any:
+def _open(filepath: str, swmr: bool, locking: bool | None) -> LibraryHandle:
     import h5py
 
     if swmr:
@@ -48,13 +49,13 @@ def _open(filepath: str, swmr: bool, locking: bool | None) -> Any:
         from h5layout.runtime.storage.backends.swmr_read import open_swmr_reader
 
         return open_swmr_reader(filepath, locking)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, object] = {}
     if locking is not None:
         kwargs["locking"] = locking
     return h5py.File(filepath, "r", **kwargs)
 
 
-def _root_swmr_active(f: Any) -> bool:
+def _root_swmr_active(f: LibraryHandle) -> bool:
     """The raw root ``swmr_active`` flag a SWMR writer sets (False when absent)."""
     try:
         value = f.attrs["swmr_active"]
@@ -70,7 +71,7 @@ def open_h5_file_for_reading(
     filepath: str | os.PathLike[str],
     swmr: SwmrChoice = "auto",
     locking: bool | None = None,
-) -> tuple[Any, bool]:
+) -> tuple[LibraryHandle, bool]:
     """Open ``filepath`` read-only with h5py; returns ``(h5py.File, opened_as_swmr_reader)``.
 
     ``swmr=True`` opens as a SWMR reader, ``False`` opens plainly. ``'auto'`` looks at
@@ -157,7 +158,7 @@ def is_file_swmr_active(filepath: str | os.PathLike[str]) -> bool:
     return False
 
 
-def collect_datasets(group: Any) -> dict[str, Any]:
+def collect_datasets(group: LibraryHandle) -> dict[str, LibraryHandle]:
     """Every dataset below an h5py group (or file), by absolute path.
 
     Paths are those of the PyMoDAQ layout, e.g.
@@ -166,9 +167,9 @@ def collect_datasets(group: Any) -> dict[str, Any]:
     """
     import h5py
 
-    found: dict[str, Any] = {}
+    found: dict[str, LibraryHandle] = {}
 
-    def visit(_name: str, obj: Any) -> None:
+    def visit(_name: str, obj: LibraryHandle) -> None:
         if isinstance(obj, h5py.Dataset):
             found[obj.name] = obj
 
@@ -176,7 +177,7 @@ def collect_datasets(group: Any) -> dict[str, Any]:
     return found
 
 
-def refresh_datasets(group: Any) -> None:
+def refresh_datasets(group: LibraryHandle) -> None:
     """Refresh every dataset below an h5py group, so a SWMR reader sees new data.
 
     With ``group = f["/RawData/Detector000"]`` this refreshes
@@ -187,7 +188,7 @@ def refresh_datasets(group: Any) -> None:
     refresh_cached(collect_datasets(group))
 
 
-def refresh_cached(cache: Mapping[str, Any]) -> None:
+def refresh_cached(cache: Mapping[str, LibraryHandle]) -> None:
     """Refresh the datasets of a :func:`collect_datasets` dict (no tree walk).
 
     Use it on the handles you keep and read, e.g.
