@@ -15,9 +15,9 @@ whole subtree is loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 from h5layout.runtime.check.findings import Finding
 from h5layout.runtime.check.rules import RULES, arrays, attributes, bookkeeping, file, structure
@@ -26,7 +26,10 @@ from h5layout.runtime.check.rules.structure import rule_location
 from h5layout.runtime.codec.attrs import read_attr
 from h5layout.runtime.errors import FileAccessError
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
-from h5layout.runtime.storage.backends import DATATYPE, Backend, NodeInfo
+from h5layout.runtime.storage.backends import DATATYPE, Backend, LibraryHandle, NodeInfo
+
+if TYPE_CHECKING:
+    from h5layout.runtime.check.report import FileReport
 
 __all__ = ["Checker", "rule_location"]
 
@@ -34,13 +37,13 @@ __all__ = ["Checker", "rule_location"]
 class Checker:
     """One run of the checks over one open file."""
 
-    def __init__(self, spec: LayoutSpec, report: Any, storage: Backend) -> None:
+    def __init__(self, spec: LayoutSpec, report: FileReport, storage: Backend) -> None:
         self.spec = spec
         self.report = report
         self.storage = storage
-        self._seen: set[Any] = set()
+        self._seen: set[Hashable] = set()
         # where each object was first reached: a later link under that path is a cycle
-        self._first_path: dict[Any, str] = {}
+        self._first_path: dict[Hashable, str] = {}
         # which library wrote the file: a layout may declare per-backend encodings
         self.backend = "h5py"
 
@@ -87,7 +90,7 @@ class Checker:
         """A walked node with its attributes decoded once (and their problems reported)."""
         file.attribute_names(self, info)
         attributes.unreadable_values(self, info)
-        decoded: dict[str, Any] = {}
+        decoded: dict[str, object] = {}
         for name, value in info.attrs.items():
             try:
                 decoded[name] = read_attr(value)
@@ -97,7 +100,7 @@ class Checker:
 
     # ---------------------------------------------------------------- walk
 
-    def run(self, root_object: Any) -> None:
+    def run(self, root_object: LibraryHandle) -> None:
         """Check the file whose root group is ``root_object`` (the backend's object)."""
         self.run_from(self.storage.describe(root_object))
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from h5layout.runtime.errors import LayoutNotFoundError, UntrustedLayoutError
 from h5layout.runtime.layout.cache import (
@@ -38,10 +38,10 @@ from h5layout.runtime.layout.cache import (
     lookup,
     parse_module_layout,
 )
-from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.layout.spec import LayoutSpec, PlainDict
 
 if TYPE_CHECKING:
-    from h5layout.runtime.storage.backends import Backend
+    from h5layout.runtime.storage.backends import Backend, LibraryHandle, LibraryValue
 
 __all__ = [
     "RAW_GROUP",
@@ -90,12 +90,12 @@ class LayoutClaim:
     named: bool = True
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
 def claim_of(
-    root_attrs: Mapping[str, Any], raw_data_attrs: Collection[str] | None = None
+    root_attrs: Mapping[str, object], raw_data_attrs: Collection[str] | None = None
 ) -> LayoutClaim | None:
     """The layout a file says it follows, from its decoded root attributes, or None.
 
@@ -131,11 +131,11 @@ CLAIM_ATTRS = (
 )
 
 
-def claim_attrs(raw_root_attrs: Mapping[str, Any]) -> dict[str, Any]:
+def claim_attrs(raw_root_attrs: Mapping[str, LibraryValue]) -> dict[str, object]:
     """The root attributes of :data:`CLAIM_ATTRS` among raw ones, decoded."""
     from h5layout.runtime.codec.attrs import read_attr
 
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key in CLAIM_ATTRS:
         if key in raw_root_attrs:
             try:
@@ -145,7 +145,7 @@ def claim_attrs(raw_root_attrs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_claim(backend: Backend, file: Any) -> LayoutClaim | None:
+def read_claim(backend: Backend, file: LibraryHandle) -> LayoutClaim | None:
     """The layout an open file (or domain) says it follows, read through its backend."""
     root = backend.root(file)
     raw = {k: backend.get_attr(root, k) for k in CLAIM_ATTRS if backend.has_attr(root, k)}
@@ -168,7 +168,7 @@ def detect_layout(file: str | os.PathLike[str]) -> str | None:
 # ------------------------------------------------------------------ compiled modules as data
 
 
-def read_module_layout(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_module_layout(path: str | os.PathLike[str]) -> PlainDict:
     """The ``LAYOUT`` of a compiled module file, read as data (never imported).
 
     Raises :class:`LayoutNotFoundError` when the file is missing, too large, or holds no

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import urlsplit
 
 from h5layout.runtime.errors import DomainURLError, FileAccessError
@@ -25,6 +25,7 @@ from h5layout.runtime.errors import DomainURLError, FileAccessError
 if TYPE_CHECKING:
     from h5layout.runtime.check.report import FileReport
     from h5layout.runtime.layout.spec import LayoutSpec
+    from h5layout.runtime.storage.backends import Backend
 
 #: URL schemes naming an HSDS domain → the scheme of the server's endpoint
 SCHEMES = {"hsds": "http", "hsdss": "https"}
@@ -142,7 +143,7 @@ def redact(text: str) -> str:
     return f"{scheme}://***@{netloc.rpartition('@')[2]}{slash}{path}"
 
 
-def backend_for(target: Target) -> Any:
+def backend_for(target: Target) -> Backend:
     """The backend reading ``target``, pointed at its server when the target names one.
 
     The h5pyd backend keeps one server for every later open that names none (savers and
@@ -156,22 +157,34 @@ def backend_for(target: Target) -> Any:
     return be
 
 
+class _DomainStore(Protocol):
+    """What the backend of a server's domains (h5pyd) adds to the interface."""
+
+    def file_exists(self, path: str) -> bool: ...
+
+    def remove_file(self, path: str) -> None: ...
+
+
+def _domain_store(target: Target) -> _DomainStore:
+    return cast("_DomainStore", backend_for(target))
+
+
 def exists(target: Target) -> bool:
     """Whether the file or domain exists."""
     if not target.is_domain:
         return os.path.isfile(target.location)
     try:
-        return bool(backend_for(target).file_exists(target.location))
+        return bool(_domain_store(target).file_exists(target.location))
     except OSError as exc:
         raise FileAccessError(f"{target}: cannot reach the HSDS server: {exc}") from exc
 
 
 def remove_domain(target: Target) -> None:
     """Delete a domain (a failed copy into it); a missing domain is not an error."""
-    backend_for(target).remove_file(target.location)
+    _domain_store(target).remove_file(target.location)
 
 
-def root_attrs(target: Target) -> dict[str, Any]:
+def root_attrs(target: Target) -> dict[str, object]:
     """The root attributes of a file or domain, decoded (to detect its layout)."""
     from h5layout.runtime.codec.attrs import decode_json, decode_raw
 
@@ -179,7 +192,7 @@ def root_attrs(target: Target) -> dict[str, Any]:
     file = be.open(target.location, "r", title="", swmr_mode=False)
     try:
         root = be.root(file)
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for name in be.attr_names(root):
             value = decode_raw(be.get_attr(root, name))
             out[name] = decode_json(value) if isinstance(value, str) else value

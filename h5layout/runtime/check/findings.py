@@ -7,7 +7,6 @@ Each rule family (:mod:`h5layout.runtime.check.rules`) declares its own rules wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 __all__ = ["SEVERITIES", "Finding", "Rule", "declare"]
 
@@ -54,7 +53,7 @@ class Finding:
         """``/path@attribute`` (or just the path)."""
         return f"{self.node}@{self.attribute}" if self.attribute else self.node
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON values (the ``findings`` items of the JSON report)."""
         return {
             "code": self.code,

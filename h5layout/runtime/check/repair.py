@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from h5layout.runtime.check.detect import LayoutFinder
 from h5layout.runtime.errors import RepairError
 from h5layout.runtime.layout.spec import LayoutSpec
 from h5layout.runtime.storage.probe import held_open, lookup3
+
+if TYPE_CHECKING:
+    from h5layout.runtime.check.findings import Finding
+    from h5layout.runtime.check.report import FileReport
 
 # --------------------------------------------------------------------------------------
 # superblock consistency flags
@@ -78,7 +82,7 @@ def clear_consistency_flags(path: str | os.PathLike[str]) -> int:
 # bookkeeping attributes
 
 
-def fix_attributes(path: str, findings: list[Any]) -> list[str]:
+def fix_attributes(path: str, findings: list[Finding]) -> list[str]:
     """Fix the repairable bookkeeping findings (``shape``, ``size``, ``swmr_active``)
     through :func:`~h5layout.runtime.storage.bookkeeping.apply_fix`; returns what changed."""
     from h5layout.runtime.storage.bookkeeping import apply_fix
@@ -92,7 +96,7 @@ def fix_attributes(path: str, findings: list[Any]) -> list[str]:
     h5.open_file(path, "a", locking=False)
     try:
         for f in todo:
-            old, new = apply_fix(h5, f.node, f.attribute)
+            old, new = apply_fix(h5, f.node, cast(str, f.attribute))  # those kept name one
             changed.append(f"{f.where}: {old!r} -> {new!r}")
     finally:
         h5.close_file()
@@ -105,7 +109,7 @@ def repair_file(
     *,
     backup: bool = True,
     finder: LayoutFinder | None = None,
-) -> tuple[list[str], Any]:
+) -> tuple[list[str], FileReport]:
     """Repair ``path``; returns (what changed, the report of a final validation).
 
     ``layout`` (a name, a layout file or a spec) is found with ``finder`` (default: a

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from h5layout._version import __version__
 from h5layout.runtime.check.findings import SEVERITIES, Finding
@@ -67,7 +66,7 @@ class FileReport:
         """``(code, node@attribute, severity)`` of every finding (handy in tests)."""
         return [(f.code, f.where, f.severity) for f in self.findings]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON values (one item of the JSON report's ``files``)."""
         return {
             "path": self.path,
@@ -101,7 +100,7 @@ class Report:
         """0 when every file is fine, 1 otherwise (``strict``: warnings count too)."""
         return 0 if all(f.ok(strict) for f in self.files) else 1
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The JSON report (see ``report.schema.json``)."""
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary()}
 
@@ -162,7 +161,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
+def sarif_log(report: Report) -> dict[str, object]:
     """The report as a SARIF 2.1.0 log (one run, one result per finding)."""
     used = sorted({f.code for fr in report.files for f in fr.findings})
     rules = [
@@ -176,17 +175,17 @@ def sarif_log(report: Report) -> dict[str, Any]:
         for code in used
     ]
     index = {code: i for i, code in enumerate(used)}
-    results: list[dict[str, Any]] = []
-    artifacts: list[dict[str, Any]] = []
+    results: list[dict[str, object]] = []
+    artifacts: list[dict[str, object]] = []
     for ai, fr in enumerate(report.files):
         artifacts.append({"location": {"uri": _uri(fr.path)}})
         for f in fr.findings:
-            logical: dict[str, Any] = {
+            logical: dict[str, object] = {
                 "fullyQualifiedName": f.where,
                 "name": f.attribute or f.node.rsplit("/", 1)[-1] or "/",
                 "kind": "member" if f.attribute else "object",
             }
-            result: dict[str, Any] = {
+            result: dict[str, object] = {
                 "ruleId": f.code,
                 "ruleIndex": index[f.code],
                 "level": _SARIF_LEVEL[f.severity],

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
 
 from h5layout.runtime.check.checker import Checker
 from h5layout.runtime.check.detect import (
@@ -32,6 +31,7 @@ from h5layout.runtime.layout.spec import LayoutSpec
 from h5layout.runtime.storage.backends import (
     DEFAULT_BACKEND,
     Backend,
+    LibraryHandle,
     NodeInfo,
     get_backend,
 )
@@ -49,7 +49,7 @@ __all__ = [
 LAYOUT_ATTRS = ("h5layout_layout", "h5layout_layout_version", "h5layout_layout_sha256")
 
 
-def detect_layout_name(root_attrs: Mapping[str, Any]) -> str | None:
+def detect_layout_name(root_attrs: Mapping[str, object]) -> str | None:
     """The layout a file says it follows (decoded root attributes), or None.
 
     ``h5layout_layout`` wins; a file with ``pymodaq_data_version`` is a pymodaq file
@@ -62,7 +62,7 @@ def detect_layout_name(root_attrs: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def _open(backend: Backend, path: str, probe: FileProbe, report: FileReport) -> Any:
+def _open(backend: Backend, path: str, probe: FileProbe, report: FileReport) -> LibraryHandle:
     """Open a local file read-only without file locking (a live writer must not block us)."""
     swmr = probe.swmr_writer
     # Only version 3 superblocks make HDF5 act on the flags (earlier versions open normally).
@@ -144,7 +144,7 @@ def _write_locked(path: str) -> bool:
     return False
 
 
-def _layout_mismatch(spec: LayoutSpec, attrs: Mapping[str, Any], report: FileReport) -> None:
+def _layout_mismatch(spec: LayoutSpec, attrs: Mapping[str, object], report: FileReport) -> None:
     name = attrs.get("h5layout_layout")
     if not isinstance(name, str) or not name:
         return

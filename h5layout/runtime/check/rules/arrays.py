@@ -6,7 +6,7 @@ against the scan shape)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TypeGuard
 
 import numpy as np
 
@@ -189,11 +189,11 @@ def _nav_axes(ck: Context, scan: Node, nav_group: Node) -> None:
                 reported.add(ax.path)
 
 
-def _is_int(x: Any) -> bool:
+def _is_int(x: object) -> TypeGuard[int | np.integer]:
     return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
 
 
-def _as_int(x: Any) -> int | None:
+def _as_int(x: object) -> int | None:
     return int(x) if _is_int(x) else None
 
 

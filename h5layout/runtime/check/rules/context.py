@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from h5layout.runtime.layout.spec import NodeSpec
-from h5layout.runtime.storage.backends import NodeInfo
+from h5layout.runtime.storage.backends import LibraryValue, NodeInfo
 
 
 @dataclass
@@ -15,7 +15,7 @@ class Node:
     and the layout node type it was recognised as."""
 
     info: NodeInfo
-    attrs: dict[str, Any]
+    attrs: dict[str, object]
     spec: NodeSpec | None = None
     children: list[Node] = field(default_factory=list)
 
@@ -32,7 +32,7 @@ class Node:
         return self.info.is_group
 
     @property
-    def raw_attrs(self) -> dict[str, Any]:
+    def raw_attrs(self) -> dict[str, LibraryValue]:
         return self.info.attrs
 
     @property

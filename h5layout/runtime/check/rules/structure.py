@@ -5,7 +5,7 @@ then required, counted, undeclared and misnamed nodes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Final
 
 from h5layout.runtime.check.findings import declare
 from h5layout.runtime.check.rules.context import Context, Node
@@ -32,7 +32,7 @@ RULES = declare(
 #: a layout's ``undeclared`` policy → the severity of its findings
 SEVERITY_OF_POLICY = {"error": "error", "warn": "warning"}
 
-_ABSENT: Any = object()
+_ABSENT: Final = object()
 
 
 def classify(ck: Context, layout: LayoutSpec, node: Node) -> None:
@@ -167,11 +167,11 @@ def rule_location(spec: NodeSpec, key: str, fallback: str | None = None) -> str:
     return spec.location if fallback is None else fallback
 
 
-def _match_text(match: Mapping[str, Any]) -> str:
+def _match_text(match: Mapping[str, object]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in match.items())
 
 
-def _matches(value: Any, want: Any) -> bool:
+def _matches(value: object, want: object) -> bool:
     if value is _ABSENT:
         return False
     try:
