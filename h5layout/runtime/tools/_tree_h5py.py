@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Hashable, Iterator
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
+from h5layout.runtime.storage.backends import LibraryHandle, LibraryValue
 from h5layout.runtime.tools._tree_walk import TreeNode, _name_text, _Walker
+
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.backends import Backend
+    from h5layout.runtime.storage.backends.h5capi import CApi
+
+
+class _H5pyStore(Protocol):
+    """What the h5py backend adds to the interface for this walk."""
+
+    def _follows_external(self, gid: LibraryHandle) -> bool: ...
 
 
 class _H5pyWalker(_Walker):
@@ -30,7 +41,9 @@ class _H5pyWalker(_Walker):
     ones :class:`_Walker` gives.
     """
 
-    def __init__(self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None) -> None:
+    def __init__(
+        self, backend: Backend, spec: LayoutSpec | None, only: frozenset[str] | None
+    ) -> None:
         super().__init__(backend, spec, only)
         import h5py
         from h5py import h5d, h5g, h5l, h5o
@@ -58,10 +71,10 @@ class _H5pyWalker(_Walker):
         self.wants_bytes[key] = found
         return found
 
-    def _id(self, obj: Any) -> Any:
+    def _id(self, obj: LibraryHandle) -> LibraryHandle:
         return obj.id if isinstance(obj, self.h5py.HLObject) else obj
 
-    def _hl(self, oid: Any) -> Any:
+    def _hl(self, oid: LibraryHandle) -> LibraryHandle:
         """The h5py object of an id (for the backend's generic calls)."""
         if isinstance(oid, self.h5py.HLObject):
             return oid
@@ -71,14 +84,14 @@ class _H5pyWalker(_Walker):
             return self.h5py.Group(oid)
         return self.h5py.Datatype(oid)
 
-    def key(self, obj: Any, path: str) -> Any:
+    def key(self, obj: LibraryHandle, path: str) -> Hashable:
         try:
             info = self.h5o.get_info(self._id(obj))
             return (info.fileno, info.addr)
         except Exception:
             return path
 
-    def children(self, group: Any) -> list[tuple[str, Any]]:
+    def children(self, group: LibraryHandle) -> list[tuple[str, LibraryHandle]]:
         gid = self._id(group)
         links: list[tuple[bytes, int]] = []
         try:
@@ -86,9 +99,9 @@ class _H5pyWalker(_Walker):
         except Exception:
             return super().children(self._hl(gid))  # its error message, or its answer
         external = self.h5l.TYPE_EXTERNAL
-        out: list[tuple[str, bytes, Any]] = []
+        out: list[tuple[str, bytes, LibraryHandle]] = []
         for bname, kind in links:
-            if kind == external and not self.be._follows_external(gid):
+            if kind == external and not cast(_H5pyStore, self.be)._follows_external(gid):
                 continue  # another file: as the backend, only when asked for
             try:
                 oid = self.h5o.open(gid, bname)
@@ -101,7 +114,9 @@ class _H5pyWalker(_Walker):
             out.sort(key=lambda t: (t[0], t[1].decode("utf-8", "surrogateescape")))
         return [(text, oid) for text, _, oid in out]
 
-    def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
+    def load(
+        self, obj: LibraryHandle, path: str, name: str, parent: NodeSpec | None, top: bool
+    ) -> TreeNode:
         oid = self._id(obj)
         try:
             node = self._load_fast(oid, path, name, parent)
@@ -111,7 +126,7 @@ class _H5pyWalker(_Walker):
             return super().load(self._hl(oid), path, name, parent, top)
         return node
 
-    def _node_class(self, dsid: Any) -> str:
+    def _node_class(self, dsid: LibraryHandle) -> str:
         from h5py import h5s, h5t
 
         from h5layout.runtime.storage.backends import CARRAY_CLASS, EARRAY_CLASS, VLARRAY_CLASS
@@ -128,7 +143,7 @@ class _H5pyWalker(_Walker):
         return CARRAY_CLASS
 
     def _load_fast(
-        self, oid: Any, path: str, name: str, parent: NodeSpec | None
+        self, oid: LibraryHandle, path: str, name: str, parent: NodeSpec | None
     ) -> TreeNode | None:
         is_group = isinstance(oid, self.h5g.GroupID)
         if is_group:
@@ -140,7 +155,7 @@ class _H5pyWalker(_Walker):
         names: list[bytes] = []
         self.h5py.h5a.iterate(oid, names.append)
         only = self.wanted_bytes(parent if path != "/" else None, name, node.kind)
-        raw: dict[str, Any] = {}
+        raw: dict[str, LibraryValue] = {}
         hl = None
         for bname in names:
             if only is not None and bname not in only:
@@ -188,7 +203,7 @@ class _CWalker(_H5pyWalker):
     """
 
     def __init__(
-        self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None, api: Any
+        self, backend: Backend, spec: LayoutSpec | None, only: frozenset[str] | None, api: CApi
     ) -> None:
         super().__init__(backend, spec, only)
         from h5layout.runtime.storage.backends import h5capi
@@ -198,19 +213,19 @@ class _CWalker(_H5pyWalker):
         self.texts: dict[bytes, str] = {}  # attribute names as shown (a file repeats them)
         self.c_group, self.c_dataset = h5capi.H5I_GROUP, h5capi.H5I_DATASET
 
-    def _hid(self, obj: Any) -> int:
+    def _hid(self, obj: LibraryHandle) -> int:
         if type(obj) is int:
             return obj
         return int(self._id(obj).id)  # an h5py object or low-level id (not ours to close)
 
-    def _wrap(self, obj: Any) -> Any:
+    def _wrap(self, obj: LibraryHandle) -> LibraryHandle:
         """The h5py object of ``obj`` (a new reference for an id of ours)."""
         if type(obj) is not int:
             return self._hl(self._id(obj))
         self.api.inc_ref(obj)
         return self._hl(self.h5py.h5i.wrap_identifier(obj))
 
-    def release(self, obj: Any) -> None:
+    def release(self, obj: LibraryHandle) -> None:
         if type(obj) is int:
             self.api.close(obj)
 
@@ -225,11 +240,11 @@ class _CWalker(_H5pyWalker):
             finally:
                 self.api.release()
 
-    def key(self, obj: Any, path: str) -> Any:
+    def key(self, obj: LibraryHandle, path: str) -> Hashable:
         found = self.api.key(self._hid(obj))
         return path if found is None else found
 
-    def children(self, group: Any) -> list[tuple[str, Any]]:
+    def children(self, group: LibraryHandle) -> list[tuple[str, LibraryHandle]]:
         api = self.api
         gid = self._hid(group)
         links = api.links(gid)
@@ -249,11 +264,13 @@ class _CWalker(_H5pyWalker):
             out.sort(key=lambda t: (t[0], t[1].decode("utf-8", "surrogateescape")))
         return [(text, oid) for text, _, oid in out]
 
-    def _h5py_children(self, group: Any) -> list[tuple[str, Any]]:
+    def _h5py_children(self, group: LibraryHandle) -> list[tuple[str, LibraryHandle]]:
         hl = self._wrap(group)
         return super().children(hl)
 
-    def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
+    def load(
+        self, obj: LibraryHandle, path: str, name: str, parent: NodeSpec | None, top: bool
+    ) -> TreeNode:
         try:
             node = self._load_c(self._hid(obj), path, name, parent)
         except Exception:
@@ -290,7 +307,7 @@ class _CWalker(_H5pyWalker):
             values = api.read_attrs(oid, only, True)
         if values is None:
             return None
-        raw: dict[str, Any] = {}
+        raw: dict[str, LibraryValue] = {}
         hl = None
         other = self.c_other
         texts = self.texts

@@ -9,12 +9,16 @@ face (:func:`~h5layout.runtime.tools.tree.load_tree`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from h5layout.runtime.codec.attrs import decode_json, decode_raw, read_attr
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
+from h5layout.runtime.storage.backends import LibraryHandle, LibraryValue
+
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.backends import Backend
 
 #: deepest nesting the walk follows (a guard against pathological files)
 MAX_DEPTH = 256
@@ -37,7 +41,7 @@ _SHOWN = {
 class TreeAttr:
     """One attribute: its decoded value, how it is stored, and what the layout says."""
 
-    value: Any
+    value: object
     encoding: str  # 'json' (pymodaq envelope) | 'native'
     units: str | None = None  # from the layout's attribute declaration
     declared: bool = False
@@ -60,7 +64,7 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
     error: str | None = None
 
-    def value(self, name: str, default: Any = None) -> Any:
+    def value(self, name: str, default: object = None) -> object:
         """The decoded value of an attribute, or ``default``."""
         attr = self.attrs.get(name)
         return default if attr is None else attr.value
@@ -97,7 +101,7 @@ class FileTree:
     root: TreeNode
 
 
-_ABSENT: Any = object()
+_ABSENT: Final = object()
 
 
 def _name_score(spec: NodeSpec, name: str) -> int:
@@ -111,7 +115,7 @@ def _name_score(spec: NodeSpec, name: str) -> int:
     return -1
 
 
-def _equal(value: Any, want: Any) -> bool:
+def _equal(value: object, want: object) -> bool:
     if value is _ABSENT:
         return False
     try:
@@ -137,14 +141,14 @@ def _fits(spec: LayoutSpec, parent: NodeSpec, name: str, kind: str) -> tuple[_Fi
     return tuple(found)
 
 
-def _matches(match: Mapping[str, Any], attrs: Mapping[str, Any]) -> bool:
+def _matches(match: Mapping[str, object], attrs: Mapping[str, object]) -> bool:
     for key, want in match.items():
         if not _equal(attrs.get(key, _ABSENT), want):
             return False
     return True
 
 
-def _pick(fits: tuple[_Fit, ...], attrs: Mapping[str, Any]) -> NodeSpec | None:
+def _pick(fits: tuple[_Fit, ...], attrs: Mapping[str, object]) -> NodeSpec | None:
     """:func:`classify`'s choice among the types whose naming fits."""
     if len(fits) == 1 and (fits[0][0] > 0 or not fits[0][1].match):
         return fits[0][1]  # the one type named so: whether its match holds or not
@@ -172,7 +176,7 @@ def _needed(fits: tuple[_Fit, ...]) -> set[str]:
 
 
 def classify(
-    spec: LayoutSpec, parent: NodeSpec | None, name: str, kind: str, attrs: Mapping[str, Any]
+    spec: LayoutSpec, parent: NodeSpec | None, name: str, kind: str, attrs: Mapping[str, object]
 ) -> NodeSpec | None:
     """The node type a child called ``name`` of a ``parent``-typed group is, or None.
 
@@ -205,12 +209,12 @@ def _is_envelope_text(text: str) -> bool:
     return text.startswith('{"module": ') and '"data": ' in text
 
 
-def _encoding_of(raw: Any) -> str:
+def _encoding_of(raw: LibraryValue) -> str:
     text = decode_raw(raw)
     return _ENVELOPE if isinstance(text, str) and _is_envelope_text(text) else "native"
 
 
-def _identity(obj: Any, path: str) -> Any:
+def _identity(obj: LibraryHandle, path: str) -> Hashable:
     try:
         return hash(obj.id)  # h5py and h5pyd hash (file, object address)
     except (AttributeError, TypeError, ValueError, OSError, RuntimeError):
@@ -222,11 +226,13 @@ def _identity(obj: Any, path: str) -> Any:
 
 
 class _Walker:
-    def __init__(self, backend: Any, spec: LayoutSpec | None, only: frozenset[str] | None) -> None:
+    def __init__(
+        self, backend: Backend, spec: LayoutSpec | None, only: frozenset[str] | None
+    ) -> None:
         self.be = backend
         self.spec = spec
         self.only = only
-        self.seen: set[Any] = set()
+        self.seen: set[Hashable] = set()
         # the types whose naming fits, by (parent type, name, kind): a file repeats the
         # same names under every scan and detector
         self.fitting: dict[tuple[str, str, str], tuple[_Fit, ...]] = {}
@@ -253,11 +259,13 @@ class _Walker:
             found = self.wants[key] = frozenset(keys) & self.only
         return found
 
-    def key(self, obj: Any, path: str) -> Any:
+    def key(self, obj: LibraryHandle, path: str) -> Hashable:
         """What tells two links to the same object apart from two objects."""
         return _identity(obj, path)
 
-    def load(self, obj: Any, path: str, name: str, parent: NodeSpec | None, top: bool) -> TreeNode:
+    def load(
+        self, obj: LibraryHandle, path: str, name: str, parent: NodeSpec | None, top: bool
+    ) -> TreeNode:
         be = self.be
         try:
             is_group = be.is_group(obj)
@@ -266,7 +274,7 @@ class _Walker:
             return TreeNode(path, name, "array", "?", error=f"cannot read the node: {exc}")
         kind = "group" if is_group else "array"
         node = TreeNode(path, name, kind, node_class)
-        raw: dict[str, Any] = {}
+        raw: dict[str, LibraryValue] = {}
         try:
             names = be.attr_names(obj)
         except Exception as exc:
@@ -291,9 +299,9 @@ class _Walker:
                 node.error = f"cannot read the array's metadata: {exc}"
         return node
 
-    def finish(self, node: TreeNode, raw: dict[str, Any], parent: NodeSpec | None) -> None:
+    def finish(self, node: TreeNode, raw: dict[str, LibraryValue], parent: NodeSpec | None) -> None:
         """Decode the raw attributes and name the node's layout node type."""
-        decoded: dict[str, Any] = {}
+        decoded: dict[str, object] = {}
         encodings: dict[str, str] = {}
         for text, value in raw.items():
             if type(value) is str:  # nearly all: read_attr and _encoding_of, shortened
@@ -340,23 +348,27 @@ class _Walker:
             found = self.fitting[key] = _fits(spec, parent, name, kind)
         return found
 
-    def children(self, group: Any) -> list[tuple[str, Any]]:
+    def children(self, group: LibraryHandle) -> list[tuple[str, LibraryHandle]]:
         """A group's members as (name, object), sorted by name."""
         children = self.be.children(group)
         # h5py gives bytes for names not in UTF-8
         return [(_name_text(n), children[n]) for n in sorted(children, key=_name_text)]
 
-    def release(self, obj: Any) -> None:
+    def release(self, obj: LibraryHandle) -> None:
         """Done with an object the walk opened (the C walk closes its ids)."""
 
-    def session(self) -> contextlib.AbstractContextManager[Any]:
+    def session(self) -> contextlib.AbstractContextManager[None]:
         """What the whole walk runs inside (the C walk: h5py's lock)."""
         return contextlib.nullcontext()
 
-    def walk(self, obj: Any, node: TreeNode, node_spec: NodeSpec | None, depth: int) -> None:
+    def walk(
+        self, obj: LibraryHandle, node: TreeNode, node_spec: NodeSpec | None, depth: int
+    ) -> None:
         """Load the children of a group node, depth first, each object once (ids an
         exception leaves open are closed with the file)."""
-        stack: list[tuple[Any, TreeNode, NodeSpec | None, int]] = [(obj, node, node_spec, depth)]
+        stack: list[tuple[LibraryHandle, TreeNode, NodeSpec | None, int]] = [
+            (obj, node, node_spec, depth)
+        ]
         try:
             while stack:
                 g_obj, g_node, g_spec, d = stack.pop()
@@ -369,8 +381,8 @@ class _Walker:
                 self.release(item[0])
 
     def walk_group(
-        self, g_obj: Any, g_node: TreeNode, g_spec: NodeSpec | None, d: int
-    ) -> list[tuple[Any, TreeNode, NodeSpec | None, int]]:
+        self, g_obj: LibraryHandle, g_node: TreeNode, g_spec: NodeSpec | None, d: int
+    ) -> list[tuple[LibraryHandle, TreeNode, NodeSpec | None, int]]:
         """Load one group's children; the groups among them, to walk next."""
         if d >= MAX_DEPTH:
             g_node.error = f"deeper than {MAX_DEPTH} levels: not followed"

@@ -13,12 +13,13 @@ object once, so hard-link cycles end, and a node that cannot be read is reported
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from h5layout.runtime.errors import FileAccessError, NodeError
 from h5layout.runtime.layout.spec import LayoutSpec, NodeSpec
+from h5layout.runtime.storage.backends import LibraryHandle
 from h5layout.runtime.tools._tree_h5py import _CWalker, _H5pyWalker
 from h5layout.runtime.tools._tree_walk import (
     MAX_DEPTH,
@@ -31,10 +32,17 @@ from h5layout.runtime.tools._tree_walk import (
     match_keys_needed,
 )
 
+if TYPE_CHECKING:
+    from h5layout.runtime.storage.backends import Backend
+
+#: a value JSON can hold: what :func:`jsonable` gives
+JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
+
 __all__ = [
     "MAX_DEPTH",
     "SUMMARY_ATTRS",
     "FileTree",
+    "JsonValue",
     "TreeAttr",
     "TreeNode",
     "classify",
@@ -44,14 +52,14 @@ __all__ = [
 ]
 
 
-def _open(path: str, backend: str) -> tuple[Any, Any]:
+def _open(path: str, backend: str) -> tuple[Backend, LibraryHandle]:
     from h5layout.runtime.storage.backends import get_backend
 
     be = get_backend(backend)
     if be.local_files and not os.path.isfile(path):
         raise FileAccessError(f"{path}: no such file")
     try:
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, object] = {}
         if backend == "h5py":  # a walk closes each object once done with it
             kwargs = {"locking": False, "evict_on_close": True}
         file = be.open(path, "r", title="", swmr_mode=False, **kwargs)
@@ -62,7 +70,9 @@ def _open(path: str, backend: str) -> tuple[Any, Any]:
     return be, file
 
 
-def _walker(be: Any, root: Any, layout: LayoutSpec | None, only: frozenset[str] | None) -> _Walker:
+def _walker(
+    be: Backend, root: LibraryHandle, layout: LayoutSpec | None, only: frozenset[str] | None
+) -> _Walker:
     """The fastest walk that reads this backend's file the generic walk's way."""
     if be.name != "h5py":
         return _Walker(be, layout, only)
@@ -153,7 +163,7 @@ def _spec(layout: LayoutSpec | None, node: TreeNode) -> NodeSpec | None:
     return layout.nodes.get(node.node_type)
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> JsonValue:
     """A JSON-ready form of a decoded attribute value (arrays as lists, others as text)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, float) and not np.isfinite(value):
