@@ -76,6 +76,7 @@ class ModuleIR:
     docstring: str  # made safe
     runtime_api_version: int
     typing_names: tuple[str, ...]
+    abc_names: tuple[str, ...]  # imported from ``collections.abc``
     #: the data section: (comment lines, statement source) for shared attribute
     #: declarations, then ``LAYOUT``
     data_section: tuple[tuple[tuple[str, ...], str], ...]

@@ -427,16 +427,16 @@ def layout_data(spec: LayoutSpec) -> tuple[tuple[str, str], ...]:
         (
             "Attribute declarations, each written once, by key: the attribute's name, or "
             "NAME@LINE when the layout declares NAME more than once.",
-            _table("_ATTRS: dict[str, dict[str, Any]] = ", _mapping(attrs)),
+            _table("_ATTRS: dict[str, _rt.PlainDict] = ", _mapping(attrs)),
         ),
         (
             "Node types in declaration order: their attributes as keys of _ATTRS; an array "
             "when ``array`` is given.",
-            _table("_NODES: dict[str, dict[str, Any]] = ", _mapping(nodes)),
+            _table("_NODES: dict[str, _rt.PlainDict] = ", _mapping(nodes)),
         ),
         (
             "The resolved layout in compact form (values equal to their default left out; "
             "LayoutSpec.from_dict reads it): what LAYOUT_SPEC, validate and inspect read.",
-            _table("LAYOUT: dict[str, Any] = ", head),
+            _table("LAYOUT: _rt.PlainDict = ", head),
         ),
     )

@@ -40,12 +40,12 @@ ANNOTATIONS = {
     "int": "int",
     "float": "float",
     "bool": "bool",
-    "tuple": "tuple[Any, ...]",
+    "tuple": "tuple[object, ...]",
     "list": "list[Any]",
     "ndarray": "_rt.ndarray",
     "datetime": "_rt.datetime | str",
     "dict": "dict[str, Any]",
-    "any": "Any",
+    "any": "object",
 }
 _ITEM_ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool"}
 
@@ -373,8 +373,12 @@ def lower_methods(
         if not params:
             continue
         uses_literal = uses_literal or lit
-        where = "where: Any" + (f" = {role.where_default}" if role.where_default else "")
-        extra = ("group_type: Any = GroupType.scan",) if generic else ()
+        where = "where: _rt.Where"
+        if role.where_default == "None":
+            where += " | None = None"
+        elif role.where_default:
+            where += f" = {role.where_default}"
+        extra = ("group_type: _rt.GroupTypeLike = GroupType.scan",) if generic else ()
         call = "where, title, settings_as_xml, meta" + (", group_type" if generic else "")
         naming = node.naming.pattern or node.naming.fixed or node.name
         doc = tuple(
@@ -401,12 +405,16 @@ class _SaverRole:
     call_head: str
 
 
-_SAVER_HEAD = ("where: Any = None", "name: str | None = None")
+_SAVER_HEAD = ("where: _rt.Where | None = None", "name: str | None = None")
 
 #: Module savers whose ``get_set_node`` creates a group of the layout.
 MODULE_SAVER_ROLES = (
     _SaverRole(
-        "ScanSaver", "scan", "scan", ("where: Any = None", "new: bool = False"), "where, new"
+        "ScanSaver",
+        "scan",
+        "scan",
+        ("where: _rt.Where | None = None", "new: bool = False"),
+        "where, new",
     ),
     _SaverRole("DetectorSaver", "detector", "detector", _SAVER_HEAD, "where, name"),
     _SaverRole("DetectorEnlargeableSaver", "detector", "detector", _SAVER_HEAD, "where, name"),
@@ -440,7 +448,7 @@ def lower_module_savers(
                 uses_literal = uses_literal or lit
                 ann = f"{plain} | None"
             elif ann is None:
-                ann = "Any"
+                ann = "object"
             elif "Literal[" in ann:
                 uses_literal = True
             optional.append(Param(p.name, p.attr_code, ann, "None", True, p.doc))
@@ -484,6 +492,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         "Any",
         "ClassVar",
         "Literal",
+        "Mapping",
     }
     reserved = frozenset(_METHOD_NAMES | module_names | set(bound) | set(reexports))
     methods, uses_literal = lower_methods(spec, reserved)
@@ -519,7 +528,18 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         "Below: the layout's savers and loaders (each bound to this layout), ``validate``,",
         "then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).",
     ]
-    typing_names = ("Any", "ClassVar", "Literal") if uses_literal else ("Any", "ClassVar")
+    # list and dict attributes keep ``Any`` items: ``list[object]`` would refuse a ``list[int]``
+    uses_any = any(
+        "Any" in p.annotation
+        for group in (*(m.params for m in methods), *(s.params for s in savers))
+        for p in group
+    )
+    typing_names = (
+        *(("Any",) if uses_any else ()),
+        "ClassVar",
+        *(("Literal",) if uses_literal else ()),
+    )
+    abc_names = ("Mapping",) if methods else ()
     own_names = {"LAYOUT", "LAYOUT_SPEC", "SPECIAL_GROUP_NAMES", "validate"}
     all_names = sorted({*own_names, *bound, *reexports, *(c.name for c in savers)}, key=isort_key)
     assert spec.bindings is not None
@@ -531,6 +551,7 @@ def lower(spec: LayoutSpec, base: LayoutSpec | None = None) -> ModuleIR:
         docstring="\n".join(doc_lines),
         runtime_api_version=int(api.RUNTIME_API_VERSION),
         typing_names=typing_names,
+        abc_names=abc_names,
         data_section=tuple(
             (tuple(wrap(comment, LINE_LENGTH - 3)), code) for comment, code in layout_data(spec)
         ),

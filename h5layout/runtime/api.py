@@ -54,7 +54,7 @@ from h5layout.runtime.errors import (
     RuntimeVersionError,
     UnsafeContentError,
 )
-from h5layout.runtime.layout.spec import LayoutSpec
+from h5layout.runtime.layout.spec import LayoutSpec, PlainDict
 from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.data import (
     Axis,
@@ -71,6 +71,7 @@ from h5layout.runtime.model.enums import (
     DataType,
     FileType,
     GroupType,
+    GroupTypeLike,
     SaveType,
 )
 from h5layout.runtime.save.data import (
@@ -121,6 +122,7 @@ from h5layout.runtime.storage.swmr import (
     refresh_cached,
     refresh_datasets,
 )
+from h5layout.runtime.storage.types import Where
 from h5layout.runtime.tools.browsing import (
     ExporterFactory,
     H5asciiExporter,
@@ -155,7 +157,9 @@ LAYOUT_BOUND_CLASSES: tuple[str, ...] = (
     "H5Saver",
 )
 
-#: Types the annotations of generated methods use (``_rt.ndarray``, ``_rt.datetime``).
+#: Types the annotations of generated methods use (``_rt.ndarray``, ``_rt.datetime``); the
+#: aliases ``_rt.Where``, ``_rt.GroupTypeLike`` and ``_rt.PlainDict`` type their parameters
+#: and their layout data.
 ANNOTATION_TYPES: tuple[type, ...] = (ndarray, datetime)
 
 __all__ = [
@@ -205,6 +209,7 @@ __all__ = [
     "FileReport",
     "FileType",
     "GroupType",
+    "GroupTypeLike",
     "H5Backend",
     "H5BrowserUtil",
     "H5Exporter",
@@ -229,12 +234,14 @@ __all__ = [
     "ModuleSaver",
     "Node",
     "NodeError",
+    "PlainDict",
     "Report",
     "RuntimeVersionError",
     "SaveType",
     "ScanSaver",
     "StringARRAY",
     "UnsafeContentError",
+    "Where",
     "backends_available",
     "check_mandatory_attrs",
     "collect_datasets",
@@ -269,7 +276,10 @@ _FACADE_ONLY = frozenset(
         "LAYOUT_BOUND_CLASSES",
         "REEXPORTS",
         "RUNTIME_API_VERSION",
+        "GroupTypeLike",
         "LayoutSpec",
+        "PlainDict",
+        "Where",
         "validate_file",
     }
 )

@@ -190,7 +190,7 @@ def test_flow_gives_the_value_back_in_lines_that_fit(value: Any, level: int, lea
 
 def test_table_rows_stay_one_per_declaration() -> None:
     text = Path(PACKAGE_DIR / "pymodaq.py").read_text(encoding="utf-8")
-    start = text.index("_ATTRS: dict[str, dict[str, Any]] = {")
+    start = text.index("_ATTRS: dict[str, _rt.PlainDict] = {")
     rows = [line for line in text[start:].splitlines()[1:] if line.startswith('    "')]
     table = parse_module_layout(text)["attrs"]
     assert len(rows) >= len(table)  # every declaration starts a row of its own

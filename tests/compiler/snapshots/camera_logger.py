@@ -36,8 +36,9 @@ then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from h5layout.runtime import api as _rt
 from h5layout.runtime.api import (
@@ -130,10 +131,10 @@ class H5SaverLowLevel(_rt.H5SaverLowLevel):
 
     def add_det_group(  # type: ignore[override]
         self,
-        where: Any,
+        where: _rt.Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         *,
         exposure: float,
         gain: int = 1,
@@ -232,7 +233,7 @@ class DetectorSaver(_rt.DetectorSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         exposure: float | None = None,
@@ -244,7 +245,7 @@ class DetectorSaver(_rt.DetectorSaver):
         exposure: Exposure time. [ms]
         gain: int
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "exposure": exposure,
             "gain": gain,
         }
@@ -256,7 +257,7 @@ class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         exposure: float | None = None,
@@ -268,7 +269,7 @@ class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
         exposure: Exposure time. [ms]
         gain: int
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "exposure": exposure,
             "gain": gain,
         }
@@ -280,7 +281,7 @@ class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         exposure: float | None = None,
@@ -292,7 +293,7 @@ class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
         exposure: Exposure time. [ms]
         gain: int
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "exposure": exposure,
             "gain": gain,
         }
@@ -410,7 +411,7 @@ __all__ = [
 
 #: Attribute declarations, each written once, by key: the attribute's name, or NAME@LINE when the
 #: layout declares NAME more than once.
-_ATTRS: dict[str, dict[str, Any]] = {
+_ATTRS: dict[str, _rt.PlainDict] = {
     "CLASS@26": {"type": "str", "required": True, "const": "GROUP", "encoding": "native",
         "description": "PyTables node class.", "location": "pymodaq.yaml:26:5"},
     "TITLE@27": {"type": "str", "required": True, "default": "", "encoding": "native",
@@ -617,7 +618,7 @@ _ATTRS: dict[str, dict[str, Any]] = {
 
 #: Node types in declaration order: their attributes as keys of _ATTRS; an array when ``array`` is
 #: given.
-_NODES: dict[str, dict[str, Any]] = {
+_NODES: dict[str, _rt.PlainDict] = {
     "root": {"role": "root", "naming": {"fixed": "/"},
         "attrs": ["CLASS@26", "TITLE@81", "VERSION@28", "pymodaq_version", "pymodaq_data_version",
             "file", "date", "time", "swmr_compatible", "swmr_active", "PYTABLES_FORMAT_VERSION",
@@ -849,7 +850,7 @@ _NODES: dict[str, dict[str, Any]] = {
 
 #: The resolved layout in compact form (values equal to their default left out; LayoutSpec.from_dict
 #: reads it): what LAYOUT_SPEC, validate and inspect read.
-LAYOUT: dict[str, Any] = {
+LAYOUT: _rt.PlainDict = {
     "format": 3,
     "layout": "camera_logger",
     "version": "1.0",

@@ -23,8 +23,9 @@ then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from h5layout.runtime import api as _rt
 from h5layout.runtime.api import (
@@ -116,10 +117,10 @@ class H5SaverLowLevel(_rt.H5SaverLowLevel):
 
     def add_scan_group(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         *,
         sample_id: str,
         repeats: int,
@@ -155,10 +156,10 @@ class H5SaverLowLevel(_rt.H5SaverLowLevel):
 
     def add_det_group(  # type: ignore[override]
         self,
-        where: Any,
+        where: _rt.Where,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         *,
         serial: str,
     ) -> GROUP:
@@ -254,7 +255,7 @@ class ScanSaver(_rt.ScanSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         new: bool = False,
         *,
         sample_id: str | None = None,
@@ -278,7 +279,7 @@ class ScanSaver(_rt.ScanSaver):
         comment: str
         power: float [mW]
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "sample_id": sample_id,
             "repeats": repeats,
             "cooled": cooled,
@@ -296,7 +297,7 @@ class DetectorSaver(_rt.DetectorSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         serial: str | None = None,
@@ -306,7 +307,7 @@ class DetectorSaver(_rt.DetectorSaver):
 
         serial: Detector serial number.
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "serial": serial,
         }
         return super().get_set_node(where, name, **attrs)
@@ -317,7 +318,7 @@ class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         serial: str | None = None,
@@ -327,7 +328,7 @@ class DetectorEnlargeableSaver(_rt.DetectorEnlargeableSaver):
 
         serial: Detector serial number.
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "serial": serial,
         }
         return super().get_set_node(where, name, **attrs)
@@ -338,7 +339,7 @@ class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         name: str | None = None,
         *,
         serial: str | None = None,
@@ -348,7 +349,7 @@ class DetectorExtendedSaver(_rt.DetectorExtendedSaver):
 
         serial: Detector serial number.
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "serial": serial,
         }
         return super().get_set_node(where, name, **attrs)
@@ -465,7 +466,7 @@ __all__ = [
 
 #: Attribute declarations, each written once, by key: the attribute's name, or NAME@LINE when the
 #: layout declares NAME more than once.
-_ATTRS: dict[str, dict[str, Any]] = {
+_ATTRS: dict[str, _rt.PlainDict] = {
     "CLASS@26": {"type": "str", "required": True, "const": "GROUP", "encoding": "native",
         "description": "PyTables node class.", "location": "pymodaq.yaml:26:5"},
     "TITLE@27": {"type": "str", "required": True, "default": "", "encoding": "native",
@@ -672,7 +673,7 @@ _ATTRS: dict[str, dict[str, Any]] = {
 
 #: Node types in declaration order: their attributes as keys of _ATTRS; an array when ``array`` is
 #: given.
-_NODES: dict[str, dict[str, Any]] = {
+_NODES: dict[str, _rt.PlainDict] = {
     "root": {"role": "root", "naming": {"fixed": "/"},
         "attrs": ["CLASS@26", "TITLE@81", "VERSION@28", "pymodaq_version", "pymodaq_data_version",
             "file", "date", "time", "swmr_compatible", "swmr_active", "PYTABLES_FORMAT_VERSION",
@@ -869,7 +870,7 @@ _NODES: dict[str, dict[str, Any]] = {
 
 #: The resolved layout in compact form (values equal to their default left out; LayoutSpec.from_dict
 #: reads it): what LAYOUT_SPEC, validate and inspect read.
-LAYOUT: dict[str, Any] = {
+LAYOUT: _rt.PlainDict = {
     "format": 3,
     "layout": "lab_scan",
     "version": "0.3",

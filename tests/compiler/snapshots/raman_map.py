@@ -27,8 +27,9 @@ then the layout itself as data (``LAYOUT``, read into ``LAYOUT_SPEC``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from h5layout.runtime import api as _rt
 from h5layout.runtime.api import (
@@ -123,10 +124,10 @@ class H5SaverLowLevel(_rt.H5SaverLowLevel):
 
     def add_scan_group(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         title: str = "",
         settings_as_xml: str = "",
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         *,
         sample_id: str,
         operator: str,
@@ -228,7 +229,7 @@ class ScanSaver(_rt.ScanSaver):
 
     def get_set_node(  # type: ignore[override]
         self,
-        where: Any = None,
+        where: _rt.Where | None = None,
         new: bool = False,
         *,
         sample_id: str | None = None,
@@ -242,7 +243,7 @@ class ScanSaver(_rt.ScanSaver):
         operator: Who ran the map.
         temperature: Sample temperature during the map. [K]
         """
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             "sample_id": sample_id,
             "operator": operator,
             "temperature": temperature,
@@ -361,7 +362,7 @@ __all__ = [
 
 #: Attribute declarations, each written once, by key: the attribute's name, or NAME@LINE when the
 #: layout declares NAME more than once.
-_ATTRS: dict[str, dict[str, Any]] = {
+_ATTRS: dict[str, _rt.PlainDict] = {
     "CLASS@26": {"type": "str", "required": True, "const": "GROUP", "encoding": "native",
         "description": "PyTables node class.", "location": "pymodaq.yaml:26:5"},
     "TITLE@27": {"type": "str", "required": True, "default": "", "encoding": "native",
@@ -561,7 +562,7 @@ _ATTRS: dict[str, dict[str, Any]] = {
 
 #: Node types in declaration order: their attributes as keys of _ATTRS; an array when ``array`` is
 #: given.
-_NODES: dict[str, dict[str, Any]] = {
+_NODES: dict[str, _rt.PlainDict] = {
     "root": {"role": "root", "naming": {"fixed": "/"},
         "attrs": ["CLASS@26", "TITLE@81", "VERSION@28", "pymodaq_version", "pymodaq_data_version",
             "file", "date", "time", "swmr_compatible", "swmr_active", "PYTABLES_FORMAT_VERSION",
@@ -764,7 +765,7 @@ _NODES: dict[str, dict[str, Any]] = {
 
 #: The resolved layout in compact form (values equal to their default left out; LayoutSpec.from_dict
 #: reads it): what LAYOUT_SPEC, validate and inspect read.
-LAYOUT: dict[str, Any] = {
+LAYOUT: _rt.PlainDict = {
     "format": 3,
     "layout": "raman_map",
     "version": "1.0",
