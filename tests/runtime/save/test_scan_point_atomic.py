@@ -23,13 +23,15 @@ import pytest
 import tables
 
 import h5layout
+import h5layout.runtime
 from h5layout.runtime.model.data import DataRaw, DataToExport
 from h5layout.runtime.save.dte import DataToExportExtendedSaver
 from h5layout.runtime.storage import growing
 from h5layout.runtime.storage.growing import PointBlock
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
-RUNTIME = str(Path(growing.__file__).parent)
+#: every module of the runtime (the savers in save/ and the storage below them)
+RUNTIME = str(Path(h5layout.runtime.__file__).parent)
 SHAPE = (3, 6)
 SIGNAL = 8
 

@@ -159,8 +159,8 @@ _LIBRARY_ERRORS = (OSError, RuntimeError, SystemError, MemoryError)
 
 def _no_pickles(fn: _F) -> _F:
     @functools.wraps(fn)
-    def guarded(*args: object, **kwargs: object) -> LibraryHandle:
-        token = _REFUSING.set(True)
+    def refusing(*args: object, **kwargs: object) -> LibraryHandle:
+        _REFUSING.set(True)  # in the copy of the context ``guarded`` runs this in
         try:
             return fn(*args, **kwargs)
         except LayoutError:
@@ -169,8 +169,12 @@ def _no_pickles(fn: _F) -> _F:
             raise
         except _LIBRARY_ERRORS as exc:
             raise FileAccessError(library_error(fn.__name__, exc)) from exc
-        finally:
-            _REFUSING.reset(token)
+
+    @functools.wraps(fn)
+    def guarded(*args: object, **kwargs: object) -> LibraryHandle:
+        # A copy of the context, not set/reset: nothing to undo, so a Ctrl-C landing
+        # anywhere cannot leave PyTables refusing pickles for the rest of the process.
+        return contextvars.copy_context().run(refusing, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]
 
