@@ -37,7 +37,7 @@ _SHOWN = {
 }  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class TreeAttr:
     """One attribute: its decoded value, how it is stored, and what the layout says."""
 
@@ -47,7 +47,7 @@ class TreeAttr:
     declared: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class TreeNode:
     """One node of a file, with the layout node type it was recognised as."""
 
@@ -214,6 +214,24 @@ def _encoding_of(raw: LibraryValue) -> str:
     return _ENVELOPE if isinstance(text, str) and _is_envelope_text(text) else "native"
 
 
+#: decoded values one cached entry may hand to every node (nothing mutable)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _decode_text(value: str) -> tuple[object, str, bool]:
+    """A string attribute's decoded value, its encoding, and whether that value may be
+    shared by every node storing the same text (immutable)."""
+    encoding = _ENVELOPE if _is_envelope_text(value) else "native"
+    try:
+        decoded = decode_json(value)
+    except Exception:
+        decoded = value
+    plain = type(decoded) in _PLAIN or (
+        type(decoded) is tuple and all(type(v) in _PLAIN for v in decoded)
+    )
+    return decoded, encoding, plain
+
+
 def _identity(obj: LibraryHandle, path: str) -> Hashable:
     try:
         return hash(obj.id)  # h5py and h5pyd hash (file, object address)
@@ -237,6 +255,8 @@ class _Walker:
         # same names under every scan and detector
         self.fitting: dict[tuple[str, str, str], tuple[_Fit, ...]] = {}
         self.wants: dict[tuple[str | None, str, str], frozenset[str]] = {}
+        # string attributes decoded, by stored text (see _decode_text): a file repeats them
+        self.decoded: dict[str, tuple[object, str, bool]] = {}
 
     def wanted(self, parent: NodeSpec | None, name: str, kind: str) -> frozenset[str] | None:
         """The attributes to read of a ``kind`` node called ``name`` below a ``parent``-typed
@@ -303,13 +323,15 @@ class _Walker:
         """Decode the raw attributes and name the node's layout node type."""
         decoded: dict[str, object] = {}
         encodings: dict[str, str] = {}
+        known = self.decoded
         for text, value in raw.items():
             if type(value) is str:  # nearly all: read_attr and _encoding_of, shortened
-                encodings[text] = _ENVELOPE if _is_envelope_text(value) else "native"
-                try:
-                    decoded[text] = decode_json(value)
-                except Exception:
-                    decoded[text] = value
+                found = known.get(value)
+                if found is None:
+                    found = _decode_text(value)
+                    if found[2] and len(known) < 10_000:
+                        known[value] = found
+                decoded[text], encodings[text] = found[0], found[1]
                 continue
             encodings[text] = _encoding_of(value)
             try:
