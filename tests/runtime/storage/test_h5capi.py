@@ -88,13 +88,18 @@ def test_read_only_walks_open_files_evicting(tmp_path: Path) -> None:
     file = be.open(str(path), "r", title="", swmr_mode=False, locking=False, evict_on_close=True)
     try:
         assert _evicts(file)
+        # with a small metadata cache of fixed size (HDF5's own grows from 2 MiB)
+        config = file.id.get_mdc_config()
+        assert config.max_size == config.min_size == h5capi.WALK_CACHE_BYTES
+        assert (config.incr_mode, config.flash_incr_mode, config.decr_mode) == (0, 0, 0)
     finally:
         be.close(file)
     with h5py.File(path, "r") as mine:  # open elsewhere in the process without it:
         assert h5capi.open_evicting(str(path), False) is None  # HDF5 refuses the mix
         file = be.open(str(path), "r", title="", swmr_mode=False, evict_on_close=True)
-        try:  # so the plain open is used
+        try:  # so the plain open is used, with HDF5's own cache
             assert not _evicts(file)
+            assert file.id.get_mdc_config().max_size != h5capi.WALK_CACHE_BYTES
         finally:
             be.close(file)
         assert mine["g0"].attrs["TITLE"] == "x"
