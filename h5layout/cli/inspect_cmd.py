@@ -144,6 +144,7 @@ def layout_lines(spec: LayoutSpec, paint: Paint | None = None) -> list[str]:
 
 
 def _node_line(node: TreeNode, p: Paint) -> str:
+    attrs = node.attrs  # read directly: one line per node of files with 10,000s of them
     label = "/" if node.path == "/" else node.name
     parts = [p.bold(label)]
     if node.node_type:
@@ -154,7 +155,8 @@ def _node_line(node: TreeNode, p: Paint) -> str:
     if node.kind == "group":
         if title:
             parts.append(repr(title))
-        gtype = node.value("type")
+        found = attrs.get("type")
+        gtype = None if found is None else found.value
         if isinstance(gtype, str) and gtype:
             parts.append(p.dim(f"type={gtype}"))
     else:
@@ -162,11 +164,13 @@ def _node_line(node: TreeNode, p: Paint) -> str:
         if node.shape is not None:
             parts.append(p.shape(f"{node.dtype} {node.shape}"))
         for key in _ARRAY_KEYS:
-            value = node.value(key)
-            if _shown(key, value):
-                parts.append(f"{key}={value_text(value, 40)}")
-        if title and title != node.value("label"):
-            parts.append(repr(title))
+            found = attrs.get(key)
+            if found is not None and _shown(key, found.value):
+                parts.append(f"{key}={value_text(found.value, 40)}")
+        if title:
+            found = attrs.get("label")
+            if title != (None if found is None else found.value):
+                parts.append(repr(title))
     if node.error:
         parts.append(p.bad(f"! {node.error}"))
     return " ".join(parts)
