@@ -107,11 +107,11 @@ def test_import_contracts_hold() -> None:
 
 def test_the_runtime_answers_by_its_paths() -> None:
     """The three questions a newcomer asks have one path each (README, "How it is built")."""
-    from h5layout.runtime.save.data import DataExtendedSaver
+    from h5layout.runtime.save.points import DataExtendedSaver
     from h5layout.runtime.storage.growing import PointBlock
 
     # where is a scan point written: the scan saver, into a point block
-    assert DataExtendedSaver.__module__ == "h5layout.runtime.save.data"
+    assert DataExtendedSaver.__module__ == "h5layout.runtime.save.points"
     assert PointBlock.__module__ == "h5layout.runtime.storage.growing"
     # where is a validate rule: under check/rules/, in the family that declares its code
     from h5layout.runtime.check.rules import RULES

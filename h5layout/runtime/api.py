@@ -77,8 +77,6 @@ from h5layout.runtime.model.enums import (
 from h5layout.runtime.save.data import (
     AxisSaverLoader,
     BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
     DataManagement,
     DataSaverLoader,
     ErrorSaverLoader,
@@ -103,6 +101,7 @@ from h5layout.runtime.save.modules import (
     read_settings,
     write_settings,
 )
+from h5layout.runtime.save.points import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.storage.backends import backends_available
 from h5layout.runtime.storage.h5backend import (
     CARRAY,

@@ -190,7 +190,8 @@ heavy = sorted(
     if m.split(".")[0] in ("pydantic", "pydantic_core", "yaml", "jinja2")
     or m.startswith(("h5layout.schema", "h5layout.compiler"))
     # the saving API: validate reads the compiled LAYOUT from its cached JSON copy
-    or m in ("h5layout.pymodaq", "h5layout.runtime.api", "h5layout.runtime.save.data")
+    or m in ("h5layout.pymodaq", "h5layout.runtime.api", "h5layout.runtime.save.data",
+            "h5layout.runtime.save.points")
 )
 print("HEAVY", heavy)
 sys.exit(rc)

@@ -21,13 +21,7 @@ import pytest
 import h5layout.runtime.model.data as hdata
 from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.enums import DataDistribution
-from h5layout.runtime.save.data import (
-    BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
-    DataSaverLoader,
-    ErrorSaverLoader,
-)
+from h5layout.runtime.save.data import BkgSaver, DataSaverLoader, ErrorSaverLoader
 from h5layout.runtime.save.dte import (
     DataBundle,
     DataToExportEnlargeableSaver,
@@ -35,6 +29,7 @@ from h5layout.runtime.save.dte import (
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.save.points import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.storage.h5backend import CARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 

@@ -36,19 +36,21 @@ from h5layout.runtime.model.data import (
 )
 from h5layout.runtime.model.enums import DataDim, DataDistribution, DataDistributionLike, SaveType
 from h5layout.runtime.save.data import (
-    AnyChannel,
     AxisSaverLoader,
     BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
     DataSaverLoader,
     ErrorSaverLoader,
-    Indexes,
     SaverOrPath,
     open_saver,
     parse_distribution,
-    require_same_point,
     where_path,
+)
+from h5layout.runtime.save.points import (
+    AnyChannel,
+    DataEnlargeableSaver,
+    DataExtendedSaver,
+    Indexes,
+    require_same_point,
 )
 from h5layout.runtime.storage.growing import GrowingArray, undo_point
 from h5layout.runtime.storage.h5backend import GROUP

@@ -36,12 +36,13 @@ from h5layout.runtime.errors import DataValueError
 from h5layout.runtime.layout.point_checks import parse_indexes, parse_shape
 from h5layout.runtime.model.data import AxisLike, DteLike, as_dte
 from h5layout.runtime.model.enums import DataDistribution, DataDistributionLike, GroupType
-from h5layout.runtime.save.data import Indexes, parse_distribution
+from h5layout.runtime.save.data import parse_distribution
 from h5layout.runtime.save.dte import (
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.save.points import Indexes
 from h5layout.runtime.storage.growing import undo_point
 from h5layout.runtime.storage.h5backend import GROUP, H5Backend, Node, StringARRAY
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel

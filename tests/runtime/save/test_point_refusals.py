@@ -23,7 +23,7 @@ import pytest
 from h5layout.runtime.check.validate import validate_file
 from h5layout.runtime.errors import DataDimError, DataValueError, LayoutError
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport
-from h5layout.runtime.save.data import DataEnlargeableSaver, DataExtendedSaver, DataSaverLoader
+from h5layout.runtime.save.data import DataSaverLoader
 from h5layout.runtime.save.dte import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
@@ -36,6 +36,7 @@ from h5layout.runtime.save.modules import (
     LoggerSaver,
     ScanSaver,
 )
+from h5layout.runtime.save.points import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.storage.backends import Backend
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 

@@ -15,13 +15,13 @@ from h5layout.runtime.errors import DataValueError, FileAccessError
 from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport
 from h5layout.runtime.model.enums import DataDistribution
-from h5layout.runtime.save.data import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.save.dte import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.save.points import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.storage.h5backend import CARRAY, GROUP
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 

@@ -14,19 +14,14 @@ from hypothesis import strategies as st
 from h5layout.runtime.load.loader import DataLoader
 from h5layout.runtime.model.data import Axis, DataRaw, DataToExport, DataWithAxes
 from h5layout.runtime.model.enums import DataDistribution
-from h5layout.runtime.save.data import (
-    BkgSaver,
-    DataEnlargeableSaver,
-    DataExtendedSaver,
-    DataSaverLoader,
-    ErrorSaverLoader,
-)
+from h5layout.runtime.save.data import BkgSaver, DataSaverLoader, ErrorSaverLoader
 from h5layout.runtime.save.dte import (
     DataToExportEnlargeableSaver,
     DataToExportExtendedSaver,
     DataToExportSaver,
     DataToExportTimedSaver,
 )
+from h5layout.runtime.save.points import DataEnlargeableSaver, DataExtendedSaver
 from h5layout.runtime.storage.lowlevel import H5SaverLowLevel
 
 from ..conftest import BACKENDS, arrays, axis_for, dwas

@@ -270,7 +270,7 @@ def test_interrupted_scan_saver_point_spans_every_detector(
 
 @pytest.mark.parametrize("backend", ["h5py", "tables"])
 def test_interrupted_data_extended_saver_point(tmp_path: Path, backend: str) -> None:
-    from h5layout.runtime.save.data import DataExtendedSaver
+    from h5layout.runtime.save.points import DataExtendedSaver
 
     path = tmp_path / "ext.h5"
     h5 = H5SaverLowLevel(save_type="scan", backend=backend)
