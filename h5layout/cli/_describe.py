@@ -9,7 +9,7 @@ import os
 import sys
 from typing import TextIO
 
-from h5layout.runtime.layout.spec import ArraySpec, AttrSpec, ChildSpec, LayoutSpec, NodeSpec
+from h5layout.runtime.layout.spec import ArraySpec, AttrSpec, ChildSpec, NodeSpec
 
 
 def naming_text(node: NodeSpec) -> str:
@@ -87,12 +87,6 @@ def short_location(location: str) -> str:
     if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
         return f"{os.path.basename(parts[0])}:{parts[1]}"
     return os.path.basename(location)
-
-
-def layout_encodings(spec: LayoutSpec) -> str:
-    """'json' or 'native' or 'mixed' (how the layout's own attributes are stored)."""
-    found = {a.encoding for n in spec.nodes.values() for a in n.attrs.values()}
-    return found.pop() if len(found) == 1 else "mixed"
 
 
 def use_colour(stream: TextIO, choice: str = "auto") -> bool:

@@ -46,19 +46,6 @@ def read_attribute(obj: LibraryHandle, name: str | bytes) -> LibraryValue:
     return obj.attrs[name]
 
 
-def is_hard_link(group: LibraryHandle, name: str | bytes) -> bool:
-    """Whether ``group/name`` is a hard link (not a soft or external one)."""
-    bname = name.encode("utf-8") if isinstance(name, str) else name
-    return bool(group.id.links.get_info(bname).type == h5l.TYPE_HARD)
-
-
-def open_child(group: LibraryHandle, name: str | bytes) -> LibraryHandle:
-    """``group[name]`` without building a File object to learn the file's mode."""
-    if isinstance(name, str):
-        return _open(group.id, name, _readonly(group.id))
-    return group[name]
-
-
 #: what h5py stores a ``str`` attribute as: a scalar variable-length UTF-8 string
 _STR_DTYPE = h5py.string_dtype("utf-8")
 _STR_FILE_TYPE = h5t.py_create(_STR_DTYPE, logical=True)
